@@ -1,0 +1,66 @@
+# qsim - deterministic discrete-event simulator of the queue/cache incident.
+# `make run` and `make test` are all a new user needs (see README.md).
+
+CC      ?= cc
+OPT     ?= -O2
+CFLAGS  ?= $(OPT) -g
+CFLAGS  += -std=c11 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Werror -I.
+PKGS     = gsl libcjson
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+CMOCKA_CFLAGS = $(shell pkg-config --cflags cmocka 2>/dev/null)
+CMOCKA_LIBS   = $(shell pkg-config --libs cmocka 2>/dev/null)
+LDLIBS  += $(PKG_LIBS) -lm
+
+BUILD   ?= build
+LIB_SRC := $(wildcard sim/*.c) $(wildcard model/*.c) $(wildcard model/strategies/*.c) \
+           $(wildcard reports/*.c)
+LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
+TEST_SRC := $(wildcard tests/test_*.c)
+TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
+BENCH_SRC := $(wildcard bench/bench_*.c)
+BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
+
+OUT      ?= out
+SCENARIO ?= scenarios/incident-164.json
+
+.PHONY: all deps run test test-unit test-scenarios bench clean
+all: qsim
+
+deps:
+	@sh tools/deps.sh
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/libqsim.a: $(LIB_OBJ)
+	ar rcs $@ $^
+
+qsim: $(BUILD)/main.o $(BUILD)/libqsim.a
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/tests/%: tests/%.c $(BUILD)/libqsim.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) $(CMOCKA_CFLAGS) -o $@ $< $(BUILD)/libqsim.a $(LDLIBS) $(CMOCKA_LIBS)
+
+$(BUILD)/bench/%: bench/%.c $(BUILD)/libqsim.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) -o $@ $< $(BUILD)/libqsim.a $(LDLIBS)
+
+run: deps
+	@$(MAKE) --no-print-directory qsim
+	./qsim run $(SCENARIO) --out $(OUT)
+
+test: deps
+	@$(MAKE) --no-print-directory qsim $(TEST_BIN)
+	@sh tests/run.sh $(TEST_BIN)
+
+bench: deps
+	@$(MAKE) --no-print-directory qsim $(BENCH_BIN)
+	@sh bench/run.sh $(BENCH_BIN)
+
+clean:
+	rm -rf $(BUILD) qsim
+
+-include $(LIB_OBJ:.o=.d) $(BUILD)/main.d

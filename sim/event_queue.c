@@ -1,0 +1,220 @@
+/* event_queue.c - pending events as a 4-ary min-heap keyed by (time, seq).
+ *
+ * Invariant: heap[i] <= heap[4i+1 .. 4i+4] under (t, key) order, where key
+ * = seq << EQ_SLOT_BITS | slot. seq is unique and increasing, so comparing
+ * keys compares seqs and ties in time resolve by insertion order. Heap
+ * entries are 16 bytes and carry the sort key inline, so sifting never
+ * touches the record pool; the pool stores each record's heap position for
+ * O(log n) cancel. A 4-ary heap halves the depth of a binary one and keeps
+ * a node's children in one 64-byte cache line. */
+#include "event_queue.h"
+
+#include <assert.h>
+#include <stdlib.h>
+
+typedef struct {
+    sim_us t;
+    uint64_t key; /* seq << EQ_SLOT_BITS | slot */
+} eq_entry;
+
+typedef struct {
+    eq_fn fn;
+    void *obj;
+    uint64_t arg;
+    uint32_t pos;  /* index in heap while pending; free-list link when free */
+    uint32_t gen;  /* bumped on every release */
+} eq_record;
+
+struct eq_queue {
+    eq_entry *heap;
+    size_t n;
+    eq_record *pool;
+    size_t pool_cap;
+    size_t pool_used; /* slots ever handed out */
+    uint32_t free_head; /* UINT32_MAX when empty */
+    uint64_t next_seq;
+};
+
+#define SLOT_MASK (((uint64_t)1 << EQ_SLOT_BITS) - 1)
+#define NIL UINT32_MAX
+
+static inline int entry_less(const eq_entry *a, const eq_entry *b)
+{
+    return a->t < b->t || (a->t == b->t && a->key < b->key);
+}
+
+static inline void place(eq_queue *q, size_t i, eq_entry e)
+{
+    q->heap[i] = e;
+    q->pool[e.key & SLOT_MASK].pos = (uint32_t)i;
+}
+
+static void sift_up(eq_queue *q, size_t i, eq_entry e)
+{
+    while (i > 0) {
+        size_t parent = (i - 1) >> 2;
+        if (!entry_less(&e, &q->heap[parent]))
+            break;
+        place(q, i, q->heap[parent]);
+        i = parent;
+    }
+    place(q, i, e);
+}
+
+static void sift_down(eq_queue *q, size_t i, eq_entry e)
+{
+    size_t n = q->n;
+    for (;;) {
+        size_t c = 4 * i + 1;
+        if (c >= n)
+            break;
+        size_t best = c;
+        size_t end = c + 4 < n ? c + 4 : n;
+        for (size_t k = c + 1; k < end; k++)
+            if (entry_less(&q->heap[k], &q->heap[best]))
+                best = k;
+        if (!entry_less(&q->heap[best], &e))
+            break;
+        place(q, i, q->heap[best]);
+        i = best;
+    }
+    place(q, i, e);
+}
+
+static int grow(eq_queue *q)
+{
+    size_t cap = q->pool_cap ? q->pool_cap * 2 : 64;
+    if (cap > EQ_MAX_PENDING)
+        cap = EQ_MAX_PENDING;
+    if (cap <= q->pool_cap)
+        return -1;
+    eq_record *pool = realloc(q->pool, cap * sizeof *pool);
+    if (!pool)
+        return -1;
+    q->pool = pool;
+    eq_entry *heap = realloc(q->heap, cap * sizeof *heap);
+    if (!heap)
+        return -1;
+    q->heap = heap;
+    q->pool_cap = cap;
+    return 0;
+}
+
+eq_queue *eq_new(size_t initial_capacity)
+{
+    eq_queue *q = calloc(1, sizeof *q);
+    if (!q)
+        return NULL;
+    q->free_head = NIL;
+    if (initial_capacity > EQ_MAX_PENDING)
+        initial_capacity = EQ_MAX_PENDING;
+    if (initial_capacity) {
+        q->pool = malloc(initial_capacity * sizeof *q->pool);
+        q->heap = malloc(initial_capacity * sizeof *q->heap);
+        if (!q->pool || !q->heap)
+            goto fail;
+        q->pool_cap = initial_capacity;
+    }
+    return q;
+fail:
+    eq_free(q);
+    return NULL;
+}
+
+void eq_free(eq_queue *q)
+{
+    if (!q)
+        return;
+    free(q->heap);
+    free(q->pool);
+    free(q);
+}
+
+eq_handle eq_push(eq_queue *q, sim_us t, eq_fn fn, void *obj, uint64_t arg)
+{
+    uint32_t slot;
+    if (q->free_head != NIL) {
+        slot = q->free_head;
+        q->free_head = q->pool[slot].pos;
+    } else {
+        if (q->pool_used == q->pool_cap && grow(q) != 0)
+            return EQ_NO_HANDLE;
+        slot = (uint32_t)q->pool_used++;
+        q->pool[slot].gen = 0;
+    }
+    eq_record *r = &q->pool[slot];
+    r->fn = fn;
+    r->obj = obj;
+    r->arg = arg;
+    eq_entry e = { t, (q->next_seq++ << EQ_SLOT_BITS) | slot };
+    q->n++;
+    sift_up(q, q->n - 1, e);
+    return ((uint64_t)r->gen << 32) | slot;
+}
+
+static void release(eq_queue *q, uint32_t slot)
+{
+    eq_record *r = &q->pool[slot];
+    r->gen++;
+    r->pos = q->free_head;
+    q->free_head = slot;
+}
+
+static void remove_at(eq_queue *q, size_t i)
+{
+    eq_entry last = q->heap[--q->n];
+    if (i == q->n)
+        return;
+    if (i > 0 && entry_less(&last, &q->heap[(i - 1) >> 2]))
+        sift_up(q, i, last);
+    else
+        sift_down(q, i, last);
+}
+
+int eq_cancel(eq_queue *q, eq_handle h)
+{
+    uint32_t slot = (uint32_t)(h & 0xffffffffu);
+    uint32_t gen = (uint32_t)(h >> 32);
+    if (h == EQ_NO_HANDLE || slot >= q->pool_used)
+        return -1;
+    eq_record *r = &q->pool[slot];
+    if (r->gen != gen)
+        return -1;
+    size_t i = r->pos;
+    if (i >= q->n || (q->heap[i].key & SLOT_MASK) != slot)
+        return -1;
+    remove_at(q, i);
+    release(q, slot);
+    return 0;
+}
+
+int eq_pop(eq_queue *q, eq_fired *out)
+{
+    if (q->n == 0)
+        return -1;
+    eq_entry top = q->heap[0];
+    uint32_t slot = (uint32_t)(top.key & SLOT_MASK);
+    const eq_record *r = &q->pool[slot];
+    out->t = top.t;
+    out->fn = r->fn;
+    out->obj = r->obj;
+    out->arg = r->arg;
+    remove_at(q, 0);
+    release(q, slot);
+    return 0;
+}
+
+sim_us eq_peek_time(const eq_queue *q)
+{
+    return q->n ? q->heap[0].t : INT64_MAX;
+}
+
+size_t eq_size(const eq_queue *q)
+{
+    return q->n;
+}
+
+size_t eq_pool_size(const eq_queue *q)
+{
+    return q->pool_used;
+}

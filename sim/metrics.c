@@ -1,0 +1,269 @@
+/* metrics.c - counters, samples and series in growable arrays, by id.
+ * Arrays grow by doubling; nothing is freed before met_free. */
+#include "metrics.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct {
+    char *name;
+    int64_t value;
+    int daily;
+    int64_t *days;
+    size_t ndays;
+} counter;
+
+typedef struct {
+    char *name;
+    int64_t *v;
+    size_t n, cap;
+} sampleset;
+
+typedef struct {
+    char *name;
+    char *cols;
+    int ncols;
+    size_t rows;
+    int keep;
+    int64_t *data;
+    size_t cap_rows;
+    met_sink sink;
+    void *ud;
+} series;
+
+struct met_registry {
+    counter *c;
+    size_t nc, capc;
+    sampleset *s;
+    size_t ns, caps;
+    series *r;
+    size_t nr, capr;
+};
+
+static int reserve(void **arr, size_t *cap, size_t need, size_t elem)
+{
+    if (need <= *cap)
+        return 0;
+    size_t n = *cap ? *cap * 2 : 16;
+    while (n < need)
+        n *= 2;
+    void *p = realloc(*arr, n * elem);
+    if (!p)
+        return -1;
+    memset((char *)p + *cap * elem, 0, (n - *cap) * elem);
+    *arr = p;
+    *cap = n;
+    return 0;
+}
+
+met_registry *met_new(void)
+{
+    return calloc(1, sizeof(met_registry));
+}
+
+void met_free(met_registry *m)
+{
+    if (!m)
+        return;
+    for (size_t i = 0; i < m->nc; i++) {
+        free(m->c[i].name);
+        free(m->c[i].days);
+    }
+    for (size_t i = 0; i < m->ns; i++) {
+        free(m->s[i].name);
+        free(m->s[i].v);
+    }
+    for (size_t i = 0; i < m->nr; i++) {
+        free(m->r[i].name);
+        free(m->r[i].cols);
+        free(m->r[i].data);
+    }
+    free(m->c);
+    free(m->s);
+    free(m->r);
+    free(m);
+}
+
+met_id met_find_counter(const met_registry *m, const char *name)
+{
+    for (size_t i = 0; i < m->nc; i++)
+        if (strcmp(m->c[i].name, name) == 0)
+            return (met_id)i;
+    return -1;
+}
+
+static met_id add_counter(met_registry *m, const char *name, int daily)
+{
+    met_id id = met_find_counter(m, name);
+    if (id >= 0) {
+        m->c[id].daily |= daily;
+        return id;
+    }
+    if (reserve((void **)&m->c, &m->capc, m->nc + 1, sizeof *m->c) != 0)
+        return -1;
+    counter *c = &m->c[m->nc];
+    c->name = strdup(name);
+    if (!c->name)
+        return -1;
+    c->daily = daily;
+    return (met_id)m->nc++;
+}
+
+met_id met_counter(met_registry *m, const char *name)
+{
+    return add_counter(m, name, 0);
+}
+
+met_id met_counter_daily(met_registry *m, const char *name)
+{
+    return add_counter(m, name, 1);
+}
+
+met_id met_samples(met_registry *m, const char *name)
+{
+    for (size_t i = 0; i < m->ns; i++)
+        if (strcmp(m->s[i].name, name) == 0)
+            return (met_id)i;
+    if (reserve((void **)&m->s, &m->caps, m->ns + 1, sizeof *m->s) != 0)
+        return -1;
+    m->s[m->ns].name = strdup(name);
+    if (!m->s[m->ns].name)
+        return -1;
+    return (met_id)m->ns++;
+}
+
+met_id met_find_series(const met_registry *m, const char *name)
+{
+    for (size_t i = 0; i < m->nr; i++)
+        if (strcmp(m->r[i].name, name) == 0)
+            return (met_id)i;
+    return -1;
+}
+
+met_id met_series(met_registry *m, const char *name, const char *cols)
+{
+    met_id id = met_find_series(m, name);
+    if (id >= 0)
+        return id;
+    int ncols = 1;
+    for (const char *p = cols; *p; p++)
+        ncols += *p == ',';
+    if (ncols > MET_MAX_COLS)
+        return -1;
+    if (reserve((void **)&m->r, &m->capr, m->nr + 1, sizeof *m->r) != 0)
+        return -1;
+    series *s = &m->r[m->nr];
+    s->name = strdup(name);
+    s->cols = strdup(cols);
+    if (!s->name || !s->cols)
+        return -1;
+    s->ncols = ncols;
+    return (met_id)m->nr++;
+}
+
+void met_add(met_registry *m, met_id id, int64_t now, int64_t v)
+{
+    counter *c = &m->c[id];
+    c->value += v;
+    if (c->daily) {
+        size_t day = now > 0 ? (size_t)(now / MET_US_PER_DAY) : 0;
+        if (day >= c->ndays) {
+            size_t cap = c->ndays;
+            /* ndays doubles as capacity: buckets past the last day are 0. */
+            if (reserve((void **)&c->days, &cap, day + 1, sizeof *c->days) != 0)
+                return;
+            c->ndays = cap;
+        }
+        c->days[day] += v;
+    }
+}
+
+int met_sample(met_registry *m, met_id id, int64_t v)
+{
+    sampleset *s = &m->s[id];
+    if (reserve((void **)&s->v, &s->cap, s->n + 1, sizeof *s->v) != 0)
+        return -1;
+    s->v[s->n++] = v;
+    return 0;
+}
+
+void met_row(met_registry *m, met_id id, const int64_t *row)
+{
+    series *s = &m->r[id];
+    s->rows++;
+    if (s->sink)
+        s->sink(s->ud, row, s->ncols);
+    if (s->keep) {
+        size_t need = s->rows;
+        if (reserve((void **)&s->data, &s->cap_rows, need,
+                    sizeof(int64_t) * (size_t)s->ncols) != 0)
+            return;
+        memcpy(s->data + (need - 1) * (size_t)s->ncols, row,
+               sizeof(int64_t) * (size_t)s->ncols);
+    }
+}
+
+void met_series_sink(met_registry *m, met_id id, met_sink fn, void *ud)
+{
+    m->r[id].sink = fn;
+    m->r[id].ud = ud;
+}
+
+void met_series_keep(met_registry *m, met_id id, int keep)
+{
+    m->r[id].keep = keep;
+}
+
+size_t met_counter_count(const met_registry *m) { return m->nc; }
+const char *met_counter_name(const met_registry *m, met_id id) { return m->c[id].name; }
+int64_t met_counter_value(const met_registry *m, met_id id) { return m->c[id].value; }
+int met_counter_is_daily(const met_registry *m, met_id id) { return m->c[id].daily; }
+
+const int64_t *met_counter_days(const met_registry *m, met_id id, size_t *ndays)
+{
+    const counter *c = &m->c[id];
+    /* Report up to the last day that was touched or allocated. */
+    size_t n = c->ndays;
+    while (n > 0 && c->days[n - 1] == 0)
+        n--;
+    *ndays = n;
+    return c->days;
+}
+
+size_t met_samples_count(const met_registry *m) { return m->ns; }
+const char *met_samples_name(const met_registry *m, met_id id) { return m->s[id].name; }
+
+static int cmp_i64(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+const int64_t *met_samples_sorted(met_registry *m, met_id id, size_t *n)
+{
+    sampleset *s = &m->s[id];
+    qsort(s->v, s->n, sizeof *s->v, cmp_i64);
+    *n = s->n;
+    return s->v;
+}
+
+int64_t met_quantile(const int64_t *sorted, size_t n, double p)
+{
+    if (n == 0)
+        return 0;
+    if (p <= 0)
+        return sorted[0];
+    double r = ceil(p * (double)n);
+    size_t k = r < 1 ? 1 : (size_t)r;
+    if (k > n)
+        k = n;
+    return sorted[k - 1];
+}
+
+size_t met_series_count(const met_registry *m) { return m->nr; }
+const char *met_series_name(const met_registry *m, met_id id) { return m->r[id].name; }
+const char *met_series_cols(const met_registry *m, met_id id) { return m->r[id].cols; }
+int met_series_ncols(const met_registry *m, met_id id) { return m->r[id].ncols; }
+size_t met_series_rows(const met_registry *m, met_id id) { return m->r[id].rows; }
+const int64_t *met_series_data(const met_registry *m, met_id id) { return m->r[id].data; }

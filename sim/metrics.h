@@ -1,0 +1,69 @@
+/* metrics.h - what a run measures: named counters (optionally bucketed by
+ * simulated day), sample sets (latencies) and row series (the poll log).
+ *
+ * Names are registered once, before the run, and return a small integer id;
+ * the hot path only indexes arrays. Iteration is in registration order, so
+ * reports are deterministic. The registry knows nothing of KV or money: the
+ * model decides what the names mean (see docs/metrics.md). */
+#ifndef QSIM_METRICS_H
+#define QSIM_METRICS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct met_registry met_registry;
+typedef int met_id;
+
+#define MET_US_PER_DAY INT64_C(86400000000)
+#define MET_MAX_COLS 8
+
+/* A series row sink: called once per row, in order. */
+typedef void (*met_sink)(void *ud, const int64_t *row, int ncols);
+
+met_registry *met_new(void);
+void met_free(met_registry *m);
+
+/* Registration: returns the id, the same id for the same name; -1 on OOM. */
+met_id met_counter(met_registry *m, const char *name);
+met_id met_counter_daily(met_registry *m, const char *name);
+met_id met_samples(met_registry *m, const char *name);
+/* cols is a comma-separated header, e.g. "t_us,kvr,kvw". */
+met_id met_series(met_registry *m, const char *name, const char *cols);
+
+/* Hot path. now is only used by daily counters (day = now / 1 day). */
+void met_add(met_registry *m, met_id id, int64_t now, int64_t v);
+int met_sample(met_registry *m, met_id id, int64_t v); /* -1 on OOM */
+void met_row(met_registry *m, met_id id, const int64_t *row);
+
+/* Series rows go to the sink when one is set, and are kept in memory only
+ * when keep is set (tests, charts of short runs). Otherwise only counted. */
+void met_series_sink(met_registry *m, met_id id, met_sink fn, void *ud);
+void met_series_keep(met_registry *m, met_id id, int keep);
+
+/* Reading back. */
+size_t met_counter_count(const met_registry *m);
+const char *met_counter_name(const met_registry *m, met_id id);
+int64_t met_counter_value(const met_registry *m, met_id id);
+int met_counter_is_daily(const met_registry *m, met_id id);
+/* Per-day buckets of a daily counter: *ndays set, NULL when none. */
+const int64_t *met_counter_days(const met_registry *m, met_id id, size_t *ndays);
+met_id met_find_counter(const met_registry *m, const char *name); /* -1 */
+
+size_t met_samples_count(const met_registry *m);
+const char *met_samples_name(const met_registry *m, met_id id);
+/* Sorts the set in place (ascending) and returns it; *n set. */
+const int64_t *met_samples_sorted(met_registry *m, met_id id, size_t *n);
+/* Quantile p in [0,1] of an ascending array, nearest rank (an observed
+ * value, integral, exact): the smallest x with at least p*n values <= x. */
+int64_t met_quantile(const int64_t *sorted, size_t n, double p);
+
+size_t met_series_count(const met_registry *m);
+const char *met_series_name(const met_registry *m, met_id id);
+const char *met_series_cols(const met_registry *m, met_id id);
+int met_series_ncols(const met_registry *m, met_id id);
+size_t met_series_rows(const met_registry *m, met_id id); /* rows seen */
+/* Kept rows, row-major, ncols each; NULL unless kept. */
+const int64_t *met_series_data(const met_registry *m, met_id id);
+met_id met_find_series(const met_registry *m, const char *name);
+
+#endif

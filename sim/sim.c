@@ -1,0 +1,127 @@
+/* sim.c - the run loop: pop the earliest event, advance the clock, fire. */
+#include "sim.h"
+
+#include <assert.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rng.h"
+
+typedef struct {
+    char *name;
+    gsl_rng *r;
+} stream;
+
+struct sim_ctx {
+    sim_us now;
+    uint64_t seed;
+    uint64_t events;
+    int stop;
+    eq_queue *eq;
+    met_registry *met;
+    stream *streams;
+    size_t nstreams, capstreams;
+};
+
+sim_ctx *sim_new(uint64_t seed)
+{
+    sim_ctx *ctx = calloc(1, sizeof *ctx);
+    if (!ctx)
+        return NULL;
+    ctx->seed = seed;
+    ctx->eq = eq_new(1024);
+    ctx->met = met_new();
+    if (!ctx->eq || !ctx->met)
+        goto fail;
+    return ctx;
+fail:
+    sim_free(ctx);
+    return NULL;
+}
+
+void sim_free(sim_ctx *ctx)
+{
+    if (!ctx)
+        return;
+    for (size_t i = 0; i < ctx->nstreams; i++) {
+        free(ctx->streams[i].name);
+        gsl_rng_free(ctx->streams[i].r);
+    }
+    free(ctx->streams);
+    eq_free(ctx->eq);
+    met_free(ctx->met);
+    free(ctx);
+}
+
+sim_us sim_now(const sim_ctx *ctx) { return ctx->now; }
+uint64_t sim_seed(const sim_ctx *ctx) { return ctx->seed; }
+uint64_t sim_events(const sim_ctx *ctx) { return ctx->events; }
+met_registry *sim_metrics(sim_ctx *ctx) { return ctx->met; }
+
+eq_handle sim_at(sim_ctx *ctx, sim_us t, sim_fn fn, void *obj, uint64_t arg)
+{
+    assert(t >= ctx->now);
+    return eq_push(ctx->eq, t, (eq_fn)fn, obj, arg);
+}
+
+eq_handle sim_after(sim_ctx *ctx, sim_us dt, sim_fn fn, void *obj, uint64_t arg)
+{
+    assert(dt >= 0);
+    return sim_at(ctx, ctx->now + dt, fn, obj, arg);
+}
+
+int sim_cancel(sim_ctx *ctx, eq_handle h)
+{
+    return eq_cancel(ctx->eq, h);
+}
+
+uint64_t sim_run_until(sim_ctx *ctx, sim_us until)
+{
+    uint64_t fired = 0;
+    eq_fired ev;
+    ctx->stop = 0;
+    while (!ctx->stop && eq_peek_time(ctx->eq) < until) {
+        eq_pop(ctx->eq, &ev);
+        assert(ev.t >= ctx->now); /* time never goes backwards */
+        ctx->now = ev.t;
+        ((sim_fn)ev.fn)(ctx, ev.obj, ev.arg);
+        fired++;
+    }
+    ctx->events += fired;
+    if (!ctx->stop && until > ctx->now)
+        ctx->now = until;
+    return fired;
+}
+
+uint64_t sim_run(sim_ctx *ctx)
+{
+    return sim_run_until(ctx, INT64_MAX);
+}
+
+void sim_stop(sim_ctx *ctx) { ctx->stop = 1; }
+int sim_stopped(const sim_ctx *ctx) { return ctx->stop; }
+
+gsl_rng *sim_rng(sim_ctx *ctx, const char *name)
+{
+    for (size_t i = 0; i < ctx->nstreams; i++)
+        if (strcmp(ctx->streams[i].name, name) == 0)
+            return ctx->streams[i].r;
+    if (ctx->nstreams == ctx->capstreams) {
+        size_t cap = ctx->capstreams ? ctx->capstreams * 2 : 8;
+        stream *s = realloc(ctx->streams, cap * sizeof *s);
+        if (!s)
+            return NULL;
+        ctx->streams = s;
+        ctx->capstreams = cap;
+    }
+    stream *s = &ctx->streams[ctx->nstreams];
+    s->name = strdup(name);
+    s->r = rng_new(ctx->seed, name);
+    if (!s->name || !s->r) {
+        free(s->name);
+        gsl_rng_free(s->r);
+        return NULL;
+    }
+    ctx->nstreams++;
+    return s->r;
+}

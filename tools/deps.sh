@@ -1,0 +1,27 @@
+#!/bin/sh
+# deps.sh - make sure the Debian packages qsim builds and runs with are here.
+# As root it installs what is missing (apt-get update first); otherwise it
+# prints the exact command to run and fails, so nothing happens behind the
+# user's back.
+set -eu
+PKGS="build-essential pkg-config libgsl-dev libcjson-dev libcmocka-dev gnuplot-nox"
+missing=""
+for p in $PKGS; do
+    st=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+    case "$st" in
+    *"install ok installed"*) ;;
+    *) missing="$missing $p" ;;
+    esac
+done
+[ -z "$missing" ] && exit 0
+if [ "$(id -u)" -eq 0 ]; then
+    echo "deps: installing$missing" >&2
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    # shellcheck disable=SC2086
+    apt-get install -y -qq --no-install-recommends $missing >&2
+else
+    echo "deps: missing Debian packages:$missing" >&2
+    echo "deps: run:  sudo apt-get update && sudo apt-get install -y$missing" >&2
+    exit 1
+fi
