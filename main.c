@@ -1,2 +1,352 @@
-/* main.c - placeholder until the CLI lands. */
-int main(void) { return 0; }
+/* main.c - the qsim command line: wires scenario, model, pricing and
+ * reports. The only file that knows every layer. */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "model/pricing.h"
+#include "model/scenario.h"
+#include "model/strategy.h"
+#include "model/world.h"
+#include "reports/outfile.h"
+#include "reports/report.h"
+
+#define QSIM_VERSION "0.1.0"
+
+static void usage(FILE *f)
+{
+    fputs("usage: qsim <command> [options]\n"
+          "\n"
+          "commands:\n"
+          "  run SCENARIO       run a scenario under one or more strategies, write out/\n"
+          "  strategies         list the strategies (options) qsim knows\n"
+          "\n"
+          "run options:\n"
+          "  -o, --option SPEC  strategy to run: 0, 1, 1+2, ... (repeatable, or comma-separated);\n"
+          "                     default: the scenario's \"options\"\n"
+          "  -s, --seed N       run seed (default: the scenario's)\n"
+          "  -d, --days D       simulated days, e.g. 365 or 0.5 (default: the scenario's duration)\n"
+          "      --out DIR      output directory (default: out)\n"
+          "      --trace FILE   JSON Lines trace of every call and KV operation (docs/trace.md);\n"
+          "                     with several options, FILE-<option>.jsonl per option\n"
+          "      --log-polls    print the bot's [KVr:n KVw:n] line per poll to stderr\n"
+          "      --plan P       paid (default) or free: picks data/pricing/cloudflare-P-2026.json\n"
+          "      --pricing FILE a pricing file of your own (see data/pricing/)\n"
+          "      --data DIR     where data/ is (default: next to the qsim binary, else ./data)\n"
+          "  -q, --quiet        no summary on stdout\n"
+          "\n"
+          "  -h, --help         this help;  -V, --version  the version\n"
+          "\n"
+          "exit status: 0 success, 1 the run failed, 2 bad usage or bad input.\n"
+          "docs: README.md, docs/scenarios.md, docs/model.md, docs/trace.md\n",
+          f);
+}
+
+static int usage_error(const char *fmt, const char *arg)
+{
+    fprintf(stderr, "qsim: ");
+    fprintf(stderr, fmt, arg);
+    fprintf(stderr, "\nTry 'qsim --help'.\n");
+    return 2;
+}
+
+static int exists_dir(const char *p)
+{
+    struct stat st;
+    return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/* data/: --data, $QSIM_DATA, beside the binary, else ./data. */
+static void find_data(const char *given, char *out, size_t len)
+{
+    const char *env = getenv("QSIM_DATA");
+    if (given) {
+        snprintf(out, len, "%s", given);
+        return;
+    }
+    if (env && *env) {
+        snprintf(out, len, "%s", env);
+        return;
+    }
+    char exe[1024];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n > 0) {
+        exe[n] = 0;
+        char *slash = strrchr(exe, '/');
+        if (slash) {
+            snprintf(slash, sizeof exe - (size_t)(slash - exe), "/data");
+            if (exists_dir(exe)) {
+                snprintf(out, len, "%s", exe);
+                return;
+            }
+        }
+    }
+    snprintf(out, len, "data");
+}
+
+static double wall_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+typedef struct {
+    const char *scenario_path;
+    const char *options[SC_MAX_OPTIONS];
+    int noptions;
+    int have_seed;
+    uint64_t seed;
+    const char *days;
+    const char *out;
+    const char *trace;
+    int log_polls;
+    const char *plan;
+    const char *pricing;
+    const char *data;
+    int quiet;
+} run_args;
+
+static char option_buf[4096];
+
+static int add_options(run_args *a, char *list)
+{
+    for (char *tok = strtok(list, ","); tok; tok = strtok(NULL, ",")) {
+        if (a->noptions == SC_MAX_OPTIONS)
+            return usage_error("at most %s options", "16");
+        a->options[a->noptions++] = tok;
+    }
+    return 0;
+}
+
+static int parse_run_args(int argc, char **argv, run_args *a)
+{
+    enum { O_OUT = 256, O_TRACE, O_LOG_POLLS, O_PLAN, O_PRICING, O_DATA };
+    static const struct option longs[] = {
+        { "option", required_argument, 0, 'o' }, { "seed", required_argument, 0, 's' },
+        { "days", required_argument, 0, 'd' },   { "out", required_argument, 0, O_OUT },
+        { "trace", required_argument, 0, O_TRACE }, { "log-polls", no_argument, 0, O_LOG_POLLS },
+        { "plan", required_argument, 0, O_PLAN }, { "pricing", required_argument, 0, O_PRICING },
+        { "data", required_argument, 0, O_DATA }, { "quiet", no_argument, 0, 'q' },
+        { "help", no_argument, 0, 'h' },         { 0, 0, 0, 0 },
+    };
+    size_t used = 0;
+    int c;
+    memset(a, 0, sizeof *a);
+    a->out = "out";
+    a->plan = "paid";
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "o:s:d:qh", longs, NULL)) != -1) {
+        switch (c) {
+        case 'o': {
+            size_t n = strlen(optarg) + 1;
+            if (used + n > sizeof option_buf)
+                return usage_error("option list too long: %s", optarg);
+            memcpy(option_buf + used, optarg, n);
+            if (add_options(a, option_buf + used) != 0)
+                return 2;
+            used += n;
+            break;
+        }
+        case 's': {
+            char *end;
+            errno = 0;
+            unsigned long long v = strtoull(optarg, &end, 10);
+            if (errno || *end || !*optarg || optarg[0] == '-')
+                return usage_error("--seed wants a non-negative integer, got '%s'", optarg);
+            a->seed = v;
+            a->have_seed = 1;
+            break;
+        }
+        case 'd': a->days = optarg; break;
+        case 'q': a->quiet = 1; break;
+        case O_OUT: a->out = optarg; break;
+        case O_TRACE: a->trace = optarg; break;
+        case O_LOG_POLLS: a->log_polls = 1; break;
+        case O_PLAN:
+            if (strcmp(optarg, "paid") != 0 && strcmp(optarg, "free") != 0)
+                return usage_error("--plan is paid or free, got '%s'", optarg);
+            a->plan = optarg;
+            break;
+        case O_PRICING: a->pricing = optarg; break;
+        case O_DATA: a->data = optarg; break;
+        case 'h': usage(stdout); exit(0);
+        default: return usage_error("%s", "bad option for 'run'");
+        }
+    }
+    if (optind != argc - 1)
+        return usage_error("%s", optind >= argc ? "run needs one SCENARIO file" : "run takes one SCENARIO file");
+    a->scenario_path = argv[optind];
+    return 0;
+}
+
+static int cmd_strategies(void)
+{
+    for (const st_hooks *const *s = st_registry(); *s; s++)
+        printf("%-10s %s\n", (*s)->name, (*s)->summary);
+    puts("\ncombine with '+', e.g. 1+2; see docs/strategies.md");
+    return 0;
+}
+
+static void trace_path(char *buf, size_t len, const char *base, const char *option, int several)
+{
+    if (!several) {
+        snprintf(buf, len, "%s", base);
+        return;
+    }
+    const char *dot = strrchr(base, '.');
+    const char *slash = strrchr(base, '/');
+    if (dot && (!slash || dot > slash))
+        snprintf(buf, len, "%.*s-%s%s", (int)(dot - base), base, option, dot);
+    else
+        snprintf(buf, len, "%s-%s", base, option);
+}
+
+static int cmd_run(int argc, char **argv)
+{
+    run_args a;
+    sim_err err = { 0, "" };
+    char data[1024], limits[1100], pricing[1100], path[1200];
+    scenario *s = NULL;
+    pr_plan plan;
+    world *worlds[SC_MAX_OPTIONS] = { 0 };
+    rep_polls polls[SC_MAX_OPTIONS];
+    rep_run runs[SC_MAX_OPTIONS];
+    of_file polls_csv = { 0 }, results = { 0 };
+    int rc = 1, n = 0;
+
+    if (parse_run_args(argc, argv, &a) != 0)
+        return 2;
+    find_data(a.data, data, sizeof data);
+    snprintf(limits, sizeof limits, "%s/limits/cloudflare-kv-2026.json", data);
+    if (a.pricing)
+        snprintf(pricing, sizeof pricing, "%s", a.pricing);
+    else
+        snprintf(pricing, sizeof pricing, "%s/pricing/cloudflare-%s-2026.json", data, a.plan);
+    if (sc_load(a.scenario_path, limits, &s, &err) != 0) {
+        fprintf(stderr, "qsim: %s\n", err.msg);
+        return 2;
+    }
+    if (pr_load(pricing, &plan, &err) != 0) {
+        fprintf(stderr, "qsim: %s\n", err.msg);
+        rc = 2;
+        goto out;
+    }
+    s->kv.daily_read_cap = plan.cap_reads_day;
+    s->kv.daily_write_cap = plan.cap_writes_day;
+    if (a.days) {
+        char d[64];
+        sim_us t;
+        snprintf(d, sizeof d, "%sd", a.days);
+        if (sc_parse_duration(d, &t) != 0 || t < SIM_US_PER_S) {
+            rc = usage_error("--days wants a number of days such as 365 or 0.5, got '%s'", a.days);
+            goto out;
+        }
+        s->duration = t;
+    }
+    if (a.noptions == 0)
+        for (int i = 0; i < s->noptions; i++)
+            a.options[a.noptions++] = s->options[i];
+    for (int i = 0; i < a.noptions; i++) {
+        st_set probe;
+        if (st_compose(a.options[i], &s->strategy, &probe, &err) != 0) {
+            fprintf(stderr, "qsim: --option: %s\n", err.msg);
+            rc = 2;
+            goto out;
+        }
+    }
+    uint64_t seed = a.have_seed ? a.seed : s->seed;
+    if (of_mkdirs(a.out) != 0) {
+        fprintf(stderr, "qsim: cannot create %s: %s\n", a.out, strerror(errno));
+        goto out;
+    }
+    snprintf(path, sizeof path, "%s/polls.csv", a.out);
+    if (of_open(&polls_csv, path) != 0) {
+        fprintf(stderr, "qsim: cannot write %s: %s\n", path, strerror(errno));
+        goto out;
+    }
+    rep_polls_header(polls_csv.f);
+    double t0 = wall_seconds();
+    uint64_t events = 0;
+    for (n = 0; n < a.noptions; n++) {
+        of_file trace = { 0 };
+        world_opts wo = { 0 };
+        rep_polls_init(&polls[n], polls_csv.f, a.options[n]);
+        if (a.trace) {
+            trace_path(path, sizeof path, a.trace, a.options[n], a.noptions > 1);
+            if (of_open(&trace, path) != 0) {
+                fprintf(stderr, "qsim: cannot write %s: %s\n", path, strerror(errno));
+                goto out;
+            }
+            wo.trace = trace.f;
+        }
+        wo.poll_log = a.log_polls ? stderr : NULL;
+        wo.polls_sink = rep_polls_sink;
+        wo.polls_ud = &polls[n];
+        worlds[n] = world_new(s, a.options[n], seed, &wo, &err);
+        if (!worlds[n] || world_run(worlds[n], 0, &err) != 0) {
+            fprintf(stderr, "qsim: %s: option %s: %s\n", s->path, a.options[n], err.msg);
+            of_abort(&trace);
+            goto out;
+        }
+        if (a.trace && of_commit(&trace) != 0) {
+            fprintf(stderr, "qsim: cannot write %s: %s\n", trace.path, strerror(errno));
+            goto out;
+        }
+        met_registry *m = sim_metrics(world_ctx(worlds[n]));
+        pr_apply(&plan, m, s->duration);
+        events += sim_events(world_ctx(worlds[n]));
+        runs[n].option = a.options[n];
+        runs[n].m = m;
+        runs[n].polls = &polls[n];
+    }
+    double wall = wall_seconds() - t0;
+    if (of_commit(&polls_csv) != 0) {
+        fprintf(stderr, "qsim: cannot write %s: %s\n", polls_csv.path, strerror(errno));
+        goto out;
+    }
+    rep_meta meta = { QSIM_VERSION, s->name, s->path, pricing, plan.plan, seed, s->duration };
+    snprintf(path, sizeof path, "%s/results.json", a.out);
+    if (of_open(&results, path) != 0 || rep_results_json(results.f, &meta, runs, n) != 0 || of_commit(&results) != 0) {
+        fprintf(stderr, "qsim: cannot write %s: %s\n", path, strerror(errno));
+        of_abort(&results);
+        goto out;
+    }
+    if (!a.quiet)
+        rep_summary(stdout, &meta, runs, n);
+    fprintf(stderr, "qsim: %d run%s, %" PRIu64 " events in %.3f s (%.2f M events/s); wrote %s/results.json, %s/polls.csv\n",
+            n, n == 1 ? "" : "s", events, wall, wall > 0 ? (double)events / wall / 1e6 : 0.0, a.out, a.out);
+    rc = 0;
+out:
+    of_abort(&polls_csv);
+    for (int i = 0; i < SC_MAX_OPTIONS; i++)
+        world_free(worlds[i]);
+    sc_free(s);
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2)
+        return usage_error("%s", "missing command");
+    const char *cmd = argv[1];
+    if (strcmp(cmd, "-h") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "help") == 0) {
+        usage(stdout);
+        return 0;
+    }
+    if (strcmp(cmd, "-V") == 0 || strcmp(cmd, "--version") == 0) {
+        printf("qsim %s\n", QSIM_VERSION);
+        return 0;
+    }
+    if (strcmp(cmd, "run") == 0)
+        return cmd_run(argc - 1, argv + 1);
+    if (strcmp(cmd, "strategies") == 0)
+        return cmd_strategies();
+    return usage_error("unknown command '%s'", cmd);
+}

@@ -1,0 +1,22 @@
+/* bot.h - the PM2 bot: polls /api/queue/pending on a fixed period, then
+ * for each message returned claims it, generates a reply (an LLM call that
+ * takes time and may fail), posts the reply as an AI message, and calls
+ * complete (or fail). It may crash after a claim and be restarted.
+ *
+ * The loop is sequential, like `setInterval` guarded by a busy flag: ticks
+ * are anchored at first_poll + k * poll_every; a tick that arrives while
+ * the previous cycle still runs is skipped, so the next poll is at the first
+ * tick at or after the cycle's end (docs/model.md). */
+#ifndef QSIM_BOT_H
+#define QSIM_BOT_H
+
+#include "model/actor.h"
+#include "model/scenario.h"
+
+typedef struct bot bot;
+
+bot *bot_new(actor_env *env, const sc_bot *cfg, int index);
+void bot_free(bot *b);
+void bot_start(bot *b);
+
+#endif

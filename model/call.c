@@ -1,0 +1,321 @@
+/* call.c - invocations: the pool, KV operations with their accounting and
+ * trace lines, and resuming the endpoint coroutine when an operation ends. */
+#include "call.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const ep_names[EP_COUNT] = { "post", "pending", "claim", "complete", "fail", "cron" };
+static const int http_codes[6] = { 200, 201, 404, 409, 429, 500 };
+
+const char *ep_name(int kind) { return kind >= 0 && kind < EP_COUNT ? ep_names[kind] : "?"; }
+
+int ep_parse(const char *name)
+{
+    for (int i = 0; i < EP_COUNT; i++)
+        if (strcmp(name, ep_names[i]) == 0)
+            return i;
+    return -1;
+}
+
+int call_env_init(call_env *env, sim_ctx *ctx, kv_store *kv, msg_table *msgs, uint32_t window, int op_limit)
+{
+    char name[96];
+    met_registry *m = sim_metrics(ctx);
+    memset(env, 0, sizeof *env);
+    env->ctx = ctx;
+    env->kv = kv;
+    env->msgs = msgs;
+    env->window = window;
+    env->op_limit = op_limit;
+    env->m_reads = met_counter_daily(m, "kv.reads");
+    env->m_writes = met_counter_daily(m, "kv.writes");
+    env->m_requests = met_counter_daily(m, "worker.requests");
+    static const char *const cls[2] = { "cache", "individual" };
+    for (int k = 0; k < 2; k++) {
+        snprintf(name, sizeof name, "kv.reads.key.%s", cls[k]);
+        env->m_reads_class[k] = met_counter(m, name);
+        snprintf(name, sizeof name, "kv.writes.key.%s", cls[k]);
+        env->m_writes_class[k] = met_counter(m, name);
+    }
+    for (int e = 0; e < EP_COUNT; e++) {
+        snprintf(name, sizeof name, "calls.%s", ep_names[e]);
+        env->m_calls_ep[e] = met_counter(m, name);
+        snprintf(name, sizeof name, "kv.reads.%s", ep_names[e]);
+        env->m_reads_ep[e] = met_counter(m, name);
+        snprintf(name, sizeof name, "kv.writes.%s", ep_names[e]);
+        env->m_writes_ep[e] = met_counter(m, name);
+        for (int h = 0; h < 6; h++) {
+            snprintf(name, sizeof name, "http.%s.%d", ep_names[e], http_codes[h]);
+            env->m_http[e][h] = met_counter(m, name);
+        }
+    }
+    for (int r = KV_ETRANSIENT; r < KV_RESULT_COUNT; r++) {
+        snprintf(name, sizeof name, "kv.failed.%s", kv_result_name(r) + 6);
+        env->m_failed[r] = met_counter(m, name);
+    }
+    for (int r = KV_ETRANSIENT; r <= CALL_EPARSE; r++) {
+        snprintf(name, sizeof name, "cache_update.swallowed.%s",
+                 r == CALL_EPARSE ? "parse" : kv_result_name(r) + 6);
+        env->m_swallowed[r] = met_counter(m, name);
+    }
+    env->m_entry_missing = met_counter(m, "cache_update.entry_missing");
+    return 0;
+}
+
+void call_take_list(call *c)
+{
+    kv_list_unref(c->env->kv, c->list);
+    c->list = c->op.list;
+    c->op.list = NULL;
+}
+
+void call_swallowed(call *c, int kind)
+{
+    met_add(sim_metrics(c->env->ctx), c->env->m_swallowed[kind], sim_now(c->env->ctx), 1);
+}
+
+void call_entry_missing(call *c)
+{
+    met_add(sim_metrics(c->env->ctx), c->env->m_entry_missing, sim_now(c->env->ctx), 1);
+}
+
+void call_env_deinit(call_env *env)
+{
+    for (size_t i = 0; i < env->nall; i++) {
+        kv_list_unref(env->kv, env->all[i]->list);
+        kv_list_unref(env->kv, env->all[i]->op.list);
+        free(env->all[i]->ret);
+        free(env->all[i]);
+    }
+    free(env->all);
+    env->all = NULL;
+    env->nall = env->capall = 0;
+    env->free_calls = NULL;
+}
+
+void call_key_name(const call_env *env, uint32_t key, char *buf, size_t len)
+{
+    if (key == KV_KEY_CACHE)
+        snprintf(buf, len, "%s", kv_config_of(env->kv)->cache_key_name);
+    else
+        msg_key_name(env->msgs, kv_key_to_msg(key), kv_key_legacy(key), buf, len);
+}
+
+static call *alloc_call(call_env *env)
+{
+    call *c = env->free_calls;
+    if (c) {
+        env->free_calls = c->next_free;
+        return c;
+    }
+    if (env->nall == env->capall) {
+        size_t cap = env->capall ? env->capall * 2 : 16;
+        call **all = realloc(env->all, cap * sizeof *all);
+        if (!all)
+            return NULL;
+        env->all = all;
+        env->capall = cap;
+    }
+    c = calloc(1, sizeof *c);
+    if (!c)
+        return NULL;
+    c->ret = malloc(env->window * sizeof *c->ret);
+    if (!c->ret) {
+        free(c);
+        return NULL;
+    }
+    env->all[env->nall++] = c;
+    return c;
+}
+
+static void trace_string(FILE *f, const char *s)
+{
+    fputc('"', f);
+    for (; *s; s++) {
+        unsigned char ch = (unsigned char)*s;
+        if (ch == '"' || ch == '\\')
+            fprintf(f, "\\%c", ch);
+        else if (ch < 0x20)
+            fprintf(f, "\\u%04x", ch);
+        else
+            fputc(ch, f);
+    }
+    fputc('"', f);
+}
+
+static void finish(call *c)
+{
+    call_env *env = c->env;
+    sim_us now = sim_now(env->ctx);
+    met_registry *m = sim_metrics(env->ctx);
+    if (env->trace)
+        fprintf(env->trace, "{\"t\":%" PRId64 ",\"type\":\"end\",\"call\":%" PRIu64
+                ",\"kvr\":%d,\"kvw\":%d,\"status\":%d}\n", now, c->id, c->kvr, c->kvw, c->status);
+    for (int h = 0; h < 6; h++)
+        if (http_codes[h] == c->status)
+            met_add(m, env->m_http[c->kind][h], now, 1);
+    if (c->msg != MSG_NONE)
+        env->msgs->m[c->msg].inflight--;
+    if (env->hooks.on_call_end)
+        env->hooks.on_call_end(env->hooks.ud, c);
+    if (c->done)
+        c->done(c->owner, c);
+    kv_list_unref(env->kv, c->list);
+    kv_list_unref(env->kv, c->op.list);
+    c->list = c->op.list = NULL;
+    c->next_free = env->free_calls;
+    env->free_calls = c;
+}
+
+static void resume(call *c)
+{
+    if (c->env->entry[c->kind](c) == CO_DONE)
+        finish(c);
+}
+
+call *call_start(call_env *env, int kind, const char *actor, int loc, uint32_t msg,
+                 const call_fault *faults, int nfaults, void *owner, call_done_fn done)
+{
+    call *c = alloc_call(env);
+    if (!c)
+        return NULL;
+    uint32_t *ret = c->ret;
+    memset(c, 0, sizeof *c);
+    c->ret = ret;
+    c->env = env;
+    c->id = ++env->next_id;
+    c->kind = (uint8_t)kind;
+    c->actor = actor;
+    c->loc = loc;
+    c->msg = msg;
+    c->owner = owner;
+    c->done = done;
+    c->faults = faults;
+    c->nfaults = nfaults > 4 ? 4 : nfaults;
+    c->found = -1;
+    c->started = sim_now(env->ctx);
+    if (msg != MSG_NONE)
+        env->msgs->m[msg].inflight++;
+    met_registry *m = sim_metrics(env->ctx);
+    met_add(m, env->m_calls_ep[kind], c->started, 1);
+    met_add(m, env->m_requests, c->started, 1);
+    if (env->trace) {
+        fprintf(env->trace, "{\"t\":%" PRId64 ",\"type\":\"call\",\"call\":%" PRIu64 ",\"actor\":",
+                c->started, c->id);
+        trace_string(env->trace, actor);
+        fprintf(env->trace, ",\"endpoint\":\"%s\",\"msg\":", ep_names[kind]);
+        if (msg != MSG_NONE)
+            trace_string(env->trace, msg_id(env->msgs, msg));
+        else
+            fputs("null", env->trace);
+        fputs("}\n", env->trace);
+    }
+    resume(c);
+    return c;
+}
+
+/* Which result the next op must have, from the per-invocation limit and
+ * the scripted faults; 0 when it is free to succeed. */
+static int forced(call *c, int type, uint32_t key)
+{
+    int force = 0;
+    if (++c->ops > c->env->op_limit)
+        return KV_EOPLIMIT;
+    for (int i = 0; i < c->nfaults; i++) {
+        const call_fault *f = &c->faults[i];
+        if ((f->op < 0 || f->op == type) && (f->key_class < 0 || f->key_class == kv_key_class(key)) &&
+            ++c->fault_seen[i] == f->nth && !force)
+            force = f->kind;
+    }
+    return force;
+}
+
+static void op_done(sim_ctx *ctx, kv_op *op)
+{
+    call *c = (call *)(void *)((char *)op - offsetof(call, op));
+    call_env *env = c->env;
+    met_registry *m = sim_metrics(ctx);
+    sim_us now = sim_now(ctx);
+    int cls = kv_key_class(op->key);
+    if (op->res == KV_OK || op->res == KV_MISS) {
+        if (op->type == KV_GET) {
+            c->kvr++;
+            met_add(m, env->m_reads, now, 1);
+            met_add(m, env->m_reads_ep[c->kind], now, 1);
+            met_add(m, env->m_reads_class[cls], now, 1);
+        } else {
+            c->kvw++;
+            met_add(m, env->m_writes, now, 1);
+            met_add(m, env->m_writes_ep[c->kind], now, 1);
+            met_add(m, env->m_writes_class[cls], now, 1);
+        }
+    } else {
+        met_add(m, env->m_failed[op->res], now, 1);
+    }
+    if (env->trace) {
+        char key[600];
+        call_key_name(env, op->key, key, sizeof key);
+        fprintf(env->trace, "{\"t\":%" PRId64 ",\"type\":\"kv\",\"call\":%" PRIu64 ",\"op\":\"%s\",\"key\":",
+                now, c->id, op->type == KV_GET ? "get" : "put");
+        trace_string(env->trace, key);
+        fprintf(env->trace, ",\"result\":\"%s\"}\n", kv_result_name(op->res));
+    }
+    resume(c);
+}
+
+void call_get(call *c, uint32_t key)
+{
+    kv_op *op = &c->op;
+    kv_list_unref(c->env->kv, op->list);
+    op->list = NULL;
+    op->type = KV_GET;
+    op->loc = c->loc;
+    op->key = key;
+    op->put_list = NULL;
+    op->done = op_done;
+    op->force = (int8_t)forced(c, KV_GET, key);
+    kv_get(c->env->kv, op);
+}
+
+void call_put_status(call *c, uint32_t key, int status)
+{
+    kv_op *op = &c->op;
+    kv_list_unref(c->env->kv, op->list);
+    op->list = NULL;
+    op->type = KV_PUT;
+    op->loc = c->loc;
+    op->key = key;
+    op->put_status = (uint8_t)status;
+    op->put_list = NULL;
+    op->done = op_done;
+    op->force = (int8_t)forced(c, KV_PUT, key);
+    kv_put(c->env->kv, op);
+}
+
+void call_put_list(call *c)
+{
+    kv_op *op = &c->op;
+    kv_list_unref(c->env->kv, op->list);
+    op->list = NULL;
+    op->type = KV_PUT;
+    op->loc = c->loc;
+    op->key = KV_KEY_CACHE;
+    op->put_list = kv_list_ref(c->list);
+    op->done = op_done;
+    op->force = (int8_t)forced(c, KV_PUT, KV_KEY_CACHE);
+    kv_put(c->env->kv, op);
+}
+
+static void wake(sim_ctx *ctx, void *obj, uint64_t arg)
+{
+    (void)ctx;
+    (void)arg;
+    resume(obj);
+}
+
+void call_sleep(call *c, sim_us dt)
+{
+    sim_after(c->env->ctx, dt, wake, c, 0);
+}

@@ -1,0 +1,146 @@
+/* call.h - one Worker invocation: a request to an endpoint, running as a
+ * coroutine that yields at every KV operation.
+ *
+ * Endpoint and strategy code reads like the Worker's JavaScript: each
+ * `await env.KV.get(...)` is a CALL_GET that yields until the KV model
+ * completes the operation. The coroutines are protothreads (switch on a
+ * saved line number), so locals do not survive a yield: keep state in the
+ * call. Nested coroutines (a strategy hook inside an endpoint) use the next
+ * level of pc[]. Calls come from a pool; none is allocated per request once
+ * the pool has grown to the peak number of concurrent requests. */
+#ifndef QSIM_CALL_H
+#define QSIM_CALL_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "model/kv.h"
+#include "model/msg.h"
+#include "sim/sim.h"
+
+typedef enum { EP_POST = 0, EP_PENDING, EP_CLAIM, EP_COMPLETE, EP_FAIL, EP_CRON, EP_COUNT } ep_kind;
+const char *ep_name(int kind);    /* "post", "pending", ... */
+int ep_parse(const char *name);   /* -1 when unknown */
+
+enum { CO_DONE = 0, CO_WAIT = 1 };
+#define CO_LEVELS 4
+
+#define CO_BEGIN(c, lvl) switch ((c)->pc[lvl]) { case 0:
+#define CO_END(c, lvl) } (c)->pc[lvl] = 0; return CO_DONE
+#define CO_RETURN(c, lvl) do { (c)->pc[lvl] = 0; return CO_DONE; } while (0)
+/* Suspends here; the next resume continues after this point. */
+#define CO_YIELD(c, lvl) do { (c)->pc[lvl] = __LINE__; return CO_WAIT; case __LINE__:; } while (0)
+/* Runs a nested coroutine (expr, at level lvl + 1) to completion. */
+#define CO_AWAIT(c, lvl, expr) do { (c)->pc[lvl] = __LINE__; __attribute__((fallthrough)); \
+        case __LINE__: if ((expr) == CO_WAIT) return CO_WAIT; } while (0)
+
+/* await env.KV.get / put; the reply is in c->op (res, status, list). */
+#define CALL_GET(c, lvl, key) do { call_get((c), (key)); CO_YIELD(c, lvl); } while (0)
+#define CALL_PUT_STATUS(c, lvl, key, st) do { call_put_status((c), (key), (st)); CO_YIELD(c, lvl); } while (0)
+#define CALL_PUT_LIST(c, lvl) do { call_put_list(c); CO_YIELD(c, lvl); } while (0)
+#define CALL_SLEEP(c, lvl, dt) do { call_sleep((c), (dt)); CO_YIELD(c, lvl); } while (0)
+
+/* A scripted fault: the nth operation of this call matching (op, key class)
+ * fails with kind. op and key_class -1 match any. */
+typedef struct call_fault {
+    int op;         /* KV_GET, KV_PUT or -1 */
+    int key_class;  /* KV_CLASS_CACHE, KV_CLASS_INDIVIDUAL or -1 */
+    int nth;        /* 1-based */
+    int kind;       /* kv_result */
+} call_fault;
+
+typedef struct call call;
+typedef struct call_env call_env;
+typedef int (*call_entry)(call *c);
+typedef void (*call_done_fn)(void *owner, call *c);
+
+struct call {
+    call_env *env;
+    uint64_t id;          /* call number, from 1, in start order */
+    uint8_t kind;         /* ep_kind */
+    int loc;
+    uint32_t msg;         /* the message the call is about, or MSG_NONE */
+    const char *actor;
+    void *owner;
+    call_done_fn done;
+    sim_us started;
+    int kvr, kvw, ops;    /* the Worker's own kvReads/kvWrites, and all ops */
+    int status;           /* HTTP status of the response */
+    int pc[CO_LEVELS];
+    kv_op op;
+    /* scratch for endpoint and strategy code */
+    kv_list *list;        /* working copy of recent:comments, owned */
+    uint32_t i;           /* scan position */
+    uint32_t key;         /* individual key found by a lookup */
+    int found;            /* stored status found by a lookup; -1 missing */
+    int dirty;            /* the working copy was changed */
+    int target;           /* status claim/complete/fail write */
+    int attempt;
+    uint32_t *ret;        /* pending: messages returned */
+    uint32_t nret;
+    /* scripted faults */
+    const call_fault *faults;
+    int nfaults;
+    int fault_seen[4];
+    call *next_free;
+};
+
+/* What a strategy or the world may observe or count. */
+typedef struct call_hooks {
+    void (*on_call_end)(void *ud, const call *c);
+    void *ud;
+} call_hooks;
+
+struct call_env {
+    sim_ctx *ctx;
+    kv_store *kv;
+    msg_table *msgs;
+    FILE *trace;           /* JSON Lines (docs/trace.md), or NULL */
+    call_entry entry[EP_COUNT];
+    const void *strategy;  /* model/strategy.h's st_set, for endpoints */
+    call_hooks hooks;
+    uint32_t window;
+    uint64_t next_id;
+    call *free_calls;
+    call **all;            /* every call ever made, to free */
+    size_t nall, capall;
+    int op_limit;          /* KV operations per invocation */
+    /* metric ids */
+    met_id m_reads, m_writes, m_requests;
+    met_id m_reads_ep[EP_COUNT], m_writes_ep[EP_COUNT], m_calls_ep[EP_COUNT];
+    met_id m_reads_class[2], m_writes_class[2];
+    met_id m_failed[KV_RESULT_COUNT];
+    met_id m_http[EP_COUNT][6];
+    met_id m_swallowed[KV_RESULT_COUNT + 1]; /* + CALL_EPARSE */
+    met_id m_entry_missing;
+};
+
+/* The cache value could not be parsed (a corrupt recent:comments). */
+#define CALL_EPARSE KV_RESULT_COUNT
+
+static inline int call_failed(const call *c) { return c->op.res != KV_OK && c->op.res != KV_MISS; }
+/* Takes the list the last get returned: the caller now owns it in c->list. */
+void call_take_list(call *c);
+/* Counts an error a try/catch logged and swallowed (kind: kv_result or
+ * CALL_EPARSE), and a cache update that found no entry to change. */
+void call_swallowed(call *c, int kind);
+void call_entry_missing(call *c);
+
+int call_env_init(call_env *env, sim_ctx *ctx, kv_store *kv, msg_table *msgs, uint32_t window, int op_limit);
+void call_env_deinit(call_env *env);
+
+/* Starts a request; it runs until its first KV operation before returning.
+ * done(owner, c) is called when it ends; c is recycled right after. */
+call *call_start(call_env *env, int kind, const char *actor, int loc, uint32_t msg,
+                 const call_fault *faults, int nfaults, void *owner, call_done_fn done);
+
+void call_get(call *c, uint32_t key);
+void call_put_status(call *c, uint32_t key, int status);
+/* Puts c->list (the call keeps its reference; kv gets another). */
+void call_put_list(call *c);
+void call_sleep(call *c, sim_us dt);
+
+/* The trace key text of a KV key. */
+void call_key_name(const call_env *env, uint32_t key, char *buf, size_t len);
+
+#endif

@@ -1,0 +1,36 @@
+/* dist.c - drawing from dist. Rounding is to nearest, ties away from zero. */
+#include "dist.h"
+
+#include <math.h>
+#include <gsl/gsl_randist.h>
+
+int64_t dist_draw(const dist *d, gsl_rng *r)
+{
+    double x;
+    switch (d->kind) {
+    case DIST_UNIFORM:
+        return d->a + (int64_t)gsl_rng_uniform_int(r, (unsigned long)(d->b - d->a + 1));
+    case DIST_EXP:
+        x = gsl_ran_exponential(r, (double)d->a);
+        break;
+    case DIST_LOGNORMAL:
+        x = gsl_ran_lognormal(r, log((double)d->a), d->sigma);
+        break;
+    case DIST_CONST:
+    default:
+        return d->a;
+    }
+    if (x > 9.0e18)
+        x = 9.0e18;
+    return (int64_t)llround(x);
+}
+
+double dist_mean(const dist *d)
+{
+    switch (d->kind) {
+    case DIST_UNIFORM: return ((double)d->a + (double)d->b) / 2;
+    case DIST_EXP: return (double)d->a;
+    case DIST_LOGNORMAL: return (double)d->a * exp(d->sigma * d->sigma / 2);
+    default: return (double)d->a;
+    }
+}

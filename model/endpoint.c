@@ -1,0 +1,209 @@
+/* endpoint.c - the endpoints, written to read like comments-worker.js.
+ *
+ * Each is a coroutine (call.h) at level 0; hooks and shared steps run at
+ * deeper levels. Where the seed wraps a cache update in try/catch that only
+ * logs, the error is counted (cache_update.swallowed.*) and the request
+ * still succeeds. Choices where the seed is silent are in docs/model.md. */
+#include "endpoint.h"
+
+static const st_hooks *hooks(const call *c)
+{
+    return &((const st_set *)c->env->strategy)->h;
+}
+
+int ep_is_bot_work(const call *c, const kv_entry *e)
+{
+    const msg *m = msg_get(c->env->msgs, e->msg);
+    return m->type == MT_HUMAN && m->entity;
+}
+
+void ep_return(call *c, uint32_t m)
+{
+    if (c->nret < c->env->window)
+        c->ret[c->nret++] = m;
+}
+
+int ep_lookup(call *c, int lvl, uint32_t m, int legacy_fallback)
+{
+    CO_BEGIN(c, lvl);
+    c->found = -1;
+    c->key = kv_key_msg(m, 0);
+    CALL_GET(c, lvl, c->key);
+    if (c->op.res == KV_MISS && legacy_fallback) {
+        c->key = kv_key_msg(m, 1);
+        CALL_GET(c, lvl, c->key);
+    }
+    if (c->op.res == KV_OK)
+        c->found = c->op.status;
+    CO_END(c, lvl);
+}
+
+/* The seed's verification: ground truth from the individual key. */
+static int verify_seed(call *c, int lvl)
+{
+    CO_BEGIN(c, lvl);
+    CO_AWAIT(c, lvl, ep_lookup(c, lvl + 1, c->list->e[c->i].msg, 1));
+    if (c->found == ST_PENDING)
+        ep_return(c, c->list->e[c->i].msg);
+    CO_END(c, lvl);
+}
+
+/* The seed's cache update in claim/complete/fail: one try, errors logged. */
+static int cache_update_seed(call *c, int lvl)
+{
+    int idx;
+    CO_BEGIN(c, lvl);
+    CALL_GET(c, lvl, KV_KEY_CACHE);
+    if (call_failed(c)) {
+        call_swallowed(c, c->op.res);
+        CO_RETURN(c, lvl);
+    }
+    if (c->op.res == KV_MISS) /* if (cachedData) */
+        CO_RETURN(c, lvl);
+    call_take_list(c);
+    if (c->list->corrupt) {
+        call_swallowed(c, CALL_EPARSE);
+        CO_RETURN(c, lvl);
+    }
+    idx = kv_list_find(c->list, c->msg);
+    if (idx < 0) {
+        call_entry_missing(c);
+        CO_RETURN(c, lvl);
+    }
+    if (kv_list_mutable(c->env->kv, &c->list) != 0)
+        CO_RETURN(c, lvl);
+    c->list->e[idx].status = (uint8_t)c->target;
+    CALL_PUT_LIST(c, lvl);
+    if (call_failed(c))
+        call_swallowed(c, c->op.res);
+    CO_END(c, lvl);
+}
+
+static int post(call *c)
+{
+    const msg *m = msg_get(c->env->msgs, c->msg);
+    int status = m->type == MT_HUMAN && m->entity ? ST_PENDING : ST_NONE;
+    CO_BEGIN(c, 0);
+    CALL_PUT_STATUS(c, 0, kv_key_msg(c->msg, m->legacy), status);
+    if (call_failed(c)) {
+        c->status = 500;
+        CO_RETURN(c, 0);
+    }
+    c->status = 201;
+    /* try { get cache; append; keep newest window; put } catch { log } */
+    CALL_GET(c, 0, KV_KEY_CACHE);
+    if (call_failed(c)) {
+        call_swallowed(c, c->op.res);
+        CO_RETURN(c, 0);
+    }
+    if (c->op.res == KV_MISS) {
+        kv_list_unref(c->env->kv, c->list);
+        c->list = kv_list_new(c->env->kv);
+    } else {
+        call_take_list(c);
+    }
+    if (!c->list)
+        CO_RETURN(c, 0);
+    if (c->list->corrupt) {
+        call_swallowed(c, CALL_EPARSE);
+        CO_RETURN(c, 0);
+    }
+    if (kv_list_mutable(c->env->kv, &c->list) != 0)
+        CO_RETURN(c, 0);
+    kv_list_append(c->env->kv, c->list, c->msg, status);
+    CALL_PUT_LIST(c, 0);
+    if (call_failed(c))
+        call_swallowed(c, c->op.res);
+    CO_END(c, 0);
+}
+
+static int pending(call *c)
+{
+    const st_hooks *h = hooks(c);
+    const kv_entry *e;
+    int verify;
+    CO_BEGIN(c, 0);
+    c->nret = 0;
+    CALL_GET(c, 0, KV_KEY_CACHE);
+    if (call_failed(c)) {
+        c->status = 500;
+        CO_RETURN(c, 0);
+    }
+    if (c->op.res == KV_MISS) {
+        c->status = 200;
+        CO_RETURN(c, 0);
+    }
+    call_take_list(c);
+    if (c->list->corrupt) { /* JSON.parse throws, uncaught */
+        c->status = 500;
+        CO_RETURN(c, 0);
+    }
+    for (c->i = 0; c->i < c->list->n; c->i++) {
+        e = &c->list->e[c->i];
+        if (!ep_is_bot_work(c, e))
+            continue;
+        verify = h->pending_should_verify ? h->pending_should_verify(c, e) : !msg_status_terminal(e->status);
+        if (!verify)
+            continue;
+        CO_AWAIT(c, 0, (h->pending_verify ? h->pending_verify : verify_seed)(c, 1));
+        if (call_failed(c)) { /* a throwing get inside the loop: 500 */
+            c->status = 500;
+            CO_RETURN(c, 0);
+        }
+    }
+    if (h->pending_after_scan)
+        CO_AWAIT(c, 0, h->pending_after_scan(c, 1));
+    c->status = 200;
+    CO_END(c, 0);
+}
+
+/* claim, complete and fail share one shape: look the key up, check, write
+ * the new status, then update the cache entry (hookable). */
+static int transition(call *c)
+{
+    const st_hooks *h = hooks(c);
+    CO_BEGIN(c, 0);
+    c->target = c->kind == EP_CLAIM ? ST_PROCESSING : c->kind == EP_COMPLETE ? ST_COMPLETE : ST_FAILED;
+    CO_AWAIT(c, 0, ep_lookup(c, 1, c->msg, 1));
+    if (call_failed(c)) {
+        c->status = 500;
+        CO_RETURN(c, 0);
+    }
+    if (c->found < 0) {
+        c->status = 404;
+        CO_RETURN(c, 0);
+    }
+    if (c->kind == EP_CLAIM && c->found != ST_PENDING) {
+        c->status = 409;
+        CO_RETURN(c, 0);
+    }
+    CALL_PUT_STATUS(c, 0, c->key, c->target);
+    if (call_failed(c)) {
+        c->status = 500;
+        CO_RETURN(c, 0);
+    }
+    CO_AWAIT(c, 0, (h->cache_update ? h->cache_update : cache_update_seed)(c, 1));
+    c->status = 200;
+    CO_END(c, 0);
+}
+
+static int cron(call *c)
+{
+    const st_hooks *h = hooks(c);
+    CO_BEGIN(c, 0);
+    if (h->cron_job)
+        CO_AWAIT(c, 0, h->cron_job(c, 1));
+    c->status = 200;
+    CO_END(c, 0);
+}
+
+void ep_install(call_env *env, const st_set *st)
+{
+    env->strategy = st;
+    env->entry[EP_POST] = post;
+    env->entry[EP_PENDING] = pending;
+    env->entry[EP_CLAIM] = transition;
+    env->entry[EP_COMPLETE] = transition;
+    env->entry[EP_FAIL] = transition;
+    env->entry[EP_CRON] = cron;
+}

@@ -1,0 +1,385 @@
+/* kv.c - the KV model. Central values: st[key] (0 absent, else status + 1)
+ * and one kv_list for recent:comments. Each location caches, per key, what
+ * it last fetched (a miss too) with an expiry; a get served within the
+ * expiry never reaches the store. Whether a get is a hit is decided when it
+ * is issued (that fixes its latency); its value is taken when it completes. */
+#include "kv.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct {
+    sim_us *exp;     /* per key: cached until (exclusive); 0 never fetched */
+    uint8_t *val;    /* per key: 0 miss, else status + 1 */
+    kv_list *list;   /* cached recent:comments (NULL: a cached miss) */
+    sim_us list_exp;
+} location;
+
+#define NEVER INT64_MIN /* last_put of a key never written through the binding */
+
+struct kv_store {
+    sim_ctx *ctx;
+    kv_config cfg;
+    const msg_table *msgs;
+    gsl_rng *lat_rng, *fail_rng;
+    size_t nkeys;        /* key arrays' capacity */
+    uint8_t *st;         /* central: 0 absent, else status + 1 */
+    sim_us *last_put;    /* central: time of the last landed write, per key */
+    kv_list *list;       /* central recent:comments (NULL: absent) */
+    sim_us list_last_put;
+    location *locs;
+    int64_t day;         /* daily caps: the day the counts are for */
+    int64_t day_reads, day_writes;
+    kv_list *free_lists;
+    kv_write_fn on_write;
+    void *on_write_ud;
+};
+
+static const char *const result_names[KV_RESULT_COUNT] = {
+    "ok", "miss", "error:transient", "error:429", "error:too-large",
+    "error:daily-cap", "error:op-limit",
+};
+
+const char *kv_result_name(int r)
+{
+    return r >= 0 && r < KV_RESULT_COUNT ? result_names[r] : "error:?";
+}
+
+kv_store *kv_new(sim_ctx *ctx, const kv_config *cfg, const msg_table *msgs)
+{
+    kv_store *kv = calloc(1, sizeof *kv);
+    if (!kv)
+        return NULL;
+    kv->ctx = ctx;
+    kv->cfg = *cfg;
+    kv->msgs = msgs;
+    kv->lat_rng = sim_rng(ctx, "kv:latency");
+    kv->fail_rng = sim_rng(ctx, "kv:failure");
+    kv->list_last_put = NEVER;
+    kv->locs = calloc((size_t)(cfg->nlocs > 0 ? cfg->nlocs : 1), sizeof *kv->locs);
+    if (!kv->lat_rng || !kv->fail_rng || !kv->locs)
+        goto fail;
+    if (kv_reserve(kv, 64) != 0)
+        goto fail;
+    return kv;
+fail:
+    kv_free(kv);
+    return NULL;
+}
+
+void kv_free(kv_store *kv)
+{
+    if (!kv)
+        return;
+    if (kv->locs) {
+        for (int i = 0; i < kv->cfg.nlocs; i++) {
+            free(kv->locs[i].exp);
+            free(kv->locs[i].val);
+            kv_list_unref(kv, kv->locs[i].list);
+        }
+        free(kv->locs);
+    }
+    kv_list_unref(kv, kv->list);
+    while (kv->free_lists) {
+        kv_list *n = kv->free_lists->next_free;
+        free(kv->free_lists);
+        kv->free_lists = n;
+    }
+    free(kv->st);
+    free(kv->last_put);
+    free(kv);
+}
+
+void kv_set_observer(kv_store *kv, kv_write_fn fn, void *ud)
+{
+    kv->on_write = fn;
+    kv->on_write_ud = ud;
+}
+
+const kv_config *kv_config_of(const kv_store *kv) { return &kv->cfg; }
+
+static int grow(void **p, size_t old, size_t n, size_t elem)
+{
+    void *q = realloc(*p, n * elem);
+    if (!q)
+        return -1;
+    memset((char *)q + old * elem, 0, (n - old) * elem);
+    *p = q;
+    return 0;
+}
+
+int kv_reserve(kv_store *kv, size_t nmsgs)
+{
+    size_t need = 1 + 2 * nmsgs;
+    if (need <= kv->nkeys)
+        return 0;
+    size_t n = kv->nkeys ? kv->nkeys : 128;
+    while (n < need)
+        n *= 2;
+    if (grow((void **)&kv->st, kv->nkeys, n, sizeof *kv->st) ||
+        grow((void **)&kv->last_put, kv->nkeys, n, sizeof *kv->last_put))
+        return -1;
+    for (size_t k = kv->nkeys; k < n; k++)
+        kv->last_put[k] = NEVER;
+    for (int i = 0; i < kv->cfg.nlocs; i++)
+        if (grow((void **)&kv->locs[i].exp, kv->nkeys, n, sizeof(sim_us)) ||
+            grow((void **)&kv->locs[i].val, kv->nkeys, n, 1))
+            return -1;
+    kv->nkeys = n;
+    return 0;
+}
+
+/* ---- snapshots of recent:comments ---- */
+
+kv_list *kv_list_new(kv_store *kv)
+{
+    kv_list *l = kv->free_lists;
+    if (l)
+        kv->free_lists = l->next_free;
+    else if (!(l = malloc(sizeof *l + kv->cfg.window * sizeof(kv_entry))))
+        return NULL;
+    l->refs = 1;
+    l->n = 0;
+    l->bytes = 2;
+    l->corrupt = 0;
+    l->next_free = NULL;
+    return l;
+}
+
+void kv_list_unref(kv_store *kv, kv_list *l)
+{
+    if (!l || --l->refs > 0)
+        return;
+    l->next_free = kv->free_lists;
+    kv->free_lists = l;
+}
+
+int kv_list_mutable(kv_store *kv, kv_list **l)
+{
+    if ((*l)->refs == 1)
+        return 0;
+    kv_list *c = kv_list_new(kv);
+    if (!c)
+        return -1;
+    c->n = (*l)->n;
+    c->bytes = (*l)->bytes;
+    c->corrupt = (*l)->corrupt;
+    memcpy(c->e, (*l)->e, c->n * sizeof(kv_entry));
+    kv_list_unref(kv, *l);
+    *l = c;
+    return 0;
+}
+
+int kv_list_find(const kv_list *l, uint32_t msg)
+{
+    for (uint32_t i = 0; i < l->n; i++)
+        if (l->e[i].msg == msg)
+            return (int)i;
+    return -1;
+}
+
+void kv_list_recount(kv_store *kv, kv_list *l)
+{
+    int64_t b = 2;
+    for (uint32_t i = 0; i < l->n; i++)
+        b += kv->msgs->m[l->e[i].msg].bytes;
+    l->bytes = b + (l->n > 1 ? l->n - 1 : 0);
+}
+
+void kv_list_append(kv_store *kv, kv_list *l, uint32_t msg, int status)
+{
+    uint32_t w = kv->cfg.window;
+    if (l->n >= w) {
+        uint32_t drop = l->n - w + 1;
+        memmove(l->e, l->e + drop, (l->n - drop) * sizeof(kv_entry));
+        l->n -= drop;
+    }
+    l->e[l->n].msg = msg;
+    l->e[l->n].status = (uint8_t)status;
+    l->n++;
+    kv_list_recount(kv, l);
+}
+
+/* ---- central store ---- */
+
+int kv_central_status(const kv_store *kv, uint32_t key)
+{
+    return key < kv->nkeys && kv->st[key] ? kv->st[key] - 1 : -1;
+}
+
+const kv_list *kv_central_list(const kv_store *kv) { return kv->list; }
+
+void kv_seed_status(kv_store *kv, uint32_t key, int status)
+{
+    kv->st[key] = (uint8_t)(status + 1);
+    if (kv->on_write)
+        kv->on_write(kv->on_write_ud, key, NULL, NULL);
+}
+
+void kv_seed_list(kv_store *kv, kv_list *l)
+{
+    kv_list *old = kv->list;
+    kv->list = l;
+    if (kv->on_write)
+        kv->on_write(kv->on_write_ud, KV_KEY_CACHE, old, l);
+    kv_list_unref(kv, old);
+}
+
+/* ---- operations ---- */
+
+static void roll_day(kv_store *kv)
+{
+    int64_t day = sim_now(kv->ctx) / MET_US_PER_DAY;
+    if (day != kv->day) {
+        kv->day = day;
+        kv->day_reads = kv->day_writes = 0;
+    }
+}
+
+static int loc_valid(const location *L, uint32_t key, sim_us t)
+{
+    return key == KV_KEY_CACHE ? L->list_exp > t : L->exp[key] > t;
+}
+
+/* Packs the decision taken at issue time into the event argument. */
+#define ARG_HIT 0x100u
+
+static void get_done(sim_ctx *ctx, void *obj, uint64_t arg)
+{
+    kv_op *op = obj;
+    kv_store *kv = op->store;
+    (void)ctx;
+    op->res = (uint8_t)(arg & 0xffu);
+    op->status = 0;
+    op->list = NULL;
+    if (op->res == KV_OK) {
+        sim_us t = sim_now(kv->ctx);
+        location *L = &kv->locs[op->loc];
+        uint32_t key = op->key;
+        if (!loc_valid(L, key, t)) {
+            /* fetch from the central store and cache it here, misses too */
+            if (key == KV_KEY_CACHE) {
+                kv_list_unref(kv, L->list);
+                L->list = kv_list_ref(kv->list);
+                L->list_exp = t + kv->cfg.cache_ttl;
+            } else {
+                L->val[key] = kv->st[key];
+                L->exp[key] = t + kv->cfg.cache_ttl;
+            }
+        }
+        if (key == KV_KEY_CACHE) {
+            op->list = kv_list_ref(L->list);
+            op->res = op->list ? KV_OK : KV_MISS;
+        } else {
+            op->res = L->val[key] ? KV_OK : KV_MISS;
+            op->status = L->val[key] ? (uint8_t)(L->val[key] - 1) : 0;
+        }
+        roll_day(kv);
+        kv->day_reads++;
+    }
+    op->done(kv->ctx, op);
+}
+
+static int capped(kv_store *kv, int put)
+{
+    roll_day(kv);
+    if (put)
+        return kv->cfg.daily_write_cap > 0 && kv->day_writes >= kv->cfg.daily_write_cap;
+    return kv->cfg.daily_read_cap > 0 && kv->day_reads >= kv->cfg.daily_read_cap;
+}
+
+void kv_get(kv_store *kv, kv_op *op)
+{
+    sim_us now = sim_now(kv->ctx);
+    int hit = loc_valid(&kv->locs[op->loc], op->key, now);
+    sim_us lat = dist_draw(hit ? &kv->cfg.get_hit : &kv->cfg.get_miss, kv->lat_rng);
+    double p = kv->cfg.get_error_prob[kv_key_class(op->key)];
+    int res = KV_OK;
+    if (op->force)
+        res = op->force;
+    else if (capped(kv, 0))
+        res = KV_ECAP;
+    else if (p > 0 && gsl_rng_uniform(kv->fail_rng) < p)
+        res = KV_ETRANSIENT;
+    op->issued = now;
+    op->store = kv;
+    sim_after(kv->ctx, lat, get_done, op, (uint64_t)res | (hit ? ARG_HIT : 0));
+}
+
+static void put_done(sim_ctx *ctx, void *obj, uint64_t arg);
+
+void kv_put(kv_store *kv, kv_op *op)
+{
+    sim_us now = sim_now(kv->ctx);
+    int res = KV_OK;
+    sim_us lat = 0;
+    char name[600];
+    int klen = op->key == KV_KEY_CACHE
+                   ? (int)strlen(kv->cfg.cache_key_name)
+                   : msg_key_name(kv->msgs, kv_key_to_msg(op->key), kv_key_legacy(op->key), name, sizeof name);
+    if (op->force)
+        res = op->force;
+    else if (klen > kv->cfg.key_max_bytes ||
+             (op->key == KV_KEY_CACHE && op->put_list && op->put_list->bytes > kv->cfg.value_max_bytes))
+        res = KV_ETOOLARGE; /* the binding refuses before sending */
+    else if (capped(kv, 1))
+        res = KV_ECAP;
+    if (res != KV_ETOOLARGE && res != KV_ECAP) {
+        double p = kv->cfg.put_error_prob[kv_key_class(op->key)];
+        lat = dist_draw(&kv->cfg.put, kv->lat_rng);
+        if (res == KV_OK && p > 0 && gsl_rng_uniform(kv->fail_rng) < p)
+            res = KV_ETRANSIENT;
+    }
+    op->issued = now;
+    op->store = kv;
+    op->list = NULL;
+    sim_after(kv->ctx, lat, put_done, op, (uint64_t)res);
+}
+
+static void put_done(sim_ctx *ctx, void *obj, uint64_t arg)
+{
+    kv_op *op = obj;
+    kv_store *kv = op->store;
+    sim_us t = sim_now(ctx);
+    uint32_t key = op->key;
+    op->res = (uint8_t)arg;
+    if (op->res == KV_OK) {
+        sim_us last = key == KV_KEY_CACHE ? kv->list_last_put : kv->last_put[key];
+        if (last != NEVER && t - last < kv->cfg.same_key_interval && kv->cfg.p429 > 0 &&
+            gsl_rng_uniform(kv->fail_rng) < kv->cfg.p429)
+            op->res = KV_E429;
+    }
+    if (op->res != KV_OK) {
+        kv_list_unref(kv, op->put_list);
+        op->put_list = NULL;
+        op->done(ctx, op);
+        return;
+    }
+    roll_day(kv);
+    kv->day_writes++;
+    location *L = &kv->locs[op->loc];
+    if (key == KV_KEY_CACHE) {
+        kv_list *old = kv->list;
+        kv->list = op->put_list; /* the reference given by the caller */
+        op->put_list = NULL;
+        kv->list_last_put = t;
+        if (kv->cfg.own_writes_visible) {
+            kv_list_unref(kv, L->list);
+            L->list = kv_list_ref(kv->list);
+            L->list_exp = t + kv->cfg.cache_ttl;
+        }
+        if (kv->on_write)
+            kv->on_write(kv->on_write_ud, key, old, kv->list);
+        kv_list_unref(kv, old);
+    } else {
+        kv->st[key] = (uint8_t)(op->put_status + 1);
+        kv->last_put[key] = t;
+        if (kv->cfg.own_writes_visible) {
+            L->val[key] = kv->st[key];
+            L->exp[key] = t + kv->cfg.cache_ttl;
+        }
+        if (kv->on_write)
+            kv->on_write(kv->on_write_ud, key, NULL, NULL);
+    }
+    op->done(ctx, op);
+}

@@ -1,0 +1,134 @@
+/* kv.h - Workers KV as it behaves: a central store where the last write to
+ * arrive wins, per-location caches that serve what they read for cacheTtl,
+ * latencies, transient errors, the 1-write-per-second-per-key limit (429),
+ * size limits and the free plan's daily caps.
+ *
+ * Values are structured, never JSON text: an individual key holds a message
+ * status; the hot key recent:comments holds a kv_list, a reference-counted
+ * immutable snapshot (copy-on-write), so a location can keep serving an old
+ * version while the store moves on. Every operation completes after a drawn
+ * latency through op->done, so concurrent requests interleave between their
+ * operations and read-modify-write races arise from timing alone. */
+#ifndef QSIM_KV_H
+#define QSIM_KV_H
+
+#include <stdint.h>
+
+#include "model/dist.h"
+#include "model/msg.h"
+#include "sim/sim.h"
+
+/* Keys are integers: 0 is recent:comments, 1 + 2m is comment:<id> of
+ * message m, 2 + 2m its legacy comment:<ts>:<id>. */
+#define KV_KEY_CACHE 0u
+static inline uint32_t kv_key_msg(uint32_t m, int legacy) { return 1u + 2u * m + (legacy ? 1u : 0u); }
+static inline uint32_t kv_key_to_msg(uint32_t key) { return (key - 1u) / 2u; }
+static inline int kv_key_legacy(uint32_t key) { return key != 0 && (key - 1u) % 2u == 1u; }
+
+enum { KV_CLASS_CACHE = 0, KV_CLASS_INDIVIDUAL = 1 };
+static inline int kv_key_class(uint32_t key) { return key == KV_KEY_CACHE ? KV_CLASS_CACHE : KV_CLASS_INDIVIDUAL; }
+
+typedef enum {
+    KV_OK = 0,
+    KV_MISS,          /* get: no such key (null) */
+    KV_ETRANSIENT,    /* injected error, per-operation probability */
+    KV_E429,          /* same key written again within the limit interval */
+    KV_ETOOLARGE,     /* value or key over the size limit */
+    KV_ECAP,          /* free plan: daily operation cap reached */
+    KV_EOPLIMIT,      /* over the per-invocation operation limit */
+    KV_RESULT_COUNT
+} kv_result;
+
+/* "ok", "miss", "error:transient", "error:429", ... as in the trace. */
+const char *kv_result_name(int r);
+
+typedef struct kv_entry {
+    uint32_t msg;
+    uint8_t status; /* msg_status */
+} kv_entry;
+
+typedef struct kv_list {
+    uint32_t refs;
+    uint32_t n;
+    int64_t bytes;  /* serialized size: 2 + sum(msg bytes) + (n - 1) commas */
+    uint8_t corrupt; /* unparseable: every JSON.parse of it throws */
+    struct kv_list *next_free;
+    kv_entry e[];   /* oldest first; capacity = the window */
+} kv_list;
+
+typedef struct kv_config {
+    int nlocs;
+    sim_us cache_ttl;        /* how long a location serves what it read */
+    int own_writes_visible;  /* a write refreshes the writer's location */
+    dist get_hit, get_miss, put; /* µs */
+    double get_error_prob[2];    /* by key class */
+    double put_error_prob[2];
+    sim_us same_key_interval;    /* 1 s: writes closer than this may 429 */
+    double p429;                 /* probability a too-fast write is rejected */
+    int64_t value_max_bytes;
+    int key_max_bytes;
+    int64_t daily_read_cap, daily_write_cap; /* 0: no cap (paid plan) */
+    uint32_t window;             /* capacity of recent:comments */
+    const char *cache_key_name;
+} kv_config;
+
+typedef struct kv_store kv_store;
+
+typedef enum { KV_GET = 0, KV_PUT = 1 } kv_optype;
+
+/* One operation in flight. The caller owns it (embedded in its request)
+ * and fills the request fields; kv fills the reply and calls done. */
+typedef struct kv_op {
+    /* request */
+    uint8_t type;       /* kv_optype */
+    int8_t force;       /* a kv_result to fail with (scripted faults), or 0 */
+    int loc;
+    uint32_t key;
+    uint8_t put_status; /* individual put */
+    kv_list *put_list;  /* cache put: a reference the caller gives away */
+    void (*done)(sim_ctx *ctx, struct kv_op *op);
+    /* reply */
+    uint8_t res;        /* kv_result */
+    uint8_t status;     /* individual get: stored status */
+    kv_list *list;      /* cache get: a reference the receiver owns */
+    sim_us issued;
+    struct kv_store *store; /* set by kv_get/kv_put */
+} kv_op;
+
+/* Observer of writes that landed in the central store. For the cache key,
+ * old_list and new_list are the snapshots before and after. */
+typedef void (*kv_write_fn)(void *ud, uint32_t key, const kv_list *old_list, const kv_list *new_list);
+
+kv_store *kv_new(sim_ctx *ctx, const kv_config *cfg, const msg_table *msgs);
+void kv_free(kv_store *kv);
+void kv_set_observer(kv_store *kv, kv_write_fn fn, void *ud);
+const kv_config *kv_config_of(const kv_store *kv);
+
+/* Grows the key arrays for nmsgs messages. -1 on OOM. */
+int kv_reserve(kv_store *kv, size_t nmsgs);
+
+void kv_get(kv_store *kv, kv_op *op);
+void kv_put(kv_store *kv, kv_op *op);
+
+/* Snapshots of the cache value. */
+kv_list *kv_list_new(kv_store *kv);
+static inline kv_list *kv_list_ref(kv_list *l) { if (l) l->refs++; return l; }
+void kv_list_unref(kv_store *kv, kv_list *l);
+/* Makes *l safe to modify: copies it when shared. -1 on OOM. */
+int kv_list_mutable(kv_store *kv, kv_list **l);
+/* Index of msg in the list, or -1 (linear, like findIndex). */
+int kv_list_find(const kv_list *l, uint32_t msg);
+/* Appends and drops the oldest entries past the window. */
+void kv_list_append(kv_store *kv, kv_list *l, uint32_t msg, int status);
+void kv_list_recount(kv_store *kv, kv_list *l);
+
+/* The central store, for initial state, scheduled corruption and metrics.
+ * kv_central_status: stored status, or -1 when the key does not exist. */
+int kv_central_status(const kv_store *kv, uint32_t key);
+const kv_list *kv_central_list(const kv_store *kv);
+void kv_seed_status(kv_store *kv, uint32_t key, int status);
+/* Replaces the central cache value (takes the reference), as a write that
+ * bypasses the binding: initial state and scheduled corrupt writes. */
+void kv_seed_list(kv_store *kv, kv_list *l);
+
+#endif

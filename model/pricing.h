@@ -1,0 +1,35 @@
+/* pricing.h - a price list (a JSON file in data/pricing/) and what a run costs
+ * under it. Money is integral: prices are read as micro-dollars per million
+ * operations, which is exactly pico-dollars (1e-12 USD) per operation, so
+ * costs are exact integer products, independent of summation order. */
+#ifndef QSIM_PRICING_H
+#define QSIM_PRICING_H
+
+#include <stdint.h>
+
+#include "sim/metrics.h"
+#include "sim/sim.h"
+
+typedef struct pr_plan {
+    char path[512];
+    char name[128];
+    char plan[16];          /* "paid" or "free" */
+    char date[32];
+    int days_per_month;
+    int64_t base_month_pusd;
+    int64_t read_pusd, write_pusd, request_pusd; /* per operation */
+    int64_t storage_gb_month_pusd;
+    int64_t incl_reads_month, incl_writes_month, incl_requests_month;
+    int64_t cap_reads_day, cap_writes_day, cap_requests_day; /* 0: none */
+} pr_plan;
+
+int pr_load(const char *path, pr_plan *out, sim_err *err);
+
+/* Adds cost counters (pico-USD) to m, from its kv.reads, kv.writes and
+ * worker.requests over a run of duration us:
+ *   cost.<plan>.day.{kv_reads,kv_writes,requests,total}  list price per day
+ *   cost.<plan>.month.total  the month's bill with included amounts and base
+ * The per-day figure is the run's total scaled to 24 h. */
+void pr_apply(const pr_plan *p, met_registry *m, sim_us duration);
+
+#endif

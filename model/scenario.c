@@ -1,0 +1,873 @@
+/* scenario.c - strict scenario parsing with located errors.
+ *
+ * A small validator walks the cJSON tree with a path stack ("bots[1].
+ * generation.median"); every accessor checks presence, type and range and
+ * reports the first problem. Unknown keys are errors: a typo must not fall
+ * back silently to a default. */
+#include "scenario.h"
+
+#include <cJSON.h>
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+/* ---- the validator ---- */
+
+typedef struct {
+    const char *file;
+    char path[256];
+    sim_err *err;
+    int failed;
+} jv;
+
+static int jv_fail(jv *v, const char *fmt, ...)
+{
+    if (v->failed)
+        return -1;
+    char what[384];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof what, fmt, ap);
+    va_end(ap);
+    snprintf(v->err->msg, sizeof v->err->msg, "%.300s: %.250s: %s", v->file, v->path[0] ? v->path : "(top level)", what);
+    v->err->code = 2;
+    v->failed = 1;
+    return -1;
+}
+
+/* Appends ".key" or "[i]" to the path; returns the old length to restore. */
+static size_t jv_push(jv *v, const char *key, int index)
+{
+    size_t n = strlen(v->path);
+    if (key)
+        snprintf(v->path + n, sizeof v->path - n, "%s%s", n ? "." : "", key);
+    else
+        snprintf(v->path + n, sizeof v->path - n, "[%d]", index);
+    return n;
+}
+
+static void jv_pop(jv *v, size_t n) { v->path[n] = 0; }
+
+static const char *type_name(const cJSON *j)
+{
+    if (cJSON_IsObject(j)) return "an object";
+    if (cJSON_IsArray(j)) return "an array";
+    if (cJSON_IsString(j)) return "a string";
+    if (cJSON_IsNumber(j)) return "a number";
+    if (cJSON_IsBool(j)) return "a boolean";
+    if (cJSON_IsNull(j)) return "null";
+    return "something else";
+}
+
+/* Checks j is an object whose keys are all in allowed (NULL-terminated). */
+static int jv_object(jv *v, const cJSON *j, const char *const *allowed)
+{
+    if (!cJSON_IsObject(j))
+        return jv_fail(v, "expected an object, got %s", type_name(j));
+    for (const cJSON *c = j->child; c; c = c->next) {
+        int ok = 0;
+        for (const char *const *a = allowed; *a; a++)
+            ok |= strcmp(*a, c->string) == 0;
+        if (!ok) {
+            char list[256] = "";
+            for (const char *const *a = allowed; *a; a++) {
+                strncat(list, *a, sizeof list - strlen(list) - 1);
+                if (a[1])
+                    strncat(list, ", ", sizeof list - strlen(list) - 1);
+            }
+            size_t n = jv_push(v, c->string, 0);
+            jv_fail(v, "unknown key (allowed here: %s)", list);
+            jv_pop(v, n);
+            return -1;
+        }
+        for (const cJSON *d = j->child; d != c; d = d->next)
+            if (strcmp(d->string, c->string) == 0) {
+                size_t n = jv_push(v, c->string, 0);
+                jv_fail(v, "key given twice");
+                jv_pop(v, n);
+                return -1;
+            }
+    }
+    return 0;
+}
+
+static const cJSON *jv_get(jv *v, const cJSON *obj, const char *key, int required)
+{
+    const cJSON *j = cJSON_GetObjectItemCaseSensitive(obj, key);
+    if (!j && required) {
+        size_t n = jv_push(v, key, 0);
+        jv_fail(v, "required key is missing");
+        jv_pop(v, n);
+    }
+    return j;
+}
+
+static int jv_number(jv *v, const cJSON *obj, const char *key, double lo, double hi, double *out)
+{
+    const cJSON *j = jv_get(v, obj, key, 0);
+    if (!j)
+        return 0;
+    size_t n = jv_push(v, key, 0);
+    int rc = 0;
+    if (!cJSON_IsNumber(j))
+        rc = jv_fail(v, "expected a number, got %s", type_name(j));
+    else if (!(j->valuedouble >= lo && j->valuedouble <= hi))
+        rc = jv_fail(v, "must be between %g and %g, got %g", lo, hi, j->valuedouble);
+    else
+        *out = j->valuedouble;
+    jv_pop(v, n);
+    return rc;
+}
+
+static int jv_prob(jv *v, const cJSON *obj, const char *key, double *out)
+{
+    return jv_number(v, obj, key, 0, 1, out);
+}
+
+static int jv_int(jv *v, const cJSON *obj, const char *key, double lo, double hi, int64_t *out)
+{
+    double d = (double)*out;
+    const cJSON *j = jv_get(v, obj, key, 0);
+    if (!j)
+        return 0;
+    if (jv_number(v, obj, key, lo, hi, &d) != 0)
+        return -1;
+    if (d != floor(d)) {
+        size_t n = jv_push(v, key, 0);
+        jv_fail(v, "expected a whole number, got %g", d);
+        jv_pop(v, n);
+        return -1;
+    }
+    *out = (int64_t)d;
+    return 0;
+}
+
+static int jv_bool(jv *v, const cJSON *obj, const char *key, int *out)
+{
+    const cJSON *j = jv_get(v, obj, key, 0);
+    if (!j)
+        return 0;
+    if (!cJSON_IsBool(j)) {
+        size_t n = jv_push(v, key, 0);
+        jv_fail(v, "expected true or false, got %s", type_name(j));
+        jv_pop(v, n);
+        return -1;
+    }
+    *out = cJSON_IsTrue(j);
+    return 0;
+}
+
+static int jv_string(jv *v, const cJSON *obj, const char *key, int required, char *buf, size_t len)
+{
+    const cJSON *j = jv_get(v, obj, key, required);
+    if (!j)
+        return required ? -1 : 0;
+    size_t n = jv_push(v, key, 0);
+    int rc = 0;
+    if (!cJSON_IsString(j))
+        rc = jv_fail(v, "expected a string, got %s", type_name(j));
+    else if (strlen(j->valuestring) == 0 || strlen(j->valuestring) >= len)
+        rc = jv_fail(v, "expected 1 to %zu characters, got %zu", len - 1, strlen(j->valuestring));
+    else
+        snprintf(buf, len, "%s", j->valuestring);
+    jv_pop(v, n);
+    return rc;
+}
+
+int sc_parse_duration(const char *s, sim_us *out)
+{
+    static const struct { const char *unit; int64_t us; } units[] = {
+        { "us", 1 }, { "ms", 1000 }, { "s", 1000000 }, { "min", 60000000 },
+        { "h", INT64_C(3600000000) }, { "d", INT64_C(86400000000) },
+    };
+    const char *p = s;
+    int64_t whole = 0, frac = 0, fscale = 1;
+    if (*p < '0' || *p > '9')
+        return -1;
+    for (; *p >= '0' && *p <= '9'; p++) {
+        if (whole > (INT64_MAX - 9) / 10)
+            return -1;
+        whole = whole * 10 + (*p - '0');
+    }
+    if (*p == '.') {
+        p++;
+        if (*p < '0' || *p > '9')
+            return -1;
+        for (; *p >= '0' && *p <= '9'; p++) {
+            if (fscale > INT64_MAX / 100)
+                return -1; /* more digits than any unit resolves */
+            frac = frac * 10 + (*p - '0');
+            fscale *= 10;
+        }
+    }
+    for (size_t i = 0; i < sizeof units / sizeof units[0]; i++) {
+        if (strcmp(p, units[i].unit) != 0)
+            continue;
+        int64_t u = units[i].us;
+        if (whole > INT64_MAX / u)
+            return -1;
+        int64_t t = whole * u;
+        if (frac) { /* the fraction must come to whole microseconds */
+            if (frac > INT64_MAX / u)
+                return -1;
+            int64_t f = frac * u;
+            if (f % fscale != 0)
+                return -1;
+            if (t > INT64_MAX - f / fscale)
+                return -1;
+            t += f / fscale;
+        }
+        *out = t;
+        return 0;
+    }
+    return -1;
+}
+
+static int jv_duration(jv *v, const cJSON *obj, const char *key, int required, sim_us lo, sim_us *out)
+{
+    const cJSON *j = jv_get(v, obj, key, required);
+    if (!j)
+        return required ? -1 : 0;
+    size_t n = jv_push(v, key, 0);
+    int rc = 0;
+    sim_us t = 0;
+    if (!cJSON_IsString(j))
+        rc = jv_fail(v, "expected a duration string such as \"3s\", \"250ms\" or \"1d\", got %s", type_name(j));
+    else if (sc_parse_duration(j->valuestring, &t) != 0)
+        rc = jv_fail(v, "'%s' is not a duration: a decimal with a unit (us, ms, s, min, h, d), "
+                        "whole microseconds, at most 106751 days", j->valuestring);
+    else if (t < lo)
+        rc = jv_fail(v, "must be at least %lld us, got '%s'", (long long)lo, j->valuestring);
+    else
+        *out = t;
+    jv_pop(v, n);
+    return rc;
+}
+
+/* A distribution: a duration/number shorthand for const, or an object. */
+static int jv_dist(jv *v, const cJSON *obj, const char *key, int is_time, int64_t max, dist *out)
+{
+    static const char *const keys[] = { "dist", "value", "min", "max", "mean", "median", "sigma", NULL };
+    const cJSON *j = jv_get(v, obj, key, 0);
+    if (!j)
+        return 0;
+    size_t n = jv_push(v, key, 0);
+    int rc = -1;
+    char kind[16] = "";
+    dist d = { DIST_CONST, 0, 0, 0 };
+    const char *need[2] = { NULL, NULL };
+    if (is_time && cJSON_IsString(j)) {
+        if (sc_parse_duration(j->valuestring, &d.a) != 0) {
+            jv_fail(v, "'%s' is not a duration (e.g. \"30ms\")", j->valuestring);
+            goto out;
+        }
+        d.b = d.a;
+        goto check;
+    }
+    if (!is_time && cJSON_IsNumber(j)) {
+        obj = NULL;
+        d.a = d.b = (int64_t)j->valuedouble;
+        if (j->valuedouble != floor(j->valuedouble) || j->valuedouble < 0 || j->valuedouble > (double)max) {
+            jv_fail(v, "expected a whole number from 0 to %lld", (long long)max);
+            goto out;
+        }
+        goto check;
+    }
+    if (jv_object(v, j, keys) != 0 || jv_string(v, j, "dist", 1, kind, sizeof kind) != 0)
+        goto out;
+    if (strcmp(kind, "const") == 0) { d.kind = DIST_CONST; need[0] = "value"; }
+    else if (strcmp(kind, "uniform") == 0) { d.kind = DIST_UNIFORM; need[0] = "min"; need[1] = "max"; }
+    else if (strcmp(kind, "exp") == 0) { d.kind = DIST_EXP; need[0] = "mean"; }
+    else if (strcmp(kind, "lognormal") == 0) { d.kind = DIST_LOGNORMAL; need[0] = "median"; }
+    else {
+        size_t m = jv_push(v, "dist", 0);
+        jv_fail(v, "unknown distribution '%s' (const, uniform, exp, lognormal)", kind);
+        jv_pop(v, m);
+        goto out;
+    }
+    for (const cJSON *c = j->child; c; c = c->next) {
+        int used = strcmp(c->string, "dist") == 0 || (need[0] && strcmp(c->string, need[0]) == 0) ||
+                   (need[1] && strcmp(c->string, need[1]) == 0) ||
+                   (d.kind == DIST_LOGNORMAL && strcmp(c->string, "sigma") == 0);
+        if (!used) {
+            size_t m = jv_push(v, c->string, 0);
+            jv_fail(v, "not a parameter of a %s distribution", kind);
+            jv_pop(v, m);
+            goto out;
+        }
+    }
+    for (int i = 0; i < 2 && need[i]; i++) {
+        int64_t x = 0;
+        if (!jv_get(v, j, need[i], 1))
+            goto out;
+        if (is_time ? jv_duration(v, j, need[i], 1, 0, &x) : jv_int(v, j, need[i], 0, (double)max, &x))
+            goto out;
+        if (i == 0)
+            d.a = x;
+        else
+            d.b = x;
+    }
+    if (d.kind == DIST_CONST)
+        d.b = d.a;
+    if (d.kind == DIST_LOGNORMAL) {
+        d.sigma = 0.5;
+        if (jv_number(v, j, "sigma", 0, 5, &d.sigma) != 0)
+            goto out;
+        if (d.a <= 0) {
+            jv_fail(v, "median must be > 0");
+            goto out;
+        }
+    }
+    if (d.kind == DIST_UNIFORM && d.b < d.a) {
+        jv_fail(v, "max must be >= min");
+        goto out;
+    }
+check:
+    if (d.a > max || d.b > max) {
+        jv_fail(v, "values must be at most %lld", (long long)max);
+        goto out;
+    }
+    *out = d;
+    rc = 0;
+out:
+    jv_pop(v, n);
+    return rc;
+}
+
+static int jv_location(jv *v, const scenario *s, const cJSON *obj, const char *key, int *out)
+{
+    char name[SC_NAME] = "";
+    if (!jv_get(v, obj, key, 0))
+        return 0;
+    if (jv_string(v, obj, key, 0, name, sizeof name) != 0)
+        return -1;
+    for (int i = 0; i < s->nlocs; i++)
+        if (strcmp(s->locs[i], name) == 0) {
+            *out = i;
+            return 0;
+        }
+    size_t n = jv_push(v, key, 0);
+    jv_fail(v, "unknown location '%s' (declare it in \"locations\")", name);
+    jv_pop(v, n);
+    return -1;
+}
+
+/* ---- files ---- */
+
+static char *slurp(const char *path, size_t *len, sim_err *err)
+{
+    struct stat st;
+    FILE *f = NULL;
+    char *buf = NULL;
+    err->code = 2;
+    if (stat(path, &st) != 0) {
+        snprintf(err->msg, sizeof err->msg, "%s: cannot open: %s", path, strerror(errno));
+        return NULL;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        snprintf(err->msg, sizeof err->msg, "%s: not a regular file (expected a JSON scenario file)", path);
+        return NULL;
+    }
+    if (st.st_size > 64 * 1024 * 1024) {
+        snprintf(err->msg, sizeof err->msg, "%s: %lld bytes; scenario files are limited to 64 MiB",
+                 path, (long long)st.st_size);
+        return NULL;
+    }
+    f = fopen(path, "rb");
+    if (!f) {
+        snprintf(err->msg, sizeof err->msg, "%s: cannot open: %s", path, strerror(errno));
+        return NULL;
+    }
+    buf = malloc((size_t)st.st_size + 1);
+    if (!buf) {
+        fclose(f);
+        snprintf(err->msg, sizeof err->msg, "%s: out of memory", path);
+        return NULL;
+    }
+    *len = fread(buf, 1, (size_t)st.st_size, f);
+    buf[*len] = 0;
+    fclose(f);
+    err->code = 0;
+    return buf;
+}
+
+/* Returns the byte offset of the first invalid UTF-8 sequence, or -1. */
+static long bad_utf8(const unsigned char *s, size_t len)
+{
+    size_t i = 0;
+    while (i < len) {
+        unsigned char c = s[i];
+        size_t n = c < 0x80 ? 0 : (c & 0xe0) == 0xc0 ? 1 : (c & 0xf0) == 0xe0 ? 2 : (c & 0xf8) == 0xf0 ? 3 : 9;
+        if (n == 9 || (n == 1 && c < 0xc2) || i + n >= len + (n ? 0 : 1))
+            return (long)i;
+        for (size_t k = 1; k <= n; k++)
+            if ((s[i + k] & 0xc0) != 0x80)
+                return (long)i;
+        i += n + 1;
+    }
+    return -1;
+}
+
+static void line_col(const char *text, size_t off, int *line, int *col)
+{
+    *line = 1;
+    *col = 1;
+    for (size_t i = 0; i < off && text[i]; i++) {
+        if (text[i] == '\n') {
+            (*line)++;
+            *col = 1;
+        } else {
+            (*col)++;
+        }
+    }
+}
+
+static cJSON *parse_json(const char *name, const char *text, size_t len, sim_err *err)
+{
+    int line, col;
+    long bad = bad_utf8((const unsigned char *)text, len);
+    err->code = 2;
+    if (bad >= 0) {
+        line_col(text, (size_t)bad, &line, &col);
+        snprintf(err->msg, sizeof err->msg, "%s:%d:%d: invalid UTF-8 (scenario files are UTF-8 JSON)", name, line, col);
+        return NULL;
+    }
+    if (strlen(text) != len) {
+        line_col(text, strlen(text), &line, &col);
+        snprintf(err->msg, sizeof err->msg, "%s:%d:%d: NUL byte in the file", name, line, col);
+        return NULL;
+    }
+    const char *end = NULL;
+    cJSON *root = cJSON_ParseWithOpts(text, &end, 1);
+    if (!root) {
+        size_t off = end ? (size_t)(end - text) : 0;
+        line_col(text, off, &line, &col);
+        const char *what = len == 0 || strspn(text, " \t\r\n") == len ? "empty file, expected a JSON object"
+                                                                       : "malformed JSON";
+        snprintf(err->msg, sizeof err->msg, "%s:%d:%d: %s", name, line, col, what);
+        return NULL;
+    }
+    err->code = 0;
+    return root;
+}
+
+static int load_limits(const char *path, sc_limits *l, sim_err *err)
+{
+    static const char *const keys[] = { "source", "date", "value_max_bytes", "key_max_bytes",
+                                        "ops_per_invocation", "same_key_write_interval", "cache_ttl_min",
+                                        "cache_ttl_default", NULL };
+    size_t len = 0;
+    char *text = slurp(path, &len, err);
+    if (!text)
+        return -1;
+    cJSON *root = parse_json(path, text, len, err);
+    free(text);
+    if (!root)
+        return -1;
+    jv v = { path, "", err, 0 };
+    int64_t vmax = 0, kmax = 0, ops = 0;
+    jv_object(&v, root, keys);
+    if (!v.failed && jv_get(&v, root, "value_max_bytes", 1) && jv_get(&v, root, "key_max_bytes", 1) &&
+        jv_get(&v, root, "ops_per_invocation", 1) && jv_get(&v, root, "same_key_write_interval", 1) &&
+        jv_get(&v, root, "cache_ttl_min", 1) && jv_get(&v, root, "cache_ttl_default", 1)) {
+        jv_int(&v, root, "value_max_bytes", 1, 1e12, &vmax);
+        jv_int(&v, root, "key_max_bytes", 1, 1e6, &kmax);
+        jv_int(&v, root, "ops_per_invocation", 1, 1e9, &ops);
+        jv_duration(&v, root, "same_key_write_interval", 1, 0, &l->same_key_interval);
+        jv_duration(&v, root, "cache_ttl_min", 1, 0, &l->cache_ttl_min);
+        jv_duration(&v, root, "cache_ttl_default", 1, 0, &l->cache_ttl_default);
+    }
+    cJSON_Delete(root);
+    l->value_max_bytes = vmax;
+    l->key_max_bytes = (int)kmax;
+    l->ops_per_invocation = (int)ops;
+    return v.failed ? -1 : 0;
+}
+
+/* ---- the scenario ---- */
+
+#define MAX_MSG_BYTES (64 * 1024 * 1024)
+#define MAX_INITIAL 1000000
+
+static int parse_kv(jv *v, const cJSON *j, scenario *s)
+{
+    static const char *const keys[] = { "cache_ttl", "own_writes_visible", "latency", "get_error_prob",
+                                        "put_error_prob", "p429", NULL };
+    static const char *const lat_keys[] = { "get_hit", "get_miss", "put", NULL };
+    static const char *const cls_keys[] = { "cache", "individual", NULL };
+    const sim_us max_lat = INT64_C(3600000000);
+    if (!j)
+        return 0;
+    size_t n = jv_push(v, "kv", 0);
+    if (jv_object(v, j, keys) == 0 &&
+        jv_duration(v, j, "cache_ttl", 0, s->limits.cache_ttl_min, &s->kv.cache_ttl) == 0 &&
+        jv_bool(v, j, "own_writes_visible", &s->kv.own_writes_visible) == 0 &&
+        jv_prob(v, j, "p429", &s->kv.p429) == 0) {
+        const cJSON *lat = jv_get(v, j, "latency", 0);
+        if (lat) {
+            size_t m = jv_push(v, "latency", 0);
+            if (jv_object(v, lat, lat_keys) == 0 && jv_dist(v, lat, "get_hit", 1, max_lat, &s->kv.get_hit) == 0 &&
+                jv_dist(v, lat, "get_miss", 1, max_lat, &s->kv.get_miss) == 0)
+                jv_dist(v, lat, "put", 1, max_lat, &s->kv.put);
+            jv_pop(v, m);
+        }
+        static const char *const probs[2] = { "get_error_prob", "put_error_prob" };
+        for (int k = 0; k < 2 && !v->failed; k++) {
+            double *dst = k == 0 ? s->kv.get_error_prob : s->kv.put_error_prob;
+            const cJSON *p = jv_get(v, j, probs[k], 0);
+            if (!p)
+                continue;
+            if (cJSON_IsNumber(p)) {
+                double x = 0;
+                if (jv_prob(v, j, probs[k], &x) == 0)
+                    dst[0] = dst[1] = x;
+                continue;
+            }
+            size_t m = jv_push(v, probs[k], 0);
+            if (jv_object(v, p, cls_keys) == 0 && jv_prob(v, p, "cache", &dst[KV_CLASS_CACHE]) == 0)
+                jv_prob(v, p, "individual", &dst[KV_CLASS_INDIVIDUAL]);
+            jv_pop(v, m);
+        }
+    }
+    jv_pop(v, n);
+    return v->failed ? -1 : 0;
+}
+
+static int parse_humans(jv *v, const cJSON *arr, scenario *s)
+{
+    static const char *const keys[] = { "name", "location", "rate_per_s", "entity_share", "legacy_share",
+                                        "bytes", NULL };
+    if (!arr)
+        return 0;
+    size_t n = jv_push(v, "humans", 0);
+    if (!cJSON_IsArray(arr))
+        jv_fail(v, "expected an array of human sources, got %s", type_name(arr));
+    else if (cJSON_GetArraySize(arr) > SC_MAX_HUMANS)
+        jv_fail(v, "at most %d human sources", SC_MAX_HUMANS);
+    int i = 0;
+    for (const cJSON *h = arr->child; h && !v->failed; h = h->next, i++) {
+        sc_human *hu = &s->humans[s->nhumans];
+        size_t m = jv_push(v, NULL, i);
+        snprintf(hu->name, sizeof hu->name, "humans-%d", i + 1);
+        hu->bytes = dist_const(600);
+        if (jv_object(v, h, keys) == 0 && jv_string(v, h, "name", 0, hu->name, sizeof hu->name) == 0 &&
+            jv_location(v, s, h, "location", &hu->loc) == 0 &&
+            jv_number(v, h, "rate_per_s", 0, 1000, &hu->rate_per_s) == 0 &&
+            jv_prob(v, h, "entity_share", &hu->entity_share) == 0 &&
+            jv_prob(v, h, "legacy_share", &hu->legacy_share) == 0 &&
+            jv_dist(v, h, "bytes", 0, MAX_MSG_BYTES, &hu->bytes) == 0)
+            s->nhumans++;
+        jv_pop(v, m);
+    }
+    jv_pop(v, n);
+    return v->failed ? -1 : 0;
+}
+
+static int parse_bots(jv *v, const cJSON *arr, scenario *s)
+{
+    static const char *const keys[] = { "name", "location", "poll_every", "first_poll", "generation",
+                                        "reply_bytes", "fail_prob", "crash_prob", "restart_after", NULL };
+    if (!arr)
+        return 0;
+    size_t n = jv_push(v, "bots", 0);
+    if (!cJSON_IsArray(arr))
+        jv_fail(v, "expected an array of bots, got %s", type_name(arr));
+    else if (cJSON_GetArraySize(arr) > SC_MAX_BOTS)
+        jv_fail(v, "at most %d bots", SC_MAX_BOTS);
+    int i = 0;
+    for (const cJSON *b = arr->child; b && !v->failed; b = b->next, i++) {
+        sc_bot *bo = &s->bots[s->nbots];
+        size_t m = jv_push(v, NULL, i);
+        snprintf(bo->name, sizeof bo->name, "bot-%d", i + 1);
+        bo->poll_every = 3 * SIM_US_PER_S;
+        bo->generation = dist_const(4 * SIM_US_PER_S);
+        bo->reply_bytes = dist_const(800);
+        bo->restart_after = 10 * SIM_US_PER_S;
+        if (jv_object(v, b, keys) == 0 && jv_string(v, b, "name", 0, bo->name, sizeof bo->name) == 0 &&
+            jv_location(v, s, b, "location", &bo->loc) == 0 &&
+            jv_duration(v, b, "poll_every", 0, SIM_US_PER_MS, &bo->poll_every) == 0 &&
+            jv_duration(v, b, "first_poll", 0, 0, &bo->first_poll) == 0 &&
+            jv_dist(v, b, "generation", 1, INT64_C(86400000000), &bo->generation) == 0 &&
+            jv_dist(v, b, "reply_bytes", 0, MAX_MSG_BYTES, &bo->reply_bytes) == 0 &&
+            jv_prob(v, b, "fail_prob", &bo->fail_prob) == 0 && jv_prob(v, b, "crash_prob", &bo->crash_prob) == 0 &&
+            jv_duration(v, b, "restart_after", 0, 0, &bo->restart_after) == 0)
+            s->nbots++;
+        jv_pop(v, m);
+    }
+    jv_pop(v, n);
+    return v->failed ? -1 : 0;
+}
+
+static int parse_status(jv *v, const cJSON *obj, const char *key, int *out)
+{
+    char st[16] = "";
+    if (!jv_get(v, obj, key, 0))
+        return 0;
+    if (jv_string(v, obj, key, 0, st, sizeof st) != 0)
+        return -1;
+    if (strcmp(st, "absent") == 0) {
+        *out = -1;
+        return 0;
+    }
+    int x = msg_status_parse(st);
+    if (x < 0) {
+        size_t n = jv_push(v, key, 0);
+        jv_fail(v, "unknown status '%s' (pending, processing, complete, failed, none, absent)", st);
+        jv_pop(v, n);
+        return -1;
+    }
+    *out = x;
+    return 0;
+}
+
+static int parse_initial(jv *v, const cJSON *j, scenario *s)
+{
+    static const char *const keys[] = { "plain", "messages", NULL };
+    static const char *const plain_keys[] = { "count", "bytes", NULL };
+    static const char *const msg_keys[] = { "id", "type", "entity", "key", "stored", "cached", "bytes", NULL };
+    if (!j)
+        return 0;
+    size_t n = jv_push(v, "initial", 0);
+    if (jv_object(v, j, keys) != 0)
+        goto out;
+    const cJSON *plain = jv_get(v, j, "plain", 0);
+    if (plain) {
+        size_t m = jv_push(v, "plain", 0);
+        int64_t count = 0, bytes = 400;
+        if (jv_object(v, plain, plain_keys) == 0 && jv_int(v, plain, "count", 0, MAX_INITIAL, &count) == 0 &&
+            jv_int(v, plain, "bytes", 1, MAX_MSG_BYTES, &bytes) == 0) {
+            s->plain_count = (int32_t)count;
+            s->plain_bytes = (int32_t)bytes;
+        }
+        jv_pop(v, m);
+    }
+    const cJSON *arr = jv_get(v, j, "messages", 0);
+    if (arr && !v->failed) {
+        size_t m = jv_push(v, "messages", 0);
+        int cnt = cJSON_IsArray(arr) ? cJSON_GetArraySize(arr) : 0;
+        if (!cJSON_IsArray(arr))
+            jv_fail(v, "expected an array of messages, got %s", type_name(arr));
+        else if (cnt > MAX_INITIAL)
+            jv_fail(v, "at most %d initial messages", MAX_INITIAL);
+        else if (cnt > 0 && !(s->msgs = calloc((size_t)cnt, sizeof *s->msgs)))
+            jv_fail(v, "out of memory");
+        int i = 0;
+        for (const cJSON *e = arr->child; e && !v->failed; e = e->next, i++) {
+            sc_msg *mm = &s->msgs[s->nmsgs];
+            char type[8] = "human", key[8] = "current", entity[SC_NAME] = "";
+            int64_t bytes = 600;
+            size_t k = jv_push(v, NULL, i);
+            mm->stored = -2;
+            mm->cached = -2;
+            if (jv_object(v, e, msg_keys) == 0 && jv_string(v, e, "id", 1, mm->id, sizeof mm->id) == 0 &&
+                jv_string(v, e, "type", 0, type, sizeof type) == 0 &&
+                jv_string(v, e, "entity", 0, entity, sizeof entity) == 0 &&
+                jv_string(v, e, "key", 0, key, sizeof key) == 0 && parse_status(v, e, "stored", &mm->stored) == 0 &&
+                parse_status(v, e, "cached", &mm->cached) == 0 && jv_int(v, e, "bytes", 1, MAX_MSG_BYTES, &bytes) == 0) {
+                mm->type = strcmp(type, "ai") == 0 ? MT_AI : MT_HUMAN;
+                mm->entity = entity[0] != 0;
+                mm->legacy = strcmp(key, "legacy") == 0;
+                mm->bytes = (int32_t)bytes;
+                if (strcmp(type, "human") != 0 && strcmp(type, "ai") != 0)
+                    jv_fail(v, "type must be \"human\" or \"ai\", got '%s'", type);
+                else if (strcmp(key, "current") != 0 && strcmp(key, "legacy") != 0)
+                    jv_fail(v, "key must be \"current\" or \"legacy\", got '%s'", key);
+                else {
+                    int def = mm->entity && mm->type == MT_HUMAN ? ST_PENDING : ST_NONE;
+                    if (mm->stored == -2)
+                        mm->stored = def;
+                    if (mm->cached == -2)
+                        mm->cached = mm->stored < 0 ? def : mm->stored;
+                    for (int q = 0; q < s->nmsgs && !v->failed; q++)
+                        if (strcmp(s->msgs[q].id, mm->id) == 0)
+                            jv_fail(v, "duplicate message id '%s' (also messages[%d])", mm->id, q);
+                    if (!v->failed)
+                        s->nmsgs++;
+                }
+            }
+            jv_pop(v, k);
+        }
+        jv_pop(v, m);
+    }
+out:
+    jv_pop(v, n);
+    return v->failed ? -1 : 0;
+}
+
+static int parse_strategy(jv *v, const cJSON *j, scenario *s)
+{
+    static const char *const keys[] = { "retry_max_attempts", "retry_first_backoff", "cron_every",
+                                        "cron_location", NULL };
+    int64_t attempts = s->strategy.retry_max_attempts;
+    if (!j)
+        return 0;
+    size_t n = jv_push(v, "strategy", 0);
+    if (jv_object(v, j, keys) == 0 && jv_int(v, j, "retry_max_attempts", 1, 64, &attempts) == 0 &&
+        jv_duration(v, j, "retry_first_backoff", 0, 0, &s->strategy.retry_first_backoff) == 0 &&
+        jv_duration(v, j, "cron_every", 0, 60 * SIM_US_PER_S, &s->strategy.cron_every) == 0)
+        jv_location(v, s, j, "cron_location", &s->strategy.cron_loc);
+    s->strategy.retry_max_attempts = (int)attempts;
+    jv_pop(v, n);
+    return v->failed ? -1 : 0;
+}
+
+static void defaults(scenario *s, const sc_limits *lim)
+{
+    s->limits = *lim;
+    s->seed = 1;
+    /* 2025-10-31T00:00:00Z, the day of the incident: only message ids and
+     * legacy keys show it; a scenario may set "start_epoch_ms". */
+    s->epoch_ms = INT64_C(1761868800000);
+    s->duration = INT64_C(86400000000);
+    s->noptions = 1;
+    snprintf(s->options[0], SC_NAME, "0");
+    s->nlocs = 1;
+    snprintf(s->locs[0], SC_NAME, "default");
+    s->kv.nlocs = 1;
+    s->kv.cache_ttl = lim->cache_ttl_default;
+    s->kv.own_writes_visible = 1;
+    s->kv.get_hit = dist_const(SIM_US_PER_MS);
+    s->kv.get_miss = dist_const(20 * SIM_US_PER_MS);
+    s->kv.put = dist_const(30 * SIM_US_PER_MS);
+    s->kv.same_key_interval = lim->same_key_interval;
+    s->kv.p429 = 1.0;
+    s->kv.value_max_bytes = lim->value_max_bytes;
+    s->kv.key_max_bytes = lim->key_max_bytes;
+    s->kv.window = 200;
+    s->kv.cache_key_name = "recent:comments";
+    s->plain_bytes = 400;
+    st_params_default(&s->strategy);
+}
+
+int sc_parse(const char *name, const char *text, size_t len, const char *limits_path,
+             scenario **out, sim_err *err)
+{
+    static const char *const keys[] = { "name", "description", "seed", "duration", "start_epoch_ms", "options", "locations",
+                                        "kv", "cache", "humans", "bots", "initial", "strategy", NULL };
+    static const char *const cache_keys[] = { "window", NULL };
+    sc_limits lim;
+    *out = NULL;
+    if (load_limits(limits_path, &lim, err) != 0)
+        return -1;
+    cJSON *root = parse_json(name, text, len, err);
+    if (!root)
+        return -1;
+    scenario *s = calloc(1, sizeof *s);
+    if (!s) {
+        cJSON_Delete(root);
+        snprintf(err->msg, sizeof err->msg, "%s: out of memory", name);
+        err->code = 2;
+        return -1;
+    }
+    defaults(s, &lim);
+    snprintf(s->path, sizeof s->path, "%s", name);
+    jv v = { name, "", err, 0 };
+    int64_t seed = 1, window = 200;
+    if (jv_object(&v, root, keys) != 0)
+        goto done;
+    snprintf(s->name, sizeof s->name, "scenario");
+    jv_string(&v, root, "name", 0, s->name, sizeof s->name);
+    if (!v.failed && jv_get(&v, root, "description", 0) && !cJSON_IsString(jv_get(&v, root, "description", 0))) {
+        size_t n = jv_push(&v, "description", 0);
+        jv_fail(&v, "expected a string");
+        jv_pop(&v, n);
+    }
+    if (v.failed || jv_int(&v, root, "seed", 0, 9007199254740991.0, &seed) != 0)
+        goto done;
+    s->seed = (uint64_t)seed;
+    if (jv_int(&v, root, "start_epoch_ms", 0, 4102444800000.0, &s->epoch_ms) != 0)
+        goto done;
+    if (jv_duration(&v, root, "duration", 0, SIM_US_PER_S, &s->duration) != 0)
+        goto done;
+    const cJSON *locs = jv_get(&v, root, "locations", 0);
+    if (locs) {
+        size_t n = jv_push(&v, "locations", 0);
+        int cnt = cJSON_IsArray(locs) ? cJSON_GetArraySize(locs) : -1;
+        if (cnt < 1 || cnt > SC_MAX_LOCS)
+            jv_fail(&v, "expected an array of 1 to %d location names", SC_MAX_LOCS);
+        int i = 0;
+        s->nlocs = 0;
+        for (const cJSON *l = cnt > 0 ? locs->child : NULL; l && !v.failed; l = l->next, i++) {
+            size_t m = jv_push(&v, NULL, i);
+            if (!cJSON_IsString(l) || !l->valuestring[0] || strlen(l->valuestring) >= SC_NAME)
+                jv_fail(&v, "expected a location name (1 to %d characters)", SC_NAME - 1);
+            for (int q = 0; q < s->nlocs && !v.failed; q++)
+                if (strcmp(s->locs[q], l->valuestring) == 0)
+                    jv_fail(&v, "location '%s' listed twice", l->valuestring);
+            if (!v.failed)
+                snprintf(s->locs[s->nlocs++], SC_NAME, "%s", l->valuestring);
+            jv_pop(&v, m);
+        }
+        jv_pop(&v, n);
+        s->kv.nlocs = s->nlocs;
+    }
+    const cJSON *opts = jv_get(&v, root, "options", 0);
+    if (opts && !v.failed) {
+        size_t n = jv_push(&v, "options", 0);
+        int cnt = cJSON_IsArray(opts) ? cJSON_GetArraySize(opts) : -1;
+        if (cnt < 1 || cnt > SC_MAX_OPTIONS)
+            jv_fail(&v, "expected an array of 1 to %d strategy names such as \"0\", \"1\" or \"1+2\"", SC_MAX_OPTIONS);
+        int i = 0;
+        s->noptions = 0;
+        for (const cJSON *o = cnt > 0 ? opts->child : NULL; o && !v.failed; o = o->next, i++) {
+            size_t m = jv_push(&v, NULL, i);
+            st_set set;
+            sim_err e2;
+            if (!cJSON_IsString(o) || strlen(o->valuestring) >= SC_NAME)
+                jv_fail(&v, "expected a strategy name such as \"0\", \"1\" or \"1+2\"");
+            else if (st_compose(o->valuestring, &s->strategy, &set, &e2) != 0)
+                jv_fail(&v, "%s", e2.msg);
+            else
+                snprintf(s->options[s->noptions++], SC_NAME, "%s", o->valuestring);
+            jv_pop(&v, m);
+        }
+        jv_pop(&v, n);
+    }
+    if (v.failed || parse_kv(&v, jv_get(&v, root, "kv", 0), s) != 0)
+        goto done;
+    const cJSON *cache = jv_get(&v, root, "cache", 0);
+    if (cache) {
+        size_t n = jv_push(&v, "cache", 0);
+        if (jv_object(&v, cache, cache_keys) == 0 && jv_int(&v, cache, "window", 1, 100000, &window) == 0)
+            s->kv.window = (uint32_t)window;
+        jv_pop(&v, n);
+    }
+    if (!v.failed && parse_humans(&v, jv_get(&v, root, "humans", 0), s) == 0 &&
+        parse_bots(&v, jv_get(&v, root, "bots", 0), s) == 0 &&
+        parse_initial(&v, jv_get(&v, root, "initial", 0), s) == 0)
+        parse_strategy(&v, jv_get(&v, root, "strategy", 0), s);
+done:
+    cJSON_Delete(root);
+    if (v.failed) {
+        sc_free(s);
+        return -1;
+    }
+    err->code = 0;
+    *out = s;
+    return 0;
+}
+
+int sc_load(const char *path, const char *limits_path, scenario **out, sim_err *err)
+{
+    size_t len = 0;
+    char *text = slurp(path, &len, err);
+    *out = NULL;
+    if (!text)
+        return -1;
+    int rc = sc_parse(path, text, len, limits_path, out, err);
+    free(text);
+    return rc;
+}
+
+void sc_free(scenario *s)
+{
+    if (!s)
+        return;
+    free(s->msgs);
+    free(s);
+}

@@ -1,0 +1,97 @@
+/* scenario.h - scenario files: JSON in, validated configuration out.
+ *
+ * sc_load reads and checks everything up front (unknown keys, types,
+ * ranges), so a run never meets bad input. Errors name the file and either
+ * line:col (malformed JSON) or the JSON path of the offending value, say
+ * what was expected, and carry code 2. Every field: docs/scenarios.md. */
+#ifndef QSIM_SCENARIO_H
+#define QSIM_SCENARIO_H
+
+#include <stdint.h>
+
+#include "model/dist.h"
+#include "model/kv.h"
+#include "model/strategy.h"
+#include "sim/sim.h"
+
+#define SC_MAX_LOCS 16
+#define SC_MAX_HUMANS 16
+#define SC_MAX_BOTS 64
+#define SC_MAX_OPTIONS 16
+#define SC_NAME 64
+
+typedef struct sc_human {
+    char name[SC_NAME];
+    int loc;
+    double rate_per_s;     /* Poisson arrivals */
+    double entity_share;   /* share addressed to an AI entity */
+    double legacy_share;   /* share stored under the legacy key format */
+    dist bytes;
+} sc_human;
+
+typedef struct sc_bot {
+    char name[SC_NAME];
+    int loc;
+    sim_us poll_every;
+    sim_us first_poll;
+    dist generation;       /* µs, the LLM call */
+    dist reply_bytes;
+    double fail_prob;      /* generation fails: the bot calls fail */
+    double crash_prob;     /* crashes after a successful claim */
+    sim_us restart_after;  /* PM2 restarts the crashed bot after this */
+} sc_bot;
+
+typedef struct sc_msg {
+    char id[SC_NAME];
+    int type;              /* msg_type */
+    int entity;
+    int legacy;
+    int stored;            /* msg_status in the individual key; -1: none */
+    int cached;            /* msg_status in the cache; -1: not in the cache */
+    int32_t bytes;
+} sc_msg;
+
+typedef struct sc_limits {
+    int64_t value_max_bytes;
+    int key_max_bytes;
+    int ops_per_invocation;
+    sim_us same_key_interval;
+    sim_us cache_ttl_min;
+    sim_us cache_ttl_default;
+} sc_limits;
+
+typedef struct scenario {
+    char path[512];
+    char name[SC_NAME];
+    uint64_t seed;
+    sim_us duration;
+    int64_t epoch_ms;      /* wall-clock ms at simulated time 0 (message ids) */
+    int noptions;
+    char options[SC_MAX_OPTIONS][SC_NAME];
+    int nlocs;
+    char locs[SC_MAX_LOCS][SC_NAME];
+    kv_config kv;
+    sc_limits limits;
+    int nhumans;
+    sc_human humans[SC_MAX_HUMANS];
+    int nbots;
+    sc_bot bots[SC_MAX_BOTS];
+    int32_t plain_count;   /* initial plain chat, oldest in the cache */
+    int32_t plain_bytes;
+    int nmsgs;
+    sc_msg *msgs;          /* initial messages, oldest first */
+    st_params strategy;
+} scenario;
+
+/* Loads path, reading KV limits from limits_path (a data file). Returns 0,
+ * or -1 with err->code 2 and a located message. *out is freed by sc_free. */
+int sc_load(const char *path, const char *limits_path, scenario **out, sim_err *err);
+/* Same, from text already in memory (name is used in messages). */
+int sc_parse(const char *name, const char *text, size_t len, const char *limits_path,
+             scenario **out, sim_err *err);
+void sc_free(scenario *s);
+
+/* "12.500s", "3min", "1d" -> µs. Returns 0, or -1 (syntax, overflow). */
+int sc_parse_duration(const char *s, sim_us *out);
+
+#endif

@@ -1,0 +1,10 @@
+/* strategies.h - the hook tables of model/strategies/, for the registry. */
+#ifndef QSIM_STRATEGIES_H
+#define QSIM_STRATEGIES_H
+
+#include "model/strategy.h"
+
+extern const st_hooks st_option0;
+extern const st_hooks st_option1;
+
+#endif

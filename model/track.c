@@ -1,0 +1,187 @@
+/* track.c - divergence episodes, stuck gauge, lost entries, liveness and
+ * safety, kept incrementally from central writes and request ends. */
+#include "track.h"
+
+#include <stdlib.h>
+
+struct track {
+    sim_ctx *ctx;
+    msg_table *msgs;
+    kv_store *kv;
+    uint32_t epoch;
+    int64_t stuck, stuck_peak;
+    met_id m_opened, m_healed, m_cens_aged, m_cens_lost, m_cens_end;
+    met_id s_heal, s_reply;
+    met_id m_aged, m_lost, m_pending_aged, m_never_cached;
+    met_id m_never_answered, m_answered_twice, m_returned_claimed, m_answers;
+    met_id m_stuck_peak, m_stuck_final, r_stuck;
+};
+
+track *track_new(sim_ctx *ctx, msg_table *msgs, kv_store *kv)
+{
+    track *t = calloc(1, sizeof *t);
+    if (!t)
+        return NULL;
+    met_registry *m = sim_metrics(ctx);
+    t->ctx = ctx;
+    t->msgs = msgs;
+    t->kv = kv;
+    t->m_opened = met_counter(m, "divergence.episodes");
+    t->m_healed = met_counter(m, "divergence.healed");
+    t->m_cens_aged = met_counter(m, "divergence.censored.aged_out");
+    t->m_cens_lost = met_counter(m, "divergence.censored.overwritten");
+    t->m_cens_end = met_counter(m, "divergence.censored.open_at_end");
+    t->s_heal = met_samples(m, "heal_latency_us");
+    t->s_reply = met_samples(m, "reply_latency_us");
+    t->m_aged = met_counter(m, "cache.aged_out");
+    t->m_lost = met_counter(m, "cache.lost_by_overwrite");
+    t->m_pending_aged = met_counter(m, "cache.pending_aged_out");
+    t->m_never_cached = met_counter(m, "cache.never_cached");
+    t->m_answers = met_counter(m, "liveness.answers");
+    t->m_never_answered = met_counter(m, "liveness.never_answered");
+    t->m_answered_twice = met_counter(m, "safety.answered_twice");
+    t->m_returned_claimed = met_counter(m, "safety.returned_after_claim");
+    t->m_stuck_peak = met_counter(m, "stuck.peak");
+    t->m_stuck_final = met_counter(m, "stuck.final");
+    t->r_stuck = met_series(m, "stuck", "t_us,stuck");
+    return t;
+}
+
+void track_free(track *t)
+{
+    free(t);
+}
+
+int64_t track_stuck(const track *t) { return t->stuck; }
+
+static int bot_work(const msg *m) { return m->type == MT_HUMAN && m->entity; }
+
+static void set_stuck(track *t, msg *m, int stuck)
+{
+    if (m->stuck == stuck)
+        return;
+    m->stuck = (uint8_t)stuck;
+    t->stuck += stuck ? 1 : -1;
+    if (t->stuck > t->stuck_peak)
+        t->stuck_peak = t->stuck;
+    int64_t row[2] = { sim_now(t->ctx), t->stuck };
+    met_row(sim_metrics(t->ctx), t->r_stuck, row);
+}
+
+/* Re-evaluates message i after something about it changed. left_by: 0
+ * still in cache or never was; 1 aged out; 2 lost by overwrite. */
+static void check(track *t, uint32_t i, int left_by)
+{
+    msg *m = &t->msgs->m[i];
+    if (!bot_work(m))
+        return;
+    met_registry *mr = sim_metrics(t->ctx);
+    sim_us now = sim_now(t->ctx);
+    int store = kv_central_status(t->kv, kv_key_msg(i, m->legacy));
+    int mismatch = m->in_cache && m->cstat != store;
+    set_stuck(t, m, m->in_cache && !msg_status_terminal(m->cstat) && msg_status_terminal(store));
+    if (m->div_start >= 0) {
+        if (!m->in_cache) {
+            met_add(mr, left_by == 2 ? t->m_cens_lost : t->m_cens_aged, now, 1);
+            m->div_start = -1;
+        } else if (!mismatch) {
+            met_add(mr, t->m_healed, now, 1);
+            met_sample(mr, t->s_heal, now - m->div_start);
+            m->div_start = -1;
+        }
+    } else if (mismatch && m->inflight == 0) {
+        m->div_start = now;
+        met_add(mr, t->m_opened, now, 1);
+    }
+}
+
+void track_on_write(void *ud, uint32_t key, const kv_list *old_list, const kv_list *new_list)
+{
+    track *t = ud;
+    met_registry *mr = sim_metrics(t->ctx);
+    sim_us now = sim_now(t->ctx);
+    if (key != KV_KEY_CACHE) {
+        uint32_t i = kv_key_to_msg(key);
+        msg *m = &t->msgs->m[i];
+        if (m->claimed_at < 0 && kv_central_status(t->kv, key) == ST_PROCESSING)
+            m->claimed_at = now;
+        check(t, i, 0);
+        return;
+    }
+    uint32_t ep = ++t->epoch;
+    uint32_t window = kv_config_of(t->kv)->window;
+    if (new_list && !new_list->corrupt)
+        for (uint32_t k = 0; k < new_list->n; k++) {
+            msg *m = &t->msgs->m[new_list->e[k].msg];
+            m->seen = ep;
+            m->in_cache = 1;
+            m->was_cached = 1;
+            m->cstat = new_list->e[k].status;
+        }
+    if (old_list && !old_list->corrupt)
+        for (uint32_t k = 0; k < old_list->n; k++) {
+            uint32_t i = old_list->e[k].msg;
+            msg *m = &t->msgs->m[i];
+            if (m->seen == ep || !m->in_cache)
+                continue;
+            m->in_cache = 0;
+            /* aged: the new value is a full window of newer messages */
+            int aged = new_list && !new_list->corrupt && new_list->n >= window && i < new_list->e[0].msg;
+            met_add(mr, aged ? t->m_aged : t->m_lost, now, 1);
+            if (aged && bot_work(m) && kv_central_status(t->kv, kv_key_msg(i, m->legacy)) == ST_PENDING)
+                met_add(mr, t->m_pending_aged, now, 1);
+            check(t, i, aged ? 1 : 2);
+        }
+    if (new_list && !new_list->corrupt)
+        for (uint32_t k = 0; k < new_list->n; k++)
+            check(t, new_list->e[k].msg, 0);
+}
+
+void track_on_call_end(void *ud, const call *c)
+{
+    track *t = ud;
+    met_registry *mr = sim_metrics(t->ctx);
+    sim_us now = sim_now(t->ctx);
+    if (c->kind == EP_PENDING && c->status == 200) {
+        for (uint32_t k = 0; k < c->nret; k++)
+            if (t->msgs->m[c->ret[k]].claimed_at >= 0)
+                met_add(mr, t->m_returned_claimed, now, 1);
+    }
+    if (c->msg == MSG_NONE)
+        return;
+    msg *m = &t->msgs->m[c->msg];
+    if (c->kind == EP_POST && c->status == 201) {
+        m->post_done = now;
+        if (m->reply_to != MSG_NONE) {
+            msg *h = &t->msgs->m[m->reply_to];
+            h->answers++;
+            met_add(mr, t->m_answers, now, 1);
+            if (h->answers == 1 && h->post_done >= 0)
+                met_sample(mr, t->s_reply, now - h->post_done);
+        }
+    }
+    check(t, c->msg, 0);
+}
+
+void track_finish(track *t)
+{
+    met_registry *mr = sim_metrics(t->ctx);
+    sim_us now = sim_now(t->ctx);
+    for (size_t i = 0; i < t->msgs->n; i++) {
+        msg *m = &t->msgs->m[i];
+        if (m->div_start >= 0) {
+            met_add(mr, t->m_cens_end, now, 1);
+            m->div_start = -1;
+        }
+        if (m->posted >= 0 && m->post_done >= 0 && !m->was_cached)
+            met_add(mr, t->m_never_cached, now, 1);
+        if (!bot_work(m) || m->posted < 0 || m->post_done < 0)
+            continue;
+        if (m->answers == 0)
+            met_add(mr, t->m_never_answered, now, 1);
+        else if (m->answers > 1)
+            met_add(mr, t->m_answered_twice, now, 1);
+    }
+    met_add(mr, t->m_stuck_peak, now, t->stuck_peak);
+    met_add(mr, t->m_stuck_final, now, t->stuck);
+}

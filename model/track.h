@@ -1,0 +1,31 @@
+/* track.h - what MODEL.md section 6 measures beyond operation counts:
+ * divergence episodes and healing latency, stuck messages over time,
+ * messages lost from the cache by overwrite vs aging, liveness and safety.
+ *
+ * It observes two things only: writes landing in the central store (a KV
+ * observer) and requests ending (a call hook). A message diverges when its
+ * cache entry's status differs from its individual key's status with no
+ * request in flight on it; the episode opens then and closes at the put that
+ * makes them agree (healed) or when the entry leaves the cache or the run
+ * ends (censored, never counted as healed). Only bot work (human messages
+ * with an entity) is tracked for divergence. */
+#ifndef QSIM_TRACK_H
+#define QSIM_TRACK_H
+
+#include "model/call.h"
+#include "model/kv.h"
+#include "model/msg.h"
+#include "sim/sim.h"
+
+typedef struct track track;
+
+track *track_new(sim_ctx *ctx, msg_table *msgs, kv_store *kv);
+void track_free(track *t);
+void track_on_write(void *ud, uint32_t key, const kv_list *old_list, const kv_list *new_list);
+void track_on_call_end(void *ud, const call *c);
+/* Closes the run: censors open episodes, counts unanswered messages. */
+void track_finish(track *t);
+/* Messages stuck now: cache non-terminal, store terminal. */
+int64_t track_stuck(const track *t);
+
+#endif

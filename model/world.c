@@ -1,0 +1,177 @@
+/* world.c - wiring a run: scenario -> KV, endpoints, actors, tracking. */
+#include "world.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "model/actor.h"
+#include "model/bot.h"
+#include "model/call.h"
+#include "model/endpoint.h"
+#include "model/human.h"
+#include "model/kv.h"
+#include "model/msg.h"
+#include "model/strategy.h"
+#include "model/track.h"
+
+struct world {
+    const scenario *sc;
+    sim_ctx *ctx;
+    msg_table msgs;
+    kv_store *kv;
+    call_env calls;
+    int calls_ready;
+    st_set st;
+    track *track;
+    actor_env actors;
+    human *humans[SC_MAX_HUMANS];
+    bot *bots[SC_MAX_BOTS];
+    int finished;
+};
+
+sim_ctx *world_ctx(world *w) { return w->ctx; }
+const char *world_option(const world *w) { return w->st.name; }
+
+static int fail(sim_err *err, const char *what)
+{
+    err->code = 1;
+    snprintf(err->msg, sizeof err->msg, "%s", what);
+    return -1;
+}
+
+/* Initial state: plain chat first (oldest), then the listed messages. */
+static int seed_state(world *w, sim_err *err)
+{
+    const scenario *s = w->sc;
+    char id[48];
+    kv_list *l = kv_list_new(w->kv);
+    if (!l)
+        return fail(err, "out of memory");
+    for (int32_t k = 0; k < s->plain_count; k++) {
+        int64_t ts = w->actors.epoch_ms - (int64_t)(s->plain_count + s->nmsgs - k) * 1000;
+        snprintf(id, sizeof id, "%lld-plain%04d", (long long)ts, (int)(k % 10000));
+        uint32_t m = msg_add(&w->msgs, id, ts);
+        if (m == MSG_NONE || kv_reserve(w->kv, w->msgs.n) != 0)
+            return fail(err, "out of memory");
+        msg *mm = msg_get(&w->msgs, m);
+        mm->type = MT_HUMAN;
+        mm->bytes = s->plain_bytes;
+        mm->posted = -1;
+        kv_seed_status(w->kv, kv_key_msg(m, 0), ST_NONE);
+        kv_list_append(w->kv, l, m, ST_NONE);
+    }
+    for (int k = 0; k < s->nmsgs; k++) {
+        const sc_msg *sm = &s->msgs[k];
+        int64_t ts = msg_id_ts(sm->id);
+        uint32_t m = msg_add(&w->msgs, sm->id, ts);
+        if (m == MSG_NONE || kv_reserve(w->kv, w->msgs.n) != 0)
+            return fail(err, "out of memory");
+        msg *mm = msg_get(&w->msgs, m);
+        mm->type = (uint8_t)sm->type;
+        mm->entity = (uint8_t)sm->entity;
+        mm->legacy = (uint8_t)sm->legacy;
+        mm->bytes = sm->bytes;
+        mm->posted = -1;
+        if (sm->stored >= 0)
+            kv_seed_status(w->kv, kv_key_msg(m, sm->legacy), sm->stored);
+        if (sm->cached >= 0)
+            kv_list_append(w->kv, l, m, sm->cached);
+    }
+    kv_seed_list(w->kv, l);
+    return 0;
+}
+
+world *world_new(const scenario *s, const char *option, uint64_t seed, const world_opts *o, sim_err *err)
+{
+    world *w = calloc(1, sizeof *w);
+    if (!w) {
+        fail(err, "out of memory");
+        return NULL;
+    }
+    w->sc = s;
+    msg_table_init(&w->msgs);
+    if (st_compose(option, &s->strategy, &w->st, err) != 0)
+        goto fail;
+    w->ctx = sim_new(seed);
+    if (!w->ctx || !(w->kv = kv_new(w->ctx, &s->kv, &w->msgs)) ||
+        !(w->track = track_new(w->ctx, &w->msgs, w->kv))) {
+        fail(err, "out of memory");
+        goto fail;
+    }
+    call_env_init(&w->calls, w->ctx, w->kv, &w->msgs, s->kv.window, s->limits.ops_per_invocation);
+    w->calls_ready = 1;
+    w->calls.trace = o ? o->trace : NULL;
+    w->calls.hooks.on_call_end = track_on_call_end;
+    w->calls.hooks.ud = w->track;
+    ep_install(&w->calls, &w->st);
+    kv_set_observer(w->kv, track_on_write, w->track);
+
+    met_registry *m = sim_metrics(w->ctx);
+    w->actors.ctx = w->ctx;
+    w->actors.calls = &w->calls;
+    w->actors.msgs = &w->msgs;
+    w->actors.kv = w->kv;
+    w->actors.epoch_ms = s->epoch_ms;
+    w->actors.poll_log = o ? o->poll_log : NULL;
+    w->actors.r_polls = met_series(m, "polls", "t_us,kvr,kvw,returned,status,bot");
+    met_id stuck = met_find_series(m, "stuck");
+    if (o && o->polls_sink)
+        met_series_sink(m, w->actors.r_polls, o->polls_sink, o->polls_ud);
+    if (o && o->keep_series) {
+        met_series_keep(m, w->actors.r_polls, 1);
+        met_series_keep(m, stuck, 1);
+    }
+    if (seed_state(w, err) != 0)
+        goto fail;
+    for (int i = 0; i < s->nhumans; i++)
+        if (!(w->humans[i] = human_new(&w->actors, &s->humans[i]))) {
+            fail(err, "out of memory");
+            goto fail;
+        }
+    for (int i = 0; i < s->nbots; i++)
+        if (!(w->bots[i] = bot_new(&w->actors, &s->bots[i], i))) {
+            fail(err, "out of memory");
+            goto fail;
+        }
+    return w;
+fail:
+    world_free(w);
+    return NULL;
+}
+
+void world_free(world *w)
+{
+    if (!w)
+        return;
+    for (int i = 0; i < SC_MAX_HUMANS; i++)
+        human_free(w->humans[i]);
+    for (int i = 0; i < SC_MAX_BOTS; i++)
+        bot_free(w->bots[i]);
+    if (w->calls_ready)
+        call_env_deinit(&w->calls);
+    track_free(w->track);
+    kv_free(w->kv);
+    sim_free(w->ctx);
+    msg_table_deinit(&w->msgs);
+    free(w);
+}
+
+int world_run(world *w, sim_us until, sim_err *err)
+{
+    const scenario *s = w->sc;
+    sim_us end = until > 0 && until < s->duration ? until : s->duration;
+    if (w->finished)
+        return fail(err, "world_run: already run");
+    for (int i = 0; i < s->nhumans; i++)
+        human_start(w->humans[i]);
+    for (int i = 0; i < s->nbots; i++)
+        bot_start(w->bots[i]);
+    sim_run_until(w->ctx, end);
+    track_finish(w->track);
+    met_registry *m = sim_metrics(w->ctx);
+    met_add(m, met_counter(m, "sim.events"), end, (int64_t)sim_events(w->ctx));
+    met_add(m, met_counter(m, "sim.duration_us"), end, end);
+    met_add(m, met_counter(m, "messages"), end, (int64_t)w->msgs.n);
+    w->finished = 1;
+    return 0;
+}

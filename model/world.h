@@ -1,0 +1,32 @@
+/* world.h - one run of one strategy on one scenario: builds the KV, the
+ * endpoints, the actors and the measurement from the configuration, seeds
+ * the initial state, and runs to the scenario's end. Everything the run
+ * measured is in sim_metrics(world_ctx(w)). */
+#ifndef QSIM_WORLD_H
+#define QSIM_WORLD_H
+
+#include <stdio.h>
+
+#include "model/scenario.h"
+#include "sim/sim.h"
+
+typedef struct world world;
+
+typedef struct world_opts {
+    FILE *trace;        /* JSON Lines trace (docs/trace.md), or NULL */
+    FILE *poll_log;     /* bot log lines [KVr:n KVw:n], or NULL */
+    met_sink polls_sink;/* receives every poll row, or NULL */
+    void *polls_ud;
+    int keep_series;    /* keep poll and stuck rows in memory (tests) */
+} world_opts;
+
+/* option: a strategy spec such as "1+2". seed overrides the scenario's. */
+world *world_new(const scenario *s, const char *option, uint64_t seed, const world_opts *o, sim_err *err);
+void world_free(world *w);
+/* Runs until the scenario's duration (or until, if smaller and > 0), then
+ * closes the measurement. Returns 0, or -1 with err set. */
+int world_run(world *w, sim_us until, sim_err *err);
+sim_ctx *world_ctx(world *w);
+const char *world_option(const world *w);
+
+#endif

@@ -1,0 +1,222 @@
+/* report.c - results.json, the poll profile and the stdout summary. All
+ * numbers come from integer counters; doubles appear only as derived rates
+ * printed with fixed precision, so output bytes do not depend on the build. */
+#include "report.h"
+
+#include <cJSON.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+void rep_polls_init(rep_polls *p, FILE *csv, const char *option)
+{
+    memset(p, 0, sizeof *p);
+    p->csv = csv;
+    p->option = option;
+    p->kvr_min = INT64_MAX;
+}
+
+void rep_polls_header(FILE *csv)
+{
+    fputs("option,t_us,t_s,kvr,kvw,returned,status,bot\n", csv);
+}
+
+void rep_polls_sink(void *ud, const int64_t *row, int ncols)
+{
+    rep_polls *p = ud;
+    (void)ncols;
+    int64_t t = row[0], kvr = row[1], kvw = row[2];
+    if (p->csv)
+        fprintf(p->csv, "%s,%" PRId64 ",%" PRId64 ".%06" PRId64 ",%" PRId64 ",%" PRId64 ",%" PRId64 ",%" PRId64
+                ",%" PRId64 "\n", p->option, t, t / 1000000, t % 1000000, kvr, kvw, row[3], row[4], row[5]);
+    p->count++;
+    p->sum_kvr += kvr;
+    p->sum_kvw += kvw;
+    p->errors += row[4] != 200;
+    if (kvr < p->kvr_min) p->kvr_min = kvr;
+    if (kvr > p->kvr_max) p->kvr_max = kvr;
+    int same = p->count > 1 && p->last_kvr == kvr && p->last_kvw == kvw;
+    p->last_kvr = kvr;
+    p->last_kvw = kvw;
+    if (same) {
+        if (p->runs_total == p->nruns)
+            p->runs[p->nruns - 1].n++;
+        return;
+    }
+    p->runs_total++; /* a new run; only the first REP_MAX_RUNS are kept */
+    if (p->nruns < REP_MAX_RUNS) {
+        p->runs[p->nruns].kvr = kvr;
+        p->runs[p->nruns].kvw = kvw;
+        p->runs[p->nruns].n = 1;
+        p->runs[p->nruns].first_t = t;
+        p->nruns++;
+    }
+}
+
+int64_t rep_counter(const met_registry *m, const char *name)
+{
+    met_id id = met_find_counter(m, name);
+    return id >= 0 ? met_counter_value(m, id) : 0;
+}
+
+void rep_usd(char *buf, size_t len, int64_t pusd)
+{
+    int64_t micro = (pusd + 500000) / 1000000; /* costs are never negative */
+    snprintf(buf, len, "%" PRId64 ".%06" PRId64, micro / 1000000, micro % 1000000);
+}
+
+static double per_day(int64_t v, int64_t duration)
+{
+    return duration > 0 ? (double)v * (double)MET_US_PER_DAY / (double)duration : 0;
+}
+
+/* Rounds to 6 decimals through an integer so the printed double is stable. */
+static cJSON *fixed(double x)
+{
+    return cJSON_CreateNumber((double)llround(x * 1e6) / 1e6);
+}
+
+static cJSON *polls_json(const rep_polls *p)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddNumberToObject(o, "count", (double)p->count);
+    cJSON_AddItemToObject(o, "kvr_mean", fixed(p->count ? (double)p->sum_kvr / (double)p->count : 0));
+    cJSON_AddItemToObject(o, "kvw_mean", fixed(p->count ? (double)p->sum_kvw / (double)p->count : 0));
+    cJSON_AddNumberToObject(o, "kvr_min", p->count ? (double)p->kvr_min : 0);
+    cJSON_AddNumberToObject(o, "kvr_max", (double)p->kvr_max);
+    cJSON_AddNumberToObject(o, "errors", (double)p->errors);
+    cJSON_AddNumberToObject(o, "profile_changes", (double)p->runs_total);
+    cJSON *runs = cJSON_AddArrayToObject(o, "profile");
+    for (int i = 0; i < p->nruns; i++) {
+        cJSON *r = cJSON_CreateObject();
+        cJSON_AddNumberToObject(r, "kvr", (double)p->runs[i].kvr);
+        cJSON_AddNumberToObject(r, "kvw", (double)p->runs[i].kvw);
+        cJSON_AddNumberToObject(r, "polls", (double)p->runs[i].n);
+        cJSON_AddNumberToObject(r, "from_us", (double)p->runs[i].first_t);
+        cJSON_AddItemToArray(runs, r);
+    }
+    return o;
+}
+
+static cJSON *run_json(const rep_run *r, int64_t duration)
+{
+    met_registry *m = r->m;
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "option", r->option);
+    cJSON *rates = cJSON_AddObjectToObject(o, "per_day");
+    static const char *const rated[] = { "kv.reads", "kv.writes", "worker.requests" };
+    for (size_t i = 0; i < sizeof rated / sizeof rated[0]; i++)
+        cJSON_AddItemToObject(rates, rated[i], fixed(per_day(rep_counter(m, rated[i]), duration)));
+    cJSON *counters = cJSON_AddObjectToObject(o, "counters");
+    cJSON *daily = cJSON_AddObjectToObject(o, "daily");
+    for (size_t i = 0; i < met_counter_count(m); i++) {
+        met_id id = (met_id)i;
+        cJSON_AddNumberToObject(counters, met_counter_name(m, id), (double)met_counter_value(m, id));
+        if (met_counter_is_daily(m, id)) {
+            size_t nd = 0;
+            const int64_t *d = met_counter_days(m, id, &nd);
+            cJSON *arr = cJSON_AddArrayToObject(daily, met_counter_name(m, id));
+            for (size_t k = 0; k < nd; k++)
+                cJSON_AddItemToArray(arr, cJSON_CreateNumber((double)d[k]));
+        }
+    }
+    cJSON *samples = cJSON_AddObjectToObject(o, "samples");
+    for (size_t i = 0; i < met_samples_count(m); i++) {
+        size_t n = 0;
+        const int64_t *v = met_samples_sorted(m, (met_id)i, &n);
+        cJSON *s = cJSON_AddObjectToObject(samples, met_samples_name(m, (met_id)i));
+        cJSON_AddNumberToObject(s, "n", (double)n);
+        cJSON_AddNumberToObject(s, "min", n ? (double)v[0] : 0);
+        cJSON_AddNumberToObject(s, "p50", (double)met_quantile(v, n, 0.50));
+        cJSON_AddNumberToObject(s, "p95", (double)met_quantile(v, n, 0.95));
+        cJSON_AddNumberToObject(s, "p99", (double)met_quantile(v, n, 0.99));
+        cJSON_AddNumberToObject(s, "max", n ? (double)v[n - 1] : 0);
+    }
+    if (r->polls)
+        cJSON_AddItemToObject(o, "polls", polls_json(r->polls));
+    return o;
+}
+
+int rep_results_json(FILE *f, const rep_meta *meta, const rep_run *runs, int n)
+{
+    cJSON *root = cJSON_CreateObject();
+    cJSON_AddStringToObject(root, "qsim", meta->version);
+    cJSON_AddStringToObject(root, "scenario", meta->scenario);
+    cJSON_AddStringToObject(root, "file", meta->file);
+    cJSON_AddNumberToObject(root, "seed", (double)meta->seed);
+    cJSON_AddNumberToObject(root, "duration_us", (double)meta->duration_us);
+    cJSON_AddStringToObject(root, "pricing", meta->pricing);
+    cJSON_AddStringToObject(root, "plan", meta->plan);
+    cJSON *arr = cJSON_AddArrayToObject(root, "runs");
+    for (int i = 0; i < n; i++)
+        cJSON_AddItemToArray(arr, run_json(&runs[i], meta->duration_us));
+    char *text = cJSON_Print(root);
+    cJSON_Delete(root);
+    if (!text)
+        return -1;
+    int rc = fputs(text, f) < 0 || fputc('\n', f) == EOF ? -1 : 0;
+    free(text);
+    return rc;
+}
+
+static void profile_text(const rep_polls *p, char *buf, size_t len)
+{
+    size_t k = 0;
+    buf[0] = 0;
+    if (!p || p->count == 0) {
+        snprintf(buf, len, "(no polls)");
+        return;
+    }
+    for (int i = 0; i < p->nruns && k < len; i++) {
+        if (i == 2 && p->runs_total > 3) {
+            k += (size_t)snprintf(buf + k, len - k, " ... (%" PRId64 " changes)", p->runs_total);
+            break;
+        }
+        k += (size_t)snprintf(buf + k, len - k, "%s[KVr:%" PRId64 " KVw:%" PRId64 "]x%" PRId64, i ? " -> " : "",
+                              p->runs[i].kvr, p->runs[i].kvw, p->runs[i].n);
+    }
+}
+
+static void duration_text(char *buf, size_t len, int64_t us)
+{
+    if (us < 1000000)
+        snprintf(buf, len, "%" PRId64 "ms", us / 1000);
+    else
+        snprintf(buf, len, "%" PRId64 ".%03" PRId64 "s", us / 1000000, us % 1000000 / 1000);
+}
+
+void rep_summary(FILE *f, const rep_meta *meta, const rep_run *runs, int n)
+{
+    char cost[32], bill[32], prof[256], p50[32];
+    fprintf(f, "%s: seed %" PRIu64 ", %" PRId64 ".%03" PRId64 " simulated days, %s plan (%s)\n\n", meta->scenario,
+            meta->seed, meta->duration_us / MET_US_PER_DAY, meta->duration_us % MET_US_PER_DAY * 1000 / MET_US_PER_DAY,
+            meta->plan, meta->pricing);
+    fprintf(f, "%-8s %8s %12s %11s %10s %11s %9s %9s %6s  %s\n", "option", "polls", "reads/day", "writes/day",
+            "$/day", "$/month", "episodes", "heal p50", "stuck", "poll log");
+    for (int i = 0; i < n; i++) {
+        met_registry *m = runs[i].m;
+        char key[96];
+        snprintf(key, sizeof key, "cost.%s.day.total_pusd", meta->plan);
+        rep_usd(cost, sizeof cost, rep_counter(m, key));
+        snprintf(key, sizeof key, "cost.%s.month.total_pusd", meta->plan);
+        rep_usd(bill, sizeof bill, rep_counter(m, key));
+        profile_text(runs[i].polls, prof, sizeof prof);
+        met_id hs = met_samples(m, "heal_latency_us");
+        size_t hn = 0;
+        const int64_t *hv = met_samples_sorted(m, hs, &hn);
+        if (hn)
+            duration_text(p50, sizeof p50, met_quantile(hv, hn, 0.5));
+        else
+            snprintf(p50, sizeof p50, "-");
+        char eps[32];
+        snprintf(eps, sizeof eps, "%" PRId64 "/%" PRId64, rep_counter(m, "divergence.healed"),
+                 rep_counter(m, "divergence.episodes"));
+        fprintf(f, "%-8s %8" PRId64 " %12.1f %11.1f %10s %11s %9s %9s %6" PRId64 "  %s\n", runs[i].option,
+                runs[i].polls ? runs[i].polls->count : 0, per_day(rep_counter(m, "kv.reads"), meta->duration_us),
+                per_day(rep_counter(m, "kv.writes"), meta->duration_us), cost, bill, eps, p50,
+                rep_counter(m, "stuck.final"), prof);
+    }
+    fprintf(f, "\nepisodes: divergence episodes healed/opened; $/day at list price, $/month the bill with\n"
+               "included amounts; stuck: messages still cache-pending but stored terminal at the end.\n");
+}

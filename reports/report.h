@@ -1,0 +1,55 @@
+/* report.h - turning a run's metrics into files and a summary: the poll
+ * log (polls.csv and its run-length profile), results.json, and the table
+ * printed on stdout. Reads only the metrics registry (sim/metrics.h). */
+#ifndef QSIM_REPORT_H
+#define QSIM_REPORT_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "sim/metrics.h"
+
+#define REP_MAX_RUNS 64
+
+/* Streaming view of the poll series: CSV rows plus a run-length profile of
+ * (KVr, KVw), so a year of polls needs no memory. */
+typedef struct rep_polls {
+    FILE *csv;           /* rows are appended here when set */
+    const char *option;
+    int64_t count, sum_kvr, sum_kvw, errors;
+    int64_t kvr_min, kvr_max;
+    int64_t last_kvr, last_kvw;
+    int nruns;           /* runs kept; later ones only counted */
+    int64_t runs_total;
+    struct { int64_t kvr, kvw, n, first_t; } runs[REP_MAX_RUNS];
+} rep_polls;
+
+void rep_polls_init(rep_polls *p, FILE *csv, const char *option);
+void rep_polls_header(FILE *csv);
+/* A met_sink: row = t_us, kvr, kvw, returned, status, bot. */
+void rep_polls_sink(void *ud, const int64_t *row, int ncols);
+
+typedef struct rep_run {
+    const char *option;
+    met_registry *m;
+    const rep_polls *polls;
+} rep_run;
+
+typedef struct rep_meta {
+    const char *version;
+    const char *scenario;
+    const char *file;
+    const char *pricing;   /* pricing file path */
+    const char *plan;      /* "paid" or "free" */
+    uint64_t seed;
+    int64_t duration_us;
+} rep_meta;
+
+int rep_results_json(FILE *f, const rep_meta *meta, const rep_run *runs, int n);
+void rep_summary(FILE *f, const rep_meta *meta, const rep_run *runs, int n);
+/* "0.057600" from pico-dollars, rounded to the micro-dollar. */
+void rep_usd(char *buf, size_t len, int64_t pusd);
+/* Value of a counter by name; 0 when absent. */
+int64_t rep_counter(const met_registry *m, const char *name);
+
+#endif
