@@ -10,6 +10,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <dirent.h>
+
+#include "model/expect.h"
 #include "model/pricing.h"
 #include "model/scenario.h"
 #include "model/strategy.h"
@@ -25,6 +28,8 @@ static void usage(FILE *f)
           "\n"
           "commands:\n"
           "  run SCENARIO       run a scenario under one or more strategies, write out/\n"
+          "  check DIR|FILE...  run scenarios and check their \"expect\" lists; prints\n"
+          "                     'N passed, N failed' and exits 1 on any failure\n"
           "  strategies         list the strategies (options) qsim knows\n"
           "\n"
           "run options:\n"
@@ -219,7 +224,7 @@ static int cmd_run(int argc, char **argv)
     rep_polls polls[SC_MAX_OPTIONS];
     rep_run runs[SC_MAX_OPTIONS];
     of_file polls_csv = { 0 }, results = { 0 };
-    int rc = 1, n = 0;
+    int rc = 1, n = 0, expect_pass = 0, expect_fail = 0;
 
     if (parse_run_args(argc, argv, &a) != 0)
         return 2;
@@ -301,6 +306,7 @@ static int cmd_run(int argc, char **argv)
         }
         met_registry *m = sim_metrics(world_ctx(worlds[n]));
         pr_apply(&plan, m, s->duration);
+        ex_check(s, a.options[n], worlds[n], stderr, 0, &expect_pass, &expect_fail);
         events += sim_events(world_ctx(worlds[n]));
         runs[n].option = a.options[n];
         runs[n].m = m;
@@ -323,12 +329,103 @@ static int cmd_run(int argc, char **argv)
     fprintf(stderr, "qsim: %d run%s, %" PRIu64 " events in %.3f s (%.2f M events/s); wrote %s/results.json, %s/polls.csv\n",
             n, n == 1 ? "" : "s", events, wall, wall > 0 ? (double)events / wall / 1e6 : 0.0, a.out, a.out);
     rc = 0;
+    if (s->nexpect > 0) {
+        fprintf(stderr, "expectations: %d passed, %d failed\n", expect_pass, expect_fail);
+        if (expect_fail)
+            rc = 1;
+    }
 out:
     of_abort(&polls_csv);
     for (int i = 0; i < SC_MAX_OPTIONS; i++)
         world_free(worlds[i]);
     sc_free(s);
     return rc;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Runs one scenario file under each of its options and checks it. */
+static void check_file(const char *path, const char *limits, int verbose, int *passed, int *failed)
+{
+    sim_err err = { 0, "" };
+    scenario *s = NULL;
+    if (sc_load(path, limits, &s, &err) != 0) {
+        fprintf(stdout, "FAIL  %s\n      %s\n", path, err.msg);
+        (*failed)++;
+        return;
+    }
+    int p0 = *passed, f0 = *failed;
+    for (int i = 0; i < s->noptions; i++) {
+        world *w = world_new(s, s->options[i], s->seed, NULL, &err);
+        if (!w || world_run(w, 0, &err) != 0) {
+            fprintf(stdout, "FAIL  %s [option %s]: %s\n", path, s->options[i], err.msg);
+            (*failed)++;
+        } else {
+            ex_check(s, s->options[i], w, stdout, verbose, passed, failed);
+        }
+        world_free(w);
+    }
+    fprintf(stdout, "%s  %s (%d expectations, %d options)\n", *failed > f0 ? "FAIL" : "ok  ", path,
+            *passed - p0 + *failed - f0, s->noptions);
+    sc_free(s);
+}
+
+static int cmd_check(int argc, char **argv)
+{
+    char data[1024], limits[1100];
+    int passed = 0, failed = 0, verbose = 0, nfiles = 0;
+    const char *data_dir = NULL;
+    int i = 1;
+    for (; i < argc && argv[i][0] == '-'; i++) {
+        if (strcmp(argv[i], "-v") == 0 || strcmp(argv[i], "--verbose") == 0)
+            verbose = 1;
+        else if (strcmp(argv[i], "--data") == 0 && i + 1 < argc)
+            data_dir = argv[++i];
+        else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+            usage(stdout);
+            return 0;
+        } else
+            return usage_error("check: unknown option '%s'", argv[i]);
+    }
+    if (i >= argc)
+        return usage_error("%s", "check needs a folder or scenario files");
+    find_data(data_dir, data, sizeof data);
+    snprintf(limits, sizeof limits, "%s/limits/cloudflare-kv-2026.json", data);
+    for (; i < argc; i++) {
+        if (!exists_dir(argv[i])) {
+            check_file(argv[i], limits, verbose, &passed, &failed);
+            nfiles++;
+            continue;
+        }
+        DIR *d = opendir(argv[i]);
+        char *names[4096];
+        int nn = 0;
+        struct dirent *de;
+        while (d && (de = readdir(d)) && nn < 4096) {
+            size_t l = strlen(de->d_name);
+            if (l > 5 && strcmp(de->d_name + l - 5, ".json") == 0)
+                names[nn++] = strdup(de->d_name);
+        }
+        if (d)
+            closedir(d);
+        qsort(names, (size_t)nn, sizeof *names, cmp_str);
+        for (int k = 0; k < nn; k++) {
+            char path[2048];
+            snprintf(path, sizeof path, "%s/%s", argv[i], names[k]);
+            check_file(path, limits, verbose, &passed, &failed);
+            nfiles++;
+            free(names[k]);
+        }
+    }
+    if (nfiles == 0) {
+        fprintf(stderr, "qsim: check: no scenario files found\n");
+        return 2;
+    }
+    printf("%d passed, %d failed\n", passed, failed);
+    return failed ? 1 : 0;
 }
 
 int main(int argc, char **argv)
@@ -346,6 +443,8 @@ int main(int argc, char **argv)
     }
     if (strcmp(cmd, "run") == 0)
         return cmd_run(argc - 1, argv + 1);
+    if (strcmp(cmd, "check") == 0)
+        return cmd_check(argc - 1, argv + 1);
     if (strcmp(cmd, "strategies") == 0)
         return cmd_strategies();
     return usage_error("unknown command '%s'", cmd);

@@ -716,6 +716,238 @@ static int parse_strategy(jv *v, const cJSON *j, scenario *s)
     return v->failed ? -1 : 0;
 }
 
+/* Is id an initial message or posted by script entries before index upto? */
+static int known_msg(const scenario *s, const char *id, int upto)
+{
+    for (int i = 0; i < s->nmsgs; i++)
+        if (strcmp(s->msgs[i].id, id) == 0)
+            return 1;
+    for (int i = 0; i < upto; i++)
+        if (s->script[i].kind == EP_POST && strcmp(s->script[i].msg, id) == 0)
+            return 1;
+    return 0;
+}
+
+static int parse_faults(jv *v, const cJSON *arr, sc_call *c)
+{
+    static const char *const keys[] = { "op", "key", "nth", "kind", NULL };
+    if (!arr)
+        return 0;
+    size_t n = jv_push(v, "fail", 0);
+    if (!cJSON_IsArray(arr) || cJSON_GetArraySize(arr) > SC_MAX_FAULTS)
+        jv_fail(v, "expected an array of at most %d faults", SC_MAX_FAULTS);
+    int i = 0;
+    for (const cJSON *f = cJSON_IsArray(arr) ? arr->child : NULL; f && !v->failed; f = f->next, i++) {
+        char op[8] = "any", key[16] = "any", kind[16] = "";
+        int64_t nth = 1;
+        size_t m = jv_push(v, NULL, i);
+        if (jv_object(v, f, keys) == 0 && jv_string(v, f, "op", 0, op, sizeof op) == 0 &&
+            jv_string(v, f, "key", 0, key, sizeof key) == 0 && jv_int(v, f, "nth", 1, 1000, &nth) == 0 &&
+            jv_string(v, f, "kind", 1, kind, sizeof kind) == 0) {
+            call_fault *cf = &c->faults[c->nfaults];
+            cf->op = strcmp(op, "get") == 0 ? KV_GET : strcmp(op, "put") == 0 ? KV_PUT : strcmp(op, "any") == 0 ? -1 : -2;
+            cf->key_class = strcmp(key, "cache") == 0 ? KV_CLASS_CACHE
+                          : strcmp(key, "individual") == 0 ? KV_CLASS_INDIVIDUAL
+                          : strcmp(key, "any") == 0 ? -1 : -2;
+            cf->kind = strcmp(kind, "error") == 0 ? KV_ETRANSIENT : strcmp(kind, "429") == 0 ? KV_E429
+                     : strcmp(kind, "too-large") == 0 ? KV_ETOOLARGE : 0;
+            cf->nth = (int)nth;
+            if (cf->op == -2)
+                jv_fail(v, "op must be \"get\", \"put\" or \"any\", got '%s'", op);
+            else if (cf->key_class == -2)
+                jv_fail(v, "key must be \"cache\", \"individual\" or \"any\", got '%s'", key);
+            else if (!cf->kind)
+                jv_fail(v, "kind must be \"error\", \"429\" or \"too-large\", got '%s'", kind);
+            else
+                c->nfaults++;
+        }
+        jv_pop(v, m);
+    }
+    jv_pop(v, n);
+    return v->failed ? -1 : 0;
+}
+
+static int parse_script(jv *v, const cJSON *arr, scenario *s)
+{
+    static const char *const keys[] = { "at", "actor", "location", "call", "msg", "fail", NULL };
+    static const char *const post_keys[] = { "id", "type", "entity", "key", "bytes", NULL };
+    if (!arr)
+        return 0;
+    size_t n = jv_push(v, "script", 0);
+    int cnt = cJSON_IsArray(arr) ? cJSON_GetArraySize(arr) : -1;
+    if (cnt < 0 || cnt > MAX_INITIAL)
+        jv_fail(v, "expected an array of at most %d calls", MAX_INITIAL);
+    else if (cnt > 0 && !(s->script = calloc((size_t)cnt, sizeof *s->script)))
+        jv_fail(v, "out of memory");
+    int i = 0;
+    for (const cJSON *e = cnt > 0 ? arr->child : NULL; e && !v->failed; e = e->next, i++) {
+        sc_call *c = &s->script[s->ncalls];
+        char call[16] = "";
+        size_t m = jv_push(v, NULL, i);
+        if (jv_object(v, e, keys) != 0 || jv_duration(v, e, "at", 1, 0, &c->at) != 0 ||
+            jv_string(v, e, "call", 1, call, sizeof call) != 0 ||
+            jv_string(v, e, "actor", 0, c->actor, sizeof c->actor) != 0 ||
+            jv_location(v, s, e, "location", &c->loc) != 0 || parse_faults(v, jv_get(v, e, "fail", 0), c) != 0)
+            goto next;
+        c->kind = strcmp(call, "corrupt-cache") == 0 ? SC_CORRUPT : ep_parse(call);
+        if (c->kind < 0 || c->kind == EP_CRON) {
+            size_t k = jv_push(v, "call", 0);
+            jv_fail(v, "unknown call '%s' (post, pending, claim, complete, fail, corrupt-cache)", call);
+            jv_pop(v, k);
+            goto next;
+        }
+        if (!c->actor[0])
+            snprintf(c->actor, sizeof c->actor, "%s", c->kind == EP_POST ? "human-1" : "bot-1");
+        if (c->at > s->duration) {
+            size_t k = jv_push(v, "at", 0);
+            jv_fail(v, "after the scenario's duration");
+            jv_pop(v, k);
+            goto next;
+        }
+        const cJSON *msgj = jv_get(v, e, "msg", 0);
+        if (c->kind == EP_POST) {
+            char type[8] = "human", key[8] = "current", entity[SC_NAME] = "";
+            int64_t bytes = 600;
+            size_t k = jv_push(v, "msg", 0);
+            if (!msgj)
+                jv_fail(v, "a post needs \"msg\": {\"id\": ...}");
+            else if (jv_object(v, msgj, post_keys) == 0 && jv_string(v, msgj, "id", 1, c->msg, sizeof c->msg) == 0 &&
+                     jv_string(v, msgj, "type", 0, type, sizeof type) == 0 &&
+                     jv_string(v, msgj, "entity", 0, entity, sizeof entity) == 0 &&
+                     jv_string(v, msgj, "key", 0, key, sizeof key) == 0 &&
+                     jv_int(v, msgj, "bytes", 1, MAX_MSG_BYTES, &bytes) == 0) {
+                c->type = strcmp(type, "ai") == 0 ? MT_AI : MT_HUMAN;
+                c->entity = entity[0] != 0;
+                c->legacy = strcmp(key, "legacy") == 0;
+                c->bytes = (int32_t)bytes;
+                if (strcmp(type, "human") != 0 && strcmp(type, "ai") != 0)
+                    jv_fail(v, "type must be \"human\" or \"ai\"");
+                else if (strcmp(key, "current") != 0 && strcmp(key, "legacy") != 0)
+                    jv_fail(v, "key must be \"current\" or \"legacy\"");
+                else if (known_msg(s, c->msg, s->ncalls))
+                    jv_fail(v, "message '%s' already exists", c->msg);
+            }
+            jv_pop(v, k);
+        } else if (c->kind == EP_CLAIM || c->kind == EP_COMPLETE || c->kind == EP_FAIL) {
+            if (jv_string(v, e, "msg", 1, c->msg, sizeof c->msg) == 0 && !known_msg(s, c->msg, s->ncalls)) {
+                size_t k = jv_push(v, "msg", 0);
+                jv_fail(v, "unknown message '%s' (not in \"initial\" nor posted earlier in the script)", c->msg);
+                jv_pop(v, k);
+            }
+        } else if (msgj) {
+            size_t k = jv_push(v, "msg", 0);
+            jv_fail(v, "'%s' takes no message", call);
+            jv_pop(v, k);
+        }
+        if (!v->failed)
+            s->ncalls++;
+    next:
+        jv_pop(v, m);
+    }
+    jv_pop(v, n);
+    return v->failed ? -1 : 0;
+}
+
+static int parse_expect(jv *v, const cJSON *arr, scenario *s)
+{
+    static const char *const keys[] = { "option", "poll", "kvr", "kvw", "returned", "msg", "cache_status",
+                                        "stored_status", "metric", "eq", "le", "ge", "lt", "gt", NULL };
+    static const char *const cmps[] = { "eq", "le", "ge", "lt", "gt" };
+    if (!arr)
+        return 0;
+    size_t n = jv_push(v, "expect", 0);
+    int cnt = cJSON_IsArray(arr) ? cJSON_GetArraySize(arr) : -1;
+    if (cnt < 0 || cnt > 10000)
+        jv_fail(v, "expected an array of at most 10000 expectations");
+    else if (cnt > 0 && !(s->expect = calloc((size_t)cnt, sizeof *s->expect)))
+        jv_fail(v, "out of memory");
+    int i = 0;
+    for (const cJSON *e = cnt > 0 ? arr->child : NULL; e && !v->failed; e = e->next, i++) {
+        sc_expect *x = &s->expect[s->nexpect];
+        size_t m = jv_push(v, NULL, i);
+        snprintf(x->where, sizeof x->where, "%s", v->path);
+        x->kvr = x->kvw = x->returned = SC_UNCHECKED;
+        x->cache_status = x->stored_status = SC_UNCHECKED;
+        if (jv_object(v, e, keys) != 0 || jv_string(v, e, "option", 0, x->option, sizeof x->option) != 0)
+            goto next;
+        if (x->option[0]) {
+            st_set set;
+            sim_err e2;
+            if (st_compose(x->option, &s->strategy, &set, &e2) != 0) {
+                size_t k = jv_push(v, "option", 0);
+                jv_fail(v, "%s", e2.msg);
+                jv_pop(v, k);
+                goto next;
+            }
+        }
+        const cJSON *poll = jv_get(v, e, "poll", 0);
+        const cJSON *msg = jv_get(v, e, "msg", 0);
+        const cJSON *metric = jv_get(v, e, "metric", 0);
+        if ((poll != NULL) + (msg != NULL) + (metric != NULL) != 1) {
+            jv_fail(v, "an expectation names exactly one of \"poll\", \"msg\" or \"metric\"");
+            goto next;
+        }
+        if (poll) {
+            x->kind = SC_EXPECT_POLL;
+            size_t k = jv_push(v, "poll", 0);
+            if (cJSON_IsString(poll) && strcmp(poll->valuestring, "last") == 0)
+                x->poll = SC_POLL_LAST;
+            else if (cJSON_IsString(poll) && strcmp(poll->valuestring, "all") == 0)
+                x->poll = SC_POLL_ALL;
+            else if (cJSON_IsString(poll) && strcmp(poll->valuestring, "first") == 0)
+                x->poll = 1;
+            else if (cJSON_IsNumber(poll) && poll->valuedouble >= 1 && poll->valuedouble <= 1e9 &&
+                     poll->valuedouble == floor(poll->valuedouble))
+                x->poll = (int)poll->valuedouble;
+            else
+                jv_fail(v, "expected \"first\", \"last\", \"all\" or a poll number from 1");
+            jv_pop(v, k);
+            if (!v->failed && jv_int(v, e, "kvr", 0, 1e9, &x->kvr) == 0 && jv_int(v, e, "kvw", 0, 1e9, &x->kvw) == 0)
+                jv_int(v, e, "returned", 0, 1e9, &x->returned);
+            if (!v->failed && x->kvr == SC_UNCHECKED && x->kvw == SC_UNCHECKED && x->returned == SC_UNCHECKED)
+                jv_fail(v, "a poll expectation checks at least one of kvr, kvw, returned");
+        } else if (msg) {
+            x->kind = SC_EXPECT_MSG;
+            if (jv_string(v, e, "msg", 1, x->msg, sizeof x->msg) == 0 &&
+                !known_msg(s, x->msg, s->ncalls)) {
+                size_t k = jv_push(v, "msg", 0);
+                jv_fail(v, "unknown message '%s'", x->msg);
+                jv_pop(v, k);
+            }
+            if (!v->failed && parse_status(v, e, "cache_status", &x->cache_status) == 0)
+                parse_status(v, e, "stored_status", &x->stored_status);
+            if (!v->failed && x->cache_status == SC_UNCHECKED && x->stored_status == SC_UNCHECKED)
+                jv_fail(v, "a message expectation checks cache_status and/or stored_status");
+        } else {
+            x->kind = SC_EXPECT_METRIC;
+            int found = 0;
+            jv_string(v, e, "metric", 1, x->metric, sizeof x->metric);
+            for (int k = 0; k < 5 && !v->failed; k++) {
+                if (!jv_get(v, e, cmps[k], 0))
+                    continue;
+                found++;
+                x->cmp = k;
+                jv_int(v, e, cmps[k], -9e15, 9e15, &x->value);
+            }
+            if (!v->failed && found != 1)
+                jv_fail(v, "a metric expectation has exactly one of eq, le, ge, lt, gt");
+        }
+        if (!v->failed && x->kind != SC_EXPECT_METRIC) {
+            for (int k = 0; k < 5; k++)
+                if (jv_get(v, e, cmps[k], 0)) {
+                    jv_fail(v, "'%s' belongs to metric expectations", cmps[k]);
+                    break;
+                }
+        }
+        if (!v->failed)
+            s->nexpect++;
+    next:
+        jv_pop(v, m);
+    }
+    jv_pop(v, n);
+    return v->failed ? -1 : 0;
+}
+
 static void defaults(scenario *s, const sc_limits *lim)
 {
     s->limits = *lim;
@@ -748,7 +980,8 @@ int sc_parse(const char *name, const char *text, size_t len, const char *limits_
              scenario **out, sim_err *err)
 {
     static const char *const keys[] = { "name", "description", "seed", "duration", "start_epoch_ms", "options", "locations",
-                                        "kv", "cache", "humans", "bots", "initial", "strategy", NULL };
+                                        "kv", "cache", "humans", "bots", "initial", "strategy", "script",
+                                        "expect", NULL };
     static const char *const cache_keys[] = { "window", NULL };
     sc_limits lim;
     *out = NULL;
@@ -839,8 +1072,10 @@ int sc_parse(const char *name, const char *text, size_t len, const char *limits_
     }
     if (!v.failed && parse_humans(&v, jv_get(&v, root, "humans", 0), s) == 0 &&
         parse_bots(&v, jv_get(&v, root, "bots", 0), s) == 0 &&
-        parse_initial(&v, jv_get(&v, root, "initial", 0), s) == 0)
-        parse_strategy(&v, jv_get(&v, root, "strategy", 0), s);
+        parse_initial(&v, jv_get(&v, root, "initial", 0), s) == 0 &&
+        parse_strategy(&v, jv_get(&v, root, "strategy", 0), s) == 0 &&
+        parse_script(&v, jv_get(&v, root, "script", 0), s) == 0)
+        parse_expect(&v, jv_get(&v, root, "expect", 0), s);
 done:
     cJSON_Delete(root);
     if (v.failed) {
@@ -869,5 +1104,7 @@ void sc_free(scenario *s)
     if (!s)
         return;
     free(s->msgs);
+    free(s->script);
+    free(s->expect);
     free(s);
 }

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "model/dist.h"
+#include "model/call.h"
 #include "model/kv.h"
 #include "model/strategy.h"
 #include "sim/sim.h"
@@ -51,6 +52,41 @@ typedef struct sc_msg {
     int32_t bytes;
 } sc_msg;
 
+/* A scripted call: run through the same endpoint code as generated ones.
+ * kind is an ep_kind, or SC_CORRUPT: a write of an unparseable cache. */
+#define SC_CORRUPT 100
+#define SC_MAX_FAULTS 4
+typedef struct sc_call {
+    sim_us at;
+    int kind;
+    char actor[SC_NAME];
+    int loc;
+    char msg[SC_NAME];     /* message id ("" for pending) */
+    int type, entity, legacy;  /* post: the new message */
+    int32_t bytes;
+    int nfaults;
+    call_fault faults[SC_MAX_FAULTS];
+} sc_call;
+
+/* An expectation checked at the end of a run (docs/scenarios.md). */
+enum { SC_EXPECT_POLL, SC_EXPECT_MSG, SC_EXPECT_METRIC };
+enum { SC_CMP_EQ, SC_CMP_LE, SC_CMP_GE, SC_CMP_LT, SC_CMP_GT };
+#define SC_POLL_LAST (-1)
+#define SC_POLL_ALL (-2)
+#define SC_UNCHECKED (-100)
+typedef struct sc_expect {
+    int kind;
+    char option[SC_NAME];  /* "" : every option */
+    char where[SC_NAME];   /* JSON path, for messages */
+    int poll;              /* 1-based index, SC_POLL_LAST or SC_POLL_ALL */
+    int64_t kvr, kvw, returned; /* SC_UNCHECKED when not given */
+    char msg[SC_NAME];
+    int cache_status, stored_status; /* SC_UNCHECKED; -1 absent */
+    char metric[96];
+    int cmp;
+    int64_t value;
+} sc_expect;
+
 typedef struct sc_limits {
     int64_t value_max_bytes;
     int key_max_bytes;
@@ -81,6 +117,10 @@ typedef struct scenario {
     int nmsgs;
     sc_msg *msgs;          /* initial messages, oldest first */
     st_params strategy;
+    int ncalls;
+    sc_call *script;
+    int nexpect;
+    sc_expect *expect;
 } scenario;
 
 /* Loads path, reading KV limits from limits_path (a data file). Returns 0,

@@ -117,7 +117,10 @@ world *world_new(const scenario *s, const char *option, uint64_t seed, const wor
     met_id stuck = met_find_series(m, "stuck");
     if (o && o->polls_sink)
         met_series_sink(m, w->actors.r_polls, o->polls_sink, o->polls_ud);
-    if (o && o->keep_series) {
+    int keep = o && o->keep_series;
+    for (int i = 0; i < s->nexpect; i++)
+        keep |= s->expect[i].kind == SC_EXPECT_POLL;
+    if (keep) {
         met_series_keep(m, w->actors.r_polls, 1);
         met_series_keep(m, stuck, 1);
     }
@@ -156,6 +159,72 @@ void world_free(world *w)
     free(w);
 }
 
+/* ---- scripted calls ---- */
+
+static void script_done(void *owner, call *c)
+{
+    world *w = owner;
+    if (c->kind != EP_PENDING)
+        return;
+    int64_t row[6] = { c->started, c->kvr, c->kvw, (int64_t)c->nret, c->status, -1 };
+    met_row(sim_metrics(w->ctx), w->actors.r_polls, row);
+    if (w->actors.poll_log)
+        fprintf(w->actors.poll_log, "%s [KVr:%d KVw:%d]\n", c->actor, c->kvr, c->kvw);
+}
+
+/* A scheduled corrupt write: the cache value becomes unparseable, as if a
+ * truncated or garbled string had been put. It bypasses the binding (not
+ * billed, no latency): it stands for a write by something outside the model. */
+static void corrupt_cache(world *w)
+{
+    kv_list *l = kv_list_new(w->kv);
+    if (!l)
+        return;
+    l->corrupt = 1;
+    kv_seed_list(w->kv, l);
+}
+
+static void script_fire(sim_ctx *ctx, void *obj, uint64_t idx)
+{
+    world *w = obj;
+    const sc_call *c = &w->sc->script[idx];
+    uint32_t m;
+    if (c->kind == SC_CORRUPT) {
+        corrupt_cache(w);
+        return;
+    }
+    if (c->kind == EP_POST) {
+        int64_t ts = msg_id_ts(c->msg);
+        m = msg_add(&w->msgs, c->msg, ts ? ts : w->actors.epoch_ms + sim_now(ctx) / SIM_US_PER_MS);
+        if (m == MSG_NONE || kv_reserve(w->kv, w->msgs.n) != 0)
+            return;
+        msg *mm = msg_get(&w->msgs, m);
+        mm->type = (uint8_t)c->type;
+        mm->entity = (uint8_t)c->entity;
+        mm->legacy = (uint8_t)c->legacy;
+        mm->bytes = c->bytes;
+        mm->posted = sim_now(ctx);
+    } else {
+        m = c->msg[0] ? msg_find(&w->msgs, c->msg) : MSG_NONE;
+        if (c->msg[0] && m == MSG_NONE)
+            return; /* validated at load: cannot happen */
+    }
+    call_start(&w->calls, c->kind, c->actor, c->loc, m, c->faults, c->nfaults, w, script_done);
+}
+
+int world_msg_state(const world *w, const char *id, int *cache_status, int *stored_status)
+{
+    uint32_t m = msg_find(&w->msgs, id);
+    if (m == MSG_NONE)
+        return -1;
+    const msg *mm = msg_get(&w->msgs, m);
+    const kv_list *l = kv_central_list(w->kv);
+    int idx = l && !l->corrupt ? kv_list_find(l, m) : -1;
+    *cache_status = idx >= 0 ? l->e[idx].status : -1;
+    *stored_status = kv_central_status(w->kv, kv_key_msg(m, mm->legacy));
+    return 0;
+}
+
 int world_run(world *w, sim_us until, sim_err *err)
 {
     const scenario *s = w->sc;
@@ -166,6 +235,8 @@ int world_run(world *w, sim_us until, sim_err *err)
         human_start(w->humans[i]);
     for (int i = 0; i < s->nbots; i++)
         bot_start(w->bots[i]);
+    for (int i = 0; i < s->ncalls; i++)
+        sim_at(w->ctx, s->script[i].at, script_fire, w, (uint64_t)i);
     sim_run_until(w->ctx, end);
     track_finish(w->track);
     met_registry *m = sim_metrics(w->ctx);

@@ -27,6 +27,9 @@ void world_free(world *w);
  * closes the measurement. Returns 0, or -1 with err set. */
 int world_run(world *w, sim_us until, sim_err *err);
 sim_ctx *world_ctx(world *w);
+/* End state of a message: its status in the central cache (-1: not there)
+ * and in its individual key (-1: absent). -1 when the id is unknown. */
+int world_msg_state(const world *w, const char *id, int *cache_status, int *stored_status);
 const char *world_option(const world *w);
 
 #endif
