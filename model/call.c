@@ -61,6 +61,8 @@ int call_env_init(call_env *env, sim_ctx *ctx, kv_store *kv, msg_table *msgs, ui
         env->m_swallowed[r] = met_counter(m, name);
     }
     env->m_entry_missing = met_counter(m, "cache_update.entry_missing");
+    env->m_retries = met_counter(m, "cache_update.retries");
+    env->m_gave_up = met_counter(m, "cache_update.gave_up");
     return 0;
 }
 
@@ -81,12 +83,37 @@ void call_entry_missing(call *c)
     met_add(sim_metrics(c->env->ctx), c->env->m_entry_missing, sim_now(c->env->ctx), 1);
 }
 
+void call_retried(call *c)
+{
+    met_add(sim_metrics(c->env->ctx), c->env->m_retries, sim_now(c->env->ctx), 1);
+}
+
+void call_gave_up(call *c)
+{
+    met_add(sim_metrics(c->env->ctx), c->env->m_gave_up, sim_now(c->env->ctx), 1);
+}
+
+void call_note_fix(call *c, uint32_t m, int st)
+{
+    for (uint32_t k = 0; k < c->nfix; k++)
+        if (c->fix_msg[k] == m) {
+            c->fix_status[k] = (uint8_t)st;
+            return;
+        }
+    if (c->nfix < c->env->window) {
+        c->fix_msg[c->nfix] = m;
+        c->fix_status[c->nfix++] = (uint8_t)st;
+    }
+}
+
 void call_env_deinit(call_env *env)
 {
     for (size_t i = 0; i < env->nall; i++) {
         kv_list_unref(env->kv, env->all[i]->list);
         kv_list_unref(env->kv, env->all[i]->op.list);
         free(env->all[i]->ret);
+        free(env->all[i]->fix_msg);
+        free(env->all[i]->fix_status);
         free(env->all[i]);
     }
     free(env->all);
@@ -122,7 +149,12 @@ static call *alloc_call(call_env *env)
     if (!c)
         return NULL;
     c->ret = malloc(env->window * sizeof *c->ret);
-    if (!c->ret) {
+    c->fix_msg = malloc(env->window * sizeof *c->fix_msg);
+    c->fix_status = malloc(env->window);
+    if (!c->ret || !c->fix_msg || !c->fix_status) {
+        free(c->ret);
+        free(c->fix_msg);
+        free(c->fix_status);
         free(c);
         return NULL;
     }
@@ -181,9 +213,12 @@ call *call_start(call_env *env, int kind, const char *actor, int loc, uint32_t m
     call *c = alloc_call(env);
     if (!c)
         return NULL;
-    uint32_t *ret = c->ret;
+    uint32_t *ret = c->ret, *fix_msg = c->fix_msg;
+    uint8_t *fix_status = c->fix_status;
     memset(c, 0, sizeof *c);
     c->ret = ret;
+    c->fix_msg = fix_msg;
+    c->fix_status = fix_status;
     c->env = env;
     c->id = ++env->next_id;
     c->kind = (uint8_t)kind;

@@ -78,6 +78,9 @@ struct call {
     int attempt;
     uint32_t *ret;        /* pending: messages returned */
     uint32_t nret;
+    uint32_t *fix_msg;    /* cache changes this call means to make */
+    uint8_t *fix_status;
+    uint32_t nfix;
     /* scripted faults */
     const call_fault *faults;
     int nfaults;
@@ -113,6 +116,7 @@ struct call_env {
     met_id m_http[EP_COUNT][6];
     met_id m_swallowed[KV_RESULT_COUNT + 1]; /* + CALL_EPARSE */
     met_id m_entry_missing;
+    met_id m_retries, m_gave_up;
 };
 
 /* The cache value could not be parsed (a corrupt recent:comments). */
@@ -125,6 +129,11 @@ void call_take_list(call *c);
  * CALL_EPARSE), and a cache update that found no entry to change. */
 void call_swallowed(call *c, int kind);
 void call_entry_missing(call *c);
+/* Option 2's bookkeeping: a retry of the cache update, and giving up. */
+void call_retried(call *c);
+void call_gave_up(call *c);
+/* Records that entry m should read status st (an upsert in c->fix_*). */
+void call_note_fix(call *c, uint32_t m, int st);
 
 int call_env_init(call_env *env, sim_ctx *ctx, kv_store *kv, msg_table *msgs, uint32_t window, int op_limit);
 void call_env_deinit(call_env *env);

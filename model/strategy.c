@@ -9,6 +9,10 @@
 static const st_hooks *const registry[] = {
     &st_option0,
     &st_option1,
+    &st_option2,
+    &st_option3,
+    &st_verify_all,
+    &st_option1_fixed,
     NULL,
 };
 

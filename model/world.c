@@ -212,6 +212,17 @@ static void script_fire(sim_ctx *ctx, void *obj, uint64_t idx)
     call_start(&w->calls, c->kind, c->actor, c->loc, m, c->faults, c->nfaults, w, script_done);
 }
 
+/* Cron Triggers fire on minute boundaries: "*\/N * * * *" runs at
+ * k * N minutes of UTC time; simulated time 0 is 00:00 UTC, and the first
+ * run is at N minutes (not at 0, where the bots' first poll is). */
+static void cron_fire(sim_ctx *ctx, void *obj, uint64_t arg)
+{
+    world *w = obj;
+    (void)arg;
+    call_start(&w->calls, EP_CRON, "cron", w->st.p.cron_loc, MSG_NONE, NULL, 0, NULL, NULL);
+    sim_after(ctx, w->st.p.cron_every, cron_fire, w, 0);
+}
+
 int world_msg_state(const world *w, const char *id, int *cache_status, int *stored_status)
 {
     uint32_t m = msg_find(&w->msgs, id);
@@ -237,6 +248,8 @@ int world_run(world *w, sim_us until, sim_err *err)
         bot_start(w->bots[i]);
     for (int i = 0; i < s->ncalls; i++)
         sim_at(w->ctx, s->script[i].at, script_fire, w, (uint64_t)i);
+    if (w->st.h.cron_job)
+        sim_at(w->ctx, w->st.p.cron_every, cron_fire, w, 0);
     sim_run_until(w->ctx, end);
     track_finish(w->track);
     met_registry *m = sim_metrics(w->ctx);
