@@ -51,6 +51,7 @@ $(BUILD)/bench/%: bench/%.c $(BUILD)/libqsim.a
 run: deps
 	@$(MAKE) --no-print-directory qsim
 	./qsim run $(SCENARIO) --out $(OUT)
+	@sh plot/plot.sh $(OUT)
 
 test: deps
 	@$(MAKE) --no-print-directory qsim $(TEST_BIN)

@@ -317,17 +317,29 @@ static int cmd_run(int argc, char **argv)
         fprintf(stderr, "qsim: cannot write %s: %s\n", polls_csv.path, strerror(errno));
         goto out;
     }
-    rep_meta meta = { QSIM_VERSION, s->name, s->path, pricing, plan.plan, seed, s->duration };
+    /* the file name only: outputs must not depend on where qsim is installed */
+    const char *pricing_name = strrchr(pricing, '/') ? strrchr(pricing, '/') + 1 : pricing;
+    rep_meta meta = { QSIM_VERSION, s->name, s->path, pricing_name, plan.plan, seed, s->duration };
     snprintf(path, sizeof path, "%s/results.json", a.out);
     if (of_open(&results, path) != 0 || rep_results_json(results.f, &meta, runs, n) != 0 || of_commit(&results) != 0) {
         fprintf(stderr, "qsim: cannot write %s: %s\n", path, strerror(errno));
         of_abort(&results);
         goto out;
     }
+    snprintf(path, sizeof path, "%s/summary.csv", a.out);
+    if (of_open(&results, path) != 0) {
+        fprintf(stderr, "qsim: cannot write %s: %s\n", path, strerror(errno));
+        goto out;
+    }
+    rep_summary_csv(results.f, &meta, runs, n);
+    if (of_commit(&results) != 0) {
+        fprintf(stderr, "qsim: cannot write %s: %s\n", path, strerror(errno));
+        goto out;
+    }
     if (!a.quiet)
         rep_summary(stdout, &meta, runs, n);
-    fprintf(stderr, "qsim: %d run%s, %" PRIu64 " events in %.3f s (%.2f M events/s); wrote %s/results.json, %s/polls.csv\n",
-            n, n == 1 ? "" : "s", events, wall, wall > 0 ? (double)events / wall / 1e6 : 0.0, a.out, a.out);
+    fprintf(stderr, "qsim: %d run%s, %" PRIu64 " events in %.3f s (%.2f M events/s); wrote %s/{results.json,summary.csv,polls.csv}\n",
+            n, n == 1 ? "" : "s", events, wall, wall > 0 ? (double)events / wall / 1e6 : 0.0, a.out);
     rc = 0;
     if (s->nexpect > 0) {
         fprintf(stderr, "expectations: %d passed, %d failed\n", expect_pass, expect_fail);

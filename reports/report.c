@@ -189,9 +189,13 @@ static void duration_text(char *buf, size_t len, int64_t us)
 void rep_summary(FILE *f, const rep_meta *meta, const rep_run *runs, int n)
 {
     char cost[32], bill[32], prof[256], p50[32];
-    fprintf(f, "%s: seed %" PRIu64 ", %" PRId64 ".%03" PRId64 " simulated days, %s plan (%s)\n\n", meta->scenario,
-            meta->seed, meta->duration_us / MET_US_PER_DAY, meta->duration_us % MET_US_PER_DAY * 1000 / MET_US_PER_DAY,
-            meta->plan, meta->pricing);
+    char dur[32];
+    if (meta->duration_us >= MET_US_PER_DAY)
+        snprintf(dur, sizeof dur, "%.3f simulated days", (double)meta->duration_us / (double)MET_US_PER_DAY);
+    else
+        snprintf(dur, sizeof dur, "%.3f simulated s", (double)meta->duration_us / 1e6);
+    fprintf(f, "%s: seed %" PRIu64 ", %s, %s plan (%s)\n\n", meta->scenario, meta->seed, dur, meta->plan,
+            meta->pricing);
     fprintf(f, "%-8s %8s %12s %11s %10s %11s %9s %9s %6s  %s\n", "option", "polls", "reads/day", "writes/day",
             "$/day", "$/month", "episodes", "heal p50", "stuck", "poll log");
     for (int i = 0; i < n; i++) {
@@ -219,4 +223,36 @@ void rep_summary(FILE *f, const rep_meta *meta, const rep_run *runs, int n)
     }
     fprintf(f, "\nepisodes: divergence episodes healed/opened; $/day at list price, $/month the bill with\n"
                "included amounts; stuck: messages still cache-pending but stored terminal at the end.\n");
+}
+
+void rep_summary_csv(FILE *f, const rep_meta *meta, const rep_run *runs, int n)
+{
+    char day[32], month[32], key[96];
+    fputs("option,polls,kvr_mean,reads_per_day,writes_per_day,requests_per_day,usd_per_day,usd_per_month,"
+          "episodes,healed,censored,heal_p50_us,heal_p95_us,heal_p99_us,heal_max_us,stuck_final,"
+          "lost_by_overwrite,aged_out,never_answered,answered_twice\n", f);
+    for (int i = 0; i < n; i++) {
+        met_registry *m = runs[i].m;
+        const rep_polls *p = runs[i].polls;
+        snprintf(key, sizeof key, "cost.%s.day.total_pusd", meta->plan);
+        rep_usd(day, sizeof day, rep_counter(m, key));
+        snprintf(key, sizeof key, "cost.%s.month.total_pusd", meta->plan);
+        rep_usd(month, sizeof month, rep_counter(m, key));
+        size_t hn = 0;
+        const int64_t *hv = met_samples_sorted(m, met_samples(m, "heal_latency_us"), &hn);
+        int64_t censored = rep_counter(m, "divergence.censored.aged_out") +
+                           rep_counter(m, "divergence.censored.overwritten") +
+                           rep_counter(m, "divergence.censored.open_at_end");
+        fprintf(f, "%s,%" PRId64 ",%.6f,%.6f,%.6f,%.6f,%s,%s,%" PRId64 ",%" PRId64 ",%" PRId64 ",%" PRId64 ",%" PRId64
+                   ",%" PRId64 ",%" PRId64 ",%" PRId64 ",%" PRId64 ",%" PRId64 ",%" PRId64 ",%" PRId64 "\n",
+                runs[i].option, p ? p->count : 0, p && p->count ? (double)p->sum_kvr / (double)p->count : 0.0,
+                per_day(rep_counter(m, "kv.reads"), meta->duration_us),
+                per_day(rep_counter(m, "kv.writes"), meta->duration_us),
+                per_day(rep_counter(m, "worker.requests"), meta->duration_us), day, month,
+                rep_counter(m, "divergence.episodes"), rep_counter(m, "divergence.healed"), censored,
+                met_quantile(hv, hn, 0.5), met_quantile(hv, hn, 0.95), met_quantile(hv, hn, 0.99),
+                hn ? hv[hn - 1] : 0, rep_counter(m, "stuck.final"), rep_counter(m, "cache.lost_by_overwrite"),
+                rep_counter(m, "cache.aged_out"), rep_counter(m, "liveness.never_answered"),
+                rep_counter(m, "safety.answered_twice"));
+    }
 }

@@ -47,6 +47,9 @@ typedef struct rep_meta {
 
 int rep_results_json(FILE *f, const rep_meta *meta, const rep_run *runs, int n);
 void rep_summary(FILE *f, const rep_meta *meta, const rep_run *runs, int n);
+/* One row per option: the figures of the summary, machine-readable
+ * (summary.csv; plot/ reads it). */
+void rep_summary_csv(FILE *f, const rep_meta *meta, const rep_run *runs, int n);
 /* "0.057600" from pico-dollars, rounded to the micro-dollar. */
 void rep_usd(char *buf, size_t len, int64_t pusd);
 /* Value of a counter by name; 0 when absent. */
