@@ -37,7 +37,9 @@ $(BUILD)/%.o: %.c
 $(BUILD)/libqsim.a: $(LIB_OBJ)
 	ar rcs $@ $^
 
-qsim: $(BUILD)/main.o $(BUILD)/libqsim.a
+CLI_OBJ := $(patsubst %.c,$(BUILD)/%.o,main.c $(wildcard cli/*.c))
+
+qsim: $(CLI_OBJ) $(BUILD)/libqsim.a
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/tests/%: tests/%.c $(BUILD)/libqsim.a
@@ -64,4 +66,4 @@ bench: deps
 clean:
 	rm -rf $(BUILD) qsim
 
--include $(LIB_OBJ:.o=.d) $(BUILD)/main.d
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d)

@@ -12,6 +12,7 @@
 
 #include <dirent.h>
 
+#include "cli/cli.h"
 #include "model/expect.h"
 #include "model/pricing.h"
 #include "model/scenario.h"
@@ -20,7 +21,6 @@
 #include "reports/outfile.h"
 #include "reports/report.h"
 
-#define QSIM_VERSION "0.1.0"
 
 static void usage(FILE *f)
 {
@@ -53,53 +53,10 @@ static void usage(FILE *f)
           f);
 }
 
-static int usage_error(const char *fmt, const char *arg)
-{
-    fprintf(stderr, "qsim: ");
-    fprintf(stderr, fmt, arg);
-    fprintf(stderr, "\nTry 'qsim --help'.\n");
-    return 2;
-}
-
 static int exists_dir(const char *p)
 {
     struct stat st;
     return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
-}
-
-/* data/: --data, $QSIM_DATA, beside the binary, else ./data. */
-static void find_data(const char *given, char *out, size_t len)
-{
-    const char *env = getenv("QSIM_DATA");
-    if (given) {
-        snprintf(out, len, "%s", given);
-        return;
-    }
-    if (env && *env) {
-        snprintf(out, len, "%s", env);
-        return;
-    }
-    char exe[1024];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (n > 0) {
-        exe[n] = 0;
-        char *slash = strrchr(exe, '/');
-        if (slash) {
-            snprintf(slash, sizeof exe - (size_t)(slash - exe), "/data");
-            if (exists_dir(exe)) {
-                snprintf(out, len, "%s", exe);
-                return;
-            }
-        }
-    }
-    snprintf(out, len, "data");
-}
-
-static double wall_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 typedef struct {
@@ -124,7 +81,7 @@ static int add_options(run_args *a, char *list)
 {
     for (char *tok = strtok(list, ","); tok; tok = strtok(NULL, ",")) {
         if (a->noptions == SC_MAX_OPTIONS)
-            return usage_error("at most %s options", "16");
+            return cli_usage_error("at most %s options", "16");
         a->options[a->noptions++] = tok;
     }
     return 0;
@@ -152,7 +109,7 @@ static int parse_run_args(int argc, char **argv, run_args *a)
         case 'o': {
             size_t n = strlen(optarg) + 1;
             if (used + n > sizeof option_buf)
-                return usage_error("option list too long: %s", optarg);
+                return cli_usage_error("option list too long: %s", optarg);
             memcpy(option_buf + used, optarg, n);
             if (add_options(a, option_buf + used) != 0)
                 return 2;
@@ -164,7 +121,7 @@ static int parse_run_args(int argc, char **argv, run_args *a)
             errno = 0;
             unsigned long long v = strtoull(optarg, &end, 10);
             if (errno || *end || !*optarg || optarg[0] == '-')
-                return usage_error("--seed wants a non-negative integer, got '%s'", optarg);
+                return cli_usage_error("--seed wants a non-negative integer, got '%s'", optarg);
             a->seed = v;
             a->have_seed = 1;
             break;
@@ -176,17 +133,17 @@ static int parse_run_args(int argc, char **argv, run_args *a)
         case O_LOG_POLLS: a->log_polls = 1; break;
         case O_PLAN:
             if (strcmp(optarg, "paid") != 0 && strcmp(optarg, "free") != 0)
-                return usage_error("--plan is paid or free, got '%s'", optarg);
+                return cli_usage_error("--plan is paid or free, got '%s'", optarg);
             a->plan = optarg;
             break;
         case O_PRICING: a->pricing = optarg; break;
         case O_DATA: a->data = optarg; break;
         case 'h': usage(stdout); exit(0);
-        default: return usage_error("%s", "bad option for 'run'");
+        default: return cli_usage_error("%s", "bad option for 'run'");
         }
     }
     if (optind != argc - 1)
-        return usage_error("%s", optind >= argc ? "run needs one SCENARIO file" : "run takes one SCENARIO file");
+        return cli_usage_error("%s", optind >= argc ? "run needs one SCENARIO file" : "run takes one SCENARIO file");
     a->scenario_path = argv[optind];
     return 0;
 }
@@ -217,7 +174,7 @@ static int cmd_run(int argc, char **argv)
 {
     run_args a;
     sim_err err = { 0, "" };
-    char data[1024], limits[1100], pricing[1100], path[1200];
+    char path[1200];
     scenario *s = NULL;
     pr_plan plan;
     world *worlds[SC_MAX_OPTIONS] = { 0 };
@@ -228,33 +185,9 @@ static int cmd_run(int argc, char **argv)
 
     if (parse_run_args(argc, argv, &a) != 0)
         return 2;
-    find_data(a.data, data, sizeof data);
-    snprintf(limits, sizeof limits, "%s/limits/cloudflare-kv-2026.json", data);
-    if (a.pricing)
-        snprintf(pricing, sizeof pricing, "%s", a.pricing);
-    else
-        snprintf(pricing, sizeof pricing, "%s/pricing/cloudflare-%s-2026.json", data, a.plan);
-    if (sc_load(a.scenario_path, limits, &s, &err) != 0) {
-        fprintf(stderr, "qsim: %s\n", err.msg);
-        return 2;
-    }
-    if (pr_load(pricing, &plan, &err) != 0) {
-        fprintf(stderr, "qsim: %s\n", err.msg);
-        rc = 2;
+    if ((rc = cli_load(a.scenario_path, a.data, a.plan, a.pricing, a.days, &s, &plan)) != 0)
         goto out;
-    }
-    s->kv.daily_read_cap = plan.cap_reads_day;
-    s->kv.daily_write_cap = plan.cap_writes_day;
-    if (a.days) {
-        char d[64];
-        sim_us t;
-        snprintf(d, sizeof d, "%sd", a.days);
-        if (sc_parse_duration(d, &t) != 0 || t < SIM_US_PER_S) {
-            rc = usage_error("--days wants a number of days such as 365 or 0.5, got '%s'", a.days);
-            goto out;
-        }
-        s->duration = t;
-    }
+    rc = 1;
     if (a.noptions == 0)
         for (int i = 0; i < s->noptions; i++)
             a.options[a.noptions++] = s->options[i];
@@ -277,7 +210,7 @@ static int cmd_run(int argc, char **argv)
         goto out;
     }
     rep_polls_header(polls_csv.f);
-    double t0 = wall_seconds();
+    double t0 = cli_wall();
     uint64_t events = 0;
     for (n = 0; n < a.noptions; n++) {
         of_file trace = { 0 };
@@ -312,13 +245,13 @@ static int cmd_run(int argc, char **argv)
         runs[n].m = m;
         runs[n].polls = &polls[n];
     }
-    double wall = wall_seconds() - t0;
+    double wall = cli_wall() - t0;
     if (of_commit(&polls_csv) != 0) {
         fprintf(stderr, "qsim: cannot write %s: %s\n", polls_csv.path, strerror(errno));
         goto out;
     }
     /* the file name only: outputs must not depend on where qsim is installed */
-    const char *pricing_name = strrchr(pricing, '/') ? strrchr(pricing, '/') + 1 : pricing;
+    const char *pricing_name = cli_basename(plan.path);
     rep_meta meta = { QSIM_VERSION, s->name, s->path, pricing_name, plan.plan, seed, s->duration };
     snprintf(path, sizeof path, "%s/results.json", a.out);
     if (of_open(&results, path) != 0 || rep_results_json(results.f, &meta, runs, n) != 0 || of_commit(&results) != 0) {
@@ -400,11 +333,11 @@ static int cmd_check(int argc, char **argv)
             usage(stdout);
             return 0;
         } else
-            return usage_error("check: unknown option '%s'", argv[i]);
+            return cli_usage_error("check: unknown option '%s'", argv[i]);
     }
     if (i >= argc)
-        return usage_error("%s", "check needs a folder or scenario files");
-    find_data(data_dir, data, sizeof data);
+        return cli_usage_error("%s", "check needs a folder or scenario files");
+    cli_find_data(data_dir, data, sizeof data);
     snprintf(limits, sizeof limits, "%s/limits/cloudflare-kv-2026.json", data);
     for (; i < argc; i++) {
         if (!exists_dir(argv[i])) {
@@ -443,7 +376,7 @@ static int cmd_check(int argc, char **argv)
 int main(int argc, char **argv)
 {
     if (argc < 2)
-        return usage_error("%s", "missing command");
+        return cli_usage_error("%s", "missing command");
     const char *cmd = argv[1];
     if (strcmp(cmd, "-h") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "help") == 0) {
         usage(stdout);
@@ -455,9 +388,11 @@ int main(int argc, char **argv)
     }
     if (strcmp(cmd, "run") == 0)
         return cmd_run(argc - 1, argv + 1);
+    if (strcmp(cmd, "compare") == 0)
+        return cmd_compare(argc - 1, argv + 1);
     if (strcmp(cmd, "check") == 0)
         return cmd_check(argc - 1, argv + 1);
     if (strcmp(cmd, "strategies") == 0)
         return cmd_strategies();
-    return usage_error("unknown command '%s'", cmd);
+    return cli_usage_error("unknown command '%s'", cmd);
 }

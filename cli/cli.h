@@ -1,0 +1,29 @@
+/* cli.h - what the qsim subcommands share: locating data/, loading a
+ * scenario with its pricing, usage errors, wall time (reports to stderr
+ * only: it never reaches an output file). */
+#ifndef QSIM_CLI_H
+#define QSIM_CLI_H
+
+#include <stddef.h>
+
+#include "model/pricing.h"
+#include "model/scenario.h"
+
+#define QSIM_VERSION "0.1.0"
+
+/* Prints "qsim: <fmt with arg>" and a hint to stderr; returns 2. */
+int cli_usage_error(const char *fmt, const char *arg);
+/* data/: given, else $QSIM_DATA, else beside the binary, else ./data. */
+void cli_find_data(const char *given, char *out, size_t len);
+/* Loads the scenario and the pricing (pricing_file, else the plan's file
+ * in data/pricing), applies the plan's daily caps and an optional --days.
+ * Prints the error and returns 2 on bad input, else 0. */
+int cli_load(const char *path, const char *data_given, const char *plan, const char *pricing_file,
+             const char *days, scenario **s, pr_plan *p);
+double cli_wall(void);
+/* The file name part of a path. */
+const char *cli_basename(const char *path);
+
+int cmd_compare(int argc, char **argv);
+
+#endif
