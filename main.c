@@ -41,6 +41,8 @@ static void usage(FILE *f)
           "      --trace FILE   JSON Lines trace of every call and KV operation (docs/trace.md);\n"
           "                     with several options, FILE-<option>.jsonl per option\n"
           "      --log-polls    print the bot's [KVr:n KVw:n] line per poll to stderr\n"
+          "      --no-polls-csv skip out/polls.csv (a year is 10 M rows per option); the poll\n"
+          "                     profile in results.json and the summary are still computed\n"
           "      --plan P       paid (default) or free: picks data/pricing/cloudflare-P-2026.json\n"
           "      --pricing FILE a pricing file of your own (see data/pricing/)\n"
           "      --data DIR     where data/ is (default: next to the qsim binary, else ./data)\n"
@@ -69,6 +71,7 @@ typedef struct {
     const char *out;
     const char *trace;
     int log_polls;
+    int no_polls_csv;
     const char *plan;
     const char *pricing;
     const char *data;
@@ -89,11 +92,12 @@ static int add_options(run_args *a, char *list)
 
 static int parse_run_args(int argc, char **argv, run_args *a)
 {
-    enum { O_OUT = 256, O_TRACE, O_LOG_POLLS, O_PLAN, O_PRICING, O_DATA };
+    enum { O_OUT = 256, O_TRACE, O_LOG_POLLS, O_PLAN, O_PRICING, O_DATA, O_NO_POLLS };
     static const struct option longs[] = {
         { "option", required_argument, 0, 'o' }, { "seed", required_argument, 0, 's' },
         { "days", required_argument, 0, 'd' },   { "out", required_argument, 0, O_OUT },
         { "trace", required_argument, 0, O_TRACE }, { "log-polls", no_argument, 0, O_LOG_POLLS },
+        { "no-polls-csv", no_argument, 0, O_NO_POLLS },
         { "plan", required_argument, 0, O_PLAN }, { "pricing", required_argument, 0, O_PRICING },
         { "data", required_argument, 0, O_DATA }, { "quiet", no_argument, 0, 'q' },
         { "help", no_argument, 0, 'h' },         { 0, 0, 0, 0 },
@@ -131,6 +135,7 @@ static int parse_run_args(int argc, char **argv, run_args *a)
         case O_OUT: a->out = optarg; break;
         case O_TRACE: a->trace = optarg; break;
         case O_LOG_POLLS: a->log_polls = 1; break;
+        case O_NO_POLLS: a->no_polls_csv = 1; break;
         case O_PLAN:
             if (strcmp(optarg, "paid") != 0 && strcmp(optarg, "free") != 0)
                 return cli_usage_error("--plan is paid or free, got '%s'", optarg);
@@ -205,17 +210,20 @@ static int cmd_run(int argc, char **argv)
         goto out;
     }
     snprintf(path, sizeof path, "%s/polls.csv", a.out);
-    if (of_open(&polls_csv, path) != 0) {
+    if (a.no_polls_csv) {
+        unlink(path); /* a stale polls.csv beside new results would mislead */
+    } else if (of_open(&polls_csv, path) != 0) {
         fprintf(stderr, "qsim: cannot write %s: %s\n", path, strerror(errno));
         goto out;
     }
-    rep_polls_header(polls_csv.f);
+    if (polls_csv.f)
+        rep_polls_header(polls_csv.f);
     double t0 = cli_wall();
     uint64_t events = 0;
     for (n = 0; n < a.noptions; n++) {
         of_file trace = { 0 };
         world_opts wo = { 0 };
-        rep_polls_init(&polls[n], polls_csv.f, a.options[n]);
+        rep_polls_init(&polls[n], a.no_polls_csv ? NULL : polls_csv.f, a.options[n]);
         if (a.trace) {
             trace_path(path, sizeof path, a.trace, a.options[n], a.noptions > 1);
             if (of_open(&trace, path) != 0) {
@@ -246,7 +254,7 @@ static int cmd_run(int argc, char **argv)
         runs[n].polls = &polls[n];
     }
     double wall = cli_wall() - t0;
-    if (of_commit(&polls_csv) != 0) {
+    if (polls_csv.f && of_commit(&polls_csv) != 0) {
         fprintf(stderr, "qsim: cannot write %s: %s\n", polls_csv.path, strerror(errno));
         goto out;
     }

@@ -13,8 +13,8 @@ static const st_hooks *hooks(const call *c)
 
 int ep_is_bot_work(const call *c, const kv_entry *e)
 {
-    const msg *m = msg_get(c->env->msgs, e->msg);
-    return m->type == MT_HUMAN && m->entity;
+    (void)c;
+    return e->work;
 }
 
 void ep_return(call *c, uint32_t m)
@@ -70,9 +70,8 @@ static int cache_update_seed(call *c, int lvl)
         call_entry_missing(c);
         CO_RETURN(c, lvl);
     }
-    if (kv_list_mutable(c->env->kv, &c->list) != 0)
+    if (kv_list_set_status(c->env->kv, &c->list, (uint32_t)idx, c->target) != 0)
         CO_RETURN(c, lvl);
-    c->list->e[idx].status = (uint8_t)c->target;
     CALL_PUT_LIST(c, lvl);
     if (call_failed(c))
         call_swallowed(c, c->op.res);
@@ -117,11 +116,23 @@ static int post(call *c)
     CO_END(c, 0);
 }
 
+/* The next entry at or after i that the scan must verify: bot work whose
+ * cache status is not terminal (or whatever the strategy says). A tight
+ * loop of its own: the scan's coroutine re-enters only at verifications. */
+static uint32_t next_to_verify(const call *c, const st_hooks *h, uint32_t i)
+{
+    kv_list *l = c->list;
+    if (!h->pending_should_verify)
+        return kv_list_next_open(l, i);
+    for (; i < l->n; i++)
+        if (l->e[i].work && h->pending_should_verify(c, &l->e[i]))
+            break;
+    return i;
+}
+
 static int pending(call *c)
 {
     const st_hooks *h = hooks(c);
-    const kv_entry *e;
-    int verify;
     CO_BEGIN(c, 0);
     c->nret = 0;
     CALL_GET(c, 0, KV_KEY_CACHE);
@@ -138,13 +149,7 @@ static int pending(call *c)
         c->status = 500;
         CO_RETURN(c, 0);
     }
-    for (c->i = 0; c->i < c->list->n; c->i++) {
-        e = &c->list->e[c->i];
-        if (!ep_is_bot_work(c, e))
-            continue;
-        verify = h->pending_should_verify ? h->pending_should_verify(c, e) : !msg_status_terminal(e->status);
-        if (!verify)
-            continue;
+    for (c->i = next_to_verify(c, h, 0); c->i < c->list->n; c->i = next_to_verify(c, h, c->i + 1)) {
         CO_AWAIT(c, 0, (h->pending_verify ? h->pending_verify : verify_seed)(c, 1));
         if (call_failed(c)) { /* a throwing get inside the loop: 500 */
             c->status = 500;

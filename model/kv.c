@@ -82,6 +82,7 @@ void kv_free(kv_store *kv)
     kv_list_unref(kv, kv->list);
     while (kv->free_lists) {
         kv_list *n = kv->free_lists->next_free;
+        free(kv->free_lists->open);
         free(kv->free_lists);
         kv->free_lists = n;
     }
@@ -136,8 +137,15 @@ kv_list *kv_list_new(kv_store *kv)
     kv_list *l = kv->free_lists;
     if (l)
         kv->free_lists = l->next_free;
-    else if (!(l = malloc(sizeof *l + kv->cfg.window * sizeof(kv_entry))))
-        return NULL;
+    else {
+        if (!(l = malloc(sizeof *l + kv->cfg.window * sizeof(kv_entry))))
+            return NULL;
+        if (!(l->open = malloc(((kv->cfg.window + 63) / 64) * sizeof(uint64_t)))) {
+            free(l);
+            return NULL;
+        }
+    }
+    l->open_valid = 0;
     l->refs = 1;
     l->n = 0;
     l->bytes = 2;
@@ -156,6 +164,7 @@ void kv_list_unref(kv_store *kv, kv_list *l)
 
 int kv_list_mutable(kv_store *kv, kv_list **l)
 {
+    (*l)->open_valid = 0;
     if ((*l)->refs == 1)
         return 0;
     kv_list *c = kv_list_new(kv);
@@ -168,6 +177,34 @@ int kv_list_mutable(kv_store *kv, kv_list **l)
     kv_list_unref(kv, *l);
     *l = c;
     return 0;
+}
+
+int kv_list_set_status(kv_store *kv, kv_list **l, uint32_t idx, int status)
+{
+    if (kv_list_mutable(kv, l) != 0)
+        return -1;
+    (*l)->e[idx].status = (uint8_t)status;
+    return 0;
+}
+
+uint32_t kv_list_next_open(kv_list *l, uint32_t i)
+{
+    uint32_t words = (l->n + 63) / 64;
+    if (!l->open_valid) {
+        memset(l->open, 0, words * sizeof(uint64_t));
+        for (uint32_t k = 0; k < l->n; k++)
+            if (l->e[k].work && !msg_status_terminal(l->e[k].status))
+                l->open[k / 64] |= (uint64_t)1 << (k % 64);
+        l->open_valid = 1;
+    }
+    for (uint32_t w = i / 64; w < words; w++) {
+        uint64_t bits = l->open[w];
+        if (w == i / 64)
+            bits &= ~(uint64_t)0 << (i % 64);
+        if (bits)
+            return w * 64 + (uint32_t)__builtin_ctzll(bits);
+    }
+    return l->n;
 }
 
 int kv_list_find(const kv_list *l, uint32_t msg)
@@ -194,9 +231,12 @@ void kv_list_append(kv_store *kv, kv_list *l, uint32_t msg, int status)
         memmove(l->e, l->e + drop, (l->n - drop) * sizeof(kv_entry));
         l->n -= drop;
     }
+    const struct msg *m = &kv->msgs->m[msg];
     l->e[l->n].msg = msg;
     l->e[l->n].status = (uint8_t)status;
+    l->e[l->n].work = m->type == MT_HUMAN && m->entity;
     l->n++;
+    l->open_valid = 0;
     kv_list_recount(kv, l);
 }
 

@@ -45,6 +45,8 @@ const char *kv_result_name(int r);
 typedef struct kv_entry {
     uint32_t msg;
     uint8_t status; /* msg_status */
+    uint8_t work;   /* a human message to an entity: copied from the message
+                     * so the pending scan never leaves the list */
 } kv_entry;
 
 typedef struct kv_list {
@@ -52,7 +54,14 @@ typedef struct kv_list {
     uint32_t n;
     int64_t bytes;  /* serialized size: 2 + sum(msg bytes) + (n - 1) commas */
     uint8_t corrupt; /* unparseable: every JSON.parse of it throws */
+    uint8_t open_valid; /* open[] is up to date */
     struct kv_list *next_free;
+    /* Bitmap of entries that are bot work with a non-terminal status: what
+     * the seed's pending scan verifies. Computed on first use and kept while
+     * the snapshot is unchanged, so 28,800 polls a day over one unchanged
+     * cache scan it once. Any change goes through kv_list_mutable, which
+     * clears open_valid. */
+    uint64_t *open;
     kv_entry e[];   /* oldest first; capacity = the window */
 } kv_list;
 
@@ -114,8 +123,13 @@ void kv_put(kv_store *kv, kv_op *op);
 kv_list *kv_list_new(kv_store *kv);
 static inline kv_list *kv_list_ref(kv_list *l) { if (l) l->refs++; return l; }
 void kv_list_unref(kv_store *kv, kv_list *l);
-/* Makes *l safe to modify: copies it when shared. -1 on OOM. */
+/* Makes *l safe to modify: copies it when shared. -1 on OOM. Every change
+ * to entries goes through it (or kv_list_set_status). */
 int kv_list_mutable(kv_store *kv, kv_list **l);
+/* Sets entry idx's status, copying the list first when shared. -1 on OOM. */
+int kv_list_set_status(kv_store *kv, kv_list **l, uint32_t idx, int status);
+/* The first index >= i of an open entry (bot work, non-terminal), or n. */
+uint32_t kv_list_next_open(kv_list *l, uint32_t i);
 /* Index of msg in the list, or -1 (linear, like findIndex). */
 int kv_list_find(const kv_list *l, uint32_t msg);
 /* Appends and drops the oldest entries past the window. */

@@ -22,14 +22,56 @@ void rep_polls_header(FILE *csv)
     fputs("option,t_us,t_s,kvr,kvw,returned,status,bot\n", csv);
 }
 
+/* Appends the decimal digits of v to *p. */
+static char *put_int(char *p, int64_t v)
+{
+    char tmp[24];
+    int n = 0;
+    uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+    if (v < 0)
+        *p++ = '-';
+    do {
+        tmp[n++] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    while (n)
+        *p++ = tmp[--n];
+    return p;
+}
+
+/* One polls.csv row. Hand-formatted: a year has 10 M polls per option and
+ * fprintf's format parsing was a fifth of the run time. */
+static void write_row(FILE *f, const char *option, const int64_t *row)
+{
+    char buf[256], *p = buf;
+    size_t ol = strlen(option);
+    if (ol > 64)
+        ol = 64;
+    memcpy(p, option, ol);
+    p += ol;
+    *p++ = ',';
+    p = put_int(p, row[0]);
+    *p++ = ',';
+    p = put_int(p, row[0] / 1000000);
+    *p++ = '.';
+    int64_t frac = row[0] % 1000000;
+    for (int64_t d = 100000; d > 0; d /= 10)
+        *p++ = (char)('0' + frac / d % 10);
+    for (int k = 1; k <= 5; k++) {
+        *p++ = ',';
+        p = put_int(p, row[k]);
+    }
+    *p++ = '\n';
+    fwrite(buf, 1, (size_t)(p - buf), f);
+}
+
 void rep_polls_sink(void *ud, const int64_t *row, int ncols)
 {
     rep_polls *p = ud;
     (void)ncols;
     int64_t t = row[0], kvr = row[1], kvw = row[2];
     if (p->csv)
-        fprintf(p->csv, "%s,%" PRId64 ",%" PRId64 ".%06" PRId64 ",%" PRId64 ",%" PRId64 ",%" PRId64 ",%" PRId64
-                ",%" PRId64 "\n", p->option, t, t / 1000000, t % 1000000, kvr, kvw, row[3], row[4], row[5]);
+        write_row(p->csv, p->option, row);
     p->count++;
     p->sum_kvr += kvr;
     p->sum_kvw += kvw;

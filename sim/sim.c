@@ -13,7 +13,7 @@ typedef struct {
 } stream;
 
 struct sim_ctx {
-    sim_us now;
+    sim_us now; /* must stay first: sim_now() in sim.h reads it */
     uint64_t seed;
     uint64_t events;
     int stop;
@@ -53,7 +53,6 @@ void sim_free(sim_ctx *ctx)
     free(ctx);
 }
 
-sim_us sim_now(const sim_ctx *ctx) { return ctx->now; }
 uint64_t sim_seed(const sim_ctx *ctx) { return ctx->seed; }
 uint64_t sim_events(const sim_ctx *ctx) { return ctx->events; }
 met_registry *sim_metrics(sim_ctx *ctx) { return ctx->met; }
@@ -75,7 +74,10 @@ int sim_cancel(sim_ctx *ctx, eq_handle h)
     return eq_cancel(ctx->eq, h);
 }
 
-uint64_t sim_run_until(sim_ctx *ctx, sim_us until)
+/* Fires events with time < until; leaves the clock on the last one.
+ * ctx->events is bumped per event, so a handler's sim_events() counts the
+ * events before it. */
+static uint64_t run_loop(sim_ctx *ctx, sim_us until)
 {
     uint64_t fired = 0;
     eq_fired ev;
@@ -85,17 +87,25 @@ uint64_t sim_run_until(sim_ctx *ctx, sim_us until)
         assert(ev.t >= ctx->now); /* time never goes backwards */
         ctx->now = ev.t;
         ((sim_fn)ev.fn)(ctx, ev.obj, ev.arg);
+        ctx->events++;
         fired++;
     }
-    ctx->events += fired;
+    return fired;
+}
+
+uint64_t sim_run_until(sim_ctx *ctx, sim_us until)
+{
+    uint64_t fired = run_loop(ctx, until);
     if (!ctx->stop && until > ctx->now)
         ctx->now = until;
     return fired;
 }
 
+/* Not sim_run_until(INT64_MAX): that would park the clock at INT64_MAX, and
+ * the next sim_after() would overflow. */
 uint64_t sim_run(sim_ctx *ctx)
 {
-    return sim_run_until(ctx, INT64_MAX);
+    return run_loop(ctx, INT64_MAX);
 }
 
 void sim_stop(sim_ctx *ctx) { ctx->stop = 1; }

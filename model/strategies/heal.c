@@ -23,9 +23,8 @@ int heal_apply(call *c)
         int idx = kv_list_find(c->list, c->fix_msg[k]);
         if (idx < 0 || c->list->e[idx].status == c->fix_status[k])
             continue;
-        if (kv_list_mutable(c->env->kv, &c->list) != 0)
+        if (kv_list_set_status(c->env->kv, &c->list, (uint32_t)idx, c->fix_status[k]) != 0)
             return changed;
-        c->list->e[idx].status = c->fix_status[k];
         changed++;
     }
     return changed;

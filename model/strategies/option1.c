@@ -15,10 +15,9 @@ static int verify(call *c, int lvl)
     CO_AWAIT(c, lvl, ep_lookup(c, lvl + 1, c->list->e[c->i].msg, 0));
     m = c->list->e[c->i].msg;
     if (c->found >= 0) {
-        if (c->list->e[c->i].status != c->found && kv_list_mutable(c->env->kv, &c->list) == 0) {
-            c->list->e[c->i].status = (uint8_t)c->found; /* processed = terminal */
-            c->dirty = 1;
-        }
+        if (c->list->e[c->i].status != c->found &&
+            kv_list_set_status(c->env->kv, &c->list, c->i, c->found) == 0)
+            c->dirty = 1; /* processed = terminal, implied by the status */
         if (c->found == ST_PENDING)
             ep_return(c, m);
     }

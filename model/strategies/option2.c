@@ -26,9 +26,8 @@ static int update(call *c, int lvl)
                     call_entry_missing(c);
                     CO_RETURN(c, lvl);
                 }
-                if (kv_list_mutable(c->env->kv, &c->list) != 0)
+                if (kv_list_set_status(c->env->kv, &c->list, (uint32_t)idx, c->target) != 0)
                     CO_RETURN(c, lvl);
-                c->list->e[idx].status = (uint8_t)c->target;
                 CALL_PUT_LIST(c, lvl);
                 if (!call_failed(c))
                     CO_RETURN(c, lvl);
