@@ -21,11 +21,12 @@ TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 BENCH_SRC := $(wildcard bench/bench_*.c)
 BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 
+QSIM_BIN ?= qsim
 OUT      ?= out
 SCENARIO ?= scenarios/incident-164.json
 
-.PHONY: all deps run test test-unit test-scenarios bench clean
-all: qsim
+.PHONY: all deps run test test-unit test-asan test-valgrind bench clean
+all: $(QSIM_BIN)
 
 deps:
 	@sh tools/deps.sh
@@ -43,7 +44,7 @@ $(BUILD)/libqsim.a: $(LIB_OBJ)
 
 CLI_OBJ := $(patsubst %.c,$(BUILD)/%.o,main.c $(wildcard cli/*.c))
 
-qsim: $(CLI_OBJ) $(BUILD)/libqsim.a
+$(QSIM_BIN): $(CLI_OBJ) $(BUILD)/libqsim.a
 	@$(if $(V),,echo "  LD      $@")
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
@@ -62,9 +63,30 @@ run: deps
 	./qsim run $(SCENARIO) --out $(OUT)
 	@sh plot/plot.sh $(OUT)
 
+# make test = the unit and scenario tests, then the same under
+# AddressSanitizer + UBSan, then under valgrind memcheck (docs/testing.md).
 test: deps
+	@$(MAKE) --no-print-directory test-unit
+	@$(MAKE) --no-print-directory test-asan
+	@$(MAKE) --no-print-directory test-valgrind
+
+test-unit: deps
 	@$(MAKE) --no-print-directory qsim $(TEST_BIN)
 	@sh tests/run.sh $(TEST_BIN)
+
+SAN_OPT = -O1 -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+ASAN_TESTS = $(TEST_BIN:$(BUILD)/%=build/asan/%)
+test-asan: deps
+	@echo "== tests under AddressSanitizer + UndefinedBehaviorSanitizer"
+	@$(MAKE) --no-print-directory BUILD=build/asan OPT="$(SAN_OPT)" QSIM_BIN=build/asan/qsim \
+		build/asan/qsim $(ASAN_TESTS)
+	@QSIM=build/asan/qsim ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+		sh tests/run.sh $(ASAN_TESTS)
+
+test-valgrind: deps
+	@echo "== tests under valgrind memcheck"
+	@$(MAKE) --no-print-directory qsim $(TEST_BIN)
+	@sh tests/valgrind.sh $(TEST_BIN)
 
 bench: deps
 	@$(MAKE) --no-print-directory qsim $(BENCH_BIN)

@@ -865,7 +865,7 @@ static int parse_expect(jv *v, const cJSON *arr, scenario *s)
     for (const cJSON *e = cnt > 0 ? arr->child : NULL; e && !v->failed; e = e->next, i++) {
         sc_expect *x = &s->expect[s->nexpect];
         size_t m = jv_push(v, NULL, i);
-        snprintf(x->where, sizeof x->where, "%s", v->path);
+        snprintf(x->where, sizeof x->where, "%.63s", v->path);
         x->kvr = x->kvw = x->returned = SC_UNCHECKED;
         x->cache_status = x->stored_status = SC_UNCHECKED;
         if (jv_object(v, e, keys) != 0 || jv_string(v, e, "option", 0, x->option, sizeof x->option) != 0)

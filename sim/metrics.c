@@ -243,7 +243,8 @@ static int cmp_i64(const void *a, const void *b)
 const int64_t *met_samples_sorted(met_registry *m, met_id id, size_t *n)
 {
     sampleset *s = &m->s[id];
-    qsort(s->v, s->n, sizeof *s->v, cmp_i64);
+    if (s->n > 1)
+        qsort(s->v, s->n, sizeof *s->v, cmp_i64);
     *n = s->n;
     return s->v;
 }
