@@ -46,6 +46,7 @@ static void usage(FILE *f)
           "      --plan P       paid (default) or free: picks data/pricing/cloudflare-P-2026.json\n"
           "      --pricing FILE a pricing file of your own (see data/pricing/)\n"
           "      --data DIR     where data/ is (default: next to the qsim binary, else ./data)\n"
+          "      --check        verify runtime invariants; a violation stops the run (exit 1)\n"
           "  -q, --quiet        no summary on stdout\n"
           "\n"
           "  -h, --help         this help;  -V, --version  the version\n"
@@ -72,6 +73,7 @@ typedef struct {
     const char *trace;
     int log_polls;
     int no_polls_csv;
+    int check;
     const char *plan;
     const char *pricing;
     const char *data;
@@ -92,12 +94,12 @@ static int add_options(run_args *a, char *list)
 
 static int parse_run_args(int argc, char **argv, run_args *a)
 {
-    enum { O_OUT = 256, O_TRACE, O_LOG_POLLS, O_PLAN, O_PRICING, O_DATA, O_NO_POLLS };
+    enum { O_OUT = 256, O_TRACE, O_LOG_POLLS, O_PLAN, O_PRICING, O_DATA, O_NO_POLLS, O_CHECK };
     static const struct option longs[] = {
         { "option", required_argument, 0, 'o' }, { "seed", required_argument, 0, 's' },
         { "days", required_argument, 0, 'd' },   { "out", required_argument, 0, O_OUT },
         { "trace", required_argument, 0, O_TRACE }, { "log-polls", no_argument, 0, O_LOG_POLLS },
-        { "no-polls-csv", no_argument, 0, O_NO_POLLS },
+        { "no-polls-csv", no_argument, 0, O_NO_POLLS }, { "check", no_argument, 0, O_CHECK },
         { "plan", required_argument, 0, O_PLAN }, { "pricing", required_argument, 0, O_PRICING },
         { "data", required_argument, 0, O_DATA }, { "quiet", no_argument, 0, 'q' },
         { "help", no_argument, 0, 'h' },         { 0, 0, 0, 0 },
@@ -136,6 +138,7 @@ static int parse_run_args(int argc, char **argv, run_args *a)
         case O_TRACE: a->trace = optarg; break;
         case O_LOG_POLLS: a->log_polls = 1; break;
         case O_NO_POLLS: a->no_polls_csv = 1; break;
+        case O_CHECK: a->check = 1; break;
         case O_PLAN:
             if (strcmp(optarg, "paid") != 0 && strcmp(optarg, "free") != 0)
                 return cli_usage_error("--plan is paid or free, got '%s'", optarg);
@@ -233,6 +236,7 @@ static int cmd_run(int argc, char **argv)
             wo.trace = trace.f;
         }
         wo.poll_log = a.log_polls ? stderr : NULL;
+        wo.check = a.check;
         wo.polls_sink = rep_polls_sink;
         wo.polls_ud = &polls[n];
         worlds[n] = world_new(s, a.options[n], seed, &wo, &err);
@@ -312,7 +316,9 @@ static void check_file(const char *path, const char *limits, int verbose, int *p
     }
     int p0 = *passed, f0 = *failed;
     for (int i = 0; i < s->noptions; i++) {
-        world *w = world_new(s, s->options[i], s->seed, NULL, &err);
+        world_opts wo = { 0 };
+        wo.check = 1; /* scenario checks always verify the invariants */
+        world *w = world_new(s, s->options[i], s->seed, &wo, &err);
         if (!w || world_run(w, 0, &err) != 0) {
             fprintf(stdout, "FAIL  %s [option %s]: %s\n", path, s->options[i], err.msg);
             (*failed)++;

@@ -64,6 +64,7 @@ uint32_t msg_add(msg_table *t, const char *id, int64_t ts_ms)
     m->post_done = -1;
     m->claimed_at = -1;
     m->reply_to = MSG_NONE;
+    m->last_store = -1;
     t->ids_len += len;
     return (uint32_t)t->n++;
 }

@@ -44,6 +44,7 @@ typedef struct msg {
     int32_t answers;     /* AI replies posted for it */
     uint32_t reply_to;   /* AI reply: the human message; else MSG_NONE */
     uint32_t seen;       /* scratch stamp for set differences */
+    int8_t last_store;   /* stored status after the last landed write; -1 none */
 } msg;
 
 typedef struct msg_table {

@@ -15,7 +15,36 @@ struct track {
     met_id m_aged, m_lost, m_pending_aged, m_never_cached;
     met_id m_never_answered, m_answered_twice, m_returned_claimed, m_answers;
     met_id m_stuck_peak, m_stuck_final, r_stuck;
+    met_id m_regressions;
+    int check, op_limit;
+    sim_us last_t;
+    char violation[512];
 };
+
+void track_set_check(track *t, int op_limit)
+{
+    t->check = 1;
+    t->op_limit = op_limit;
+}
+
+const char *track_violation(const track *t) { return t->violation[0] ? t->violation : NULL; }
+
+static void violate(track *t, const char *rule, const char *detail)
+{
+    if (t->violation[0])
+        return;
+    snprintf(t->violation, sizeof t->violation, "invariant violated at t=%lldus: %s (%s)",
+             (long long)sim_now(t->ctx), rule, detail);
+    sim_stop(t->ctx);
+}
+
+static void check_clock(track *t)
+{
+    sim_us now = sim_now(t->ctx);
+    if (t->check && now < t->last_t)
+        violate(t, "simulated time never goes backwards", "an observation came before the previous one");
+    t->last_t = now;
+}
 
 track *track_new(sim_ctx *ctx, msg_table *msgs, kv_store *kv)
 {
@@ -44,6 +73,7 @@ track *track_new(sim_ctx *ctx, msg_table *msgs, kv_store *kv)
     t->m_stuck_peak = met_counter(m, "stuck.peak");
     t->m_stuck_final = met_counter(m, "stuck.final");
     t->r_stuck = met_series(m, "stuck", "t_us,stuck");
+    t->m_regressions = met_counter(m, "safety.status_regressions");
     return t;
 }
 
@@ -100,16 +130,26 @@ void track_on_write(void *ud, uint32_t key, const kv_list *old_list, const kv_li
     track *t = ud;
     met_registry *mr = sim_metrics(t->ctx);
     sim_us now = sim_now(t->ctx);
+    check_clock(t);
     if (key != KV_KEY_CACHE) {
         uint32_t i = kv_key_to_msg(key);
         msg *m = &t->msgs->m[i];
-        if (m->claimed_at < 0 && kv_central_status(t->kv, key) == ST_PROCESSING)
+        int st = kv_central_status(t->kv, key);
+        if (m->claimed_at < 0 && st == ST_PROCESSING)
             m->claimed_at = now;
+        if (m->last_store >= 0 && msg_status_terminal(m->last_store) && !msg_status_terminal(st))
+            met_add(mr, t->m_regressions, now, 1);
+        m->last_store = (int8_t)st;
         check(t, i, 0);
         return;
     }
     uint32_t ep = ++t->epoch;
     uint32_t window = kv_config_of(t->kv)->window;
+    if (t->check && new_list && new_list->n > window) {
+        char d[64];
+        snprintf(d, sizeof d, "%u entries, window %u", new_list->n, window);
+        violate(t, "the cache never holds more than the window", d);
+    }
     if (new_list && !new_list->corrupt)
         for (uint32_t k = 0; k < new_list->n; k++) {
             msg *m = &t->msgs->m[new_list->e[k].msg];
@@ -142,6 +182,13 @@ void track_on_call_end(void *ud, const call *c)
     track *t = ud;
     met_registry *mr = sim_metrics(t->ctx);
     sim_us now = sim_now(t->ctx);
+    check_clock(t);
+    if (t->check && c->ops > t->op_limit + 1) {
+        char d[96];
+        snprintf(d, sizeof d, "call %llu ran %d KV operations, limit %d", (unsigned long long)c->id, c->ops,
+                 t->op_limit);
+        violate(t, "no invocation exceeds the KV operation limit without failing", d);
+    }
     if (c->kind == EP_PENDING && c->status == 200) {
         for (uint32_t k = 0; k < c->nret; k++)
             if (t->msgs->m[c->ret[k]].claimed_at >= 0)

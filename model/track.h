@@ -20,6 +20,15 @@
 typedef struct track track;
 
 track *track_new(sim_ctx *ctx, msg_table *msgs, kv_store *kv);
+/* Runtime invariants (--check, and always in tests): the cache never holds
+ * more than the window, no request runs more KV operations than the
+ * per-invocation limit allows, the clock never goes back. A violation stops
+ * the run; track_violation() then says when, which message, which rule.
+ * A stored status going back from terminal (a stale or late claim) is a
+ * behaviour of the real system, not a model error: it is counted
+ * (safety.status_regressions), never fatal. */
+void track_set_check(track *t, int op_limit);
+const char *track_violation(const track *t);
 void track_free(track *t);
 void track_on_write(void *ud, uint32_t key, const kv_list *old_list, const kv_list *new_list);
 void track_on_call_end(void *ud, const call *c);

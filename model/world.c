@@ -104,6 +104,8 @@ world *world_new(const scenario *s, const char *option, uint64_t seed, const wor
     w->calls.hooks.on_call_end = track_on_call_end;
     w->calls.hooks.ud = w->track;
     ep_install(&w->calls, &w->st);
+    if (o && o->check)
+        track_set_check(w->track, s->limits.ops_per_invocation);
     kv_set_observer(w->kv, track_on_write, w->track);
 
     met_registry *m = sim_metrics(w->ctx);
@@ -251,6 +253,11 @@ int world_run(world *w, sim_us until, sim_err *err)
     if (w->st.h.cron_job)
         sim_at(w->ctx, w->st.p.cron_every, cron_fire, w, 0);
     sim_run_until(w->ctx, end);
+    if (track_violation(w->track)) {
+        err->code = 1;
+        snprintf(err->msg, sizeof err->msg, "%s", track_violation(w->track));
+        return -1;
+    }
     track_finish(w->track);
     met_registry *m = sim_metrics(w->ctx);
     met_add(m, met_counter(m, "sim.events"), end, (int64_t)sim_events(w->ctx));

@@ -18,6 +18,7 @@ typedef struct world_opts {
     met_sink polls_sink;/* receives every poll row, or NULL */
     void *polls_ud;
     int keep_series;    /* keep poll and stuck rows in memory (tests) */
+    int check;          /* runtime invariants (track.h); world_run fails on one */
 } world_opts;
 
 /* option: a strategy spec such as "1+2". seed overrides the scenario's. */
