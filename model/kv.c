@@ -33,7 +33,19 @@ struct kv_store {
     kv_list *free_lists;
     kv_write_fn on_write;
     void *on_write_ud;
+    met_id r_caps;
 };
+
+static void count_day(kv_store *kv, int put)
+{
+    int64_t n = put ? ++kv->day_writes : ++kv->day_reads;
+    int64_t watch = put ? kv->cfg.watch_writes_day : kv->cfg.watch_reads_day;
+    if (watch > 0 && n == watch) {
+        sim_us now = sim_now(kv->ctx);
+        int64_t row[3] = { now / MET_US_PER_DAY, put, now % MET_US_PER_DAY };
+        met_row(sim_metrics(kv->ctx), kv->r_caps, row);
+    }
+}
 
 static const char *const result_names[KV_RESULT_COUNT] = {
     "ok", "miss", "error:transient", "error:429", "error:too-large",
@@ -56,6 +68,8 @@ kv_store *kv_new(sim_ctx *ctx, const kv_config *cfg, const msg_table *msgs)
     kv->lat_rng = sim_rng(ctx, "kv:latency");
     kv->fail_rng = sim_rng(ctx, "kv:failure");
     kv->list_last_put = NEVER;
+    kv->r_caps = met_series(sim_metrics(ctx), "cap_crossing", "day,kind,t_us");
+    met_series_keep(sim_metrics(ctx), kv->r_caps, 1);
     kv->locs = calloc((size_t)(cfg->nlocs > 0 ? cfg->nlocs : 1), sizeof *kv->locs);
     if (!kv->lat_rng || !kv->fail_rng || !kv->locs)
         goto fail;
@@ -315,7 +329,7 @@ static void get_done(sim_ctx *ctx, void *obj, uint64_t arg)
             op->status = L->val[key] ? (uint8_t)(L->val[key] - 1) : 0;
         }
         roll_day(kv);
-        kv->day_reads++;
+        count_day(kv, 0);
     }
     op->done(kv->ctx, op);
 }
@@ -396,7 +410,7 @@ static void put_done(sim_ctx *ctx, void *obj, uint64_t arg)
         return;
     }
     roll_day(kv);
-    kv->day_writes++;
+    count_day(kv, 1);
     location *L = &kv->locs[op->loc];
     if (key == KV_KEY_CACHE) {
         kv_list *old = kv->list;

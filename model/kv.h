@@ -77,6 +77,10 @@ typedef struct kv_config {
     int64_t value_max_bytes;
     int key_max_bytes;
     int64_t daily_read_cap, daily_write_cap; /* 0: no cap (paid plan) */
+    /* Watched daily counts (the free plan's caps, whatever the plan): the
+     * first moment each day's billed reads or writes reach them is recorded
+     * in the series "cap_crossing" (day, kind 0 reads / 1 writes, t_us). */
+    int64_t watch_reads_day, watch_writes_day;
     uint32_t window;             /* capacity of recent:comments */
     const char *cache_key_name;
 } kv_config;

@@ -177,6 +177,16 @@ static cJSON *run_json(const rep_run *r, int64_t duration)
     }
     if (r->polls)
         cJSON_AddItemToObject(o, "polls", polls_json(r->polls));
+    met_id cs = met_find_series(m, "cap_crossing");
+    const int64_t *cd = cs >= 0 ? met_series_data(m, cs) : NULL;
+    cJSON *caps = cJSON_AddArrayToObject(o, "free_cap_crossings");
+    for (size_t k = 0; cd && k < met_series_rows(m, cs); k++) {
+        cJSON *c = cJSON_CreateObject();
+        cJSON_AddNumberToObject(c, "day", (double)cd[k * 3]);
+        cJSON_AddStringToObject(c, "kind", cd[k * 3 + 1] ? "writes" : "reads");
+        cJSON_AddNumberToObject(c, "t_in_day_us", (double)cd[k * 3 + 2]);
+        cJSON_AddItemToArray(caps, c);
+    }
     return o;
 }
 
@@ -265,6 +275,23 @@ void rep_summary(FILE *f, const rep_meta *meta, const rep_run *runs, int n)
     }
     fprintf(f, "\nepisodes: divergence episodes healed/opened; $/day at list price, $/month the bill with\n"
                "included amounts; stuck: messages still cache-pending but stored terminal at the end.\n");
+    for (int i = 0; i < n; i++) {
+        met_registry *m = runs[i].m;
+        met_id cs = met_find_series(m, "cap_crossing");
+        size_t rows = cs >= 0 ? met_series_rows(m, cs) : 0;
+        const int64_t *d = cs >= 0 ? met_series_data(m, cs) : NULL;
+        if (!rows || !d)
+            continue;
+        fprintf(f, "option %s: free-plan daily cap reached:", runs[i].option);
+        for (size_t k = 0; k < rows && k < 4; k++) {
+            int64_t s = d[k * 3 + 2] / 1000000;
+            fprintf(f, "%s %s on day %" PRId64 " at %02d:%02d:%02d UTC", k ? "," : "", d[k * 3 + 1] ? "writes" : "reads",
+                    d[k * 3] + 1, (int)(s / 3600), (int)(s / 60 % 60), (int)(s % 60));
+        }
+        if (rows > 4)
+            fprintf(f, " (and %zu more)", rows - 4);
+        fputc('\n', f);
+    }
 }
 
 void rep_summary_csv(FILE *f, const rep_meta *meta, const rep_run *runs, int n)
