@@ -24,163 +24,7 @@
 #include "reports/outfile.h"
 #include "reports/report.h"
 #include "reports/stats.h"
-#include "sim/rng.h"
-
-enum {
-    M_READS, M_WRITES, M_USD_DAY, M_USD_MONTH, M_KVR_POLL, M_HEAL50, M_HEAL95, M_HEAL99, M_EPISODES,
-    M_HEALED, M_CENSORED, M_STUCK, M_LOST, M_REPLY50, M_REPLY99, M_NEVER, M_TWICE, M_STALE_PENDING, M_COUNT
-};
-
-static const char *const metric_names[M_COUNT] = {
-    "reads_per_day", "writes_per_day", "usd_per_day", "usd_per_month", "kvr_per_poll", "heal_p50_s",
-    "heal_p95_s", "heal_p99_s", "episodes", "healed", "censored", "stuck_final", "lost_by_overwrite",
-    "reply_p50_s", "reply_p99_s", "never_answered", "answered_twice", "returned_after_claim",
-};
-
-typedef struct {
-    int32_t task;
-    int32_t ok;
-    double v[M_COUNT];
-} record;
-
-static double quantile_s(met_registry *m, const char *name, double p)
-{
-    size_t n = 0;
-    const int64_t *v = met_samples_sorted(m, met_samples(m, name), &n);
-    return n ? (double)met_quantile(v, n, p) / 1e6 : NAN;
-}
-
-static void extract(met_registry *m, const pr_plan *p, sim_us duration, double *v)
-{
-    char key[96];
-    double days = (double)duration / (double)MET_US_PER_DAY;
-    v[M_READS] = (double)rep_counter(m, "kv.reads") / days;
-    v[M_WRITES] = (double)rep_counter(m, "kv.writes") / days;
-    snprintf(key, sizeof key, "cost.%s.day.total_pusd", p->plan);
-    v[M_USD_DAY] = (double)rep_counter(m, key) / 1e12;
-    snprintf(key, sizeof key, "cost.%s.month.total_pusd", p->plan);
-    v[M_USD_MONTH] = (double)rep_counter(m, key) / 1e12;
-    int64_t polls = rep_counter(m, "calls.pending");
-    v[M_KVR_POLL] = polls ? (double)rep_counter(m, "kv.reads.pending") / (double)polls : NAN;
-    v[M_HEAL50] = quantile_s(m, "heal_latency_us", 0.50);
-    v[M_HEAL95] = quantile_s(m, "heal_latency_us", 0.95);
-    v[M_HEAL99] = quantile_s(m, "heal_latency_us", 0.99);
-    v[M_EPISODES] = (double)rep_counter(m, "divergence.episodes");
-    v[M_HEALED] = (double)rep_counter(m, "divergence.healed");
-    v[M_CENSORED] = (double)(rep_counter(m, "divergence.censored.aged_out") +
-                             rep_counter(m, "divergence.censored.overwritten") +
-                             rep_counter(m, "divergence.censored.open_at_end"));
-    v[M_STUCK] = (double)rep_counter(m, "stuck.final");
-    v[M_LOST] = (double)rep_counter(m, "cache.lost_by_overwrite");
-    v[M_REPLY50] = quantile_s(m, "reply_latency_us", 0.50);
-    v[M_REPLY99] = quantile_s(m, "reply_latency_us", 0.99);
-    v[M_NEVER] = (double)rep_counter(m, "liveness.never_answered");
-    v[M_TWICE] = (double)rep_counter(m, "safety.answered_twice");
-    v[M_STALE_PENDING] = (double)rep_counter(m, "safety.returned_after_claim");
-}
-
-typedef struct {
-    const scenario *s;
-    const pr_plan *plan;
-    const char *const *options;
-    int nopt, reps;
-    uint64_t base_seed;
-} experiment;
-
-static uint64_t rep_seed(const experiment *e, int r) { return rng_derive(e->base_seed, (uint64_t)r); }
-
-static void run_task(const experiment *e, int t, record *out)
-{
-    sim_err err = { 0, "" };
-    int o = t / e->reps, r = t % e->reps;
-    memset(out, 0, sizeof *out);
-    out->task = t;
-    world *w = world_new(e->s, e->options[o], rep_seed(e, r), NULL, &err);
-    if (w && world_run(w, 0, &err) == 0) {
-        met_registry *m = sim_metrics(world_ctx(w));
-        pr_apply(e->plan, m, e->s->duration);
-        extract(m, e->plan, e->s->duration, out->v);
-        out->ok = 1;
-    } else {
-        fprintf(stderr, "qsim: compare: option %s, replication %d: %s\n", e->options[o], r, err.msg);
-    }
-    world_free(w);
-}
-
-static void progress(int done, int total, double t0, int show)
-{
-    if (!show)
-        return;
-    double el = cli_wall() - t0, rate = el > 0 ? done / el : 0;
-    fprintf(stderr, "\r  %d/%d runs  %.1f runs/s  ETA %.0fs   ", done, total, rate,
-            rate > 0 ? (total - done) / rate : 0.0);
-    if (done == total)
-        fputc('\n', stderr);
-}
-
-/* Runs every task, in-process or over jobs children; fills vals. */
-static int run_all(const experiment *e, int jobs, double *vals, int show)
-{
-    int total = e->nopt * e->reps, done = 0, failed = 0;
-    double t0 = cli_wall();
-    record rec;
-    if (jobs <= 1) {
-        for (int t = 0; t < total; t++) {
-            run_task(e, t, &rec);
-            failed += !rec.ok;
-            memcpy(vals + (size_t)t * M_COUNT, rec.v, sizeof rec.v);
-            progress(++done, total, t0, show);
-        }
-        return failed ? -1 : 0;
-    }
-    int fd[2];
-    if (pipe(fd) != 0)
-        return -1;
-    pid_t *kids = calloc((size_t)jobs, sizeof *kids);
-    char *seen = calloc((size_t)total, 1);
-    if (!kids || !seen) {
-        free(kids);
-        free(seen);
-        return -1;
-    }
-    fflush(NULL);
-    for (int j = 0; j < jobs; j++) {
-        kids[j] = fork();
-        if (kids[j] == 0) {
-            close(fd[0]);
-            for (int t = j; t < total; t += jobs) {
-                run_task(e, t, &rec);
-                /* one write per record: < PIPE_BUF, so it is atomic */
-                if (write(fd[1], &rec, sizeof rec) != (ssize_t)sizeof rec)
-                    _exit(1);
-            }
-            _exit(0);
-        }
-        if (kids[j] < 0)
-            failed = 1;
-    }
-    close(fd[1]);
-    ssize_t n;
-    while ((n = read(fd[0], &rec, sizeof rec)) == (ssize_t)sizeof rec) {
-        if (rec.task >= 0 && rec.task < total && !seen[rec.task]) {
-            seen[rec.task] = 1;
-            failed += !rec.ok;
-            memcpy(vals + (size_t)rec.task * M_COUNT, rec.v, sizeof rec.v);
-            progress(++done, total, t0, show);
-        }
-    }
-    close(fd[0]);
-    for (int j = 0; j < jobs; j++) {
-        int st = 0;
-        if (kids[j] > 0 && (waitpid(kids[j], &st, 0) < 0 || !WIFEXITED(st) || WEXITSTATUS(st) != 0))
-            failed = 1;
-    }
-    if (done != total)
-        failed = 1;
-    free(kids);
-    free(seen);
-    return failed ? -1 : 0;
-}
+#include "cli/experiment.h"
 
 /* "12.3 ± 0.4" with a precision that suits the metric. */
 static void fmt_ci(char *buf, size_t len, stat_summary st, int metric)
@@ -208,7 +52,7 @@ static void write_table(FILE *f, const experiment *e, const double *vals, int md
     int width[NTABLE + 1] = { 0 };
     snprintf(cells[0][0], 64, "option");
     for (size_t k = 0; k < NTABLE; k++)
-        snprintf(cells[0][k + 1], 64, "%s", metric_names[table_metrics[k]]);
+        snprintf(cells[0][k + 1], 64, "%s", exp_metric_names[table_metrics[k]]);
     for (int o = 0; o < e->nopt; o++) {
         snprintf(cells[o + 1][0], 64, "%s", e->options[o]);
         for (size_t k = 0; k < NTABLE; k++) {
@@ -278,7 +122,7 @@ static int write_outputs(const char *dir, const experiment *e, const double *val
         for (int r = 0; r < e->reps; r++)
             for (int k = 0; k < M_COUNT; k++) {
                 double v = vals[((size_t)o * e->reps + r) * M_COUNT + k];
-                fprintf(f.f, "%s,%d,%" PRIu64 ",%s,", e->options[o], r, rep_seed(e, r), metric_names[k]);
+                fprintf(f.f, "%s,%d,%" PRIu64 ",%s,", e->options[o], r, exp_rep_seed(e->base_seed, r), exp_metric_names[k]);
                 if (isnan(v))
                     fputs("NA\n", f.f);
                 else
@@ -289,8 +133,8 @@ static int write_outputs(const char *dir, const experiment *e, const double *val
     /* JSON: per option, per metric: mean, sd, CI; paired difference vs base */
     cJSON *root = cJSON_CreateObject();
     cJSON_AddStringToObject(root, "qsim", QSIM_VERSION);
-    cJSON_AddStringToObject(root, "scenario", e->s->name);
-    cJSON_AddStringToObject(root, "file", e->s->path);
+    cJSON_AddStringToObject(root, "scenario", e->points[0]->name);
+    cJSON_AddStringToObject(root, "file", e->points[0]->path);
     cJSON_AddNumberToObject(root, "base_seed", (double)e->base_seed);
     cJSON_AddNumberToObject(root, "replications", e->reps);
     cJSON_AddStringToObject(root, "baseline", e->options[base]);
@@ -303,11 +147,11 @@ static int write_outputs(const char *dir, const experiment *e, const double *val
         cJSON *dj = cJSON_AddObjectToObject(oj, "paired_difference_vs_baseline");
         for (int k = 0; k < M_COUNT; k++) {
             const double *col = vals + (size_t)o * e->reps * M_COUNT + k;
-            cJSON_AddItemToObject(mj, metric_names[k], summary_json(stat_of(col, (size_t)e->reps, M_COUNT)));
+            cJSON_AddItemToObject(mj, exp_metric_names[k], summary_json(stat_of(col, (size_t)e->reps, M_COUNT)));
             for (int r = 0; r < e->reps; r++)
                 diff[r] = vals[((size_t)o * e->reps + r) * M_COUNT + k] -
                           vals[((size_t)base * e->reps + r) * M_COUNT + k];
-            cJSON_AddItemToObject(dj, metric_names[k], summary_json(stat_of(diff, (size_t)e->reps, 1)));
+            cJSON_AddItemToObject(dj, exp_metric_names[k], summary_json(stat_of(diff, (size_t)e->reps, 1)));
         }
         cJSON_AddItemToArray(arr, oj);
     }
@@ -323,13 +167,29 @@ static int write_outputs(const char *dir, const experiment *e, const double *val
     free(text);
     if (of_commit(&f) != 0)
         goto fail;
+    /* summary CSV for charts: option, metric, n, mean, CI */
+    snprintf(path, sizeof path, "%s/compare_summary.csv", dir);
+    if (of_open(&f, path) != 0)
+        goto fail;
+    fputs("option,metric,n,mean,ci95_low,ci95_high\n", f.f);
+    for (int o = 0; o < e->nopt; o++)
+        for (int k = 0; k < M_COUNT; k++) {
+            stat_summary st = stat_of(vals + (size_t)o * e->reps * M_COUNT + k, (size_t)e->reps, M_COUNT);
+            if (st.n)
+                fprintf(f.f, "%s,%s,%zu,%.9g,%.9g,%.9g\n", e->options[o], exp_metric_names[k], st.n, st.mean,
+                        st.mean - st.half, st.mean + st.half);
+            else
+                fprintf(f.f, "%s,%s,0,NA,NA,NA\n", e->options[o], exp_metric_names[k]);
+        }
+    if (of_commit(&f) != 0)
+        goto fail;
     /* Markdown report */
     snprintf(path, sizeof path, "%s/report.md", dir);
     if (of_open(&f, path) != 0)
         goto fail;
     fprintf(f.f, "# qsim compare: %s\n\n%d replications per option on common random numbers (base seed %" PRIu64
                  "), pricing %s.\nCells are mean ± half-width of the 95 %% Student-t confidence interval.\n\n",
-            e->s->name, e->reps, e->base_seed, cli_basename(e->plan->path));
+            e->points[0]->name, e->reps, e->base_seed, cli_basename(e->plan->path));
     write_table(f.f, e, vals, 1);
     fprintf(f.f, "\n## Paired difference against option %s\n\n| option | reads_per_day | usd_per_day | stuck_final |\n|---|---|---|---|\n",
             e->options[base]);
@@ -442,7 +302,8 @@ int cmd_compare(int argc, char **argv)
         if (baseline ? strcmp(options[i], baseline) == 0 : strcmp(options[i], "0") == 0)
             base = i;
     }
-    experiment e = { s, &pp, options, nopt, reps, have_seed ? seed : s->seed };
+    const scenario *points[1] = { s };
+    experiment e = { points, 1, &pp, options, nopt, reps, have_seed ? seed : s->seed };
     double *vals = calloc((size_t)nopt * (size_t)reps * M_COUNT, sizeof *vals);
     if (!vals || of_mkdirs(out) != 0) {
         fprintf(stderr, "qsim: compare: cannot create %s: %s\n", out, strerror(errno));
@@ -451,10 +312,8 @@ int cmd_compare(int argc, char **argv)
         goto out;
     }
     double t0 = cli_wall();
-    if (jobs > nopt * reps)
-        jobs = nopt * reps;
     rc = 1;
-    if (run_all(&e, (int)jobs, vals, !quiet && isatty(2)) != 0 || write_outputs(out, &e, vals, base) != 0) {
+    if (exp_run_all(&e, (int)jobs, vals, !quiet && isatty(2)) != 0 || write_outputs(out, &e, vals, base) != 0) {
         fprintf(stderr, "qsim: compare failed\n");
         free(vals);
         goto out;
@@ -463,7 +322,7 @@ int cmd_compare(int argc, char **argv)
         printf("%s: %d replications per option (common random numbers), 95 %% CIs\n\n", s->name, reps);
         write_table(stdout, &e, vals, 0);
     }
-    fprintf(stderr, "qsim: compare: %d runs in %.2f s with %ld jobs; wrote %s/{compare.csv,compare.json,report.md}\n",
+    fprintf(stderr, "qsim: compare: %d runs in %.2f s with %ld jobs; wrote %s/{compare.csv,compare_summary.csv,compare.json,report.md}\n",
             nopt * reps, cli_wall() - t0, jobs, out);
     free(vals);
     rc = 0;
