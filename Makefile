@@ -58,9 +58,12 @@ $(BUILD)/bench/%: bench/%.c $(BUILD)/libqsim.a
 	@$(if $(V),,echo "  CC      $<")
 	$(Q)$(CC) $(CFLAGS) $(PKG_CFLAGS) -o $@ $< $(BUILD)/libqsim.a $(LDLIBS)
 
+# The incident under Options 0 and 1, then every option on the busy
+# scenario with replications, then charts and report.md/report.html.
 run: deps
 	@$(MAKE) --no-print-directory qsim
 	./qsim run $(SCENARIO) --out $(OUT)
+	./qsim compare scenarios/busy.json --reps 5 --days 0.25 --out $(OUT)/compare
 	@sh plot/plot.sh $(OUT)
 
 # make test = the unit and scenario tests, then the same under

@@ -28,6 +28,10 @@ static void usage(FILE *f)
           "\n"
           "commands:\n"
           "  run SCENARIO       run a scenario under one or more strategies, write out/\n"
+          "  compare SCENARIO   every option on the same replication seeds, 95 % CIs\n"
+          "  sweep SCENARIO     a grid over scenario parameters x options x replications\n"
+          "  merge DIR...       combine sweep shards (exact)\n"
+          "  plot DIR           draw the charts and report.md/report.html of an output folder\n"
           "  check DIR|FILE...  run scenarios and check their \"expect\" lists; prints\n"
           "                     'N passed, N failed' and exits 1 on any failure\n"
           "  strategies         list the strategies (options) qsim knows\n"
@@ -188,7 +192,8 @@ static int cmd_run(int argc, char **argv)
     world *worlds[SC_MAX_OPTIONS] = { 0 };
     rep_polls polls[SC_MAX_OPTIONS];
     rep_run runs[SC_MAX_OPTIONS];
-    of_file polls_csv = { 0 }, results = { 0 };
+    of_file polls_csv = { 0 }, results = { 0 }, stuck_csv = { 0 };
+    rep_csv stuck_sinks[SC_MAX_OPTIONS];
     int rc = 1, n = 0, expect_pass = 0, expect_fail = 0;
 
     if (parse_run_args(argc, argv, &a) != 0)
@@ -221,6 +226,12 @@ static int cmd_run(int argc, char **argv)
     }
     if (polls_csv.f)
         rep_polls_header(polls_csv.f);
+    snprintf(path, sizeof path, "%s/stuck.csv", a.out);
+    if (of_open(&stuck_csv, path) != 0) {
+        fprintf(stderr, "qsim: cannot write %s: %s\n", path, strerror(errno));
+        goto out;
+    }
+    fputs("option,t_us,stuck\n", stuck_csv.f);
     double t0 = cli_wall();
     uint64_t events = 0;
     for (n = 0; n < a.noptions; n++) {
@@ -239,6 +250,10 @@ static int cmd_run(int argc, char **argv)
         wo.check = a.check;
         wo.polls_sink = rep_polls_sink;
         wo.polls_ud = &polls[n];
+        stuck_sinks[n].f = stuck_csv.f;
+        stuck_sinks[n].option = a.options[n];
+        wo.stuck_sink = rep_csv_sink;
+        wo.stuck_ud = &stuck_sinks[n];
         worlds[n] = world_new(s, a.options[n], seed, &wo, &err);
         if (!worlds[n] || world_run(worlds[n], 0, &err) != 0) {
             fprintf(stderr, "qsim: %s: option %s: %s\n", s->path, a.options[n], err.msg);
@@ -258,6 +273,26 @@ static int cmd_run(int argc, char **argv)
         runs[n].polls = &polls[n];
     }
     double wall = cli_wall() - t0;
+    if (of_commit(&stuck_csv) != 0) {
+        fprintf(stderr, "qsim: cannot write %s: %s\n", stuck_csv.path, strerror(errno));
+        goto out;
+    }
+    snprintf(path, sizeof path, "%s/heal_latency.csv", a.out);
+    if (of_open(&results, path) != 0)
+        goto out;
+    rep_heal_csv_header(results.f);
+    for (int i = 0; i < n; i++)
+        rep_heal_csv(results.f, runs[i].option, runs[i].m);
+    if (of_commit(&results) != 0)
+        goto out;
+    snprintf(path, sizeof path, "%s/caps.csv", a.out);
+    if (of_open(&results, path) != 0)
+        goto out;
+    rep_caps_csv_header(results.f);
+    for (int i = 0; i < n; i++)
+        rep_caps_csv(results.f, runs[i].option, runs[i].m);
+    if (of_commit(&results) != 0)
+        goto out;
     if (polls_csv.f && of_commit(&polls_csv) != 0) {
         fprintf(stderr, "qsim: cannot write %s: %s\n", polls_csv.path, strerror(errno));
         goto out;
@@ -283,7 +318,7 @@ static int cmd_run(int argc, char **argv)
     }
     if (!a.quiet)
         rep_summary(stdout, &meta, runs, n);
-    fprintf(stderr, "qsim: %d run%s, %" PRIu64 " events in %.3f s (%.2f M events/s); wrote %s/{results.json,summary.csv,polls.csv}\n",
+    fprintf(stderr, "qsim: %d run%s, %" PRIu64 " events in %.3f s (%.2f M events/s); wrote %s/{results.json,summary.csv,polls.csv,stuck.csv,heal_latency.csv,caps.csv}\n",
             n, n == 1 ? "" : "s", events, wall, wall > 0 ? (double)events / wall / 1e6 : 0.0, a.out);
     rc = 0;
     if (s->nexpect > 0) {
@@ -293,6 +328,7 @@ static int cmd_run(int argc, char **argv)
     }
 out:
     of_abort(&polls_csv);
+    of_abort(&stuck_csv);
     for (int i = 0; i < SC_MAX_OPTIONS; i++)
         world_free(worlds[i]);
     sc_free(s);
@@ -387,6 +423,25 @@ static int cmd_check(int argc, char **argv)
     return failed ? 1 : 0;
 }
 
+/* qsim plot DIR: the charts and report are drawn by plot/plot.sh, found
+ * beside data/ (the repository layout), with gnuplot. */
+static int cmd_plot(int argc, char **argv)
+{
+    char data[1024], script[1100];
+    if (argc != 2 || argv[1][0] == '-')
+        return cli_usage_error("%s", "plot wants one output folder, e.g. 'qsim plot out'");
+    cli_find_data(NULL, data, sizeof data);
+    snprintf(script, sizeof script, "%s/../plot/plot.sh", data);
+    if (access(script, R_OK) != 0) {
+        fprintf(stderr, "qsim: plot: %s not found (run from the qsim folder, or set QSIM_DATA)\n", script);
+        return 2;
+    }
+    fflush(NULL);
+    execlp("sh", "sh", script, argv[1], (char *)NULL);
+    fprintf(stderr, "qsim: plot: cannot run sh: %s\n", strerror(errno));
+    return 1;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2)
@@ -402,6 +457,12 @@ int main(int argc, char **argv)
     }
     if (strcmp(cmd, "run") == 0)
         return cmd_run(argc - 1, argv + 1);
+    if (strcmp(cmd, "plot") == 0)
+        return cmd_plot(argc - 1, argv + 1);
+    if (strcmp(cmd, "sweep") == 0)
+        return cmd_sweep(argc - 1, argv + 1);
+    if (strcmp(cmd, "merge") == 0)
+        return cmd_merge(argc - 1, argv + 1);
     if (strcmp(cmd, "compare") == 0)
         return cmd_compare(argc - 1, argv + 1);
     if (strcmp(cmd, "check") == 0)

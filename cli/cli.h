@@ -25,5 +25,7 @@ double cli_wall(void);
 const char *cli_basename(const char *path);
 
 int cmd_compare(int argc, char **argv);
+int cmd_sweep(int argc, char **argv);
+int cmd_merge(int argc, char **argv);
 
 #endif

@@ -153,6 +153,7 @@ static int pending(call *c)
         CO_AWAIT(c, 0, (h->pending_verify ? h->pending_verify : verify_seed)(c, 1));
         if (call_failed(c)) { /* a throwing get inside the loop: 500 */
             c->status = 500;
+            c->nret = 0;
             CO_RETURN(c, 0);
         }
     }

@@ -193,11 +193,16 @@ int kv_list_mutable(kv_store *kv, kv_list **l)
     return 0;
 }
 
+static int64_t entry_bytes(const kv_store *kv, const kv_entry *e);
+
 int kv_list_set_status(kv_store *kv, kv_list **l, uint32_t idx, int status)
 {
     if (kv_list_mutable(kv, l) != 0)
         return -1;
-    (*l)->e[idx].status = (uint8_t)status;
+    kv_entry *e = &(*l)->e[idx];
+    (*l)->bytes -= entry_bytes(kv, e);
+    e->status = (uint8_t)status;
+    (*l)->bytes += entry_bytes(kv, e);
     return 0;
 }
 
@@ -229,11 +234,28 @@ int kv_list_find(const kv_list *l, uint32_t msg)
     return -1;
 }
 
+/* Serialized bytes of an entry: the message as posted, plus what its bot
+ * status adds: ',"status":"<status>"' and, once terminal, ',"processed":true'. */
+static int64_t entry_bytes(const kv_store *kv, const kv_entry *e)
+{
+    static const int status_len[] = { 0, 7, 10, 8, 6 };
+    int64_t b = kv->msgs->m[e->msg].bytes;
+    if (e->status != ST_NONE)
+        b += 12 + status_len[e->status] + (msg_status_terminal(e->status) ? 17 : 0);
+    return b;
+}
+
+int64_t kv_msg_bytes(const kv_store *kv, uint32_t msg, int status)
+{
+    kv_entry e = { msg, (uint8_t)status, 0 };
+    return entry_bytes(kv, &e);
+}
+
 void kv_list_recount(kv_store *kv, kv_list *l)
 {
     int64_t b = 2;
     for (uint32_t i = 0; i < l->n; i++)
-        b += kv->msgs->m[l->e[i].msg].bytes;
+        b += entry_bytes(kv, &l->e[i]);
     l->bytes = b + (l->n > 1 ? l->n - 1 : 0);
 }
 
@@ -374,7 +396,9 @@ void kv_put(kv_store *kv, kv_op *op)
     if (op->force)
         res = op->force;
     else if (klen > kv->cfg.key_max_bytes ||
-             (op->key == KV_KEY_CACHE && op->put_list && op->put_list->bytes > kv->cfg.value_max_bytes))
+             (op->key == KV_KEY_CACHE && op->put_list && op->put_list->bytes > kv->cfg.value_max_bytes) ||
+             (op->key != KV_KEY_CACHE &&
+              kv_msg_bytes(kv, kv_key_to_msg(op->key), op->put_status) > kv->cfg.value_max_bytes))
         res = KV_ETOOLARGE; /* the binding refuses before sending */
     else if (capped(kv, 1))
         res = KV_ECAP;

@@ -52,7 +52,7 @@ typedef struct kv_entry {
 typedef struct kv_list {
     uint32_t refs;
     uint32_t n;
-    int64_t bytes;  /* serialized size: 2 + sum(msg bytes) + (n - 1) commas */
+    int64_t bytes;  /* serialized size: 2 + sum(entry bytes) + (n - 1) commas */
     uint8_t corrupt; /* unparseable: every JSON.parse of it throws */
     uint8_t open_valid; /* open[] is up to date */
     struct kv_list *next_free;
@@ -139,6 +139,9 @@ int kv_list_find(const kv_list *l, uint32_t msg);
 /* Appends and drops the oldest entries past the window. */
 void kv_list_append(kv_store *kv, kv_list *l, uint32_t msg, int status);
 void kv_list_recount(kv_store *kv, kv_list *l);
+/* Serialized size of message msg with the given bot status (its
+ * individual value, and its entry in the cache). */
+int64_t kv_msg_bytes(const kv_store *kv, uint32_t msg, int status);
 
 /* The central store, for initial state, scheduled corruption and metrics.
  * kv_central_status: stored status, or -1 when the key does not exist. */

@@ -38,6 +38,7 @@ typedef struct msg {
     uint8_t cstat;       /* its status there, when in_cache */
     uint8_t stuck;       /* counted in the stuck gauge */
     uint8_t was_cached;  /* has been in the central cache at least once */
+    uint8_t lost_once;   /* counted in cache.lost_by_overwrite */
     sim_us div_start;    /* open divergence episode start; -1 when none */
     sim_us post_done;    /* end of its post call; -1 before */
     sim_us claimed_at;   /* first successful claim put landed; -1 before */

@@ -459,7 +459,8 @@ static cJSON *parse_json(const char *name, const char *text, size_t len, sim_err
 static int load_limits(const char *path, sc_limits *l, sim_err *err)
 {
     static const char *const keys[] = { "source", "date", "value_max_bytes", "key_max_bytes",
-                                        "ops_per_invocation", "same_key_write_interval", "cache_ttl_min",
+                                        "ops_per_invocation", "same_key_write_interval", "same_key_write_enforcement",
+                                        "same_key_write_enforcement_note", "cache_ttl_min",
                                         "cache_ttl_default", NULL };
     size_t len = 0;
     char *text = slurp(path, &len, err);
@@ -479,6 +480,8 @@ static int load_limits(const char *path, sc_limits *l, sim_err *err)
         jv_int(&v, root, "key_max_bytes", 1, 1e6, &kmax);
         jv_int(&v, root, "ops_per_invocation", 1, 1e9, &ops);
         jv_duration(&v, root, "same_key_write_interval", 1, 0, &l->same_key_interval);
+        l->same_key_enforcement = 1.0;
+        jv_prob(&v, root, "same_key_write_enforcement", &l->same_key_enforcement);
         jv_duration(&v, root, "cache_ttl_min", 1, 0, &l->cache_ttl_min);
         jv_duration(&v, root, "cache_ttl_default", 1, 0, &l->cache_ttl_default);
     }
@@ -967,7 +970,7 @@ static void defaults(scenario *s, const sc_limits *lim)
     s->kv.get_miss = dist_const(20 * SIM_US_PER_MS);
     s->kv.put = dist_const(30 * SIM_US_PER_MS);
     s->kv.same_key_interval = lim->same_key_interval;
-    s->kv.p429 = 1.0;
+    s->kv.p429 = lim->same_key_enforcement;
     s->kv.value_max_bytes = lim->value_max_bytes;
     s->kv.key_max_bytes = lim->key_max_bytes;
     s->kv.window = 200;

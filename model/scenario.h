@@ -92,6 +92,7 @@ typedef struct sc_limits {
     int key_max_bytes;
     int ops_per_invocation;
     sim_us same_key_interval;
+    double same_key_enforcement; /* default kv.p429 */
     sim_us cache_ttl_min;
     sim_us cache_ttl_default;
 } sc_limits;

@@ -12,7 +12,7 @@ struct track {
     int64_t stuck, stuck_peak;
     met_id m_opened, m_healed, m_cens_aged, m_cens_lost, m_cens_end;
     met_id s_heal, s_reply;
-    met_id m_aged, m_lost, m_pending_aged, m_never_cached;
+    met_id m_aged, m_lost, m_removals, m_corrupted, m_pending_aged, m_never_cached;
     met_id m_never_answered, m_answered_twice, m_returned_claimed, m_answers;
     met_id m_stuck_peak, m_stuck_final, r_stuck;
     met_id m_regressions;
@@ -64,6 +64,8 @@ track *track_new(sim_ctx *ctx, msg_table *msgs, kv_store *kv)
     t->s_reply = met_samples(m, "reply_latency_us");
     t->m_aged = met_counter(m, "cache.aged_out");
     t->m_lost = met_counter(m, "cache.lost_by_overwrite");
+    t->m_removals = met_counter(m, "cache.overwrite_removals");
+    t->m_corrupted = met_counter(m, "cache.lost_by_corruption");
     t->m_pending_aged = met_counter(m, "cache.pending_aged_out");
     t->m_never_cached = met_counter(m, "cache.never_cached");
     t->m_answers = met_counter(m, "liveness.answers");
@@ -167,7 +169,20 @@ void track_on_write(void *ud, uint32_t key, const kv_list *old_list, const kv_li
             m->in_cache = 0;
             /* aged: the new value is a full window of newer messages */
             int aged = new_list && !new_list->corrupt && new_list->n >= window && i < new_list->e[0].msg;
-            met_add(mr, aged ? t->m_aged : t->m_lost, now, 1);
+            /* A stale write can put a lost message back and a later one
+             * drop it again: lost_by_overwrite counts messages, once;
+             * overwrite_removals counts every such removal. */
+            if (new_list && new_list->corrupt) {
+                met_add(mr, t->m_corrupted, now, 1);
+            } else if (aged) {
+                met_add(mr, t->m_aged, now, 1);
+            } else {
+                met_add(mr, t->m_removals, now, 1);
+                if (!m->lost_once) {
+                    m->lost_once = 1;
+                    met_add(mr, t->m_lost, now, 1);
+                }
+            }
             if (aged && bot_work(m) && kv_central_status(t->kv, kv_key_msg(i, m->legacy)) == ST_PENDING)
                 met_add(mr, t->m_pending_aged, now, 1);
             check(t, i, aged ? 1 : 2);
@@ -229,6 +244,8 @@ void track_finish(track *t)
         else if (m->answers > 1)
             met_add(mr, t->m_answered_twice, now, 1);
     }
+    int64_t row[2] = { now, t->stuck }; /* closes the gauge's last step */
+    met_row(mr, t->r_stuck, row);
     met_add(mr, t->m_stuck_peak, now, t->stuck_peak);
     met_add(mr, t->m_stuck_final, now, t->stuck);
 }

@@ -119,6 +119,8 @@ world *world_new(const scenario *s, const char *option, uint64_t seed, const wor
     met_id stuck = met_find_series(m, "stuck");
     if (o && o->polls_sink)
         met_series_sink(m, w->actors.r_polls, o->polls_sink, o->polls_ud);
+    if (o && o->stuck_sink)
+        met_series_sink(m, stuck, o->stuck_sink, o->stuck_ud);
     int keep = o && o->keep_series;
     for (int i = 0; i < s->nexpect; i++)
         keep |= s->expect[i].kind == SC_EXPECT_POLL;

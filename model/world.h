@@ -17,6 +17,8 @@ typedef struct world_opts {
     FILE *poll_log;     /* bot log lines [KVr:n KVw:n], or NULL */
     met_sink polls_sink;/* receives every poll row, or NULL */
     void *polls_ud;
+    met_sink stuck_sink;/* receives every change of the stuck gauge, or NULL */
+    void *stuck_ud;
     int keep_series;    /* keep poll and stuck rows in memory (tests) */
     int check;          /* runtime invariants (track.h); world_run fails on one */
 } world_opts;

@@ -1,24 +1,123 @@
 #!/bin/sh
-# plot.sh - draws the charts of a qsim output folder with gnuplot:
-#   kvr.{png,svg}   KVr per poll over time, one line per option
-#   cost.{png,svg}  $/day at list price by option
-#   stuck...        (see plot/*.gp)
-# Usage: sh plot/plot.sh OUTDIR. Without gnuplot it says so and exits 0:
-# the data files are the result; charts are a view of them.
+# plot.sh - charts and report of a qsim output folder, with gnuplot.
+#
+#   sh plot/plot.sh DIR      (also: qsim plot DIR)
+#
+# Draws every chart whose data is in DIR (PNG and SVG):
+#   kvr        KVr per poll over time, one line per option    (polls.csv)
+#   cost       $/day by option                                 (summary.csv)
+#   heal_cdf   healing latency CDF per option                  (heal_latency.csv)
+#   stuck      stuck messages over time per option             (stuck.csv)
+#   caps       when the free plan's daily caps are reached     (caps.csv)
+#   compare/cost_ci  $/day with 95 % CI error bars             (compare/compare_summary.csv)
+#   sweep/sweep      reads/day against the first swept parameter (sweep/sweep.csv)
+# then writes DIR/report.md and a self-contained DIR/report.html (SVG inline).
+# Without gnuplot it says so, skips the charts and still writes the report.
 set -eu
 out=${1:-out}
-here=$(dirname "$0")
-if ! command -v gnuplot >/dev/null 2>&1; then
-    echo "plot: gnuplot not found; data is in $out/ (install gnuplot-nox for charts)" >&2
-    exit 0
-fi
-[ -f "$out/summary.csv" ] || { echo "plot: $out/summary.csv missing: run qsim first" >&2; exit 1; }
-options=$(tail -n +2 "$out/summary.csv" | cut -d, -f1 | tr '\n' ' ')
-for chart in kvr cost; do
+here=$(cd "$(dirname "$0")" && pwd)
+[ -d "$out" ] || { echo "plot: $out: no such folder" >&2; exit 2; }
+have_gnuplot=1
+command -v gnuplot >/dev/null 2>&1 || {
+    have_gnuplot=0
+    echo "plot: gnuplot not found: no charts (install gnuplot-nox); writing the report without them" >&2
+}
+charts=""
+
+# draw NAME DIR SCRIPT VARS: NAME.png and NAME.svg in DIR from plot/SCRIPT.gp
+draw() {
+    [ "$have_gnuplot" = 1 ] || return 0
+    name=$1; dir=$2; script=$3; vars=$4
     for term in png svg; do
-        tmp="$out/$chart.$term.tmp"
-        gnuplot -e "here='$here'; out='$out'; options='$options'; term='$term'; dest='$tmp'" "$here/$chart.gp"
-        mv "$tmp" "$out/$chart.$term"
+        tmp="$dir/$name.$term.tmp"
+        if gnuplot -e "here='$here'; out='$dir'; term='$term'; dest='$tmp'; $vars" "$here/$script.gp" 2>"$dir/.gnuplot.err"; then
+            mv "$tmp" "$dir/$name.$term"
+        else
+            rm -f "$tmp"; echo "plot: $name: gnuplot failed:" >&2; cat "$dir/.gnuplot.err" >&2; rm -f "$dir/.gnuplot.err"; return 1
+        fi
     done
-done
-echo "plot: wrote $out/kvr.png, $out/cost.png (and .svg)" >&2
+    rm -f "$dir/.gnuplot.err"
+    charts="$charts $dir/$name"
+}
+
+options_of() { tail -n +2 "$1" | cut -d, -f1 | awk '!seen[$0]++' | tr '\n' ' '; }
+
+if [ -f "$out/summary.csv" ]; then
+    opts=$(options_of "$out/summary.csv")
+    [ -f "$out/polls.csv" ] && draw kvr "$out" kvr "options='$opts'"
+    draw cost "$out" cost ""
+    if [ "$(wc -l < "$out/heal_latency.csv" 2>/dev/null || echo 0)" -gt 1 ]; then
+        hopts=$(options_of "$out/heal_latency.csv")
+        draw heal_cdf "$out" heal_cdf "options='$hopts'"
+    fi
+    [ "$(wc -l < "$out/stuck.csv" 2>/dev/null || echo 0)" -gt 1 ] && draw stuck "$out" stuck "options='$opts'"
+    if [ "$(wc -l < "$out/caps.csv" 2>/dev/null || echo 0)" -gt 1 ]; then
+        draw caps "$out" caps "options='$opts'"
+    fi
+fi
+cmp_dir="$out/compare"
+if [ -f "$cmp_dir/compare_summary.csv" ]; then
+    awk -F, 'NR > 1 && $2 == "usd_per_day" { print $1 "," $4 "," $5 "," $6 }' "$cmp_dir/compare_summary.csv" > "$cmp_dir/cost_ci.dat"
+    draw cost_ci "$cmp_dir" cost_ci ""
+fi
+sw_dir="$out/sweep"
+if [ -f "$sw_dir/sweep.csv" ]; then
+    param=$(head -1 "$sw_dir/sweep.csv" | cut -d, -f2)
+    optcol=$(head -1 "$sw_dir/sweep.csv" | tr ',' '\n' | grep -n '^option$' | cut -d: -f1)
+    sopts=$(awk -F, -v c="$optcol" 'NR > 1 { print $c }' "$sw_dir/sweep.csv" | awk '!seen[$0]++' | tr '\n' ' ')
+    draw sweep "$sw_dir" sweep "options='$sopts'; param='$param'; optcol=$optcol"
+fi
+[ "$have_gnuplot" = 1 ] && echo "plot: charts:$(echo "$charts" | sed "s|$out/||g")" >&2
+
+# ---- report.md and report.html ----
+md="$out/report.md.tmp"; html="$out/report.html.tmp"
+{
+    echo "# qsim report"
+    echo
+    if [ -f "$out/results.json" ]; then
+        sc=$(sed -n 's/^  "scenario": "\(.*\)",$/\1/p' "$out/results.json" | head -1)
+        echo "Scenario **$sc** (\`$(sed -n 's/^  "file": "\(.*\)",$/\1/p' "$out/results.json" | head -1)\`)."
+        echo
+        echo "| option | polls | KVr per poll | reads/day | writes/day | \$/day | \$/month | episodes | healed | heal p50 (s) | stuck at end |"
+        echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+        awk -F, 'NR > 1 { printf "| %s | %s | %.3f | %.1f | %.1f | %s | %s | %s | %s | %.3f | %s |\n", $1, $2, $3, $4, $5, $7, $8, $9, $10, $12 / 1e6, $16 }' "$out/summary.csv"
+        echo
+    fi
+    for c in $charts; do
+        rel=${c#"$out/"}
+        echo "![$rel]($rel.svg)"
+        echo
+    done
+    if [ -f "$cmp_dir/report.md" ]; then
+        echo "## Compare"
+        echo
+        tail -n +3 "$cmp_dir/report.md"
+        echo
+    fi
+    echo "Data: results.json, summary.csv, polls.csv, stuck.csv, heal_latency.csv, caps.csv; see docs/metrics.md."
+} > "$md"
+mv "$md" "$out/report.md"
+{
+    echo '<!doctype html><html><head><meta charset="utf-8"><title>qsim report</title>'
+    echo '<style>body{font-family:sans-serif;max-width:1000px;margin:2em auto;color:#222}table{border-collapse:collapse;font-size:13px}td,th{border:1px solid #ccc;padding:3px 7px;text-align:right}td:first-child,th:first-child{text-align:left}svg{max-width:100%;height:auto}</style></head><body>'
+    # Markdown tables and headings to HTML; images replaced by the SVG itself.
+    awk -v out="$out" '
+        function cells(line, tag,   n, a, i, s) {
+            n = split(line, a, "|"); s = "<tr>"
+            for (i = 2; i < n; i++) { gsub(/^ +| +$/, "", a[i]); s = s "<" tag ">" a[i] "</" tag ">" }
+            return s "</tr>"
+        }
+        /^# /  { print "<h1>" substr($0, 3) "</h1>"; next }
+        /^## / { print "<h2>" substr($0, 4) "</h2>"; next }
+        /^\|---/ { next }
+        /^\|/  { if (!intable) { print "<table>"; intable = 1; print cells($0, "th") } else print cells($0, "td"); next }
+        { if (intable) { print "</table>"; intable = 0 } }
+        /^!\[/ { f = $0; sub(/^.*\(/, "", f); sub(/\)$/, "", f); path = out "/" f
+                 while ((getline l < path) > 0) if (l !~ /^<\?xml/) print l; close(path); next }
+        /^$/ { next }
+        { print "<p>" $0 "</p>" }
+        END { if (intable) print "</table>" }' "$out/report.md"
+    echo '</body></html>'
+} > "$html"
+mv "$html" "$out/report.html"
+echo "plot: wrote $out/report.md and $out/report.html" >&2

@@ -274,7 +274,7 @@ void rep_summary(FILE *f, const rep_meta *meta, const rep_run *runs, int n)
                 rep_counter(m, "stuck.final"), prof);
     }
     fprintf(f, "\nepisodes: divergence episodes healed/opened; $/day at list price, $/month the bill with\n"
-               "included amounts; stuck: messages still cache-pending but stored terminal at the end.\n");
+               "included amounts; stuck: messages whose cache entry is not terminal while their key is, at the end.\n");
     for (int i = 0; i < n; i++) {
         met_registry *m = runs[i].m;
         met_id cs = met_find_series(m, "cap_crossing");
@@ -324,4 +324,48 @@ void rep_summary_csv(FILE *f, const rep_meta *meta, const rep_run *runs, int n)
                 rep_counter(m, "cache.aged_out"), rep_counter(m, "liveness.never_answered"),
                 rep_counter(m, "safety.answered_twice"));
     }
+}
+
+void rep_csv_sink(void *ud, const int64_t *row, int ncols)
+{
+    rep_csv *c = ud;
+    char buf[256], *p = buf;
+    size_t ol = strlen(c->option);
+    if (ol > 64)
+        ol = 64;
+    memcpy(p, c->option, ol);
+    p += ol;
+    for (int k = 0; k < ncols && k < MET_MAX_COLS; k++) {
+        *p++ = ',';
+        p = put_int(p, row[k]);
+    }
+    *p++ = '\n';
+    fwrite(buf, 1, (size_t)(p - buf), c->f);
+}
+
+void rep_heal_csv_header(FILE *f)
+{
+    fputs("option,latency_s\n", f);
+}
+
+void rep_heal_csv(FILE *f, const char *option, met_registry *m)
+{
+    size_t n = 0;
+    const int64_t *v = met_samples_sorted(m, met_samples(m, "heal_latency_us"), &n);
+    for (size_t i = 0; i < n; i++)
+        fprintf(f, "%s,%" PRId64 ".%06" PRId64 "\n", option, v[i] / 1000000, v[i] % 1000000);
+}
+
+void rep_caps_csv_header(FILE *f)
+{
+    fputs("option,day,kind,t_in_day_s\n", f);
+}
+
+void rep_caps_csv(FILE *f, const char *option, met_registry *m)
+{
+    met_id cs = met_find_series(m, "cap_crossing");
+    const int64_t *d = cs >= 0 ? met_series_data(m, cs) : NULL;
+    for (size_t k = 0; d && k < met_series_rows(m, cs); k++)
+        fprintf(f, "%s,%" PRId64 ",%s,%" PRId64 "\n", option, d[k * 3], d[k * 3 + 1] ? "writes" : "reads",
+                d[k * 3 + 2] / 1000000);
 }

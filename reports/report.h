@@ -29,6 +29,19 @@ void rep_polls_header(FILE *csv);
 /* A met_sink: row = t_us, kvr, kvw, returned, status, bot. */
 void rep_polls_sink(void *ud, const int64_t *row, int ncols);
 
+/* A series written as CSV rows prefixed with the option: a met_sink. */
+typedef struct rep_csv {
+    FILE *f;
+    const char *option;
+} rep_csv;
+void rep_csv_sink(void *ud, const int64_t *row, int ncols);
+/* heal_latency.csv rows (option,latency_s) and caps.csv rows
+ * (option,day,kind,t_in_day_s) for one run; headers with _header. */
+void rep_heal_csv_header(FILE *f);
+void rep_heal_csv(FILE *f, const char *option, met_registry *m);
+void rep_caps_csv_header(FILE *f);
+void rep_caps_csv(FILE *f, const char *option, met_registry *m);
+
 typedef struct rep_run {
     const char *option;
     met_registry *m;

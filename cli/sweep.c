@@ -1,0 +1,627 @@
+/* sweep.c - `qsim sweep` and `qsim merge`: a grid over scenario
+ * parameters, every point run under every option on common random numbers.
+ *
+ * A point is one assignment of the swept parameters; points are numbered in
+ * row-major order (the last --param varies fastest). Each finished point is
+ * written atomically to DIR/points/<n>.json, so an interrupted sweep resumes
+ * where it stopped and never redoes a finished point. --shard K/N runs the
+ * points with n % N == K - 1. A point is computed whole in one place, and
+ * its file is a deterministic function of (scenario, spec, point), so merging
+ * shards is a union of files: exact, and byte-identical to an unsharded run. */
+#include <cJSON.h>
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "cli/experiment.h"
+#include "reports/outfile.h"
+#include "reports/stats.h"
+#include "sim/rng.h"
+
+#define MAX_PARAMS 4
+#define MAX_VALUES 10000
+
+typedef struct {
+    char path[128];
+    int nvalues;
+    double values[MAX_VALUES];
+} param;
+
+typedef struct {
+    char spec[4096];      /* canonical description: identical for all shards */
+    param params[MAX_PARAMS];
+    int nparams;
+    int npoints;
+} grid;
+
+static char *read_text(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *buf = n >= 0 ? malloc((size_t)n + 1) : NULL;
+    if (buf) {
+        size_t got = fread(buf, 1, (size_t)n, f);
+        buf[got] = 0;
+    }
+    fclose(f);
+    return buf;
+}
+
+/* "kv.put_error_prob=0:0.1:0.01" or "humans[0].rate_per_s=0.1,0.5,1". */
+static int parse_param(const char *arg, param *p)
+{
+    const char *eq = strchr(arg, '=');
+    if (!eq || eq == arg || (size_t)(eq - arg) >= sizeof p->path)
+        return cli_usage_error("--param wants PATH=FROM:TO:STEP or PATH=V1,V2,..., got '%s'", arg);
+    snprintf(p->path, sizeof p->path, "%.*s", (int)(eq - arg), arg);
+    const char *v = eq + 1;
+    char *end;
+    p->nvalues = 0;
+    if (strchr(v, ':')) {
+        double from = strtod(v, &end), to, step;
+        if (*end != ':')
+            goto bad;
+        to = strtod(end + 1, &end);
+        if (*end != ':')
+            goto bad;
+        step = strtod(end + 1, &end);
+        if (*end || !(step > 0) || to < from)
+            goto bad;
+        double n = floor((to - from) / step + 1e-9) + 1;
+        if (n > MAX_VALUES)
+            return cli_usage_error("--param: at most 10000 values per parameter (%s)", arg);
+        for (int i = 0; i < (int)n; i++)
+            p->values[p->nvalues++] = from + i * step;
+        return 0;
+    }
+    for (;;) {
+        double x = strtod(v, &end);
+        if (end == v || p->nvalues == MAX_VALUES)
+            goto bad;
+        p->values[p->nvalues++] = x;
+        if (*end == 0)
+            return 0;
+        if (*end != ',')
+            goto bad;
+        v = end + 1;
+    }
+bad:
+    return cli_usage_error("--param wants PATH=FROM:TO:STEP (step > 0) or PATH=V1,V2,..., got '%s'", arg);
+}
+
+/* The value of each parameter at point n. */
+static void point_values(const grid *g, int n, double *out)
+{
+    for (int k = g->nparams - 1; k >= 0; k--) {
+        out[k] = g->params[k].values[n % g->params[k].nvalues];
+        n /= g->params[k].nvalues;
+    }
+}
+
+/* Sets the number at a JSON path (a.b[2].c) in root, creating the last
+ * object member when missing. -1 when an intermediate step does not exist. */
+static int set_path(cJSON *root, const char *path, double v)
+{
+    char buf[128];
+    snprintf(buf, sizeof buf, "%s", path);
+    cJSON *node = root;
+    char *p = buf;
+    while (*p) {
+        char *dot = p + strcspn(p, ".[");
+        char sep = *dot;
+        *dot = 0;
+        if (*p) {
+            if (!cJSON_IsObject(node))
+                return -1;
+            cJSON *child = cJSON_GetObjectItemCaseSensitive(node, p);
+            if (!child) {
+                if (sep)
+                    return -1;
+                cJSON_AddNumberToObject(node, p, v);
+                return 0;
+            }
+            if (!sep) {
+                cJSON_ReplaceItemInObjectCaseSensitive(node, p, cJSON_CreateNumber(v));
+                return 0;
+            }
+            node = child;
+        }
+        if (sep == '[') {
+            char *close = strchr(dot + 1, ']');
+            if (!close || !cJSON_IsArray(node))
+                return -1;
+            int idx = atoi(dot + 1);
+            cJSON *child = cJSON_GetArrayItem(node, idx);
+            if (!child)
+                return -1;
+            p = close + 1;
+            if (*p == '.')
+                p++;
+            if (!*p) {
+                cJSON_ReplaceItemInArray(node, idx, cJSON_CreateNumber(v));
+                return 0;
+            }
+            node = child;
+            continue;
+        }
+        if (!sep)
+            return -1;
+        p = dot + 1;
+    }
+    return -1;
+}
+
+/* Builds the scenario of point n. Returns 0, or 2 after printing why. */
+static int point_scenario(const char *file, const cJSON *doc, const grid *g, int n, const char *limits,
+                          const pr_plan *plan, const char *days, scenario **out)
+{
+    double v[MAX_PARAMS];
+    char name[700];
+    sim_err err = { 0, "" };
+    point_values(g, n, v);
+    cJSON *copy = cJSON_Duplicate(doc, 1);
+    for (int k = 0; k < g->nparams; k++)
+        if (!copy || set_path(copy, g->params[k].path, v[k]) != 0) {
+            fprintf(stderr, "qsim: sweep: %s: no such place in the scenario: %s\n", file, g->params[k].path);
+            cJSON_Delete(copy);
+            return 2;
+        }
+    char *text = cJSON_PrintUnformatted(copy);
+    cJSON_Delete(copy);
+    snprintf(name, sizeof name, "%s[point %d]", file, n);
+    int rc = text ? sc_parse(name, text, strlen(text), limits, out, &err) : -1;
+    free(text);
+    if (rc != 0) {
+        fprintf(stderr, "qsim: sweep: %s\n", err.msg);
+        return 2;
+    }
+    (*out)->kv.daily_read_cap = plan->cap_reads_day;
+    (*out)->kv.daily_write_cap = plan->cap_writes_day;
+    if (days) {
+        char d[64];
+        snprintf(d, sizeof d, "%sd", days);
+        sc_parse_duration(d, &(*out)->duration);
+    }
+    return 0;
+}
+
+static cJSON *stat_json(stat_summary st)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddNumberToObject(o, "n", (double)st.n);
+    if (st.n) {
+        cJSON_AddNumberToObject(o, "mean", st.mean);
+        cJSON_AddNumberToObject(o, "ci95_low", st.mean - st.half);
+        cJSON_AddNumberToObject(o, "ci95_high", st.mean + st.half);
+    }
+    return o;
+}
+
+static int write_point(const char *dir, const grid *g, const experiment *e, int n, const double *vals)
+{
+    char path[1200];
+    double v[MAX_PARAMS];
+    of_file f;
+    point_values(g, n, v);
+    cJSON *root = cJSON_CreateObject();
+    cJSON_AddStringToObject(root, "spec", g->spec);
+    cJSON_AddNumberToObject(root, "point", n);
+    cJSON *pj = cJSON_AddObjectToObject(root, "params");
+    for (int k = 0; k < g->nparams; k++)
+        cJSON_AddNumberToObject(pj, g->params[k].path, v[k]);
+    cJSON *oj = cJSON_AddArrayToObject(root, "options");
+    for (int o = 0; o < e->nopt; o++) {
+        cJSON *x = cJSON_CreateObject();
+        cJSON_AddStringToObject(x, "option", e->options[o]);
+        cJSON *mj = cJSON_AddObjectToObject(x, "metrics");
+        for (int k = 0; k < M_COUNT; k++)
+            cJSON_AddItemToObject(mj, exp_metric_names[k],
+                                  stat_json(stat_of(exp_val(e, vals, 0, o, 0) + k, (size_t)e->reps, M_COUNT)));
+        cJSON_AddItemToArray(oj, x);
+    }
+    char *text = cJSON_Print(root);
+    cJSON_Delete(root);
+    snprintf(path, sizeof path, "%s/points/%06d.json", dir, n);
+    if (!text || of_open(&f, path) != 0) {
+        free(text);
+        return -1;
+    }
+    fputs(text, f.f);
+    fputc('\n', f.f);
+    free(text);
+    return of_commit(&f);
+}
+
+/* Is point n done in dir (a file with our spec)? */
+static int point_done(const char *dir, const grid *g, int n)
+{
+    char path[1200];
+    snprintf(path, sizeof path, "%s/points/%06d.json", dir, n);
+    char *text = read_text(path);
+    if (!text)
+        return 0;
+    cJSON *j = cJSON_Parse(text);
+    free(text);
+    const cJSON *spec = cJSON_GetObjectItemCaseSensitive(j, "spec");
+    int ok = cJSON_IsString(spec) && strcmp(spec->valuestring, g->spec) == 0;
+    cJSON_Delete(j);
+    return ok;
+}
+
+/* sweep.csv from the point files: one row per point x option x metric. */
+static int write_aggregate(const char *dir, const grid *g)
+{
+    char path[1200];
+    of_file f;
+    snprintf(path, sizeof path, "%s/sweep.csv", dir);
+    if (of_open(&f, path) != 0)
+        return -1;
+    fputs("point", f.f);
+    for (int k = 0; k < g->nparams; k++)
+        fprintf(f.f, ",%s", g->params[k].path);
+    fputs(",option,metric,n,mean,ci95_low,ci95_high\n", f.f);
+    for (int n = 0; n < g->npoints; n++) {
+        snprintf(path, sizeof path, "%s/points/%06d.json", dir, n);
+        char *text = read_text(path);
+        cJSON *j = text ? cJSON_Parse(text) : NULL;
+        free(text);
+        const cJSON *params = cJSON_GetObjectItemCaseSensitive(j, "params");
+        const cJSON *opts = cJSON_GetObjectItemCaseSensitive(j, "options");
+        if (!params || !opts) {
+            cJSON_Delete(j);
+            of_abort(&f);
+            return -1;
+        }
+        const cJSON *o;
+        cJSON_ArrayForEach(o, opts) {
+            const cJSON *name = cJSON_GetObjectItemCaseSensitive(o, "option");
+            const cJSON *m = cJSON_GetObjectItemCaseSensitive(o, "metrics");
+            const cJSON *x;
+            cJSON_ArrayForEach(x, m) {
+                fprintf(f.f, "%d", n);
+                const cJSON *pv;
+                cJSON_ArrayForEach(pv, params) fprintf(f.f, ",%.10g", pv->valuedouble);
+                const cJSON *cnt = cJSON_GetObjectItemCaseSensitive(x, "n");
+                fprintf(f.f, ",%s,%s,%d", name->valuestring, x->string, cnt ? (int)cnt->valuedouble : 0);
+                static const char *const keys[] = { "mean", "ci95_low", "ci95_high" };
+                for (int k = 0; k < 3; k++) {
+                    const cJSON *y = cJSON_GetObjectItemCaseSensitive(x, keys[k]);
+                    if (y)
+                        fprintf(f.f, ",%.9g", y->valuedouble);
+                    else
+                        fputs(",NA", f.f);
+                }
+                fputc('\n', f.f);
+            }
+        }
+        cJSON_Delete(j);
+    }
+    return of_commit(&f);
+}
+
+static int write_spec_file(const char *dir, const grid *g)
+{
+    char path[1200];
+    of_file f;
+    snprintf(path, sizeof path, "%s/sweep.json", dir);
+    if (of_open(&f, path) != 0)
+        return -1;
+    cJSON *root = cJSON_CreateObject();
+    cJSON_AddStringToObject(root, "spec", g->spec);
+    cJSON_AddNumberToObject(root, "points", g->npoints);
+    cJSON *ps = cJSON_AddArrayToObject(root, "params");
+    for (int k = 0; k < g->nparams; k++) {
+        cJSON *p = cJSON_CreateObject();
+        cJSON_AddStringToObject(p, "path", g->params[k].path);
+        cJSON *vs = cJSON_AddArrayToObject(p, "values");
+        for (int i = 0; i < g->params[k].nvalues; i++)
+            cJSON_AddItemToArray(vs, cJSON_CreateNumber(g->params[k].values[i]));
+        cJSON_AddItemToArray(ps, p);
+    }
+    char *text = cJSON_Print(root);
+    cJSON_Delete(root);
+    if (!text) {
+        of_abort(&f);
+        return -1;
+    }
+    fputs(text, f.f);
+    fputc('\n', f.f);
+    free(text);
+    return of_commit(&f);
+}
+
+static int read_spec_file(const char *dir, grid *g)
+{
+    char path[1200];
+    snprintf(path, sizeof path, "%s/sweep.json", dir);
+    char *text = read_text(path);
+    cJSON *j = text ? cJSON_Parse(text) : NULL;
+    free(text);
+    const cJSON *spec = cJSON_GetObjectItemCaseSensitive(j, "spec");
+    const cJSON *ps = cJSON_GetObjectItemCaseSensitive(j, "params");
+    const cJSON *np = cJSON_GetObjectItemCaseSensitive(j, "points");
+    if (!cJSON_IsString(spec) || !cJSON_IsArray(ps) || !cJSON_IsNumber(np)) {
+        cJSON_Delete(j);
+        return -1;
+    }
+    memset(g, 0, sizeof *g);
+    snprintf(g->spec, sizeof g->spec, "%s", spec->valuestring);
+    g->npoints = (int)np->valuedouble;
+    const cJSON *p;
+    cJSON_ArrayForEach(p, ps) {
+        if (g->nparams == MAX_PARAMS)
+            break;
+        param *q = &g->params[g->nparams++];
+        const cJSON *path_j = cJSON_GetObjectItemCaseSensitive(p, "path");
+        snprintf(q->path, sizeof q->path, "%s", cJSON_IsString(path_j) ? path_j->valuestring : "?");
+        const cJSON *v;
+        cJSON_ArrayForEach(v, cJSON_GetObjectItemCaseSensitive(p, "values")) if (q->nvalues < MAX_VALUES)
+            q->values[q->nvalues++] = v->valuedouble;
+    }
+    cJSON_Delete(j);
+    return 0;
+}
+
+static void usage_sweep(void)
+{
+    puts("usage: qsim sweep SCENARIO --param PATH=FROM:TO:STEP|V1,V2,... [--param ...]\n"
+         "                  [--options 0,1,...] [--reps R] [--jobs N] [--shard K/N] [--seed S]\n"
+         "                  [--days D] [--out DIR] [--plan paid|free] [--pricing FILE] [-q]\n"
+         "       qsim merge DIR... --out DIR\n"
+         "PATH is a JSON path into the scenario, e.g. kv.put_error_prob or humans[0].rate_per_s.\n"
+         "Writes DIR/points/NNNNNN.json per point (resumable), DIR/sweep.json and, when every\n"
+         "point is present, DIR/sweep.csv. See docs/experiments.md and docs/distributed.md.");
+}
+
+int cmd_sweep(int argc, char **argv)
+{
+    enum { O_OUT = 256, O_PLAN, O_PRICING, O_DATA, O_JOBS, O_REPS, O_SHARD, O_PARAM };
+    static const struct option longs[] = {
+        { "options", required_argument, 0, 'o' }, { "param", required_argument, 0, O_PARAM },
+        { "reps", required_argument, 0, O_REPS }, { "jobs", required_argument, 0, O_JOBS },
+        { "shard", required_argument, 0, O_SHARD }, { "seed", required_argument, 0, 's' },
+        { "days", required_argument, 0, 'd' }, { "out", required_argument, 0, O_OUT },
+        { "plan", required_argument, 0, O_PLAN }, { "pricing", required_argument, 0, O_PRICING },
+        { "data", required_argument, 0, O_DATA }, { "quiet", no_argument, 0, 'q' },
+        { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 },
+    };
+    static grid g;
+    const char *out = "out/sweep", *plan = "paid", *pricing = NULL, *data = NULL, *days = NULL;
+    char optbuf[1024] = "";
+    const char *options[SC_MAX_OPTIONS];
+    int nopt = 0, reps = 10, quiet = 0, have_seed = 0, shard_k = 1, shard_n = 1, c;
+    long jobs = sysconf(_SC_NPROCESSORS_ONLN);
+    uint64_t seed = 0;
+    memset(&g, 0, sizeof g);
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "o:s:d:qh", longs, NULL)) != -1) {
+        char *end;
+        switch (c) {
+        case 'o': snprintf(optbuf, sizeof optbuf, "%s", optarg); break;
+        case O_PARAM:
+            if (g.nparams == MAX_PARAMS)
+                return cli_usage_error("at most %s --param", "4");
+            if (parse_param(optarg, &g.params[g.nparams]) != 0)
+                return 2;
+            g.nparams++;
+            break;
+        case O_REPS:
+            reps = (int)strtol(optarg, &end, 10);
+            if (*end || reps < 2 || reps > 100000)
+                return cli_usage_error("--reps wants a whole number from 2 to 100000, got '%s'", optarg);
+            break;
+        case O_JOBS:
+            jobs = strtol(optarg, &end, 10);
+            if (*end || jobs < 1 || jobs > 256)
+                return cli_usage_error("--jobs wants a whole number from 1 to 256, got '%s'", optarg);
+            break;
+        case O_SHARD:
+            if (sscanf(optarg, "%d/%d", &shard_k, &shard_n) != 2 || shard_n < 1 || shard_k < 1 || shard_k > shard_n)
+                return cli_usage_error("--shard wants K/N with 1 <= K <= N, got '%s'", optarg);
+            break;
+        case 's':
+            seed = strtoull(optarg, &end, 10);
+            if (*end || !*optarg || optarg[0] == '-')
+                return cli_usage_error("--seed wants a non-negative integer, got '%s'", optarg);
+            have_seed = 1;
+            break;
+        case 'd': days = optarg; break;
+        case 'q': quiet = 1; break;
+        case O_OUT: out = optarg; break;
+        case O_PLAN: plan = optarg; break;
+        case O_PRICING: pricing = optarg; break;
+        case O_DATA: data = optarg; break;
+        case 'h': usage_sweep(); return 0;
+        default: return cli_usage_error("%s", "bad option for 'sweep'");
+        }
+    }
+    if (optind != argc - 1)
+        return cli_usage_error("%s", "sweep takes one SCENARIO file");
+    if (g.nparams == 0)
+        return cli_usage_error("%s", "sweep needs at least one --param PATH=FROM:TO:STEP");
+    const char *file = argv[optind];
+    scenario *base = NULL;
+    pr_plan pp;
+    if (cli_load(file, data, plan, pricing, days, &base, &pp) != 0)
+        return 2;
+    char datadir[1024], limits[1100];
+    cli_find_data(data, datadir, sizeof datadir);
+    snprintf(limits, sizeof limits, "%s/limits/cloudflare-kv-2026.json", datadir);
+    char *text = read_text(file);
+    cJSON *doc = text ? cJSON_Parse(text) : NULL;
+    int rc = 2;
+    if (optbuf[0]) {
+        for (char *tok = strtok(optbuf, ","); tok; tok = strtok(NULL, ","))
+            if (nopt < SC_MAX_OPTIONS)
+                options[nopt++] = tok;
+    } else {
+        for (int i = 0; i < base->noptions; i++)
+            options[nopt++] = base->options[i];
+    }
+    g.npoints = 1;
+    for (int k = 0; k < g.nparams; k++) {
+        if ((double)g.npoints * g.params[k].nvalues > 1e6) {
+            fprintf(stderr, "qsim: sweep: more than 1,000,000 points\n");
+            goto out;
+        }
+        g.npoints *= g.params[k].nvalues;
+    }
+    /* the spec: what must match for two directories to merge */
+    {
+        size_t len = 0;
+        uint64_t h = rng_stream_id(text ? text : "");
+        len += (size_t)snprintf(g.spec + len, sizeof g.spec - len, "file=%s;fnv=%016" PRIx64 ";seed=%" PRIu64
+                                ";reps=%d;days=%s;pricing=%s;options=", cli_basename(file), h,
+                                have_seed ? seed : base->seed, reps, days ? days : "-", cli_basename(pp.path));
+        for (int i = 0; i < nopt && len < sizeof g.spec; i++)
+            len += (size_t)snprintf(g.spec + len, sizeof g.spec - len, "%s%s", i ? "," : "", options[i]);
+        for (int k = 0; k < g.nparams && len < sizeof g.spec; k++)
+            len += (size_t)snprintf(g.spec + len, sizeof g.spec - len, ";param=%s:%d", g.params[k].path,
+                                    g.params[k].nvalues);
+    }
+    char pdir[1100];
+    snprintf(pdir, sizeof pdir, "%s/points", out);
+    if (!doc || of_mkdirs(pdir) != 0 || write_spec_file(out, &g) != 0) {
+        fprintf(stderr, "qsim: sweep: cannot prepare %s: %s\n", out, strerror(errno));
+        rc = 1;
+        goto out;
+    }
+    int todo = 0, done_before = 0, mine = 0;
+    for (int n = shard_k - 1; n < g.npoints; n += shard_n) {
+        mine++;
+        if (point_done(out, &g, n))
+            done_before++;
+    }
+    todo = mine - done_before;
+    if (!quiet)
+        fprintf(stderr, "qsim: sweep: %d points (%d in shard %d/%d, %d already done), %d options x %d reps each\n",
+                g.npoints, mine, shard_k, shard_n, done_before, nopt, reps);
+    double t0 = cli_wall();
+    int ran = 0;
+    double *vals = calloc((size_t)nopt * (size_t)reps * M_COUNT, sizeof *vals);
+    rc = 1;
+    for (int n = shard_k - 1; vals && n < g.npoints; n += shard_n) {
+        if (point_done(out, &g, n))
+            continue;
+        scenario *ps = NULL;
+        if (point_scenario(file, doc, &g, n, limits, &pp, days, &ps) != 0) {
+            rc = 2;
+            free(vals);
+            goto out;
+        }
+        const scenario *points[1] = { ps };
+        experiment e = { points, 1, &pp, options, nopt, reps, have_seed ? seed : base->seed };
+        int bad = exp_run_all(&e, (int)jobs, vals, 0) != 0 || write_point(out, &g, &e, n, vals) != 0;
+        sc_free(ps);
+        if (bad) {
+            fprintf(stderr, "qsim: sweep: point %d failed\n", n);
+            free(vals);
+            goto out;
+        }
+        ran++;
+        if (!quiet && isatty(2)) {
+            double el = cli_wall() - t0, rate = ran / el;
+            fprintf(stderr, "\r  %d/%d points  %.2f points/s  ETA %.0fs   ", ran, todo, rate, (todo - ran) / rate);
+            if (ran == todo)
+                fputc('\n', stderr);
+        }
+    }
+    free(vals);
+    int present = 0;
+    for (int n = 0; n < g.npoints; n++)
+        present += point_done(out, &g, n);
+    if (present == g.npoints) {
+        if (write_aggregate(out, &g) != 0) {
+            fprintf(stderr, "qsim: sweep: cannot write %s/sweep.csv\n", out);
+            goto out;
+        }
+        if (!quiet)
+            fprintf(stderr, "qsim: sweep: %d points in %.2f s; wrote %s/sweep.csv\n", ran, cli_wall() - t0, out);
+    } else if (!quiet) {
+        fprintf(stderr, "qsim: sweep: shard %d/%d done (%d points in %.2f s); %d of %d points present: "
+                        "merge the shards with 'qsim merge DIR... --out DIR'\n",
+                shard_k, shard_n, ran, cli_wall() - t0, present, g.npoints);
+    }
+    rc = 0;
+out:
+    cJSON_Delete(doc);
+    free(text);
+    sc_free(base);
+    return rc;
+}
+
+int cmd_merge(int argc, char **argv)
+{
+    const char *out = NULL;
+    const char *dirs[256];
+    int ndirs = 0;
+    static grid g, h;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--out") == 0 && i + 1 < argc)
+            out = argv[++i];
+        else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+            usage_sweep();
+            return 0;
+        } else if (argv[i][0] == '-')
+            return cli_usage_error("merge: unknown option '%s'", argv[i]);
+        else if (ndirs < 256)
+            dirs[ndirs++] = argv[i];
+    }
+    if (!out || ndirs == 0)
+        return cli_usage_error("%s", "merge wants DIR... --out DIR");
+    if (read_spec_file(dirs[0], &g) != 0) {
+        fprintf(stderr, "qsim: merge: %s/sweep.json: missing or unreadable\n", dirs[0]);
+        return 2;
+    }
+    for (int d = 1; d < ndirs; d++)
+        if (read_spec_file(dirs[d], &h) != 0 || strcmp(g.spec, h.spec) != 0) {
+            fprintf(stderr, "qsim: merge: %s is a different sweep than %s (sweep.json spec differs)\n", dirs[d],
+                    dirs[0]);
+            return 2;
+        }
+    char pdir[1100];
+    snprintf(pdir, sizeof pdir, "%s/points", out);
+    if (of_mkdirs(pdir) != 0 || write_spec_file(out, &g) != 0) {
+        fprintf(stderr, "qsim: merge: cannot write %s: %s\n", out, strerror(errno));
+        return 1;
+    }
+    int missing = 0;
+    for (int n = 0; n < g.npoints; n++) {
+        char path[1200];
+        int found = 0;
+        for (int d = 0; d < ndirs && !found; d++) {
+            if (!point_done(dirs[d], &g, n))
+                continue;
+            snprintf(path, sizeof path, "%s/points/%06d.json", dirs[d], n);
+            char *text = read_text(path);
+            of_file f;
+            snprintf(path, sizeof path, "%s/points/%06d.json", out, n);
+            if (text && (strcmp(dirs[d], out) == 0 || (of_open(&f, path) == 0 && fputs(text, f.f) >= 0 &&
+                                                        of_commit(&f) == 0)))
+                found = 1;
+            free(text);
+        }
+        missing += !found;
+    }
+    if (missing) {
+        fprintf(stderr, "qsim: merge: %d of %d points missing; run the missing shards\n", missing, g.npoints);
+        return 1;
+    }
+    if (write_aggregate(out, &g) != 0) {
+        fprintf(stderr, "qsim: merge: cannot write %s/sweep.csv\n", out);
+        return 1;
+    }
+    fprintf(stderr, "qsim: merge: %d points from %d folders; wrote %s/sweep.csv\n", g.npoints, ndirs, out);
+    return 0;
+}
