@@ -132,6 +132,13 @@ int sc_parse(const char *name, const char *text, size_t len, const char *limits_
              scenario **out, sim_err *err);
 void sc_free(scenario *s);
 
+/* The scenario as explicit JSON (every value written; expectations are
+ * not), that sc_parse reads back to the same scenario. Caller deletes. */
+struct cJSON;
+struct cJSON *sc_to_json(const scenario *s, const char *description);
+/* A deep copy; free with sc_free. NULL on OOM. */
+scenario *sc_clone(const scenario *s);
+
 /* "12.500s", "3min", "1d" -> µs. Returns 0, or -1 (syntax, overflow). */
 int sc_parse_duration(const char *s, sim_us *out);
 

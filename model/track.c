@@ -16,6 +16,9 @@ struct track {
     met_id m_never_answered, m_answered_twice, m_returned_claimed, m_answers;
     met_id m_stuck_peak, m_stuck_final, r_stuck;
     met_id m_regressions;
+    met_id m_kvr_max, m_first_lost, m_first_double, m_worst_heal_at;
+    int64_t kvr_max, worst_heal;
+    int seen_lost, seen_double;
     int check, op_limit;
     sim_us last_t;
     char violation[512];
@@ -76,6 +79,11 @@ track *track_new(sim_ctx *ctx, msg_table *msgs, kv_store *kv)
     t->m_stuck_final = met_counter(m, "stuck.final");
     t->r_stuck = met_series(m, "stuck", "t_us,stuck");
     t->m_regressions = met_counter(m, "safety.status_regressions");
+    /* witnesses: where to look in a trace (search explains with them) */
+    t->m_kvr_max = met_counter(m, "polls.kvr_max");
+    t->m_first_lost = met_counter(m, "witness.first_lost_us");
+    t->m_first_double = met_counter(m, "witness.first_double_answer_us");
+    t->m_worst_heal_at = met_counter(m, "witness.slowest_heal_end_us");
     return t;
 }
 
@@ -119,6 +127,10 @@ static void check(track *t, uint32_t i, int left_by)
         } else if (!mismatch) {
             met_add(mr, t->m_healed, now, 1);
             met_sample(mr, t->s_heal, now - m->div_start);
+            if (now - m->div_start > t->worst_heal) {
+                t->worst_heal = now - m->div_start;
+                met_add(mr, t->m_worst_heal_at, now, now - met_counter_value(mr, t->m_worst_heal_at));
+            }
             m->div_start = -1;
         }
     } else if (mismatch && m->inflight == 0) {
@@ -181,6 +193,8 @@ void track_on_write(void *ud, uint32_t key, const kv_list *old_list, const kv_li
                 if (!m->lost_once) {
                     m->lost_once = 1;
                     met_add(mr, t->m_lost, now, 1);
+                    if (!t->seen_lost++)
+                        met_add(mr, t->m_first_lost, now, now);
                 }
             }
             if (aged && bot_work(m) && kv_central_status(t->kv, kv_key_msg(i, m->legacy)) == ST_PENDING)
@@ -204,6 +218,10 @@ void track_on_call_end(void *ud, const call *c)
                  t->op_limit);
         violate(t, "no invocation exceeds the KV operation limit without failing", d);
     }
+    if (c->kind == EP_PENDING && c->kvr > t->kvr_max) {
+        met_add(mr, t->m_kvr_max, now, c->kvr - t->kvr_max);
+        t->kvr_max = c->kvr;
+    }
     if (c->kind == EP_PENDING && c->status == 200) {
         for (uint32_t k = 0; k < c->nret; k++)
             if (t->msgs->m[c->ret[k]].claimed_at >= 0)
@@ -217,6 +235,8 @@ void track_on_call_end(void *ud, const call *c)
         if (m->reply_to != MSG_NONE) {
             msg *h = &t->msgs->m[m->reply_to];
             h->answers++;
+            if (h->answers == 2 && !t->seen_double++)
+                met_add(mr, t->m_first_double, now, now);
             met_add(mr, t->m_answers, now, 1);
             if (h->answers == 1 && h->post_done >= 0)
                 met_sample(mr, t->s_reply, now - h->post_done);
@@ -228,11 +248,13 @@ void track_on_call_end(void *ud, const call *c)
 void track_finish(track *t)
 {
     met_registry *mr = sim_metrics(t->ctx);
-    sim_us now = sim_now(t->ctx);
+    sim_us now = sim_now(t->ctx), oldest = 0;
     for (size_t i = 0; i < t->msgs->n; i++) {
         msg *m = &t->msgs->m[i];
         if (m->div_start >= 0) {
             met_add(mr, t->m_cens_end, now, 1);
+            if (now - m->div_start > oldest)
+                oldest = now - m->div_start;
             m->div_start = -1;
         }
         if (m->posted >= 0 && m->post_done >= 0 && !m->was_cached)
@@ -244,6 +266,8 @@ void track_finish(track *t)
         else if (m->answers > 1)
             met_add(mr, t->m_answered_twice, now, 1);
     }
+    /* the oldest episode still open: a lower bound on its healing latency */
+    met_add(mr, met_counter(mr, "divergence.open_max_age_us"), now, oldest);
     int64_t row[2] = { now, t->stuck }; /* closes the gauge's last step */
     met_row(mr, t->r_stuck, row);
     met_add(mr, t->m_stuck_peak, now, t->stuck_peak);

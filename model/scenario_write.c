@@ -1,0 +1,193 @@
+/* scenario_write.c - a scenario back to JSON, and deep copies: what search
+ * needs to hand back a case a user can read, keep and replay with qsim run.
+ * The JSON is explicit (every value written, durations in whole µs), so it
+ * reproduces the run byte for byte whatever the defaults become. */
+#include "scenario.h"
+
+#include <cJSON.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void add_duration(cJSON *o, const char *key, sim_us t)
+{
+    char buf[32];
+    snprintf(buf, sizeof buf, "%" PRId64 "us", t);
+    cJSON_AddStringToObject(o, key, buf);
+}
+
+static cJSON *dist_json(const dist *d, int is_time)
+{
+    static const char *const kinds[] = { "const", "uniform", "exp", "lognormal" };
+    static const char *const first[] = { "value", "min", "mean", "median" };
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "dist", kinds[d->kind]);
+    if (is_time) {
+        add_duration(o, first[d->kind], d->a);
+        if (d->kind == DIST_UNIFORM)
+            add_duration(o, "max", d->b);
+    } else {
+        cJSON_AddNumberToObject(o, first[d->kind], (double)d->a);
+        if (d->kind == DIST_UNIFORM)
+            cJSON_AddNumberToObject(o, "max", (double)d->b);
+    }
+    if (d->kind == DIST_LOGNORMAL)
+        cJSON_AddNumberToObject(o, "sigma", d->sigma);
+    return o;
+}
+
+static const char *status_text(int s) { return s < 0 ? "absent" : msg_status_name(s); }
+
+static cJSON *faults_json(const call_fault *f, int n)
+{
+    cJSON *arr = cJSON_CreateArray();
+    for (int i = 0; i < n; i++) {
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "op", f[i].op == KV_GET ? "get" : f[i].op == KV_PUT ? "put" : "any");
+        cJSON_AddStringToObject(o, "key", f[i].key_class == KV_CLASS_CACHE ? "cache"
+                                          : f[i].key_class == KV_CLASS_INDIVIDUAL ? "individual" : "any");
+        cJSON_AddNumberToObject(o, "nth", f[i].nth);
+        cJSON_AddStringToObject(o, "kind", f[i].kind == KV_E429 ? "429" : f[i].kind == KV_ETOOLARGE ? "too-large" : "error");
+        cJSON_AddItemToArray(arr, o);
+    }
+    return arr;
+}
+
+cJSON *sc_to_json(const scenario *s, const char *description)
+{
+    cJSON *root = cJSON_CreateObject();
+    cJSON_AddStringToObject(root, "name", s->name);
+    if (description)
+        cJSON_AddStringToObject(root, "description", description);
+    cJSON_AddNumberToObject(root, "seed", (double)s->seed);
+    add_duration(root, "duration", s->duration);
+    cJSON_AddNumberToObject(root, "start_epoch_ms", (double)s->epoch_ms);
+    cJSON *opts = cJSON_AddArrayToObject(root, "options");
+    for (int i = 0; i < s->noptions; i++)
+        cJSON_AddItemToArray(opts, cJSON_CreateString(s->options[i]));
+    cJSON *locs = cJSON_AddArrayToObject(root, "locations");
+    for (int i = 0; i < s->nlocs; i++)
+        cJSON_AddItemToArray(locs, cJSON_CreateString(s->locs[i]));
+
+    cJSON *kv = cJSON_AddObjectToObject(root, "kv");
+    add_duration(kv, "cache_ttl", s->kv.cache_ttl);
+    cJSON_AddBoolToObject(kv, "own_writes_visible", s->kv.own_writes_visible);
+    cJSON *lat = cJSON_AddObjectToObject(kv, "latency");
+    cJSON_AddItemToObject(lat, "get_hit", dist_json(&s->kv.get_hit, 1));
+    cJSON_AddItemToObject(lat, "get_miss", dist_json(&s->kv.get_miss, 1));
+    cJSON_AddItemToObject(lat, "put", dist_json(&s->kv.put, 1));
+    cJSON *ge = cJSON_AddObjectToObject(kv, "get_error_prob");
+    cJSON_AddNumberToObject(ge, "cache", s->kv.get_error_prob[KV_CLASS_CACHE]);
+    cJSON_AddNumberToObject(ge, "individual", s->kv.get_error_prob[KV_CLASS_INDIVIDUAL]);
+    cJSON *pe = cJSON_AddObjectToObject(kv, "put_error_prob");
+    cJSON_AddNumberToObject(pe, "cache", s->kv.put_error_prob[KV_CLASS_CACHE]);
+    cJSON_AddNumberToObject(pe, "individual", s->kv.put_error_prob[KV_CLASS_INDIVIDUAL]);
+    cJSON_AddNumberToObject(kv, "p429", s->kv.p429);
+    cJSON *cache = cJSON_AddObjectToObject(root, "cache");
+    cJSON_AddNumberToObject(cache, "window", s->kv.window);
+
+    cJSON *hs = cJSON_AddArrayToObject(root, "humans");
+    for (int i = 0; i < s->nhumans; i++) {
+        const sc_human *h = &s->humans[i];
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "name", h->name);
+        cJSON_AddStringToObject(o, "location", s->locs[h->loc]);
+        cJSON_AddNumberToObject(o, "rate_per_s", h->rate_per_s);
+        cJSON_AddNumberToObject(o, "entity_share", h->entity_share);
+        cJSON_AddNumberToObject(o, "legacy_share", h->legacy_share);
+        cJSON_AddItemToObject(o, "bytes", dist_json(&h->bytes, 0));
+        cJSON_AddItemToArray(hs, o);
+    }
+    cJSON *bs = cJSON_AddArrayToObject(root, "bots");
+    for (int i = 0; i < s->nbots; i++) {
+        const sc_bot *b = &s->bots[i];
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "name", b->name);
+        cJSON_AddStringToObject(o, "location", s->locs[b->loc]);
+        add_duration(o, "poll_every", b->poll_every);
+        add_duration(o, "first_poll", b->first_poll);
+        cJSON_AddItemToObject(o, "generation", dist_json(&b->generation, 1));
+        cJSON_AddItemToObject(o, "reply_bytes", dist_json(&b->reply_bytes, 0));
+        cJSON_AddNumberToObject(o, "fail_prob", b->fail_prob);
+        cJSON_AddNumberToObject(o, "crash_prob", b->crash_prob);
+        add_duration(o, "restart_after", b->restart_after);
+        cJSON_AddItemToArray(bs, o);
+    }
+    cJSON *init = cJSON_AddObjectToObject(root, "initial");
+    cJSON *plain = cJSON_AddObjectToObject(init, "plain");
+    cJSON_AddNumberToObject(plain, "count", s->plain_count);
+    cJSON_AddNumberToObject(plain, "bytes", s->plain_bytes);
+    cJSON *ms = cJSON_AddArrayToObject(init, "messages");
+    for (int i = 0; i < s->nmsgs; i++) {
+        const sc_msg *m = &s->msgs[i];
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "id", m->id);
+        cJSON_AddStringToObject(o, "type", m->type == MT_AI ? "ai" : "human");
+        if (m->entity)
+            cJSON_AddStringToObject(o, "entity", "E");
+        cJSON_AddStringToObject(o, "key", m->legacy ? "legacy" : "current");
+        cJSON_AddStringToObject(o, "stored", status_text(m->stored));
+        cJSON_AddStringToObject(o, "cached", status_text(m->cached));
+        cJSON_AddNumberToObject(o, "bytes", m->bytes);
+        cJSON_AddItemToArray(ms, o);
+    }
+    cJSON *st = cJSON_AddObjectToObject(root, "strategy");
+    cJSON_AddNumberToObject(st, "retry_max_attempts", s->strategy.retry_max_attempts);
+    add_duration(st, "retry_first_backoff", s->strategy.retry_first_backoff);
+    add_duration(st, "cron_every", s->strategy.cron_every);
+    cJSON_AddStringToObject(st, "cron_location", s->locs[s->strategy.cron_loc]);
+    if (s->ncalls > 0) {
+        cJSON *sc = cJSON_AddArrayToObject(root, "script");
+        for (int i = 0; i < s->ncalls; i++) {
+            const sc_call *c = &s->script[i];
+            cJSON *o = cJSON_CreateObject();
+            add_duration(o, "at", c->at);
+            cJSON_AddStringToObject(o, "actor", c->actor);
+            cJSON_AddStringToObject(o, "location", s->locs[c->loc]);
+            cJSON_AddStringToObject(o, "call", c->kind == SC_CORRUPT ? "corrupt-cache" : ep_name(c->kind));
+            if (c->kind == EP_POST) {
+                cJSON *m = cJSON_AddObjectToObject(o, "msg");
+                cJSON_AddStringToObject(m, "id", c->msg);
+                cJSON_AddStringToObject(m, "type", c->type == MT_AI ? "ai" : "human");
+                if (c->entity)
+                    cJSON_AddStringToObject(m, "entity", "E");
+                cJSON_AddStringToObject(m, "key", c->legacy ? "legacy" : "current");
+                cJSON_AddNumberToObject(m, "bytes", c->bytes);
+            } else if (c->msg[0]) {
+                cJSON_AddStringToObject(o, "msg", c->msg);
+            }
+            if (c->nfaults)
+                cJSON_AddItemToObject(o, "fail", faults_json(c->faults, c->nfaults));
+            cJSON_AddItemToArray(sc, o);
+        }
+    }
+    return root;
+}
+
+scenario *sc_clone(const scenario *s)
+{
+    scenario *c = malloc(sizeof *c);
+    if (!c)
+        return NULL;
+    *c = *s;
+    c->msgs = NULL;
+    c->script = NULL;
+    c->expect = NULL;
+    if (s->nmsgs && !(c->msgs = malloc((size_t)s->nmsgs * sizeof *c->msgs)))
+        goto fail;
+    if (s->ncalls && !(c->script = malloc((size_t)s->ncalls * sizeof *c->script)))
+        goto fail;
+    if (s->nexpect && !(c->expect = malloc((size_t)s->nexpect * sizeof *c->expect)))
+        goto fail;
+    if (s->nmsgs)
+        memcpy(c->msgs, s->msgs, (size_t)s->nmsgs * sizeof *c->msgs);
+    if (s->ncalls)
+        memcpy(c->script, s->script, (size_t)s->ncalls * sizeof *c->script);
+    if (s->nexpect)
+        memcpy(c->expect, s->expect, (size_t)s->nexpect * sizeof *c->expect);
+    return c;
+fail:
+    sc_free(c);
+    return NULL;
+}
