@@ -31,6 +31,7 @@ static void usage(FILE *f)
           "  compare SCENARIO   every option on the same replication seeds, 95 % CIs\n"
           "  sweep SCENARIO     a grid over scenario parameters x options x replications\n"
           "  merge DIR...       combine sweep shards (exact)\n"
+          "  search SCENARIO    find and shrink a fault schedule that breaks a property\n"
           "  plot DIR           draw the charts and report.md/report.html of an output folder\n"
           "  check DIR|FILE...  run scenarios and check their \"expect\" lists; prints\n"
           "                     'N passed, N failed' and exits 1 on any failure\n"
@@ -56,7 +57,8 @@ static void usage(FILE *f)
           "  -h, --help         this help;  -V, --version  the version\n"
           "\n"
           "exit status: 0 success, 1 the run failed, 2 bad usage or bad input.\n"
-          "docs: README.md, docs/scenarios.md, docs/model.md, docs/trace.md\n",
+          "docs: README.md; docs/scenarios.md, model.md, strategies.md, faults.md, metrics.md,\n"
+          "      trace.md, experiments.md, search.md, testing.md, performance.md\n",
           f);
 }
 
@@ -340,15 +342,18 @@ static int cmp_str(const void *a, const void *b)
     return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-/* Runs one scenario file under each of its options and checks it. */
-static void check_file(const char *path, const char *limits, int verbose, int *passed, int *failed)
+/* Runs one scenario file under each of its options and checks it. Costs
+ * come from the paid price list, as qsim run's default. Returns -1 when
+ * the file could not be loaded (bad input), else 0. */
+static int check_file(const char *path, const char *data_dir, int verbose, int *passed, int *failed)
 {
     sim_err err = { 0, "" };
     scenario *s = NULL;
-    if (sc_load(path, limits, &s, &err) != 0) {
-        fprintf(stdout, "FAIL  %s\n      %s\n", path, err.msg);
+    pr_plan plan;
+    if (cli_load(path, data_dir, "paid", NULL, NULL, &s, &plan) != 0) {
+        fprintf(stdout, "FAIL  %s: cannot load (see above)\n", path);
         (*failed)++;
-        return;
+        return -1;
     }
     int p0 = *passed, f0 = *failed;
     for (int i = 0; i < s->noptions; i++) {
@@ -359,6 +364,7 @@ static void check_file(const char *path, const char *limits, int verbose, int *p
             fprintf(stdout, "FAIL  %s [option %s]: %s\n", path, s->options[i], err.msg);
             (*failed)++;
         } else {
+            pr_apply(&plan, sim_metrics(world_ctx(w)), s->duration);
             ex_check(s, s->options[i], w, stdout, verbose, passed, failed);
         }
         world_free(w);
@@ -366,12 +372,12 @@ static void check_file(const char *path, const char *limits, int verbose, int *p
     fprintf(stdout, "%s  %s (%d expectations, %d options)\n", *failed > f0 ? "FAIL" : "ok  ", path,
             *passed - p0 + *failed - f0, s->noptions);
     sc_free(s);
+    return 0;
 }
 
 static int cmd_check(int argc, char **argv)
 {
-    char data[1024], limits[1100];
-    int passed = 0, failed = 0, verbose = 0, nfiles = 0;
+    int passed = 0, failed = 0, verbose = 0, nfiles = 0, unloadable = 0;
     const char *data_dir = NULL;
     int i = 1;
     for (; i < argc && argv[i][0] == '-'; i++) {
@@ -387,11 +393,9 @@ static int cmd_check(int argc, char **argv)
     }
     if (i >= argc)
         return cli_usage_error("%s", "check needs a folder or scenario files");
-    cli_find_data(data_dir, data, sizeof data);
-    snprintf(limits, sizeof limits, "%s/limits/cloudflare-kv-2026.json", data);
     for (; i < argc; i++) {
         if (!exists_dir(argv[i])) {
-            check_file(argv[i], limits, verbose, &passed, &failed);
+            unloadable += check_file(argv[i], data_dir, verbose, &passed, &failed) != 0;
             nfiles++;
             continue;
         }
@@ -410,7 +414,7 @@ static int cmd_check(int argc, char **argv)
         for (int k = 0; k < nn; k++) {
             char path[2048];
             snprintf(path, sizeof path, "%s/%s", argv[i], names[k]);
-            check_file(path, limits, verbose, &passed, &failed);
+            unloadable += check_file(path, data_dir, verbose, &passed, &failed) != 0;
             nfiles++;
             free(names[k]);
         }
@@ -420,7 +424,7 @@ static int cmd_check(int argc, char **argv)
         return 2;
     }
     printf("%d passed, %d failed\n", passed, failed);
-    return failed ? 1 : 0;
+    return unloadable ? 2 : failed ? 1 : 0;
 }
 
 /* qsim plot DIR: the charts and report are drawn by plot/plot.sh, found
@@ -457,6 +461,8 @@ int main(int argc, char **argv)
     }
     if (strcmp(cmd, "run") == 0)
         return cmd_run(argc - 1, argv + 1);
+    if (strcmp(cmd, "search") == 0)
+        return cmd_search(argc - 1, argv + 1);
     if (strcmp(cmd, "plot") == 0)
         return cmd_plot(argc - 1, argv + 1);
     if (strcmp(cmd, "sweep") == 0)

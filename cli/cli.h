@@ -27,5 +27,6 @@ const char *cli_basename(const char *path);
 int cmd_compare(int argc, char **argv);
 int cmd_sweep(int argc, char **argv);
 int cmd_merge(int argc, char **argv);
+int cmd_search(int argc, char **argv);
 
 #endif

@@ -140,8 +140,8 @@ static int pending(call *c)
         c->status = 500;
         CO_RETURN(c, 0);
     }
-    if (c->op.res == KV_MISS) {
-        c->status = 200;
+    if (c->op.res == KV_MISS) { /* JSON.parse(null) is null; iterating it throws */
+        c->status = 500;
         CO_RETURN(c, 0);
     }
     call_take_list(c);

@@ -41,8 +41,8 @@ static void count_day(kv_store *kv, int put)
     int64_t n = put ? ++kv->day_writes : ++kv->day_reads;
     int64_t watch = put ? kv->cfg.watch_writes_day : kv->cfg.watch_reads_day;
     if (watch > 0 && n == watch) {
-        sim_us now = sim_now(kv->ctx);
-        int64_t row[3] = { now / MET_US_PER_DAY, put, now % MET_US_PER_DAY };
+        sim_us utc = sim_now(kv->ctx) + kv->cfg.utc_offset;
+        int64_t row[3] = { utc / MET_US_PER_DAY, put, utc % MET_US_PER_DAY };
         met_row(sim_metrics(kv->ctx), kv->r_caps, row);
     }
 }
@@ -305,7 +305,7 @@ void kv_seed_list(kv_store *kv, kv_list *l)
 
 static void roll_day(kv_store *kv)
 {
-    int64_t day = sim_now(kv->ctx) / MET_US_PER_DAY;
+    int64_t day = (sim_now(kv->ctx) + kv->cfg.utc_offset) / MET_US_PER_DAY;
     if (day != kv->day) {
         kv->day = day;
         kv->day_reads = kv->day_writes = 0;

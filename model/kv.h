@@ -81,6 +81,9 @@ typedef struct kv_config {
      * first moment each day's billed reads or writes reach them is recorded
      * in the series "cap_crossing" (day, kind 0 reads / 1 writes, t_us). */
     int64_t watch_reads_day, watch_writes_day;
+    /* UTC time of day at simulated time 0, in µs: daily caps reset at
+     * 00:00 UTC, i.e. when (t + utc_offset) crosses a multiple of 24 h. */
+    sim_us utc_offset;
     uint32_t window;             /* capacity of recent:comments */
     const char *cache_key_name;
 } kv_config;

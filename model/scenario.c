@@ -240,7 +240,7 @@ static int jv_duration(jv *v, const cJSON *obj, const char *key, int required, s
         rc = jv_fail(v, "expected a duration string such as \"3s\", \"250ms\" or \"1d\", got %s", type_name(j));
     else if (sc_parse_duration(j->valuestring, &t) != 0)
         rc = jv_fail(v, "'%s' is not a duration: a decimal with a unit (us, ms, s, min, h, d), "
-                        "whole microseconds, at most 106751 days", j->valuestring);
+                        "whole microseconds, at most 106751991 days", j->valuestring);
     else if (t < lo)
         rc = jv_fail(v, "must be at least %lld us, got '%s'", (long long)lo, j->valuestring);
     else
@@ -556,7 +556,7 @@ static int parse_humans(jv *v, const cJSON *arr, scenario *s)
     for (const cJSON *h = arr->child; h && !v->failed; h = h->next, i++) {
         sc_human *hu = &s->humans[s->nhumans];
         size_t m = jv_push(v, NULL, i);
-        snprintf(hu->name, sizeof hu->name, "humans-%d", i + 1);
+        snprintf(hu->name, sizeof hu->name, "human-%d", i + 1);
         hu->bytes = dist_const(600);
         if (jv_object(v, h, keys) == 0 && jv_string(v, h, "name", 0, hu->name, sizeof hu->name) == 0 &&
             jv_location(v, s, h, "location", &hu->loc) == 0 &&
@@ -712,21 +712,29 @@ static int parse_strategy(jv *v, const cJSON *j, scenario *s)
     size_t n = jv_push(v, "strategy", 0);
     if (jv_object(v, j, keys) == 0 && jv_int(v, j, "retry_max_attempts", 1, 64, &attempts) == 0 &&
         jv_duration(v, j, "retry_first_backoff", 0, 0, &s->strategy.retry_first_backoff) == 0 &&
-        jv_duration(v, j, "cron_every", 0, 60 * SIM_US_PER_S, &s->strategy.cron_every) == 0)
-        jv_location(v, s, j, "cron_location", &s->strategy.cron_loc);
+        jv_duration(v, j, "cron_every", 0, 60 * SIM_US_PER_S, &s->strategy.cron_every) == 0 &&
+        jv_location(v, s, j, "cron_location", &s->strategy.cron_loc) == 0 &&
+        s->strategy.cron_every % (60 * SIM_US_PER_S) != 0) {
+        size_t k = jv_push(v, "cron_every", 0);
+        jv_fail(v, "Cron Triggers fire on whole minutes: use a multiple of 1min (e.g. \"5min\")");
+        jv_pop(v, k);
+    }
     s->strategy.retry_max_attempts = (int)attempts;
     jv_pop(v, n);
     return v->failed ? -1 : 0;
 }
 
-/* Is id an initial message or posted by script entries before index upto? */
+/* Is id an initial message, or posted by a script entry that runs before
+ * entry upto (earlier, or at the same time and listed before it)? */
 static int known_msg(const scenario *s, const char *id, int upto)
 {
     for (int i = 0; i < s->nmsgs; i++)
         if (strcmp(s->msgs[i].id, id) == 0)
             return 1;
-    for (int i = 0; i < upto; i++)
-        if (s->script[i].kind == EP_POST && strcmp(s->script[i].msg, id) == 0)
+    for (int i = 0; i < s->ncalls; i++)
+        if (i != upto && s->script[i].kind == EP_POST && strcmp(s->script[i].msg, id) == 0 &&
+            (upto >= s->ncalls || s->script[i].at < s->script[upto].at ||
+             (s->script[i].at == s->script[upto].at && i < upto)))
             return 1;
     return 0;
 }
@@ -827,16 +835,17 @@ static int parse_script(jv *v, const cJSON *arr, scenario *s)
                     jv_fail(v, "type must be \"human\" or \"ai\"");
                 else if (strcmp(key, "current") != 0 && strcmp(key, "legacy") != 0)
                     jv_fail(v, "key must be \"current\" or \"legacy\"");
-                else if (known_msg(s, c->msg, s->ncalls))
-                    jv_fail(v, "message '%s' already exists", c->msg);
+                else
+                    for (int q = 0; q < s->nmsgs + s->ncalls && !v->failed; q++) {
+                        const char *other = q < s->nmsgs ? s->msgs[q].id : s->script[q - s->nmsgs].msg;
+                        int is_post = q < s->nmsgs || s->script[q - s->nmsgs].kind == EP_POST;
+                        if (is_post && strcmp(other, c->msg) == 0)
+                            jv_fail(v, "message '%s' already exists", c->msg);
+                    }
             }
             jv_pop(v, k);
         } else if (c->kind == EP_CLAIM || c->kind == EP_COMPLETE || c->kind == EP_FAIL) {
-            if (jv_string(v, e, "msg", 1, c->msg, sizeof c->msg) == 0 && !known_msg(s, c->msg, s->ncalls)) {
-                size_t k = jv_push(v, "msg", 0);
-                jv_fail(v, "unknown message '%s' (not in \"initial\" nor posted earlier in the script)", c->msg);
-                jv_pop(v, k);
-            }
+            jv_string(v, e, "msg", 1, c->msg, sizeof c->msg); /* checked below, once all posts are known */
         } else if (msgj) {
             size_t k = jv_push(v, "msg", 0);
             jv_fail(v, "'%s' takes no message", call);
@@ -846,6 +855,16 @@ static int parse_script(jv *v, const cJSON *arr, scenario *s)
             s->ncalls++;
     next:
         jv_pop(v, m);
+    }
+    for (int k = 0; k < s->ncalls && !v->failed; k++) {
+        const sc_call *c = &s->script[k];
+        if ((c->kind == EP_CLAIM || c->kind == EP_COMPLETE || c->kind == EP_FAIL) && !known_msg(s, c->msg, k)) {
+            size_t q = jv_push(v, NULL, k);
+            size_t r = jv_push(v, "msg", 0);
+            jv_fail(v, "unknown message '%s' (not in \"initial\" nor posted by an earlier script call)", c->msg);
+            jv_pop(v, r);
+            jv_pop(v, q);
+        }
     }
     jv_pop(v, n);
     return v->failed ? -1 : 0;
@@ -912,7 +931,7 @@ static int parse_expect(jv *v, const cJSON *arr, scenario *s)
         } else if (msg) {
             x->kind = SC_EXPECT_MSG;
             if (jv_string(v, e, "msg", 1, x->msg, sizeof x->msg) == 0 &&
-                !known_msg(s, x->msg, s->ncalls)) {
+                !known_msg(s, x->msg, INT32_MAX)) {
                 size_t k = jv_push(v, "msg", 0);
                 jv_fail(v, "unknown message '%s'", x->msg);
                 jv_pop(v, k);

@@ -172,6 +172,15 @@ void track_on_write(void *ud, uint32_t key, const kv_list *old_list, const kv_li
             m->was_cached = 1;
             m->cstat = new_list->e[k].status;
         }
+    /* Aging removes entries from the front only: the new value is the old
+     * one minus a prefix, plus appends, and is full. So a removed entry is
+     * aged out when the new value is full and every entry before it in the
+     * old value was removed too; any other removal is an overwrite. */
+    uint32_t front = 0;
+    if (old_list && !old_list->corrupt)
+        while (front < old_list->n && t->msgs->m[old_list->e[front].msg].seen != ep)
+            front++;
+    int full = new_list && !new_list->corrupt && new_list->n >= window;
     if (old_list && !old_list->corrupt)
         for (uint32_t k = 0; k < old_list->n; k++) {
             uint32_t i = old_list->e[k].msg;
@@ -179,8 +188,7 @@ void track_on_write(void *ud, uint32_t key, const kv_list *old_list, const kv_li
             if (m->seen == ep || !m->in_cache)
                 continue;
             m->in_cache = 0;
-            /* aged: the new value is a full window of newer messages */
-            int aged = new_list && !new_list->corrupt && new_list->n >= window && i < new_list->e[0].msg;
+            int aged = full && k < front;
             /* A stale write can put a lost message back and a later one
              * drop it again: lost_by_overwrite counts messages, once;
              * overwrite_removals counts every such removal. */

@@ -93,7 +93,9 @@ world *world_new(const scenario *s, const char *option, uint64_t seed, const wor
     if (st_compose(option, &s->strategy, &w->st, err) != 0)
         goto fail;
     w->ctx = sim_new(seed);
-    if (!w->ctx || !(w->kv = kv_new(w->ctx, &s->kv, &w->msgs)) ||
+    kv_config kvc = s->kv;
+    kvc.utc_offset = s->epoch_ms % (MET_US_PER_DAY / 1000) * 1000;
+    if (!w->ctx || !(w->kv = kv_new(w->ctx, &kvc, &w->msgs)) ||
         !(w->track = track_new(w->ctx, &w->msgs, w->kv))) {
         fail(err, "out of memory");
         goto fail;
@@ -216,9 +218,9 @@ static void script_fire(sim_ctx *ctx, void *obj, uint64_t idx)
     call_start(&w->calls, c->kind, c->actor, c->loc, m, c->faults, c->nfaults, w, script_done);
 }
 
-/* Cron Triggers fire on minute boundaries: "*\/N * * * *" runs at
- * k * N minutes of UTC time; simulated time 0 is 00:00 UTC, and the first
- * run is at N minutes (not at 0, where the bots' first poll is). */
+/* Cron Triggers fire on minute boundaries: "*\/N * * * *" runs when the UTC
+ * time is a multiple of N minutes (from start_epoch_ms). The first run is
+ * the first such time after simulated time 0 (never at 0 itself). */
 static void cron_fire(sim_ctx *ctx, void *obj, uint64_t arg)
 {
     world *w = obj;
@@ -252,8 +254,11 @@ int world_run(world *w, sim_us until, sim_err *err)
         bot_start(w->bots[i]);
     for (int i = 0; i < s->ncalls; i++)
         sim_at(w->ctx, s->script[i].at, script_fire, w, (uint64_t)i);
-    if (w->st.h.cron_job)
-        sim_at(w->ctx, w->st.p.cron_every, cron_fire, w, 0);
+    if (w->st.h.cron_job) {
+        sim_us every = w->st.p.cron_every;
+        sim_us into = (s->epoch_ms % (every / 1000)) * 1000; /* UTC time past the last tick */
+        sim_at(w->ctx, every - into, cron_fire, w, 0);
+    }
     sim_run_until(w->ctx, end);
     if (track_violation(w->track)) {
         err->code = 1;

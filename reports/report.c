@@ -128,7 +128,7 @@ static cJSON *polls_json(const rep_polls *p)
     cJSON_AddNumberToObject(o, "kvr_min", p->count ? (double)p->kvr_min : 0);
     cJSON_AddNumberToObject(o, "kvr_max", (double)p->kvr_max);
     cJSON_AddNumberToObject(o, "errors", (double)p->errors);
-    cJSON_AddNumberToObject(o, "profile_changes", (double)p->runs_total);
+    cJSON_AddNumberToObject(o, "profile_runs", (double)p->runs_total);
     cJSON *runs = cJSON_AddArrayToObject(o, "profile");
     for (int i = 0; i < p->nruns; i++) {
         cJSON *r = cJSON_CreateObject();
@@ -222,7 +222,7 @@ static void profile_text(const rep_polls *p, char *buf, size_t len)
     }
     for (int i = 0; i < p->nruns && k < len; i++) {
         if (i == 2 && p->runs_total > 3) {
-            k += (size_t)snprintf(buf + k, len - k, " ... (%" PRId64 " changes)", p->runs_total);
+            k += (size_t)snprintf(buf + k, len - k, " ... (%" PRId64 " runs)", p->runs_total);
             break;
         }
         k += (size_t)snprintf(buf + k, len - k, "%s[KVr:%" PRId64 " KVw:%" PRId64 "]x%" PRId64, i ? " -> " : "",
@@ -248,7 +248,11 @@ void rep_summary(FILE *f, const rep_meta *meta, const rep_run *runs, int n)
         snprintf(dur, sizeof dur, "%.3f simulated s", (double)meta->duration_us / 1e6);
     fprintf(f, "%s: seed %" PRIu64 ", %s, %s plan (%s)\n\n", meta->scenario, meta->seed, dur, meta->plan,
             meta->pricing);
-    fprintf(f, "%-8s %8s %12s %11s %10s %11s %9s %9s %6s  %s\n", "option", "polls", "reads/day", "writes/day",
+    int ow = 6;
+    for (int i = 0; i < n; i++)
+        if ((int)strlen(runs[i].option) > ow)
+            ow = (int)strlen(runs[i].option);
+    fprintf(f, "%-*s %8s %12s %11s %10s %11s %9s %9s %6s  %s\n", ow, "option", "polls", "reads/day", "writes/day",
             "$/day", "$/month", "episodes", "heal p50", "stuck", "poll log");
     for (int i = 0; i < n; i++) {
         met_registry *m = runs[i].m;
@@ -268,7 +272,7 @@ void rep_summary(FILE *f, const rep_meta *meta, const rep_run *runs, int n)
         char eps[32];
         snprintf(eps, sizeof eps, "%" PRId64 "/%" PRId64, rep_counter(m, "divergence.healed"),
                  rep_counter(m, "divergence.episodes"));
-        fprintf(f, "%-8s %8" PRId64 " %12.1f %11.1f %10s %11s %9s %9s %6" PRId64 "  %s\n", runs[i].option,
+        fprintf(f, "%-*s %8" PRId64 " %12.1f %11.1f %10s %11s %9s %9s %6" PRId64 "  %s\n", ow, runs[i].option,
                 runs[i].polls ? runs[i].polls->count : 0, per_day(rep_counter(m, "kv.reads"), meta->duration_us),
                 per_day(rep_counter(m, "kv.writes"), meta->duration_us), cost, bill, eps, p50,
                 rep_counter(m, "stuck.final"), prof);
@@ -282,7 +286,9 @@ void rep_summary(FILE *f, const rep_meta *meta, const rep_run *runs, int n)
         const int64_t *d = cs >= 0 ? met_series_data(m, cs) : NULL;
         if (!rows || !d)
             continue;
-        fprintf(f, "option %s: free-plan daily cap reached:", runs[i].option);
+        fprintf(f, "option %s: free-plan daily cap %s:", runs[i].option,
+                strcmp(meta->plan, "free") == 0 ? "reached (later operations of that kind fail)"
+                                                : "would be reached");
         for (size_t k = 0; k < rows && k < 4; k++) {
             int64_t s = d[k * 3 + 2] / 1000000;
             fprintf(f, "%s %s on day %" PRId64 " at %02d:%02d:%02d UTC", k ? "," : "", d[k * 3 + 1] ? "writes" : "reads",

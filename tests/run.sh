@@ -1,6 +1,6 @@
 #!/bin/sh
 # run.sh - runs every unit-test binary given, then the scenario-level tests
-# (tests/*.sh), and prints one closing line: "N passed, N failed".
+# (tests/test_*.sh), and prints one closing line: "suites: N passed, N failed".
 set -u
 pass=0; fail=0
 for t in "$@"; do
