@@ -1,0 +1,285 @@
+/* test_event_queue.c - eq_: (time, insertion) order, cancel and stale
+ * handles, pool reuse and growth, and a randomized differential test. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "sim/event_queue.h"
+
+static void fn_a(void) {}
+static void fn_b(void) {}
+
+static int q_setup(void **state)
+{
+    *state = eq_new(4); /* small, so most tests also cross a growth */
+    return *state ? 0 : -1;
+}
+
+static int q_teardown(void **state)
+{
+    eq_free(*state);
+    return 0;
+}
+
+/* A tiny splitmix64 so the test needs nothing but itself. */
+static uint64_t next_u64(uint64_t *s)
+{
+    uint64_t z = (*s += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+}
+
+static void test_pop_empty(void **state)
+{
+    eq_queue *q = *state;
+    eq_fired f;
+    assert_int_equal(eq_pop(q, &f), -1);
+    assert_true(eq_peek_time(q) == INT64_MAX);
+    assert_int_equal(eq_size(q), 0);
+}
+
+static void test_time_order(void **state)
+{
+    eq_queue *q = *state;
+    static const sim_us ts[] = { 50, 10, 40, 30, 20, 5, 45, 0, 35, 25 };
+    size_t n = sizeof ts / sizeof ts[0];
+    for (size_t i = 0; i < n; i++)
+        assert_true(eq_push(q, ts[i], fn_a, NULL, i) != EQ_NO_HANDLE);
+    assert_int_equal(eq_size(q), n);
+    assert_int_equal(eq_peek_time(q), 0);
+    sim_us prev = -1;
+    eq_fired f;
+    for (size_t i = 0; i < n; i++) {
+        assert_int_equal(eq_pop(q, &f), 0);
+        assert_true(f.t > prev);
+        assert_int_equal(f.t, ts[f.arg]); /* payload travels with its time */
+        prev = f.t;
+    }
+    assert_int_equal(eq_pop(q, &f), -1);
+}
+
+static void test_payload(void **state)
+{
+    eq_queue *q = *state;
+    int obj;
+    eq_push(q, 7, fn_b, &obj, UINT64_C(0xdeadbeefcafe));
+    eq_fired f;
+    assert_int_equal(eq_pop(q, &f), 0);
+    assert_int_equal(f.t, 7);
+    assert_true(f.fn == fn_b);
+    assert_ptr_equal(f.obj, &obj);
+    assert_true(f.arg == UINT64_C(0xdeadbeefcafe));
+}
+
+/* Equal times pop in push order, also when interleaved with other times
+ * and after many sifts. */
+static void test_tie_fifo(void **state)
+{
+    eq_queue *q = *state;
+    enum { N = 5000 };
+    for (uint64_t i = 0; i < N; i++) {
+        eq_push(q, 100, fn_a, NULL, i);
+        eq_push(q, (sim_us)(i % 2 ? 200 : 50), fn_a, NULL, N + i);
+    }
+    eq_fired f;
+    uint64_t next50 = 0, next100 = 0, next200 = 1;
+    for (size_t i = 0; i < 2 * N; i++) {
+        assert_int_equal(eq_pop(q, &f), 0);
+        if (f.t == 50) {
+            assert_int_equal(f.arg - N, next50);
+            next50 += 2;
+        } else if (f.t == 100) {
+            assert_int_equal(next50, N); /* all 50s came first */
+            assert_int_equal(f.arg, next100++);
+        } else {
+            assert_int_equal(next100, N);
+            assert_int_equal(f.arg - N, next200);
+            next200 += 2;
+        }
+    }
+    assert_int_equal(next100, N);
+}
+
+static void test_cancel(void **state)
+{
+    eq_queue *q = *state;
+    eq_handle h[6];
+    for (int i = 0; i < 6; i++)
+        h[i] = eq_push(q, 10 * i, fn_a, NULL, (uint64_t)i);
+    assert_int_equal(eq_cancel(q, h[0]), 0); /* the root */
+    assert_int_equal(eq_cancel(q, h[3]), 0); /* an inner node */
+    assert_int_equal(eq_cancel(q, h[5]), 0); /* the last leaf */
+    assert_int_equal(eq_cancel(q, h[3]), -1); /* twice */
+    assert_int_equal(eq_cancel(q, EQ_NO_HANDLE), -1);
+    assert_int_equal(eq_size(q), 3);
+    eq_fired f;
+    static const uint64_t want[] = { 1, 2, 4 };
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(eq_pop(q, &f), 0);
+        assert_int_equal(f.arg, want[i]);
+    }
+    assert_int_equal(eq_pop(q, &f), -1);
+    assert_int_equal(eq_cancel(q, h[1]), -1); /* already fired */
+}
+
+static void test_stale_handle(void **state)
+{
+    eq_queue *q = *state;
+    eq_handle old = eq_push(q, 1, fn_a, NULL, 1);
+    eq_fired f;
+    assert_int_equal(eq_pop(q, &f), 0);
+    eq_handle new = eq_push(q, 2, fn_a, NULL, 2);
+    /* Same slot reused (low 32 bits), new generation. */
+    assert_int_equal(new & 0xffffffffu, old & 0xffffffffu);
+    assert_true(new != old);
+    assert_int_equal(eq_cancel(q, old), -1);
+    assert_int_equal(eq_size(q), 1);
+    assert_int_equal(eq_pop(q, &f), 0);
+    assert_int_equal(f.arg, 2);
+
+    /* A handle cancelled, then its slot reused: still stale. */
+    eq_handle c = eq_push(q, 3, fn_a, NULL, 3);
+    assert_int_equal(eq_cancel(q, c), 0);
+    eq_handle d = eq_push(q, 4, fn_a, NULL, 4);
+    assert_int_equal(eq_cancel(q, c), -1);
+    assert_int_equal(eq_cancel(q, d), 0);
+    assert_int_equal(eq_size(q), 0);
+}
+
+/* Push/pop cycles reuse records: the pool stops at the high-water mark. */
+static void test_pool_reuse(void **state)
+{
+    eq_queue *q = *state;
+    enum { HIGH = 300 };
+    eq_fired f;
+    for (int i = 0; i < HIGH; i++)
+        eq_push(q, i, fn_a, NULL, 0);
+    for (int round = 0; round < 1000; round++) {
+        eq_pop(q, &f);
+        eq_push(q, f.t + HIGH, fn_a, NULL, 0);
+        assert_int_equal(eq_pool_size(q), HIGH);
+    }
+    while (eq_pop(q, &f) == 0)
+        ;
+    for (int cycle = 0; cycle < 50; cycle++) {
+        for (int i = 0; i < HIGH; i++)
+            eq_push(q, i, fn_a, NULL, 0);
+        eq_cancel(q, eq_push(q, 0, fn_a, NULL, 0));
+        while (eq_pop(q, &f) == 0)
+            ;
+    }
+    assert_int_equal(eq_pool_size(q), HIGH + 1);
+}
+
+/* eq_new(0) and eq_new(4) grow past their capacity without losing order. */
+static void test_growth(void **state)
+{
+    (void)state;
+    for (size_t cap = 0; cap <= 4; cap += 4) {
+        eq_queue *q = eq_new(cap);
+        assert_non_null(q);
+        enum { N = 100000 };
+        uint64_t s = 7;
+        for (uint64_t i = 0; i < N; i++)
+            assert_true(eq_push(q, (sim_us)(next_u64(&s) % 1000), fn_a, NULL, i)
+                        != EQ_NO_HANDLE);
+        assert_int_equal(eq_size(q), N);
+        assert_int_equal(eq_pool_size(q), N);
+        eq_fired f, prev = { -1, NULL, NULL, 0 };
+        for (size_t i = 0; i < N; i++) {
+            assert_int_equal(eq_pop(q, &f), 0);
+            assert_true(f.t > prev.t || (f.t == prev.t && f.arg > prev.arg));
+            prev = f;
+        }
+        eq_free(q);
+    }
+}
+
+/* Reference model: pending events sorted descending by (t, seq), so the
+ * earliest is at the end. */
+typedef struct { sim_us t; uint64_t seq; eq_handle h; } ref_ev;
+
+static int ref_before(const ref_ev *a, const ref_ev *b)
+{
+    return a->t < b->t || (a->t == b->t && a->seq < b->seq);
+}
+
+static void test_differential(void **state)
+{
+    eq_queue *q = *state;
+    enum { OPS = 100000, MAXH = OPS };
+    ref_ev *ref = malloc(OPS * sizeof *ref);
+    eq_handle *handles = malloc(MAXH * sizeof *handles);
+    assert_non_null(ref);
+    assert_non_null(handles);
+    size_t n = 0, nh = 0;
+    uint64_t seq = 0, s = 12345;
+    sim_us now = 0;
+    eq_fired f;
+    for (int op = 0; op < OPS; op++) {
+        uint64_t r = next_u64(&s);
+        unsigned kind = (unsigned)(r % 10);
+        /* Drift the push/pop mix so the size both grows and drains. */
+        int push_bias = (op / 10000) % 2 ? 3 : 6;
+        if (kind < (unsigned)push_bias) {
+            ref_ev e = { now + (sim_us)((r >> 8) % 64), seq, 0 };
+            e.h = eq_push(q, e.t, fn_a, NULL, seq);
+            assert_true(e.h != EQ_NO_HANDLE);
+            seq++;
+            size_t i = n;
+            while (i > 0 && ref_before(&ref[i - 1], &e))
+                i--;
+            memmove(&ref[i + 1], &ref[i], (n - i) * sizeof *ref);
+            ref[i] = e;
+            n++;
+            handles[nh++] = e.h;
+        } else if (kind < 8) {
+            int rc = eq_pop(q, &f);
+            if (n == 0) {
+                assert_int_equal(rc, -1);
+                continue;
+            }
+            assert_int_equal(rc, 0);
+            n--;
+            assert_int_equal(f.t, ref[n].t);
+            assert_int_equal(f.arg, ref[n].seq);
+            now = f.t;
+        } else if (nh > 0) {
+            eq_handle h = handles[(r >> 8) % nh];
+            size_t i = 0;
+            while (i < n && ref[i].h != h)
+                i++;
+            int want = i < n ? 0 : -1;
+            assert_int_equal(eq_cancel(q, h), want);
+            if (i < n) {
+                memmove(&ref[i], &ref[i + 1], (n - i - 1) * sizeof *ref);
+                n--;
+            }
+        }
+        assert_int_equal(eq_size(q), n);
+        assert_true(eq_peek_time(q) == (n ? ref[n - 1].t : INT64_MAX));
+    }
+    free(ref);
+    free(handles);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_pop_empty, q_setup, q_teardown),
+        cmocka_unit_test_setup_teardown(test_time_order, q_setup, q_teardown),
+        cmocka_unit_test_setup_teardown(test_payload, q_setup, q_teardown),
+        cmocka_unit_test_setup_teardown(test_tie_fifo, q_setup, q_teardown),
+        cmocka_unit_test_setup_teardown(test_cancel, q_setup, q_teardown),
+        cmocka_unit_test_setup_teardown(test_stale_handle, q_setup, q_teardown),
+        cmocka_unit_test_setup_teardown(test_pool_reuse, q_setup, q_teardown),
+        cmocka_unit_test(test_growth),
+        cmocka_unit_test_setup_teardown(test_differential, q_setup, q_teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,165 @@
+/* test_metrics.c - met_: counter registration, daily buckets, sorted
+ * samples and nearest-rank quantiles, kept series and sinks. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "sim/metrics.h"
+
+static int m_setup(void **state)
+{
+    *state = met_new();
+    return *state ? 0 : -1;
+}
+
+static int m_teardown(void **state)
+{
+    met_free(*state);
+    return 0;
+}
+
+static void test_counter_idempotent(void **state)
+{
+    met_registry *m = *state;
+    met_id a = met_counter(m, "kv.reads");
+    met_id b = met_counter(m, "kv.writes");
+    assert_true(a >= 0 && b >= 0 && a != b);
+    assert_int_equal(met_counter(m, "kv.reads"), a);
+    assert_int_equal(met_counter_count(m), 2);
+    assert_int_equal(met_find_counter(m, "kv.writes"), b);
+    assert_int_equal(met_find_counter(m, "nope"), -1);
+    assert_string_equal(met_counter_name(m, a), "kv.reads");
+    met_add(m, a, 0, 5);
+    met_add(m, met_counter(m, "kv.reads"), 0, 2);
+    assert_int_equal(met_counter_value(m, a), 7);
+    assert_int_equal(met_counter_value(m, b), 0);
+    assert_false(met_counter_is_daily(m, a));
+    size_t nd = 99;
+    assert_null(met_counter_days(m, a, &nd));
+    assert_int_equal(nd, 0);
+}
+
+static void test_daily_buckets(void **state)
+{
+    met_registry *m = *state;
+    met_id d = met_counter_daily(m, "kv.reads.daily");
+    assert_int_equal(met_counter_daily(m, "kv.reads.daily"), d);
+    assert_true(met_counter_is_daily(m, d));
+    met_add(m, d, 0, 3);
+    met_add(m, d, MET_US_PER_DAY - 1, 1);           /* still day 0 */
+    met_add(m, d, 2 * MET_US_PER_DAY + 5, 4);       /* day 2 */
+    size_t nd = 0;
+    const int64_t *days = met_counter_days(m, d, &nd);
+    assert_int_equal(nd, 3);
+    assert_int_equal(days[0], 4);
+    assert_int_equal(days[1], 0);
+    assert_int_equal(days[2], 4);
+    assert_int_equal(met_counter_value(m, d), 8);
+    /* A far day grows the buckets and keeps the earlier ones. */
+    met_add(m, d, 40 * MET_US_PER_DAY, 9);
+    days = met_counter_days(m, d, &nd);
+    assert_int_equal(nd, 41);
+    assert_int_equal(days[0], 4);
+    assert_int_equal(days[2], 4);
+    assert_int_equal(days[39], 0);
+    assert_int_equal(days[40], 9);
+}
+
+static void test_samples_sorted_and_quantiles(void **state)
+{
+    met_registry *m = *state;
+    met_id s = met_samples(m, "latency_us");
+    assert_int_equal(met_samples(m, "latency_us"), s);
+    /* 1..100 in a scrambled order (37 is coprime with 100). */
+    for (int i = 0; i < 100; i++)
+        assert_int_equal(met_sample(m, s, (i * 37) % 100 + 1), 0);
+    size_t n = 0;
+    const int64_t *v = met_samples_sorted(m, s, &n);
+    assert_int_equal(n, 100);
+    for (size_t i = 0; i < n; i++)
+        assert_int_equal(v[i], (int64_t)i + 1);
+    assert_int_equal(met_quantile(v, n, 0.50), 50);
+    assert_int_equal(met_quantile(v, n, 0.95), 95);
+    assert_int_equal(met_quantile(v, n, 0.99), 99);
+    assert_int_equal(met_quantile(v, n, 1.0), 100);
+    assert_int_equal(met_quantile(v, n, 0.0), 1);
+    assert_int_equal(met_quantile(v, n, 0.001), 1);
+    assert_int_equal(met_quantile(v, n, 0.505), 51); /* rounds rank up */
+    assert_int_equal(met_quantile(v, 0, 0.5), 0);
+    assert_int_equal(met_quantile(NULL, 0, 0.99), 0);
+    static const int64_t four[] = { 10, 20, 30, 40 };
+    assert_int_equal(met_quantile(four, 4, 0.25), 10);
+    assert_int_equal(met_quantile(four, 4, 0.26), 20);
+    assert_int_equal(met_quantile(four, 4, 0.75), 30);
+    assert_int_equal(met_quantile(four, 4, 0.76), 40);
+}
+
+typedef struct { int64_t rows[16][3]; int n; int bad_ncols; } sink_log;
+
+static void collect(void *ud, const int64_t *row, int ncols)
+{
+    sink_log *log = ud;
+    if (ncols != 3 || log->n >= 16) {
+        log->bad_ncols++;
+        return;
+    }
+    memcpy(log->rows[log->n++], row, 3 * sizeof *row);
+}
+
+static void test_series_keep_and_sink(void **state)
+{
+    met_registry *m = *state;
+    met_id id = met_series(m, "poll", "t_us,kvr,kvw");
+    assert_true(id >= 0);
+    assert_int_equal(met_series(m, "poll", "t_us,kvr,kvw"), id);
+    assert_int_equal(met_series_ncols(m, id), 3);
+    assert_string_equal(met_series_cols(m, id), "t_us,kvr,kvw");
+    sink_log log = { .n = 0 };
+    met_series_keep(m, id, 1);
+    met_series_sink(m, id, collect, &log);
+    enum { ROWS = 10 };
+    for (int64_t i = 0; i < ROWS; i++) {
+        int64_t row[3] = { i * 1000, i, -i };
+        met_row(m, id, row);
+    }
+    assert_int_equal(met_series_rows(m, id), ROWS);
+    assert_int_equal(log.n, ROWS);
+    assert_int_equal(log.bad_ncols, 0);
+    const int64_t *data = met_series_data(m, id);
+    assert_non_null(data);
+    for (int i = 0; i < ROWS; i++) {
+        int64_t want[3] = { i * 1000, i, -i };
+        assert_memory_equal(&data[3 * i], want, sizeof want);
+        assert_memory_equal(log.rows[i], want, sizeof want);
+    }
+}
+
+static void test_series_count_only(void **state)
+{
+    met_registry *m = *state;
+    met_id id = met_series(m, "quiet", "a,b");
+    int64_t row[2] = { 1, 2 };
+    met_row(m, id, row);
+    met_row(m, id, row);
+    assert_int_equal(met_series_rows(m, id), 2);
+    assert_null(met_series_data(m, id));
+    assert_int_equal(met_find_series(m, "quiet"), id);
+    assert_int_equal(met_series(m, "wide", "a,b,c,d,e,f,g,h,i"), -1);
+    assert_int_equal(met_series(m, "widest", "a,b,c,d,e,f,g,h"), id + 1);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_counter_idempotent, m_setup, m_teardown),
+        cmocka_unit_test_setup_teardown(test_daily_buckets, m_setup, m_teardown),
+        cmocka_unit_test_setup_teardown(test_samples_sorted_and_quantiles, m_setup,
+                                        m_teardown),
+        cmocka_unit_test_setup_teardown(test_series_keep_and_sink, m_setup, m_teardown),
+        cmocka_unit_test_setup_teardown(test_series_count_only, m_setup, m_teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
