@@ -28,5 +28,6 @@ int cmd_compare(int argc, char **argv);
 int cmd_sweep(int argc, char **argv);
 int cmd_merge(int argc, char **argv);
 int cmd_search(int argc, char **argv);
+int cmd_advise(int argc, char **argv);
 
 #endif

@@ -17,6 +17,7 @@ const char *const exp_metric_names[M_COUNT] = {
     "reads_per_day", "writes_per_day", "usd_per_day", "usd_per_month", "kvr_per_poll", "heal_p50_s",
     "heal_p95_s", "heal_p99_s", "episodes", "healed", "censored", "stuck_final", "lost_by_overwrite",
     "reply_p50_s", "reply_p99_s", "never_answered", "answered_twice", "returned_after_claim",
+    "open_max_age_s",
 };
 
 typedef struct {
@@ -59,6 +60,7 @@ static void extract(met_registry *m, const pr_plan *p, sim_us duration, double *
     v[M_NEVER] = (double)rep_counter(m, "liveness.never_answered");
     v[M_TWICE] = (double)rep_counter(m, "safety.answered_twice");
     v[M_STALE_PENDING] = (double)rep_counter(m, "safety.returned_after_claim");
+    v[M_OPEN_AGE] = (double)rep_counter(m, "divergence.open_max_age_us") / 1e6;
 }
 
 uint64_t exp_rep_seed(uint64_t base_seed, int r) { return rng_derive(base_seed, (uint64_t)r); }

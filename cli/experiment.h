@@ -17,7 +17,8 @@
 
 enum {
     M_READS, M_WRITES, M_USD_DAY, M_USD_MONTH, M_KVR_POLL, M_HEAL50, M_HEAL95, M_HEAL99, M_EPISODES,
-    M_HEALED, M_CENSORED, M_STUCK, M_LOST, M_REPLY50, M_REPLY99, M_NEVER, M_TWICE, M_STALE_PENDING, M_COUNT
+    M_HEALED, M_CENSORED, M_STUCK, M_LOST, M_REPLY50, M_REPLY99, M_NEVER, M_TWICE, M_STALE_PENDING,
+    M_OPEN_AGE, M_COUNT
 };
 /* Per-replication figures: rates per simulated day, dollars, seconds;
  * NaN where undefined (no healed episode, no reply). */
