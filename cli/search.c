@@ -358,11 +358,21 @@ static void shrink(searcher *S, trial *t, char *why, size_t len, sim_us *witness
     fails(S, t, why, len, witness); /* leaves why/witness of the final case */
 }
 
-/* The trace lines within 10 s before the witness, at most 60. */
+typedef struct {
+    long long t, call;
+    char type;   /* 'c' call, 'k' kv, 'e' end */
+    char *line;
+} tline;
+
+/* The violating calls: the call that acted at the witness time (its last
+ * line there), and every call overlapping it in time, all their lines in
+ * order; at most 80 lines. With no call at the witness (a property judged
+ * at the end of the run), the last pending call. */
 static void explain(const scenario *s, const char *option, sim_us witness, FILE *out)
 {
     char *buf = NULL;
-    size_t len = 0;
+    size_t len = 0, n = 0, cap = 0;
+    tline *L = NULL;
     FILE *mem = open_memstream(&buf, &len);
     sim_err err;
     world_opts o = { 0 };
@@ -374,14 +384,52 @@ static void explain(const scenario *s, const char *option, sim_us witness, FILE 
         world_run(w, 0, &err);
     world_free(w);
     fclose(mem);
+    for (char *line = strtok(buf, "\n"); line; line = strtok(NULL, "\n")) {
+        tline x = { 0, 0, 0, line };
+        char type[8] = "";
+        if (sscanf(line, "{\"t\":%lld,\"type\":\"%7[a-z]\",\"call\":%lld", &x.t, type, &x.call) != 3)
+            continue;
+        x.type = type[0] == 'c' ? 'c' : type[0] == 'k' ? 'k' : 'e';
+        if (n == cap) {
+            cap = cap ? cap * 2 : 1024;
+            tline *nl = realloc(L, cap * sizeof *L);
+            if (!nl)
+                break;
+            L = nl;
+        }
+        L[n++] = x;
+    }
+    long long focus = -1;
+    for (size_t i = 0; i < n; i++)
+        if (L[i].t == witness && L[i].type != 'c')
+            focus = L[i].call;
+    if (focus < 0) /* judged at the end: show the last poll */
+        for (size_t i = 0; i < n; i++)
+            if (L[i].type == 'c' && strstr(L[i].line, "\"endpoint\":\"pending\""))
+                focus = L[i].call;
+    long long f0 = -1, f1 = -1;
+    for (size_t i = 0; i < n; i++)
+        if (L[i].call == focus) {
+            if (f0 < 0)
+                f0 = L[i].t;
+            f1 = L[i].t;
+        }
     int shown = 0;
-    for (char *line = strtok(buf, "\n"); line && shown < 60; line = strtok(NULL, "\n")) {
-        long long t = 0;
-        if (sscanf(line, "{\"t\":%lld", &t) == 1 && t >= witness - 10 * SIM_US_PER_S && t <= witness) {
-            fprintf(out, "  %s\n", line);
+    for (size_t i = 0; i < n && shown < 80 && focus >= 0; i++) {
+        /* the call's span: from its 'call' line to its 'end' line */
+        long long c = L[i].call, c0 = -1, c1 = -1;
+        for (size_t j = 0; j < n; j++)
+            if (L[j].call == c) {
+                if (c0 < 0)
+                    c0 = L[j].t;
+                c1 = L[j].t;
+            }
+        if (c1 >= f0 && c0 <= f1) {
+            fprintf(out, "  %s%s\n", c == focus ? "* " : "  ", L[i].line);
             shown++;
         }
     }
+    free(L);
     free(buf);
 }
 
@@ -536,7 +584,7 @@ int cmd_search(int argc, char **argv)
     printf("  shrunk:   %d features, %.0f s: %s (%d steps)\n", size_of(&t), (double)t.duration / 1e6, after,
            steps);
     printf("  written:  %s (replays with qsim run: %s)\n", path, replays ? "yes" : "NO");
-    printf("  trace before the witness at t=%.3f s:\n", (double)witness / 1e6);
+    printf("  the calls at t=%.3f s (* the one that broke it) and those overlapping it:\n", (double)witness / 1e6);
     explain(found_s, S.option, witness, stdout);
     sc_free(re);
     rc = replays ? 0 : 1;

@@ -10,6 +10,7 @@ struct bot {
     const sc_bot *cfg;
     int index;
     gsl_rng *rng;
+    kv_streams rs;
     char name[SC_NAME];
     uint32_t *work;       /* messages the last poll returned */
     uint32_t nwork, next;
@@ -34,7 +35,7 @@ bot *bot_new(actor_env *env, const sc_bot *cfg, int index)
     snprintf(stream, sizeof stream, "bot:%s", cfg->name);
     b->rng = sim_rng(env->ctx, stream);
     b->work = malloc(env->calls->window * sizeof *b->work);
-    if (!b->rng || !b->work) {
+    if (!b->rng || !b->work || kv_streams_init(env->ctx, cfg->name, &b->rs) != 0) {
         bot_free(b);
         return NULL;
     }
@@ -84,7 +85,7 @@ static void poll(sim_ctx *ctx, void *obj, uint64_t arg)
     bot *b = obj;
     (void)arg;
     b->poll_started = sim_now(ctx);
-    call_start(b->env->calls, EP_PENDING, b->name, b->cfg->loc, MSG_NONE, NULL, 0, b, on_pending);
+    call_start(b->env->calls, EP_PENDING, b->name, &b->rs, b->cfg->loc, MSG_NONE, NULL, 0, b, on_pending);
 }
 
 static void on_finished(void *owner, call *c)
@@ -97,7 +98,7 @@ static void on_reply_posted(void *owner, call *c)
 {
     bot *b = owner;
     int kind = c->status == 201 ? EP_COMPLETE : EP_FAIL;
-    call_start(b->env->calls, kind, b->name, b->cfg->loc, b->cur, NULL, 0, b, on_finished);
+    call_start(b->env->calls, kind, b->name, &b->rs, b->cfg->loc, b->cur, NULL, 0, b, on_finished);
 }
 
 static void generated(sim_ctx *ctx, void *obj, uint64_t arg)
@@ -106,7 +107,7 @@ static void generated(sim_ctx *ctx, void *obj, uint64_t arg)
     (void)ctx;
     (void)arg;
     if (b->failing) {
-        call_start(b->env->calls, EP_FAIL, b->name, b->cfg->loc, b->cur, NULL, 0, b, on_finished);
+        call_start(b->env->calls, EP_FAIL, b->name, &b->rs, b->cfg->loc, b->cur, NULL, 0, b, on_finished);
         return;
     }
     int32_t bytes = (int32_t)dist_draw(&b->cfg->reply_bytes, b->rng);
@@ -116,7 +117,7 @@ static void generated(sim_ctx *ctx, void *obj, uint64_t arg)
         return;
     }
     msg_get(b->env->msgs, r)->reply_to = b->cur;
-    call_start(b->env->calls, EP_POST, b->name, b->cfg->loc, r, NULL, 0, b, on_reply_posted);
+    call_start(b->env->calls, EP_POST, b->name, &b->rs, b->cfg->loc, r, NULL, 0, b, on_reply_posted);
 }
 
 static void restart(sim_ctx *ctx, void *obj, uint64_t arg)
@@ -150,5 +151,5 @@ static void next_message(bot *b)
         return;
     }
     b->cur = b->work[b->next++];
-    call_start(b->env->calls, EP_CLAIM, b->name, b->cfg->loc, b->cur, NULL, 0, b, on_claimed);
+    call_start(b->env->calls, EP_CLAIM, b->name, &b->rs, b->cfg->loc, b->cur, NULL, 0, b, on_claimed);
 }

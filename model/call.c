@@ -207,7 +207,7 @@ static void resume(call *c)
         finish(c);
 }
 
-call *call_start(call_env *env, int kind, const char *actor, int loc, uint32_t msg,
+call *call_start(call_env *env, int kind, const char *actor, const kv_streams *rs, int loc, uint32_t msg,
                  const call_fault *faults, int nfaults, void *owner, call_done_fn done)
 {
     call *c = alloc_call(env);
@@ -223,6 +223,7 @@ call *call_start(call_env *env, int kind, const char *actor, int loc, uint32_t m
     c->id = ++env->next_id;
     c->kind = (uint8_t)kind;
     c->actor = actor;
+    c->rs = rs;
     c->loc = loc;
     c->msg = msg;
     c->owner = owner;
@@ -310,6 +311,7 @@ void call_get(call *c, uint32_t key)
     op->key = key;
     op->put_list = NULL;
     op->done = op_done;
+    op->rs = c->rs;
     op->force = (int8_t)forced(c, KV_GET, key);
     kv_get(c->env->kv, op);
 }
@@ -325,6 +327,7 @@ void call_put_status(call *c, uint32_t key, int status)
     op->put_status = (uint8_t)status;
     op->put_list = NULL;
     op->done = op_done;
+    op->rs = c->rs;
     op->force = (int8_t)forced(c, KV_PUT, key);
     kv_put(c->env->kv, op);
 }
@@ -339,6 +342,7 @@ void call_put_list(call *c)
     op->key = KV_KEY_CACHE;
     op->put_list = kv_list_ref(c->list);
     op->done = op_done;
+    op->rs = c->rs;
     op->force = (int8_t)forced(c, KV_PUT, KV_KEY_CACHE);
     kv_put(c->env->kv, op);
 }

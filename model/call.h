@@ -61,6 +61,7 @@ struct call {
     int loc;
     uint32_t msg;         /* the message the call is about, or MSG_NONE */
     const char *actor;
+    const kv_streams *rs; /* the actor's KV streams */
     void *owner;
     call_done_fn done;
     sim_us started;
@@ -140,7 +141,7 @@ void call_env_deinit(call_env *env);
 
 /* Starts a request; it runs until its first KV operation before returning.
  * done(owner, c) is called when it ends; c is recycled right after. */
-call *call_start(call_env *env, int kind, const char *actor, int loc, uint32_t msg,
+call *call_start(call_env *env, int kind, const char *actor, const kv_streams *rs, int loc, uint32_t msg,
                  const call_fault *faults, int nfaults, void *owner, call_done_fn done);
 
 void call_get(call *c, uint32_t key);

@@ -10,6 +10,7 @@ struct human {
     actor_env *env;
     const sc_human *cfg;
     gsl_rng *rng;
+    kv_streams rs;
     char name[SC_NAME + 8];
 };
 
@@ -22,7 +23,7 @@ human *human_new(actor_env *env, const sc_human *cfg)
     h->cfg = cfg;
     snprintf(h->name, sizeof h->name, "human:%s", cfg->name);
     h->rng = sim_rng(env->ctx, h->name);
-    if (!h->rng) {
+    if (!h->rng || kv_streams_init(env->ctx, cfg->name, &h->rs) != 0) {
         free(h);
         return NULL;
     }
@@ -51,7 +52,7 @@ static void arrive(sim_ctx *ctx, void *obj, uint64_t arg)
     int32_t bytes = (int32_t)dist_draw(&h->cfg->bytes, h->rng);
     uint32_t m = actor_new_msg(h->env, h->rng, MT_HUMAN, entity, legacy, bytes);
     if (m != MSG_NONE)
-        call_start(h->env->calls, EP_POST, h->name, h->cfg->loc, m, NULL, 0, NULL, NULL);
+        call_start(h->env->calls, EP_POST, h->name, &h->rs, h->cfg->loc, m, NULL, 0, NULL, NULL);
     sim_after(ctx, gap(h), arrive, h, 0);
 }
 

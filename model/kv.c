@@ -47,6 +47,19 @@ static void count_day(kv_store *kv, int put)
     }
 }
 
+int kv_streams_init(sim_ctx *ctx, const char *actor, kv_streams *out)
+{
+    char name[160];
+    snprintf(name, sizeof name, "kv:latency:%s", actor);
+    out->lat = sim_rng(ctx, name);
+    snprintf(name, sizeof name, "kv:failure:%s", actor);
+    out->fail = sim_rng(ctx, name);
+    return out->lat && out->fail ? 0 : -1;
+}
+
+static inline gsl_rng *lat_rng(const kv_store *kv, const kv_op *op) { return op->rs ? op->rs->lat : kv->lat_rng; }
+static inline gsl_rng *fail_rng(const kv_store *kv, const kv_op *op) { return op->rs ? op->rs->fail : kv->fail_rng; }
+
 static const char *const result_names[KV_RESULT_COUNT] = {
     "ok", "miss", "error:transient", "error:429", "error:too-large",
     "error:daily-cap", "error:op-limit",
@@ -368,14 +381,14 @@ void kv_get(kv_store *kv, kv_op *op)
 {
     sim_us now = sim_now(kv->ctx);
     int hit = loc_valid(&kv->locs[op->loc], op->key, now);
-    sim_us lat = dist_draw(hit ? &kv->cfg.get_hit : &kv->cfg.get_miss, kv->lat_rng);
+    sim_us lat = dist_draw(hit ? &kv->cfg.get_hit : &kv->cfg.get_miss, lat_rng(kv, op));
     double p = kv->cfg.get_error_prob[kv_key_class(op->key)];
     int res = KV_OK;
     if (op->force)
         res = op->force;
     else if (capped(kv, 0))
         res = KV_ECAP;
-    else if (p > 0 && gsl_rng_uniform(kv->fail_rng) < p)
+    else if (p > 0 && gsl_rng_uniform(fail_rng(kv, op)) < p)
         res = KV_ETRANSIENT;
     op->issued = now;
     op->store = kv;
@@ -404,8 +417,8 @@ void kv_put(kv_store *kv, kv_op *op)
         res = KV_ECAP;
     if (res != KV_ETOOLARGE && res != KV_ECAP) {
         double p = kv->cfg.put_error_prob[kv_key_class(op->key)];
-        lat = dist_draw(&kv->cfg.put, kv->lat_rng);
-        if (res == KV_OK && p > 0 && gsl_rng_uniform(kv->fail_rng) < p)
+        lat = dist_draw(&kv->cfg.put, lat_rng(kv, op));
+        if (res == KV_OK && p > 0 && gsl_rng_uniform(fail_rng(kv, op)) < p)
             res = KV_ETRANSIENT;
     }
     op->issued = now;
@@ -424,7 +437,7 @@ static void put_done(sim_ctx *ctx, void *obj, uint64_t arg)
     if (op->res == KV_OK) {
         sim_us last = key == KV_KEY_CACHE ? kv->list_last_put : kv->last_put[key];
         if (last != NEVER && t - last < kv->cfg.same_key_interval && kv->cfg.p429 > 0 &&
-            gsl_rng_uniform(kv->fail_rng) < kv->cfg.p429)
+            gsl_rng_uniform(fail_rng(kv, op)) < kv->cfg.p429)
             op->res = KV_E429;
     }
     if (op->res != KV_OK) {

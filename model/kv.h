@@ -92,12 +92,23 @@ typedef struct kv_store kv_store;
 
 typedef enum { KV_GET = 0, KV_PUT = 1 } kv_optype;
 
+/* The random streams an operation draws its latency and failures from.
+ * Each actor has its own ("kv:latency:<actor>", "kv:failure:<actor>"), so
+ * what one actor does never shifts another actor's draws: a human's posts
+ * take the same times under every strategy (common random numbers). */
+typedef struct kv_streams {
+    gsl_rng *lat, *fail;
+} kv_streams;
+/* Creates actor's streams in ctx. -1 on OOM. */
+int kv_streams_init(sim_ctx *ctx, const char *actor, kv_streams *out);
+
 /* One operation in flight. The caller owns it (embedded in its request)
  * and fills the request fields; kv fills the reply and calls done. */
 typedef struct kv_op {
     /* request */
     uint8_t type;       /* kv_optype */
     int8_t force;       /* a kv_result to fail with (scripted faults), or 0 */
+    const kv_streams *rs; /* the actor's streams; NULL: the store's own */
     int loc;
     uint32_t key;
     uint8_t put_status; /* individual put */

@@ -25,6 +25,8 @@ struct world {
     track *track;
     actor_env actors;
     human *humans[SC_MAX_HUMANS];
+    kv_streams cron_rs;
+    kv_streams *script_rs;   /* per script entry: its actor's streams */
     bot *bots[SC_MAX_BOTS];
     int finished;
 };
@@ -132,6 +134,20 @@ world *world_new(const scenario *s, const char *option, uint64_t seed, const wor
     }
     if (seed_state(w, err) != 0)
         goto fail;
+    /* KV streams of the scripted actors (same name, same streams) and cron */
+    if (s->ncalls && !(w->script_rs = calloc((size_t)s->ncalls, sizeof *w->script_rs))) {
+        fail(err, "out of memory");
+        goto fail;
+    }
+    for (int i = 0; i < s->ncalls; i++)
+        if (kv_streams_init(w->ctx, s->script[i].actor, &w->script_rs[i]) != 0) {
+            fail(err, "out of memory");
+            goto fail;
+        }
+    if (kv_streams_init(w->ctx, "cron", &w->cron_rs) != 0) {
+        fail(err, "out of memory");
+        goto fail;
+    }
     for (int i = 0; i < s->nhumans; i++)
         if (!(w->humans[i] = human_new(&w->actors, &s->humans[i]))) {
             fail(err, "out of memory");
@@ -159,6 +175,7 @@ void world_free(world *w)
     if (w->calls_ready)
         call_env_deinit(&w->calls);
     track_free(w->track);
+    free(w->script_rs);
     kv_free(w->kv);
     sim_free(w->ctx);
     msg_table_deinit(&w->msgs);
@@ -215,7 +232,7 @@ static void script_fire(sim_ctx *ctx, void *obj, uint64_t idx)
         if (c->msg[0] && m == MSG_NONE)
             return; /* validated at load: cannot happen */
     }
-    call_start(&w->calls, c->kind, c->actor, c->loc, m, c->faults, c->nfaults, w, script_done);
+    call_start(&w->calls, c->kind, c->actor, &w->script_rs[idx], c->loc, m, c->faults, c->nfaults, w, script_done);
 }
 
 /* Cron Triggers fire on minute boundaries: "*\/N * * * *" runs when the UTC
@@ -225,7 +242,7 @@ static void cron_fire(sim_ctx *ctx, void *obj, uint64_t arg)
 {
     world *w = obj;
     (void)arg;
-    call_start(&w->calls, EP_CRON, "cron", w->st.p.cron_loc, MSG_NONE, NULL, 0, NULL, NULL);
+    call_start(&w->calls, EP_CRON, "cron", &w->cron_rs, w->st.p.cron_loc, MSG_NONE, NULL, 0, NULL, NULL);
     sim_after(ctx, w->st.p.cron_every, cron_fire, w, 0);
 }
 
