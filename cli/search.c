@@ -47,6 +47,7 @@ enum { P_HEALED_WITHIN, P_NO_LOST, P_NO_DOUBLE, P_MAX_KVR, P_NEVER_ANSWERED };
 typedef struct property {
     int kind;
     double x;
+    char endpoint[16]; /* no-lost-posts:<endpoint>: only losses by that endpoint's writes */
     char text[64];
 } property;
 
@@ -62,8 +63,14 @@ static int parse_property(const char *s, property *p)
         p->x = (double)t;
         return 0;
     }
-    if (strcmp(s, "no-lost-posts") == 0) {
+    if (strcmp(s, "no-lost-posts") == 0 || strncmp(s, "no-lost-posts:", 14) == 0) {
         p->kind = P_NO_LOST;
+        p->endpoint[0] = 0;
+        if (s[13] == ':') {
+            if (ep_parse(s + 14) < 0)
+                return -1;
+            snprintf(p->endpoint, sizeof p->endpoint, "%s", s + 14);
+        }
         return 0;
     }
     if (strcmp(s, "no-double-answer") == 0) {
@@ -109,8 +116,18 @@ static int violated(const property *p, met_registry *m, char *why, size_t len, s
         }
         return 0;
     case P_NO_LOST:
-        v = rep_counter(m, "cache.lost_by_overwrite");
-        snprintf(why, len, "%" PRId64 " message(s) lost from the cache by an overwrite", v);
+        if (p->endpoint[0]) {
+            char key[64];
+            snprintf(key, sizeof key, "cache.lost_by_overwrite.%s", p->endpoint);
+            v = rep_counter(m, key);
+            snprintf(why, len, "%" PRId64 " message(s) lost from the cache by a %s call's write", v, p->endpoint);
+            snprintf(key, sizeof key, "witness.first_lost_us.%s", p->endpoint);
+            *witness = rep_counter(m, key);
+            return v > 0;
+        } else {
+            v = rep_counter(m, "cache.lost_by_overwrite");
+            snprintf(why, len, "%" PRId64 " message(s) lost from the cache by an overwrite", v);
+        }
         *witness = rep_counter(m, "witness.first_lost_us");
         return v > 0;
     case P_NO_DOUBLE:
@@ -418,16 +435,29 @@ static void explain(const scenario *s, const char *option, sim_us witness, FILE 
     for (size_t i = 0; i < n && shown < 80 && focus >= 0; i++) {
         /* the call's span: from its 'call' line to its 'end' line */
         long long c = L[i].call, c0 = -1, c1 = -1;
+        int gets = 0, nth = 0;
         for (size_t j = 0; j < n; j++)
             if (L[j].call == c) {
                 if (c0 < 0)
                     c0 = L[j].t;
                 c1 = L[j].t;
+                if (L[j].type == 'k' && strstr(L[j].line, "\"op\":\"get\",\"key\":\"comment:")) {
+                    gets++;
+                    if (j < i)
+                        nth++;
+                }
             }
-        if (c1 >= f0 && c0 <= f1) {
-            fprintf(out, "  %s%s\n", c == focus ? "* " : "  ", L[i].line);
-            shown++;
+        if (c1 < f0 || c0 > f1)
+            continue;
+        /* a long verification scan: its first and last two gets only */
+        if (L[i].type == 'k' && gets > 5 && strstr(L[i].line, "\"op\":\"get\",\"key\":\"comment:") &&
+            nth >= 2 && nth < gets - 2) {
+            if (nth == 2)
+                fprintf(out, "  %s... %d more gets of individual keys\n", c == focus ? "* " : "  ", gets - 4);
+            continue;
         }
+        fprintf(out, "  %s%s\n", c == focus ? "* " : "  ", L[i].line);
+        shown++;
     }
     free(L);
     free(buf);
@@ -485,7 +515,7 @@ int cmd_search(int argc, char **argv)
         case 'h':
             puts("usage: qsim search SCENARIO --property P [--option 1] [--baseline 0] [--budget 200]\n"
                  "                   [--time 300] [--seed 1] [--trial-duration 30min] [--out scenarios/found]\n"
-                 "properties: healed-within:DURATION, no-lost-posts, no-double-answer,\n"
+                 "properties: healed-within:DURATION, no-lost-posts[:ENDPOINT], no-double-answer,\n"
                  "            max-kvr-per-poll:K, never-answered:N\n"
                  "Swarm-tests random fault schedules against the property; shrinks the first violation\n"
                  "and writes it as a scenario file (see docs/search.md).");
@@ -496,7 +526,7 @@ int cmd_search(int argc, char **argv)
     if (optind != argc - 1 || !prop)
         return cli_usage_error("%s", "search wants SCENARIO and --property P");
     if (parse_property(prop, &S.prop) != 0)
-        return cli_usage_error("unknown property '%s' (healed-within:60s, no-lost-posts, no-double-answer, "
+        return cli_usage_error("unknown property '%s' (healed-within:60s, no-lost-posts[:pending], no-double-answer, "
                                "max-kvr-per-poll:K, never-answered:N)", prop);
     scenario *base = NULL;
     pr_plan pp;

@@ -312,6 +312,7 @@ void call_get(call *c, uint32_t key)
     op->put_list = NULL;
     op->done = op_done;
     op->rs = c->rs;
+    op->tag = (int8_t)c->kind;
     op->force = (int8_t)forced(c, KV_GET, key);
     kv_get(c->env->kv, op);
 }
@@ -328,6 +329,7 @@ void call_put_status(call *c, uint32_t key, int status)
     op->put_list = NULL;
     op->done = op_done;
     op->rs = c->rs;
+    op->tag = (int8_t)c->kind;
     op->force = (int8_t)forced(c, KV_PUT, key);
     kv_put(c->env->kv, op);
 }
@@ -343,6 +345,7 @@ void call_put_list(call *c)
     op->put_list = kv_list_ref(c->list);
     op->done = op_done;
     op->rs = c->rs;
+    op->tag = (int8_t)c->kind;
     op->force = (int8_t)forced(c, KV_PUT, KV_KEY_CACHE);
     kv_put(c->env->kv, op);
 }

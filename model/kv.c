@@ -302,7 +302,7 @@ void kv_seed_status(kv_store *kv, uint32_t key, int status)
 {
     kv->st[key] = (uint8_t)(status + 1);
     if (kv->on_write)
-        kv->on_write(kv->on_write_ud, key, NULL, NULL);
+        kv->on_write(kv->on_write_ud, key, NULL, NULL, -1);
 }
 
 void kv_seed_list(kv_store *kv, kv_list *l)
@@ -310,7 +310,7 @@ void kv_seed_list(kv_store *kv, kv_list *l)
     kv_list *old = kv->list;
     kv->list = l;
     if (kv->on_write)
-        kv->on_write(kv->on_write_ud, KV_KEY_CACHE, old, l);
+        kv->on_write(kv->on_write_ud, KV_KEY_CACHE, old, l, -1);
     kv_list_unref(kv, old);
 }
 
@@ -460,7 +460,7 @@ static void put_done(sim_ctx *ctx, void *obj, uint64_t arg)
             L->list_exp = t + kv->cfg.cache_ttl;
         }
         if (kv->on_write)
-            kv->on_write(kv->on_write_ud, key, old, kv->list);
+            kv->on_write(kv->on_write_ud, key, old, kv->list, op->tag);
         kv_list_unref(kv, old);
     } else {
         kv->st[key] = (uint8_t)(op->put_status + 1);
@@ -470,7 +470,7 @@ static void put_done(sim_ctx *ctx, void *obj, uint64_t arg)
             L->exp[key] = t + kv->cfg.cache_ttl;
         }
         if (kv->on_write)
-            kv->on_write(kv->on_write_ud, key, NULL, NULL);
+            kv->on_write(kv->on_write_ud, key, NULL, NULL, op->tag);
     }
     op->done(ctx, op);
 }

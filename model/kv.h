@@ -109,6 +109,7 @@ typedef struct kv_op {
     uint8_t type;       /* kv_optype */
     int8_t force;       /* a kv_result to fail with (scripted faults), or 0 */
     const kv_streams *rs; /* the actor's streams; NULL: the store's own */
+    int8_t tag;         /* passed to the write observer */
     int loc;
     uint32_t key;
     uint8_t put_status; /* individual put */
@@ -123,8 +124,10 @@ typedef struct kv_op {
 } kv_op;
 
 /* Observer of writes that landed in the central store. For the cache key,
- * old_list and new_list are the snapshots before and after. */
-typedef void (*kv_write_fn)(void *ud, uint32_t key, const kv_list *old_list, const kv_list *new_list);
+ * old_list and new_list are the snapshots before and after. tag is the
+ * writing op's tag (the caller's label, e.g. its endpoint), -1 for writes
+ * from outside the binding (initial state, scheduled corruption). */
+typedef void (*kv_write_fn)(void *ud, uint32_t key, const kv_list *old_list, const kv_list *new_list, int tag);
 
 kv_store *kv_new(sim_ctx *ctx, const kv_config *cfg, const msg_table *msgs);
 void kv_free(kv_store *kv);

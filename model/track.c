@@ -2,6 +2,7 @@
  * safety, kept incrementally from central writes and request ends. */
 #include "track.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 
 struct track {
@@ -13,6 +14,7 @@ struct track {
     met_id m_opened, m_healed, m_cens_aged, m_cens_lost, m_cens_end;
     met_id s_heal, s_reply;
     met_id m_aged, m_lost, m_removals, m_corrupted, m_pending_aged, m_never_cached;
+    met_id m_lost_by[EP_COUNT], m_first_lost_by[EP_COUNT];
     met_id m_never_answered, m_answered_twice, m_returned_claimed, m_answers;
     met_id m_stuck_peak, m_stuck_final, r_stuck;
     met_id m_regressions;
@@ -69,6 +71,13 @@ track *track_new(sim_ctx *ctx, msg_table *msgs, kv_store *kv)
     t->m_lost = met_counter(m, "cache.lost_by_overwrite");
     t->m_removals = met_counter(m, "cache.overwrite_removals");
     t->m_corrupted = met_counter(m, "cache.lost_by_corruption");
+    for (int e = 0; e < EP_COUNT; e++) {
+        char name[64];
+        snprintf(name, sizeof name, "cache.lost_by_overwrite.%s", ep_name(e));
+        t->m_lost_by[e] = met_counter(m, name); /* which endpoint's write lost it */
+        snprintf(name, sizeof name, "witness.first_lost_us.%s", ep_name(e));
+        t->m_first_lost_by[e] = met_counter(m, name);
+    }
     t->m_pending_aged = met_counter(m, "cache.pending_aged_out");
     t->m_never_cached = met_counter(m, "cache.never_cached");
     t->m_answers = met_counter(m, "liveness.answers");
@@ -139,7 +148,7 @@ static void check(track *t, uint32_t i, int left_by)
     }
 }
 
-void track_on_write(void *ud, uint32_t key, const kv_list *old_list, const kv_list *new_list)
+void track_on_write(void *ud, uint32_t key, const kv_list *old_list, const kv_list *new_list, int tag)
 {
     track *t = ud;
     met_registry *mr = sim_metrics(t->ctx);
@@ -201,6 +210,11 @@ void track_on_write(void *ud, uint32_t key, const kv_list *old_list, const kv_li
                 if (!m->lost_once) {
                     m->lost_once = 1;
                     met_add(mr, t->m_lost, now, 1);
+                    if (tag >= 0 && tag < EP_COUNT) {
+                        if (met_counter_value(mr, t->m_lost_by[tag]) == 0)
+                            met_add(mr, t->m_first_lost_by[tag], now, now);
+                        met_add(mr, t->m_lost_by[tag], now, 1);
+                    }
                     if (!t->seen_lost++)
                         met_add(mr, t->m_first_lost, now, now);
                 }

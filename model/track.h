@@ -30,7 +30,8 @@ track *track_new(sim_ctx *ctx, msg_table *msgs, kv_store *kv);
 void track_set_check(track *t, int op_limit);
 const char *track_violation(const track *t);
 void track_free(track *t);
-void track_on_write(void *ud, uint32_t key, const kv_list *old_list, const kv_list *new_list);
+/* tag: the writing call's endpoint (ep_kind), -1 from outside. */
+void track_on_write(void *ud, uint32_t key, const kv_list *old_list, const kv_list *new_list, int tag);
 void track_on_call_end(void *ud, const call *c);
 /* Closes the run: censors open episodes, counts unanswered messages. */
 void track_finish(track *t);
