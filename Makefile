@@ -25,7 +25,7 @@ QSIM_BIN ?= qsim
 OUT      ?= out
 SCENARIO ?= scenarios/incident-164.json
 
-.PHONY: all deps run test test-unit test-asan test-valgrind bench clean
+.PHONY: all deps run test test-unit test-asan test-valgrind test-builds bench clean
 all: $(QSIM_BIN)
 
 deps:
@@ -70,8 +70,17 @@ run: deps
 # AddressSanitizer + UBSan, then under valgrind memcheck (docs/testing.md).
 test: deps
 	@$(MAKE) --no-print-directory test-unit
+	@$(MAKE) --no-print-directory test-builds
 	@$(MAKE) --no-print-directory test-asan
 	@$(MAKE) --no-print-directory test-valgrind
+
+# The same outputs from gcc -O2 and clang -O0 builds (no float drift).
+test-builds: deps
+	@echo "== determinism across builds: $(CC) $(OPT) against clang -O0"
+	@$(MAKE) --no-print-directory qsim
+	@$(MAKE) --no-print-directory BUILD=build/clang-O0 CC=clang OPT=-O0 QSIM_BIN=build/clang-O0/qsim \
+		build/clang-O0/qsim
+	@sh tests/builds.sh ./qsim build/clang-O0/qsim
 
 test-unit: deps
 	@$(MAKE) --no-print-directory qsim $(TEST_BIN)
