@@ -105,6 +105,33 @@ static void test_tie_fifo(void **state)
     assert_int_equal(next100, N);
 }
 
+/* Negative and extreme times order as signed numbers (the heap compares
+ * t with its sign bit flipped); equal extremes keep push order. */
+static void test_extreme_times(void **state)
+{
+    eq_queue *q = *state;
+    static const sim_us ts[] = { INT64_MAX - 1, -5, 0, INT64_MIN + 1, -1, 5,
+                                 INT64_MIN + 1, INT64_MAX - 1, 1 };
+    static const uint64_t want[] = { 3, 6, 1, 4, 2, 8, 5, 0, 7 };
+    size_t n = sizeof ts / sizeof ts[0];
+    for (size_t i = 0; i < n; i++)
+        eq_push(q, ts[i], fn_a, NULL, i);
+    eq_fired f;
+    for (size_t i = 0; i < n; i++) {
+        assert_int_equal(eq_pop(q, &f), 0);
+        assert_int_equal(f.arg, want[i]);
+    }
+    /* Deep in a big heap too: times over the whole int64 range. */
+    uint64_t s = 99;
+    for (int i = 0; i < 5000; i++)
+        eq_push(q, (sim_us)next_u64(&s), fn_a, NULL, 0);
+    sim_us prev = INT64_MIN;
+    while (eq_pop(q, &f) == 0) {
+        assert_true(f.t >= prev);
+        prev = f.t;
+    }
+}
+
 static void test_cancel(void **state)
 {
     eq_queue *q = *state;
@@ -275,6 +302,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_time_order, q_setup, q_teardown),
         cmocka_unit_test_setup_teardown(test_payload, q_setup, q_teardown),
         cmocka_unit_test_setup_teardown(test_tie_fifo, q_setup, q_teardown),
+        cmocka_unit_test_setup_teardown(test_extreme_times, q_setup, q_teardown),
         cmocka_unit_test_setup_teardown(test_cancel, q_setup, q_teardown),
         cmocka_unit_test_setup_teardown(test_stale_handle, q_setup, q_teardown),
         cmocka_unit_test_setup_teardown(test_pool_reuse, q_setup, q_teardown),

@@ -1,0 +1,323 @@
+/* bench_engine.c - engine throughput in events/s: the hold model on eq_queue
+ * (10, 1,000, 100,000 pending) and an M/M/1 queue run through sim_ctx.
+ * Wall-clock time is read here only: the model never looks at it. */
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+#include <gsl/gsl_randist.h>
+
+#include "sim/event_queue.h"
+#include "sim/rng.h"
+#include "sim/sim.h"
+
+#define REPS 3            /* timed segments per measurement; median reported */
+#define INC_LEN (1u << 16) /* pre-generated hold increments, cycled */
+#define BATCH 16384u      /* hold ops between clock reads */
+#define SEED 20260101u
+
+typedef struct {
+    double min_s;        /* each timed segment runs at least this long */
+    uint64_t warm_ops;   /* hold warm-up, beyond one pass over the queue */
+    sim_us mm1_span;     /* simulated time per M/M/1 chunk */
+    int quick;
+    FILE *json;          /* NULL: no JSON */
+} bench_cfg;
+
+typedef struct {
+    double rate[REPS];   /* events/s of each segment */
+    uint64_t events;     /* over all segments */
+    double seconds;
+} bench_result;
+
+static double wall_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static double median(const double *v)
+{
+    double s[REPS];
+    for (int i = 0; i < REPS; i++)
+        s[i] = v[i];
+    qsort(s, REPS, sizeof s[0], cmp_double);
+    return s[REPS / 2];
+}
+
+static double best(const double *v)
+{
+    double b = v[0];
+    for (int i = 1; i < REPS; i++)
+        b = v[i] > b ? v[i] : b;
+    return b;
+}
+
+static void nop(void) {}
+
+/* One hold op: pop the earliest event, push it back one increment later.
+ * Returns a checksum of the popped times so the loop cannot be elided. */
+static uint64_t hold_ops(eq_queue *q, const sim_us *inc, uint64_t from, uint64_t n)
+{
+    uint64_t sum = 0;
+    eq_fired f;
+    for (uint64_t i = from; i < from + n; i++) {
+        eq_pop(q, &f);
+        eq_push(q, f.t + inc[i & (INC_LEN - 1)], f.fn, f.obj, f.arg);
+        sum += (uint64_t)f.t;
+    }
+    return sum;
+}
+
+static int bench_hold(const bench_cfg *cfg, size_t pending, const sim_us *inc,
+                      bench_result *res, uint64_t *checksum)
+{
+    eq_queue *q = eq_new(pending);
+    if (!q)
+        return -1;
+    for (size_t i = 0; i < pending; i++)
+        if (eq_push(q, inc[i & (INC_LEN - 1)], nop, NULL, i) == EQ_NO_HANDLE)
+            goto fail;
+    uint64_t op = 0;
+    *checksum = hold_ops(q, inc, op, 2 * pending + cfg->warm_ops);
+    op += 2 * pending + cfg->warm_ops;
+    res->events = 0;
+    res->seconds = 0;
+    for (int r = 0; r < REPS; r++) {
+        uint64_t n = 0;
+        double t0 = wall_s(), dt;
+        do {
+            *checksum += hold_ops(q, inc, op, BATCH);
+            op += BATCH;
+            n += BATCH;
+        } while ((dt = wall_s() - t0) < cfg->min_s);
+        res->rate[r] = (double)n / dt;
+        res->events += n;
+        res->seconds += dt;
+    }
+    if (eq_size(q) != pending || eq_pool_size(q) != pending)
+        goto fail; /* the hold model keeps the queue (and pool) size fixed */
+    eq_free(q);
+    return 0;
+fail:
+    eq_free(q);
+    return -1;
+}
+
+/* M/M/1: Poisson arrivals at rate lambda, exponential service at rate mu,
+ * rates per simulated second. Tracks the time-average number in system as
+ * a check that the engine runs the model it claims to. */
+typedef struct {
+    gsl_rng *arr, *svc;
+    double arr_mean_us, svc_mean_us;
+    int64_t in_system;
+    sim_us last;
+    int64_t area;   /* integral of in_system dt, customer-us */
+    sim_us busy;    /* time with in_system > 0, us */
+} mm1;
+
+static sim_us draw_us(gsl_rng *r, double mean_us)
+{
+    return (sim_us)(gsl_ran_exponential(r, mean_us) + 0.5);
+}
+
+static void mm1_account(mm1 *m, sim_us now)
+{
+    m->area += m->in_system * (now - m->last);
+    m->busy += m->in_system > 0 ? now - m->last : 0;
+    m->last = now;
+}
+
+static void mm1_depart(sim_ctx *ctx, void *obj, uint64_t arg)
+{
+    mm1 *m = obj;
+    (void)arg;
+    mm1_account(m, sim_now(ctx));
+    if (--m->in_system > 0)
+        sim_after(ctx, draw_us(m->svc, m->svc_mean_us), mm1_depart, m, 0);
+}
+
+static void mm1_arrive(sim_ctx *ctx, void *obj, uint64_t arg)
+{
+    mm1 *m = obj;
+    (void)arg;
+    mm1_account(m, sim_now(ctx));
+    if (++m->in_system == 1)
+        sim_after(ctx, draw_us(m->svc, m->svc_mean_us), mm1_depart, m, 0);
+    sim_after(ctx, draw_us(m->arr, m->arr_mean_us), mm1_arrive, m, 0);
+}
+
+static int bench_mm1(const bench_cfg *cfg, double lambda, double mu,
+                     bench_result *res, double *mean_in_system, double *util)
+{
+    sim_ctx *ctx = sim_new(SEED);
+    if (!ctx)
+        return -1;
+    mm1 m = { sim_rng(ctx, "arrivals"), sim_rng(ctx, "service"),
+              SIM_US_PER_S / lambda, SIM_US_PER_S / mu, 0, 0, 0, 0 };
+    if (!m.arr || !m.svc) {
+        sim_free(ctx);
+        return -1;
+    }
+    sim_at(ctx, 0, mm1_arrive, &m, 0);
+    sim_run_until(ctx, 20 * cfg->mm1_span); /* warm-up, not counted */
+    mm1_account(&m, sim_now(ctx));
+    int64_t area0 = m.area;
+    sim_us busy0 = m.busy, t0_sim = sim_now(ctx);
+    res->events = 0;
+    res->seconds = 0;
+    for (int r = 0; r < REPS; r++) {
+        uint64_t e0 = sim_events(ctx);
+        double t0 = wall_s(), dt;
+        do
+            sim_run_until(ctx, sim_now(ctx) + cfg->mm1_span);
+        while ((dt = wall_s() - t0) < cfg->min_s);
+        uint64_t n = sim_events(ctx) - e0;
+        res->rate[r] = (double)n / dt;
+        res->events += n;
+        res->seconds += dt;
+    }
+    mm1_account(&m, sim_now(ctx));
+    double span = (double)(sim_now(ctx) - t0_sim);
+    *mean_in_system = (double)(m.area - area0) / span;
+    *util = (double)(m.busy - busy0) / span;
+    sim_free(ctx);
+    return 0;
+}
+
+static void print_row(const char *name, const char *size, const bench_result *r,
+                      double target)
+{
+    double med = median(r->rate);
+    printf("%-6s %9s %14.2f %14.2f %12" PRIu64 " %8.3f", name, size, med / 1e6,
+           best(r->rate) / 1e6, r->events, r->seconds);
+    if (target > 0)
+        printf("   >= %.0f M: %s", target / 1e6, med >= target ? "met" : "MISSED");
+    printf("\n");
+}
+
+static void json_rates(FILE *f, const bench_result *r, double target, int quick)
+{
+    fprintf(f, "\"events\": %" PRIu64 ", \"seconds\": %.6f, \"events_per_s\": %.0f, "
+               "\"best_events_per_s\": %.0f, \"reps\": %d, \"quick\": %s",
+            r->events, r->seconds, median(r->rate), best(r->rate), REPS,
+            quick ? "true" : "false");
+    if (target > 0)
+        fprintf(f, ", \"target_events_per_s\": %.0f, \"target_met\": %s", target,
+                median(r->rate) >= target ? "true" : "false");
+}
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: bench_engine [--quick] [--json FILE]\n"
+               "  --quick      ~100x less work (a smoke test, not a measurement)\n"
+               "  --json FILE  also write one JSON object per line to FILE\n");
+}
+
+int main(int argc, char **argv)
+{
+    bench_cfg cfg = { 0.3, 1000000, 10000 * SIM_US_PER_S, 0, NULL };
+    const char *json_path = NULL;
+    static const struct option opts[] = {
+        { "quick", no_argument, NULL, 'q' },
+        { "json", required_argument, NULL, 'j' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    int c;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (c) {
+        case 'q': cfg.quick = 1; break;
+        case 'j': json_path = optarg; break;
+        case 'h': usage(stdout); return 0;
+        default:
+            fprintf(stderr, "Try 'bench_engine --help' for more information.\n");
+            return 2;
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "bench_engine: unexpected argument '%s'\n"
+                        "Try 'bench_engine --help' for more information.\n", argv[optind]);
+        return 2;
+    }
+    if (cfg.quick) {
+        cfg.min_s /= 100;
+        cfg.warm_ops /= 100;
+        cfg.mm1_span /= 100;
+    }
+    if (json_path && !(cfg.json = fopen(json_path, "w"))) {
+        perror(json_path);
+        return 1;
+    }
+
+    /* Increments: exponential, mean 1 s, drawn up front so the hold loop
+     * times the queue and not the generator. */
+    static sim_us inc[INC_LEN];
+    gsl_rng *r = rng_new(SEED, "bench.hold");
+    if (!r)
+        return 1;
+    for (size_t i = 0; i < INC_LEN; i++)
+        inc[i] = (sim_us)(gsl_ran_exponential(r, (double)SIM_US_PER_S) + 0.5);
+    gsl_rng_free(r);
+
+    printf("engine benchmarks%s: events/s in millions, median and best of %d "
+           "segments of >= %.3f s\n", cfg.quick ? " (--quick: smoke test only)" : "",
+           REPS, cfg.min_s);
+    printf("hold = eq_pop + eq_push of the popped event, increments pre-generated "
+           "(GSL exponential, mean 1 s, %u cycled): RNG not timed\n", INC_LEN);
+    printf("%-6s %9s %14s %14s %12s %8s   %s\n", "bench", "pending", "median M/s",
+           "best M/s", "events", "wall s", "target");
+    static const size_t sizes[] = { 10, 1000, 100000 };
+    static const double targets[] = { 40e6, 0, 10e6 };
+    for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+        bench_result res;
+        uint64_t checksum;
+        if (bench_hold(&cfg, sizes[i], inc, &res, &checksum) != 0) {
+            fprintf(stderr, "bench_engine: hold with %zu pending failed\n", sizes[i]);
+            return 1;
+        }
+        char size[32];
+        snprintf(size, sizeof size, "%zu", sizes[i]);
+        print_row("hold", size, &res, targets[i]);
+        if (cfg.json) {
+            fprintf(cfg.json, "{\"bench\": \"hold\", \"pending\": %zu, "
+                              "\"increments\": \"pregenerated\", \"checksum\": %" PRIu64 ", ",
+                    sizes[i], checksum);
+            json_rates(cfg.json, &res, targets[i], cfg.quick);
+            fprintf(cfg.json, "}\n");
+        }
+    }
+
+    const double lambda = 0.9, mu = 1.0, rho = lambda / mu;
+    bench_result res;
+    double l, util;
+    if (bench_mm1(&cfg, lambda, mu, &res, &l, &util) != 0) {
+        fprintf(stderr, "bench_engine: M/M/1 failed\n");
+        return 1;
+    }
+    print_row("mm1", "-", &res, 0);
+    printf("mm1: sim_ctx + sim_after + 2 GSL exponential streams, lambda %.1f, mu %.1f; "
+           "mean in system %.2f (theory %.2f), utilisation %.3f (theory %.3f)\n",
+           lambda, mu, l, rho / (1 - rho), util, rho);
+    if (cfg.json) {
+        fprintf(cfg.json, "{\"bench\": \"mm1\", \"lambda\": %.3f, \"mu\": %.3f, "
+                          "\"mean_in_system\": %.4f, \"theory_mean_in_system\": %.4f, "
+                          "\"utilisation\": %.4f, ",
+                lambda, mu, l, rho / (1 - rho), util);
+        json_rates(cfg.json, &res, 0, cfg.quick);
+        fprintf(cfg.json, "}\n");
+        if (fclose(cfg.json) != 0) {
+            perror(json_path);
+            return 1;
+        }
+    }
+    return 0;
+}
