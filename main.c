@@ -33,6 +33,7 @@ static void usage(FILE *f)
           "  merge DIR...       combine sweep shards (exact)\n"
           "  search SCENARIO    find and shrink a fault schedule that breaks a property\n"
           "  advise SCENARIO    the cheapest option meeting a target at 95 % confidence\n"
+          "  script-from-trace TRACE --scenario S   cut calls out of a trace as a scripted scenario\n"
           "  plot DIR           draw the charts and report.md/report.html of an output folder\n"
           "  check DIR|FILE...  run scenarios and check their \"expect\" lists; prints\n"
           "                     'N passed, N failed' and exits 1 on any failure\n"
@@ -462,6 +463,8 @@ int main(int argc, char **argv)
     }
     if (strcmp(cmd, "run") == 0)
         return cmd_run(argc - 1, argv + 1);
+    if (strcmp(cmd, "script-from-trace") == 0)
+        return cmd_script_from_trace(argc - 1, argv + 1);
     if (strcmp(cmd, "advise") == 0)
         return cmd_advise(argc - 1, argv + 1);
     if (strcmp(cmd, "search") == 0)

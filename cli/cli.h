@@ -29,5 +29,6 @@ int cmd_sweep(int argc, char **argv);
 int cmd_merge(int argc, char **argv);
 int cmd_search(int argc, char **argv);
 int cmd_advise(int argc, char **argv);
+int cmd_script_from_trace(int argc, char **argv);
 
 #endif

@@ -210,6 +210,13 @@ static void resume(call *c)
 call *call_start(call_env *env, int kind, const char *actor, const kv_streams *rs, int loc, uint32_t msg,
                  const call_fault *faults, int nfaults, void *owner, call_done_fn done)
 {
+    return call_start_pinned(env, kind, actor, rs, loc, msg, faults, nfaults, NULL, 0, owner, done);
+}
+
+call *call_start_pinned(call_env *env, int kind, const char *actor, const kv_streams *rs, int loc, uint32_t msg,
+                        const call_fault *faults, int nfaults, const sim_us *pins, int npins, void *owner,
+                        call_done_fn done)
+{
     call *c = alloc_call(env);
     if (!c)
         return NULL;
@@ -229,7 +236,9 @@ call *call_start(call_env *env, int kind, const char *actor, const kv_streams *r
     c->owner = owner;
     c->done = done;
     c->faults = faults;
-    c->nfaults = nfaults > 4 ? 4 : nfaults;
+    c->nfaults = nfaults > CALL_MAX_FAULTS ? CALL_MAX_FAULTS : nfaults;
+    c->pins = pins;
+    c->npins = npins;
     c->found = -1;
     c->started = sim_now(env->ctx);
     if (msg != MSG_NONE)
@@ -266,6 +275,16 @@ static int forced(call *c, int type, uint32_t key)
             force = f->kind;
     }
     return force;
+}
+
+/* A replayed call's op k completes at start + pins[k]: its latency is
+ * whatever is left until then (never negative). -1 when not pinned. */
+static sim_us pinned(const call *c)
+{
+    if (!c->pins || c->ops > c->npins)
+        return -1;
+    sim_us left = c->started + c->pins[c->ops - 1] - sim_now(c->env->ctx);
+    return left > 0 ? left : 0;
 }
 
 static void op_done(sim_ctx *ctx, kv_op *op)
@@ -314,6 +333,7 @@ void call_get(call *c, uint32_t key)
     op->rs = c->rs;
     op->tag = (int8_t)c->kind;
     op->force = (int8_t)forced(c, KV_GET, key);
+    op->pin_lat = pinned(c);
     kv_get(c->env->kv, op);
 }
 
@@ -331,6 +351,7 @@ void call_put_status(call *c, uint32_t key, int status)
     op->rs = c->rs;
     op->tag = (int8_t)c->kind;
     op->force = (int8_t)forced(c, KV_PUT, key);
+    op->pin_lat = pinned(c);
     kv_put(c->env->kv, op);
 }
 
@@ -347,6 +368,7 @@ void call_put_list(call *c)
     op->rs = c->rs;
     op->tag = (int8_t)c->kind;
     op->force = (int8_t)forced(c, KV_PUT, KV_KEY_CACHE);
+    op->pin_lat = pinned(c);
     kv_put(c->env->kv, op);
 }
 

@@ -49,6 +49,8 @@ typedef struct call_fault {
     int kind;       /* kv_result */
 } call_fault;
 
+#define CALL_MAX_FAULTS 16
+
 typedef struct call call;
 typedef struct call_env call_env;
 typedef int (*call_entry)(call *c);
@@ -82,10 +84,12 @@ struct call {
     uint32_t *fix_msg;    /* cache changes this call means to make */
     uint8_t *fix_status;
     uint32_t nfix;
-    /* scripted faults */
+    /* scripted faults and pinned latencies (a replayed call) */
     const call_fault *faults;
     int nfaults;
-    int fault_seen[4];
+    int fault_seen[CALL_MAX_FAULTS];
+    const sim_us *pins;   /* op k completes at started + pins[k]; NULL: drawn */
+    int npins;
     call *next_free;
 };
 
@@ -143,6 +147,11 @@ void call_env_deinit(call_env *env);
  * done(owner, c) is called when it ends; c is recycled right after. */
 call *call_start(call_env *env, int kind, const char *actor, const kv_streams *rs, int loc, uint32_t msg,
                  const call_fault *faults, int nfaults, void *owner, call_done_fn done);
+/* The same, with op k completing at start + pins[k] (k < npins) and no
+ * random failure or 429 on those ops: how a traced call is replayed. */
+call *call_start_pinned(call_env *env, int kind, const char *actor, const kv_streams *rs, int loc, uint32_t msg,
+                        const call_fault *faults, int nfaults, const sim_us *pins, int npins, void *owner,
+                        call_done_fn done);
 
 void call_get(call *c, uint32_t key);
 void call_put_status(call *c, uint32_t key, int status);

@@ -381,8 +381,9 @@ void kv_get(kv_store *kv, kv_op *op)
 {
     sim_us now = sim_now(kv->ctx);
     int hit = loc_valid(&kv->locs[op->loc], op->key, now);
-    sim_us lat = dist_draw(hit ? &kv->cfg.get_hit : &kv->cfg.get_miss, lat_rng(kv, op));
-    double p = kv->cfg.get_error_prob[kv_key_class(op->key)];
+    sim_us lat = op->pin_lat >= 0 ? op->pin_lat
+                                  : dist_draw(hit ? &kv->cfg.get_hit : &kv->cfg.get_miss, lat_rng(kv, op));
+    double p = op->pin_lat >= 0 ? 0 : kv->cfg.get_error_prob[kv_key_class(op->key)];
     int res = KV_OK;
     if (op->force)
         res = op->force;
@@ -415,7 +416,9 @@ void kv_put(kv_store *kv, kv_op *op)
         res = KV_ETOOLARGE; /* the binding refuses before sending */
     else if (capped(kv, 1))
         res = KV_ECAP;
-    if (res != KV_ETOOLARGE && res != KV_ECAP) {
+    if (op->pin_lat >= 0) {
+        lat = op->pin_lat;
+    } else if (res != KV_ETOOLARGE && res != KV_ECAP) {
         double p = kv->cfg.put_error_prob[kv_key_class(op->key)];
         lat = dist_draw(&kv->cfg.put, lat_rng(kv, op));
         if (res == KV_OK && p > 0 && gsl_rng_uniform(fail_rng(kv, op)) < p)
@@ -436,7 +439,7 @@ static void put_done(sim_ctx *ctx, void *obj, uint64_t arg)
     op->res = (uint8_t)arg;
     if (op->res == KV_OK) {
         sim_us last = key == KV_KEY_CACHE ? kv->list_last_put : kv->last_put[key];
-        if (last != NEVER && t - last < kv->cfg.same_key_interval && kv->cfg.p429 > 0 &&
+        if (op->pin_lat < 0 && last != NEVER && t - last < kv->cfg.same_key_interval && kv->cfg.p429 > 0 &&
             gsl_rng_uniform(fail_rng(kv, op)) < kv->cfg.p429)
             op->res = KV_E429;
     }

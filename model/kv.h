@@ -110,6 +110,8 @@ typedef struct kv_op {
     int8_t force;       /* a kv_result to fail with (scripted faults), or 0 */
     const kv_streams *rs; /* the actor's streams; NULL: the store's own */
     int8_t tag;         /* passed to the write observer */
+    sim_us pin_lat;     /* >= 0: this latency, and no random failure or 429
+                         * (a replayed call: its outcome comes from force) */
     int loc;
     uint32_t key;
     uint8_t put_status; /* individual put */

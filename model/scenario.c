@@ -761,14 +761,16 @@ static int parse_faults(jv *v, const cJSON *arr, sc_call *c)
                           : strcmp(key, "individual") == 0 ? KV_CLASS_INDIVIDUAL
                           : strcmp(key, "any") == 0 ? -1 : -2;
             cf->kind = strcmp(kind, "error") == 0 ? KV_ETRANSIENT : strcmp(kind, "429") == 0 ? KV_E429
-                     : strcmp(kind, "too-large") == 0 ? KV_ETOOLARGE : 0;
+                     : strcmp(kind, "too-large") == 0 ? KV_ETOOLARGE : strcmp(kind, "daily-cap") == 0 ? KV_ECAP
+                     : strcmp(kind, "op-limit") == 0 ? KV_EOPLIMIT : 0;
             cf->nth = (int)nth;
             if (cf->op == -2)
                 jv_fail(v, "op must be \"get\", \"put\" or \"any\", got '%s'", op);
             else if (cf->key_class == -2)
                 jv_fail(v, "key must be \"cache\", \"individual\" or \"any\", got '%s'", key);
             else if (!cf->kind)
-                jv_fail(v, "kind must be \"error\", \"429\" or \"too-large\", got '%s'", kind);
+                jv_fail(v, "kind must be \"error\", \"429\", \"too-large\", \"daily-cap\" or \"op-limit\", got '%s'",
+                        kind);
             else
                 c->nfaults++;
         }
@@ -780,7 +782,7 @@ static int parse_faults(jv *v, const cJSON *arr, sc_call *c)
 
 static int parse_script(jv *v, const cJSON *arr, scenario *s)
 {
-    static const char *const keys[] = { "at", "actor", "location", "call", "msg", "fail", NULL };
+    static const char *const keys[] = { "at", "actor", "location", "call", "msg", "fail", "done_us", NULL };
     static const char *const post_keys[] = { "id", "type", "entity", "key", "bytes", NULL };
     if (!arr)
         return 0;
@@ -801,14 +803,47 @@ static int parse_script(jv *v, const cJSON *arr, scenario *s)
             jv_location(v, s, e, "location", &c->loc) != 0 || parse_faults(v, jv_get(v, e, "fail", 0), c) != 0)
             goto next;
         c->kind = strcmp(call, "corrupt-cache") == 0 ? SC_CORRUPT : ep_parse(call);
-        if (c->kind < 0 || c->kind == EP_CRON) {
+        if (c->kind < 0) {
             size_t k = jv_push(v, "call", 0);
-            jv_fail(v, "unknown call '%s' (post, pending, claim, complete, fail, corrupt-cache)", call);
+            jv_fail(v, "unknown call '%s' (post, pending, claim, complete, fail, cron, corrupt-cache)", call);
             jv_pop(v, k);
             goto next;
         }
         if (!c->actor[0])
-            snprintf(c->actor, sizeof c->actor, "%s", c->kind == EP_POST ? "human-1" : "bot-1");
+            snprintf(c->actor, sizeof c->actor, "%s",
+                     c->kind == EP_POST ? "human-1" : c->kind == EP_CRON ? "cron" : "bot-1");
+        const cJSON *lat = jv_get(v, e, "done_us", 0);
+        if (lat) {
+            size_t k = jv_push(v, "done_us", 0);
+            int cnt = cJSON_IsArray(lat) ? cJSON_GetArraySize(lat) : -1;
+            if (cnt < 0 || cnt > SC_MAX_PINS) {
+                jv_fail(v, "expected an array of at most %d completion times (whole microseconds after the call starts)",
+                        SC_MAX_PINS);
+            } else if (cnt > 0) {
+                sim_us *np = realloc(s->pins, (size_t)(s->npins + cnt) * sizeof *np);
+                if (!np) {
+                    jv_fail(v, "out of memory");
+                } else {
+                    s->pins = np;
+                    c->pin_off = s->npins;
+                    int q = 0;
+                    for (const cJSON *x = lat->child; x && !v->failed; x = x->next, q++) {
+                        if (!cJSON_IsNumber(x) || x->valuedouble < 0 || x->valuedouble > 3.6e9 ||
+                            x->valuedouble != floor(x->valuedouble)) {
+                            size_t r = jv_push(v, NULL, q);
+                            jv_fail(v, "expected whole microseconds from 0 to 3600000000");
+                            jv_pop(v, r);
+                        }
+                        s->pins[s->npins + q] = (sim_us)x->valuedouble;
+                    }
+                    c->npins = cnt;
+                    s->npins += cnt;
+                }
+            }
+            jv_pop(v, k);
+            if (v->failed)
+                goto next;
+        }
         if (c->at > s->duration) {
             size_t k = jv_push(v, "at", 0);
             jv_fail(v, "after the scenario's duration");
@@ -1127,6 +1162,7 @@ void sc_free(scenario *s)
         return;
     free(s->msgs);
     free(s->script);
+    free(s->pins);
     free(s->expect);
     free(s);
 }

@@ -55,7 +55,8 @@ typedef struct sc_msg {
 /* A scripted call: run through the same endpoint code as generated ones.
  * kind is an ep_kind, or SC_CORRUPT: a write of an unparseable cache. */
 #define SC_CORRUPT 100
-#define SC_MAX_FAULTS 4
+#define SC_MAX_FAULTS CALL_MAX_FAULTS
+#define SC_MAX_PINS 1024
 typedef struct sc_call {
     sim_us at;
     int kind;
@@ -66,6 +67,8 @@ typedef struct sc_call {
     int32_t bytes;
     int nfaults;
     call_fault faults[SC_MAX_FAULTS];
+    int npins;             /* "done_us": op completion times after the call's start (a replay) */
+    int64_t pin_off;       /* into scenario.pins */
 } sc_call;
 
 /* An expectation checked at the end of a run (docs/scenarios.md). */
@@ -120,6 +123,8 @@ typedef struct scenario {
     st_params strategy;
     int ncalls;
     sc_call *script;
+    sim_us *pins;          /* every script call's pinned latencies */
+    int64_t npins;
     int nexpect;
     sc_expect *expect;
 } scenario;

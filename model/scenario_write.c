@@ -48,7 +48,9 @@ static cJSON *faults_json(const call_fault *f, int n)
         cJSON_AddStringToObject(o, "key", f[i].key_class == KV_CLASS_CACHE ? "cache"
                                           : f[i].key_class == KV_CLASS_INDIVIDUAL ? "individual" : "any");
         cJSON_AddNumberToObject(o, "nth", f[i].nth);
-        cJSON_AddStringToObject(o, "kind", f[i].kind == KV_E429 ? "429" : f[i].kind == KV_ETOOLARGE ? "too-large" : "error");
+        cJSON_AddStringToObject(o, "kind", f[i].kind == KV_E429 ? "429" : f[i].kind == KV_ETOOLARGE ? "too-large"
+                                           : f[i].kind == KV_ECAP ? "daily-cap" : f[i].kind == KV_EOPLIMIT ? "op-limit"
+                                           : "error");
         cJSON_AddItemToArray(arr, o);
     }
     return arr;
@@ -159,6 +161,11 @@ cJSON *sc_to_json(const scenario *s, const char *description)
             }
             if (c->nfaults)
                 cJSON_AddItemToObject(o, "fail", faults_json(c->faults, c->nfaults));
+            if (c->npins) {
+                cJSON *pins = cJSON_AddArrayToObject(o, "done_us");
+                for (int k = 0; k < c->npins; k++)
+                    cJSON_AddItemToArray(pins, cJSON_CreateNumber((double)s->pins[c->pin_off + k]));
+            }
             cJSON_AddItemToArray(sc, o);
         }
     }
@@ -174,6 +181,11 @@ scenario *sc_clone(const scenario *s)
     c->msgs = NULL;
     c->script = NULL;
     c->expect = NULL;
+    c->pins = NULL;
+    if (s->npins && !(c->pins = malloc((size_t)s->npins * sizeof *c->pins)))
+        goto fail;
+    if (s->npins)
+        memcpy(c->pins, s->pins, (size_t)s->npins * sizeof *c->pins);
     if (s->nmsgs && !(c->msgs = malloc((size_t)s->nmsgs * sizeof *c->msgs)))
         goto fail;
     if (s->ncalls && !(c->script = malloc((size_t)s->ncalls * sizeof *c->script)))

@@ -28,7 +28,7 @@ struct world {
     kv_streams cron_rs;
     kv_streams *script_rs;   /* per script entry: its actor's streams */
     bot *bots[SC_MAX_BOTS];
-    int finished;
+    int started, finished;
 };
 
 sim_ctx *world_ctx(world *w) { return w->ctx; }
@@ -232,7 +232,8 @@ static void script_fire(sim_ctx *ctx, void *obj, uint64_t idx)
         if (c->msg[0] && m == MSG_NONE)
             return; /* validated at load: cannot happen */
     }
-    call_start(&w->calls, c->kind, c->actor, &w->script_rs[idx], c->loc, m, c->faults, c->nfaults, w, script_done);
+    call_start_pinned(&w->calls, c->kind, c->actor, &w->script_rs[idx], c->loc, m, c->faults, c->nfaults,
+                      c->npins ? w->sc->pins + c->pin_off : NULL, c->npins, w, script_done);
 }
 
 /* Cron Triggers fire on minute boundaries: "*\/N * * * *" runs when the UTC
@@ -259,12 +260,12 @@ int world_msg_state(const world *w, const char *id, int *cache_status, int *stor
     return 0;
 }
 
-int world_run(world *w, sim_us until, sim_err *err)
+static void start(world *w)
 {
     const scenario *s = w->sc;
-    sim_us end = until > 0 && until < s->duration ? until : s->duration;
-    if (w->finished)
-        return fail(err, "world_run: already run");
+    if (w->started)
+        return;
+    w->started = 1;
     for (int i = 0; i < s->nhumans; i++)
         human_start(w->humans[i]);
     for (int i = 0; i < s->nbots; i++)
@@ -276,17 +277,87 @@ int world_run(world *w, sim_us until, sim_err *err)
         sim_us into = (s->epoch_ms % (every / 1000)) * 1000; /* UTC time past the last tick */
         sim_at(w->ctx, every - into, cron_fire, w, 0);
     }
-    sim_run_until(w->ctx, end);
+}
+
+int world_advance(world *w, sim_us t, sim_err *err)
+{
+    if (w->finished)
+        return fail(err, "world_advance: the run is finished");
+    start(w);
+    if (t > sim_now(w->ctx))
+        sim_run_until(w->ctx, t);
     if (track_violation(w->track)) {
         err->code = 1;
         snprintf(err->msg, sizeof err->msg, "%s", track_violation(w->track));
         return -1;
     }
+    return 0;
+}
+
+int world_run(world *w, sim_us until, sim_err *err)
+{
+    const scenario *s = w->sc;
+    sim_us end = until > 0 && until < s->duration ? until : s->duration;
+    if (w->finished)
+        return fail(err, "world_run: already run");
+    if (world_advance(w, end, err) != 0)
+        return -1;
     track_finish(w->track);
     met_registry *m = sim_metrics(w->ctx);
     met_add(m, met_counter(m, "sim.events"), end, (int64_t)sim_events(w->ctx));
     met_add(m, met_counter(m, "sim.duration_us"), end, end);
     met_add(m, met_counter(m, "messages"), end, (int64_t)w->msgs.n);
     w->finished = 1;
+    return 0;
+}
+
+int world_msg_info(const world *w, const char *id, sc_msg *out)
+{
+    uint32_t m = msg_find(&w->msgs, id);
+    if (m == MSG_NONE)
+        return -1;
+    const msg *mm = msg_get(&w->msgs, m);
+    memset(out, 0, sizeof *out);
+    snprintf(out->id, sizeof out->id, "%s", id);
+    out->type = mm->type;
+    out->entity = mm->entity;
+    out->legacy = mm->legacy;
+    out->bytes = mm->bytes;
+    out->stored = kv_central_status(w->kv, kv_key_msg(m, mm->legacy));
+    const kv_list *l = kv_central_list(w->kv);
+    int idx = l && !l->corrupt ? kv_list_find(l, m) : -1;
+    out->cached = idx >= 0 ? l->e[idx].status : -1;
+    return 0;
+}
+
+int world_snapshot(const world *w, scenario *dst, int *corrupt)
+{
+    const kv_list *l = kv_central_list(w->kv);
+    size_t n = 0;
+    sc_msg *ms = calloc(w->msgs.n ? w->msgs.n : 1, sizeof *ms);
+    if (!ms)
+        return -1;
+    *corrupt = l && l->corrupt;
+    /* first the messages outside the cache, then the cache in its order */
+    for (size_t i = 0; i < w->msgs.n; i++) {
+        const msg *mm = &w->msgs.m[i];
+        int stored = kv_central_status(w->kv, kv_key_msg((uint32_t)i, mm->legacy));
+        int in = l && !l->corrupt && kv_list_find(l, (uint32_t)i) >= 0;
+        if (in || stored < 0 || strlen(msg_id(&w->msgs, (uint32_t)i)) >= SC_NAME)
+            continue;
+        world_msg_info(w, msg_id(&w->msgs, (uint32_t)i), &ms[n]);
+        ms[n++].cached = -1;
+    }
+    for (uint32_t k = 0; l && !l->corrupt && k < l->n; k++) {
+        const char *id = msg_id(&w->msgs, l->e[k].msg);
+        if (strlen(id) >= SC_NAME)
+            continue;
+        world_msg_info(w, id, &ms[n]);
+        ms[n++].cached = l->e[k].status;
+    }
+    free(dst->msgs);
+    dst->msgs = ms;
+    dst->nmsgs = (int)n;
+    dst->plain_count = 0;
     return 0;
 }

@@ -29,6 +29,15 @@ void world_free(world *w);
 /* Runs until the scenario's duration (or until, if smaller and > 0), then
  * closes the measurement. Returns 0, or -1 with err set. */
 int world_run(world *w, sim_us until, sim_err *err);
+/* Runs to time t without closing the measurement (world_run still can). */
+int world_advance(world *w, sim_us t, sim_err *err);
+/* What the store says now about message id (type, entity, key format,
+ * size, stored and cached status). -1 when unknown. */
+int world_msg_info(const world *w, const char *id, sc_msg *out);
+/* The central store now, as dst's initial state (dst->msgs replaced: the
+ * messages outside the cache, then the cache in order; no plain filler).
+ * *corrupt is set when the cache value is unparseable. -1 on OOM. */
+int world_snapshot(const world *w, scenario *dst, int *corrupt);
 sim_ctx *world_ctx(world *w);
 /* End state of a message: its status in the central cache (-1: not there)
  * and in its individual key (-1: absent). -1 when the id is unknown. */

@@ -1,0 +1,359 @@
+/* script_from_trace.c - `qsim script-from-trace`: cut calls out of a trace
+ * and write them as a scripted scenario that replays them exactly.
+ *
+ * The trace says when each call started, the key and result of each of its
+ * KV operations and when each completed. The scripted scenario gets, per
+ * call: its time (relative to the cut), actor, location (from the source
+ * scenario), message, the completion times of its operations ("done_us",
+ * so latencies and waits are pinned) and its failures ("fail", so errors
+ * are pinned and nothing random is drawn). The state before the cut comes
+ * from re-running the source scenario to the first call's start and
+ * writing the central store down as the initial state. What is not carried
+ * over: location caches (a location serving an older copy than the store
+ * at the cut) and calls still running at the cut; both are reported. */
+#include <cJSON.h>
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "model/world.h"
+#include "reports/outfile.h"
+
+typedef struct {
+    long long id;
+    sim_us start, end;
+    char actor[SC_NAME];
+    int kind;
+    char msg[SC_NAME];
+    int nops;
+    sim_us done[SC_MAX_PINS];
+    int nfaults;
+    call_fault faults[SC_MAX_FAULTS];
+    int dropped_faults;
+} tcall;
+
+static int fault_kind(const char *result)
+{
+    static const struct { const char *name; int kind; } kinds[] = {
+        { "error:transient", KV_ETRANSIENT }, { "error:429", KV_E429 }, { "error:too-large", KV_ETOOLARGE },
+        { "error:daily-cap", KV_ECAP }, { "error:op-limit", KV_EOPLIMIT },
+    };
+    for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
+        if (strcmp(result, kinds[i].name) == 0)
+            return kinds[i].kind;
+    return 0;
+}
+
+static tcall *find(tcall *calls, size_t n, long long id)
+{
+    /* calls are numbered from 1 in start order: index id - 1 when dense */
+    if (id >= 1 && (size_t)id <= n && calls[id - 1].id == id)
+        return &calls[id - 1];
+    for (size_t i = 0; i < n; i++)
+        if (calls[i].id == id)
+            return &calls[i];
+    return NULL;
+}
+
+/* Reads the trace; returns the calls in start order, or NULL (message printed). */
+static tcall *read_trace(const char *path, size_t *ncalls)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        fprintf(stderr, "qsim: script-from-trace: %s: %s\n", path, strerror(errno));
+        return NULL;
+    }
+    char *line = NULL;
+    size_t cap = 0, n = 0, ccap = 0;
+    long lineno = 0;
+    tcall *calls = NULL;
+    while (getline(&line, &cap, f) > 0) {
+        lineno++;
+        cJSON *j = cJSON_Parse(line);
+        const cJSON *t = cJSON_GetObjectItemCaseSensitive(j, "t");
+        const cJSON *type = cJSON_GetObjectItemCaseSensitive(j, "type");
+        const cJSON *id = cJSON_GetObjectItemCaseSensitive(j, "call");
+        if (!cJSON_IsNumber(t) || !cJSON_IsString(type) || !cJSON_IsNumber(id)) {
+            fprintf(stderr, "qsim: script-from-trace: %s:%ld: not a trace line (docs/trace.md)\n", path, lineno);
+            cJSON_Delete(j);
+            goto fail;
+        }
+        tcall *c = NULL;
+        if (strcmp(type->valuestring, "call") == 0) {
+            if (n == ccap) {
+                ccap = ccap ? ccap * 2 : 256;
+                tcall *nc = realloc(calls, ccap * sizeof *nc);
+                if (!nc) {
+                    cJSON_Delete(j);
+                    goto fail;
+                }
+                calls = nc;
+            }
+            c = &calls[n++];
+            memset(c, 0, sizeof *c);
+            c->id = (long long)id->valuedouble;
+            c->start = c->end = (sim_us)t->valuedouble;
+            const cJSON *a = cJSON_GetObjectItemCaseSensitive(j, "actor");
+            const cJSON *e = cJSON_GetObjectItemCaseSensitive(j, "endpoint");
+            const cJSON *m = cJSON_GetObjectItemCaseSensitive(j, "msg");
+            snprintf(c->actor, sizeof c->actor, "%s", cJSON_IsString(a) ? a->valuestring : "?");
+            c->kind = cJSON_IsString(e) ? ep_parse(e->valuestring) : -1;
+            if (cJSON_IsString(m))
+                snprintf(c->msg, sizeof c->msg, "%s", m->valuestring);
+        } else if ((c = find(calls, n, (long long)id->valuedouble)) != NULL) {
+            c->end = (sim_us)t->valuedouble;
+            if (strcmp(type->valuestring, "kv") == 0) {
+                const cJSON *res = cJSON_GetObjectItemCaseSensitive(j, "result");
+                if (c->nops < SC_MAX_PINS)
+                    c->done[c->nops] = (sim_us)t->valuedouble - c->start;
+                c->nops++;
+                int k = cJSON_IsString(res) ? fault_kind(res->valuestring) : 0;
+                if (k && c->nfaults < SC_MAX_FAULTS) {
+                    call_fault *cf = &c->faults[c->nfaults++];
+                    cf->op = -1;
+                    cf->key_class = -1;
+                    cf->nth = c->nops;
+                    cf->kind = k;
+                } else if (k) {
+                    c->dropped_faults++;
+                }
+            }
+        }
+        cJSON_Delete(j);
+    }
+    free(line);
+    fclose(f);
+    *ncalls = n;
+    return calls;
+fail:
+    free(line);
+    free(calls);
+    fclose(f);
+    return NULL;
+}
+
+/* Where the actor ran: a bot or human by name, cron, or the source
+ * script's entry with that actor at that time. */
+static int location_of(const scenario *s, const tcall *c)
+{
+    for (int i = 0; i < s->nbots; i++)
+        if (strcmp(s->bots[i].name, c->actor) == 0)
+            return s->bots[i].loc;
+    for (int i = 0; i < s->nhumans; i++)
+        if (strcmp(s->humans[i].name, c->actor) == 0)
+            return s->humans[i].loc;
+    if (strcmp(c->actor, "cron") == 0)
+        return s->strategy.cron_loc;
+    for (int i = 0; i < s->ncalls; i++)
+        if (strcmp(s->script[i].actor, c->actor) == 0 && s->script[i].at == c->start)
+            return s->script[i].loc;
+    for (int i = 0; i < s->ncalls; i++)
+        if (strcmp(s->script[i].actor, c->actor) == 0)
+            return s->script[i].loc;
+    return 0;
+}
+
+int cmd_script_from_trace(int argc, char **argv)
+{
+    enum { O_SCEN = 256, O_CALLS, O_OUT, O_DATA };
+    static const struct option longs[] = {
+        { "scenario", required_argument, 0, O_SCEN }, { "option", required_argument, 0, 'o' },
+        { "calls", required_argument, 0, O_CALLS },   { "out", required_argument, 0, O_OUT },
+        { "data", required_argument, 0, O_DATA },     { "help", no_argument, 0, 'h' },
+        { 0, 0, 0, 0 },
+    };
+    const char *scen = NULL, *option = NULL, *out = NULL, *data = NULL;
+    long long from = 1, to = -1;
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "o:h", longs, NULL)) != -1) {
+        switch (c) {
+        case O_SCEN: scen = optarg; break;
+        case 'o': option = optarg; break;
+        case O_CALLS:
+            if (sscanf(optarg, "%lld-%lld", &from, &to) != 2 || from < 1 || to < from)
+                return cli_usage_error("--calls wants A-B with 1 <= A <= B, got '%s'", optarg);
+            break;
+        case O_OUT: out = optarg; break;
+        case O_DATA: data = optarg; break;
+        case 'h':
+            puts("usage: qsim script-from-trace TRACE --scenario SCENARIO [--option O] [--calls A-B] [--out FILE]\n"
+                 "Turns calls A..B of a trace (made by qsim run SCENARIO --option O --trace TRACE) into a\n"
+                 "scripted scenario that replays them: same KV operations, keys, results, KVr/KVw and\n"
+                 "times. Writes FILE (default: stdout). See docs/scenarios.md.");
+            return 0;
+        default: return cli_usage_error("%s", "bad option for 'script-from-trace'");
+        }
+    }
+    if (optind != argc - 1 || !scen)
+        return cli_usage_error("%s", "script-from-trace wants TRACE and --scenario SCENARIO");
+    scenario *s = NULL, *d = NULL;
+    pr_plan pp;
+    world *w = NULL;
+    tcall *calls = NULL;
+    size_t n = 0;
+    int rc = 2;
+    sim_err err = { 0, "" };
+    if (cli_load(scen, data, "paid", NULL, NULL, &s, &pp) != 0)
+        return 2;
+    if (!(calls = read_trace(argv[optind], &n)))
+        goto out;
+    if (!option)
+        option = s->options[0];
+    if (to < 0)
+        to = n ? calls[n - 1].id : 0;
+    size_t first = n, last = 0, kept = 0;
+    for (size_t i = 0; i < n; i++)
+        if (calls[i].id >= from && calls[i].id <= to) {
+            if (first == n)
+                first = i;
+            last = i;
+            kept++;
+        }
+    if (!kept) {
+        fprintf(stderr, "qsim: script-from-trace: no calls %lld-%lld in %s\n", from, to, argv[optind]);
+        goto out;
+    }
+    /* A cut must not fall inside a call: move it back until no earlier call
+     * is still running at the first kept call's start. */
+    for (;;) {
+        size_t moved = first;
+        for (size_t i = 0; i < first; i++)
+            if (calls[i].end >= calls[first].start && i < moved)
+                moved = i;
+        if (moved == first)
+            break;
+        kept += first - moved;
+        first = moved;
+    }
+    if (calls[first].id != from) {
+        fprintf(stderr, "qsim: script-from-trace: calls %lld-%lld were running at the start of call %lld: "
+                        "the cut starts at call %lld\n", calls[first].id, from - 1, from, calls[first].id);
+        from = calls[first].id;
+    }
+    /* ... and must not end inside one either: a call that starts before the
+     * kept ones have all ended writes into their state, so take it too. */
+    sim_us t0 = calls[first].start, t1 = t0;
+    for (size_t i = first; i <= last; i++)
+        if (calls[i].end > t1)
+            t1 = calls[i].end;
+    size_t last0 = last;
+    while (last + 1 < n && calls[last + 1].start <= t1) {
+        last++;
+        kept++;
+        if (calls[last].end > t1)
+            t1 = calls[last].end;
+    }
+    if (last != last0) {
+        fprintf(stderr, "qsim: script-from-trace: calls %lld-%lld started before calls %lld-%lld had ended: "
+                        "the cut ends at call %lld\n", calls[last0 + 1].id, calls[last].id, from, to, calls[last].id);
+        to = calls[last].id;
+    }
+    /* the state at the cut, and what the posts in the window created */
+    rc = 1;
+    if (!(w = world_new(s, option, s->seed, NULL, &err)) || world_advance(w, t0, &err) != 0 ||
+        !(d = sc_clone(s))) {
+        fprintf(stderr, "qsim: script-from-trace: %s\n", err.msg);
+        goto out;
+    }
+    int corrupt = 0;
+    if (world_snapshot(w, d, &corrupt) != 0 || world_advance(w, t1 + 1, &err) != 0)
+        goto out;
+    free(d->script);
+    free(d->pins);
+    free(d->expect);
+    d->script = calloc(kept + 1, sizeof *d->script);
+    d->pins = NULL;
+    d->npins = 0;
+    d->expect = NULL;
+    d->nexpect = 0;
+    d->ncalls = 0;
+    d->nhumans = d->nbots = 0;
+    d->noptions = 1;
+    snprintf(d->options[0], SC_NAME, "%s", option);
+    d->duration = t1 - t0 + SIM_US_PER_S;
+    d->epoch_ms = s->epoch_ms + t0 / SIM_US_PER_MS;
+    if (!d->script)
+        goto out;
+    if (corrupt) {
+        sc_call *sc = &d->script[d->ncalls++];
+        memset(sc, 0, sizeof *sc);
+        sc->kind = SC_CORRUPT;
+        snprintf(sc->actor, sizeof sc->actor, "cut");
+    }
+    for (size_t i = first; i <= last; i++) {
+        const tcall *tc = &calls[i];
+        if (tc->id < from || tc->id > to || tc->kind < 0)
+            continue;
+        sc_call *sc = &d->script[d->ncalls++];
+        memset(sc, 0, sizeof *sc);
+        sc->at = tc->start - t0;
+        sc->kind = tc->kind;
+        snprintf(sc->actor, sizeof sc->actor, "%s", tc->actor);
+        sc->loc = location_of(s, tc);
+        snprintf(sc->msg, sizeof sc->msg, "%s", tc->msg);
+        if (tc->kind == EP_POST) {
+            sc_msg info;
+            if (world_msg_info(w, tc->msg, &info) == 0) {
+                sc->type = info.type;
+                sc->entity = info.entity;
+                sc->legacy = info.legacy;
+                sc->bytes = info.bytes;
+            }
+        }
+        sc->nfaults = tc->nfaults;
+        memcpy(sc->faults, tc->faults, sizeof tc->faults);
+        if (tc->dropped_faults)
+            fprintf(stderr, "qsim: script-from-trace: warning: call %lld had more than %d failed operations; "
+                            "%d are not pinned\n", tc->id, SC_MAX_FAULTS, tc->dropped_faults);
+        int np = tc->nops < SC_MAX_PINS ? tc->nops : SC_MAX_PINS;
+        sim_us *grown = realloc(d->pins, (size_t)(d->npins + np + 1) * sizeof *grown);
+        if (!grown)
+            goto out;
+        d->pins = grown;
+        sc->pin_off = d->npins;
+        sc->npins = np;
+        memcpy(d->pins + d->npins, tc->done, (size_t)np * sizeof *d->pins);
+        d->npins += np;
+    }
+    char desc[1024];
+    snprintf(desc, sizeof desc,
+             "Calls %lld-%lld of %s (scenario %s, option %s), cut at %.6f s: the initial state is the store at "
+             "the cut; each call's KV completion times (done_us) and failures (fail) are pinned.",
+             from, to, cli_basename(argv[optind]), s->name, option, (double)t0 / 1e6);
+    snprintf(d->name, sizeof d->name, "%.40s-calls-%lld-%lld", s->name, from, to);
+    cJSON *j = sc_to_json(d, desc);
+    char *text = cJSON_Print(j);
+    cJSON_Delete(j);
+    if (!text)
+        goto out;
+    if (out) {
+        of_file f;
+        if (of_open(&f, out) != 0) {
+            fprintf(stderr, "qsim: script-from-trace: cannot write %s: %s\n", out, strerror(errno));
+            free(text);
+            goto out;
+        }
+        fputs(text, f.f);
+        fputc('\n', f.f);
+        if (of_commit(&f) != 0) {
+            free(text);
+            goto out;
+        }
+        fprintf(stderr, "qsim: script-from-trace: %zu calls, %d initial messages; wrote %s\n", kept, d->nmsgs, out);
+    } else {
+        puts(text);
+    }
+    free(text);
+    rc = 0;
+out:
+    world_free(w);
+    free(calls);
+    sc_free(d);
+    sc_free(s);
+    return rc;
+}
