@@ -291,7 +291,7 @@ int cmd_compare(int argc, char **argv)
         for (int i = 0; i < s->noptions; i++)
             options[nopt++] = s->options[i];
     }
-    int base = 0;
+    int base = baseline ? -1 : 0;
     for (int i = 0; i < nopt; i++) {
         st_set probe;
         sim_err err;
@@ -301,6 +301,10 @@ int cmd_compare(int argc, char **argv)
         }
         if (baseline ? strcmp(options[i], baseline) == 0 : strcmp(options[i], "0") == 0)
             base = i;
+    }
+    if (base < 0) {
+        fprintf(stderr, "qsim: compare: the baseline '%s' is not among the options compared\n", baseline);
+        goto out;
     }
     const scenario *points[1] = { s };
     experiment e = { points, 1, &pp, options, nopt, reps, have_seed ? seed : s->seed };

@@ -486,9 +486,20 @@ int cmd_sweep(int argc, char **argv)
                                 have_seed ? seed : base->seed, reps, days ? days : "-", cli_basename(pp.path));
         for (int i = 0; i < nopt && len < sizeof g.spec; i++)
             len += (size_t)snprintf(g.spec + len, sizeof g.spec - len, "%s%s", i ? "," : "", options[i]);
-        for (int k = 0; k < g.nparams && len < sizeof g.spec; k++)
-            len += (size_t)snprintf(g.spec + len, sizeof g.spec - len, ";param=%s:%d", g.params[k].path,
-                                    g.params[k].nvalues);
+        for (int k = 0; k < g.nparams && len < sizeof g.spec; k++) {
+            /* the values themselves, hashed: same count, other values is another sweep */
+            char vals[64];
+            uint64_t vh = 0xcbf29ce484222325ULL;
+            for (int i = 0; i < g.params[k].nvalues; i++) {
+                snprintf(vals, sizeof vals, "%.17g;", g.params[k].values[i]);
+                for (const char *p = vals; *p; p++)
+                    vh = (vh ^ (unsigned char)*p) * 0x100000001b3ULL;
+            }
+            char path[sizeof g.params[k].path]; /* a copy: g.spec and the path share g */
+            memcpy(path, g.params[k].path, sizeof path);
+            len += (size_t)snprintf(g.spec + len, sizeof g.spec - len, ";param=%s:%d:%016" PRIx64, path,
+                                    g.params[k].nvalues, vh);
+        }
     }
     char pdir[1100];
     snprintf(pdir, sizeof pdir, "%s/points", out);

@@ -111,6 +111,8 @@ void call_env_deinit(call_env *env)
     for (size_t i = 0; i < env->nall; i++) {
         kv_list_unref(env->kv, env->all[i]->list);
         kv_list_unref(env->kv, env->all[i]->op.list);
+        /* a put still in flight when the run ended holds its list */
+        kv_list_unref(env->kv, env->all[i]->op.put_list);
         free(env->all[i]->ret);
         free(env->all[i]->fix_msg);
         free(env->all[i]->fix_status);

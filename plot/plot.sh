@@ -75,8 +75,9 @@ md="$out/report.md.tmp"; html="$out/report.html.tmp"
     echo "# qsim report"
     echo
     if [ -f "$out/results.json" ]; then
-        sc=$(sed -n 's/^  "scenario": "\(.*\)",$/\1/p' "$out/results.json" | head -1)
-        echo "Scenario **$sc** (\`$(sed -n 's/^  "file": "\(.*\)",$/\1/p' "$out/results.json" | head -1)\`)."
+        sc=$(sed -n 's/^[[:space:]]*"scenario":[[:space:]]*"\(.*\)",$/\1/p' "$out/results.json" | head -1)
+        file=$(sed -n 's/^[[:space:]]*"file":[[:space:]]*"\(.*\)",$/\1/p' "$out/results.json" | head -1)
+        echo "Scenario **$sc** (\`$file\`)."
         echo
         echo "| option | polls | KVr per poll | reads/day | writes/day | \$/day | \$/month | episodes | healed | heal p50 (s) | stuck at end |"
         echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"

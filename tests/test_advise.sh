@@ -1,0 +1,88 @@
+#!/bin/sh
+# test_advise.sh - qsim advise on a case with known answers. Run from the
+# repository root with ./qsim built (make test does both).
+#
+# scenarios/incident-164.json: four messages stuck from the start, no new
+# traffic. Option 0 and 2 never heal them; option 1 heals them at the first
+# poll (well under a second) for $0.023047/day; option 3's cron heals them
+# within a minute for $0.024240/day. So:
+#  (a) heal-p99<=5s: option 1; option 3 misses; option 0 never heals;
+#  (b) heal-p99<=2min among 0,3,2: option 3 (0 and 2 never heal);
+#  (c) heal-p99<=1ms among 0,2: nobody, exit 3;
+#  (d) bad targets and a baseline outside the options exit 2.
+set -u
+QSIM=${QSIM:-./qsim}
+name=test_advise
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/qsim-advise.XXXXXX") || exit 1
+trap 'rm -rf "$tmp"' EXIT
+trap 'exit 130' HUP INT TERM
+npass=0
+nfail=0
+fail() { echo "$name: FAIL: $*" >&2; nfail=$((nfail + 1)); }
+ok() { npass=$((npass + 1)); }
+SC=scenarios/incident-164.json
+
+if [ ! -x "$QSIM" ]; then
+    echo "$name: $QSIM not built (run make qsim)" >&2
+    exit 1
+fi
+
+# advise OUT EXPECTED-EXIT args...
+advise() {
+    out=$1; want=$2; shift 2
+    "$QSIM" advise $SC "$@" >"$out" 2>"$tmp/err"
+    rc=$?
+    [ "$rc" -eq "$want" ] && ok || fail "advise $*: exit $rc, expected $want: $(cat "$tmp/err")"
+}
+# line OUT OPTION: the verdict line of one option ("  OPTION   why")
+line() { grep "^  $2 " "$1"; }
+
+# ---- (a) heal-p99<=5s: option 1 ----
+advise "$tmp/a" 0 --target 'heal-p99<=5s' --reps 3
+grep -q '^advice: option 1, \$0\.023047/day' "$tmp/a" && ok ||
+    fail "heal-p99<=5s: expected 'advice: option 1, \$0.023047/day', got: $(grep '^advice' "$tmp/a")"
+line "$tmp/a" 3 | grep -q 'misses' && ok || fail "heal-p99<=5s: option 3's line does not say misses: '$(line "$tmp/a" 3)'"
+line "$tmp/a" 0 | grep -q 'never heals' && ok ||
+    fail "heal-p99<=5s: option 0's line does not say never heals: '$(line "$tmp/a" 0)'"
+line "$tmp/a" 2 | grep -q 'never heals' && ok ||
+    fail "heal-p99<=5s: option 2's line does not say never heals: '$(line "$tmp/a" 2)'"
+# every option but the advised one gets exactly one line
+for o in 0 2 3 1+2 2+3 1fixed 1fixed+2; do
+    [ "$(line "$tmp/a" "$o" | wc -l)" -eq 1 ] && ok || fail "heal-p99<=5s: not one line for option $o"
+done
+[ -z "$(line "$tmp/a" 1)" ] && ok || fail "heal-p99<=5s: the advised option also has a verdict line"
+
+# ---- (b) heal-p99<=2min among 0,3,2: option 3 ----
+advise "$tmp/b" 0 --target 'heal-p99<=2min' --reps 3 --options 0,3,2
+grep -q '^advice: option 3, \$0\.024240/day' "$tmp/b" && ok ||
+    fail "heal-p99<=2min: expected 'advice: option 3, \$0.024240/day', got: $(grep '^advice' "$tmp/b")"
+line "$tmp/b" 0 | grep -q 'never heals' && ok || fail "heal-p99<=2min: option 0: '$(line "$tmp/b" 0)'"
+line "$tmp/b" 2 | grep -q 'never heals' && ok || fail "heal-p99<=2min: option 2: '$(line "$tmp/b" 2)'"
+# with option 1 back in the list it wins on cost again, and option 3,
+# which now meets the target, "costs more"
+advise "$tmp/b2" 0 --target 'heal-p99<=2min' --reps 3 --options 0,3,1
+grep -q '^advice: option 1,' "$tmp/b2" && ok || fail "heal-p99<=2min among 0,3,1: $(grep '^advice' "$tmp/b2")"
+line "$tmp/b2" 3 | grep -q 'costs more' && ok || fail "heal-p99<=2min among 0,3,1: option 3: '$(line "$tmp/b2" 3)'"
+
+# ---- (c) nobody meets the target ----
+advise "$tmp/c" 3 --target 'heal-p99<=1ms' --reps 3 --options 0,2
+grep -q 'no option meets' "$tmp/c" && ok || fail "heal-p99<=1ms: expected 'no option meets': $(grep '^advice' "$tmp/c")"
+! grep -q '^advice: option' "$tmp/c" && ok || fail "heal-p99<=1ms: advised an option anyway"
+
+# ---- (d) bad input ----
+for t in 'heal-p99=5s' 'heal-p99<5s' 'bogus<=5s' 'heal-p99<=fast' 'stuck<=' 'stuck<=1x'; do
+    "$QSIM" advise $SC --target "$t" --reps 3 >"$tmp/d" 2>"$tmp/err"
+    rc=$?
+    [ "$rc" -eq 2 ] && grep -q 'target' "$tmp/err" && ok ||
+        fail "--target '$t': exit $rc, expected 2 with a message: $(cat "$tmp/err")"
+done
+"$QSIM" advise $SC --reps 3 >/dev/null 2>&1
+rc=$?
+[ "$rc" -eq 2 ] && ok || fail "advise without --target: exit $rc, expected 2"
+"$QSIM" advise $SC --target 'heal-p99<=5s' --reps 3 --options 1,3 >/dev/null 2>"$tmp/err"
+rc=$?
+[ "$rc" -eq 2 ] && grep -q 'baseline' "$tmp/err" && ok ||
+    fail "advise with the baseline (0) outside --options: exit $rc, expected 2: $(cat "$tmp/err")"
+
+echo "$name: $npass passed, $nfail failed"
+[ "$nfail" -eq 0 ]

@@ -1,0 +1,205 @@
+/* test_stats.c - stat_ (reports/stats.h) against textbook values: mean,
+ * sample standard deviation (n - 1), the 95 % Student-t half-width, NaN
+ * values left out, one value, strided columns (the layout compare, sweep
+ * and advise read); and met_quantile's nearest rank on small arrays.
+ *
+ * Reference values: the sample {2,4,4,4,5,5,7,9} has mean 5 and sample
+ * sd sqrt(32/7) = 2.138089935; t(0.975, 7) = 2.364624252, so the half-width
+ * is 2.364624252 * 2.138089935 / sqrt(8) = 1.787488. t(0.975, 1) =
+ * 12.706204736, t(0.975, 2) = 4.302652730 (any statistics table). */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <math.h>
+#include <cmocka.h>
+
+#include "reports/stats.h"
+#include "sim/metrics.h"
+
+#define TOL 1e-6
+
+static void assert_near(double got, double want, double tol)
+{
+    if (!(fabs(got - want) <= tol))
+        fail_msg("got %.12g, expected %.12g (tolerance %g)", got, want, tol);
+}
+
+static void test_textbook_sample(void **state)
+{
+    (void)state;
+    const double x[] = { 2, 4, 4, 4, 5, 5, 7, 9 };
+    stat_summary s = stat_of(x, 8, 1);
+    assert_int_equal(s.n, 8);
+    assert_near(s.mean, 5.0, 1e-12);
+    assert_near(s.sd, 2.138089935, 1e-9);
+    assert_near(s.half, 2.364624252 * 2.138089935299395 / sqrt(8.0), TOL);
+    assert_near(s.half, 1.787488, TOL);
+}
+
+/* Two and three values: the t quantile has to follow the degrees of
+ * freedom (a fixed 1.96 or a table off by one would fail here). */
+static void test_small_samples_t_quantile(void **state)
+{
+    (void)state;
+    const double two[] = { 1, 3 };
+    stat_summary s = stat_of(two, 2, 1);
+    assert_int_equal(s.n, 2);
+    assert_near(s.mean, 2, 1e-12);
+    assert_near(s.sd, sqrt(2.0), 1e-12);
+    assert_near(s.half, 12.706204736, TOL); /* t(0.975,1) * sqrt2 / sqrt2 */
+    const double three[] = { 1, 2, 3 };
+    s = stat_of(three, 3, 1);
+    assert_int_equal(s.n, 3);
+    assert_near(s.mean, 2, 1e-12);
+    assert_near(s.sd, 1, 1e-12);
+    assert_near(s.half, 4.302652730 / sqrt(3.0), TOL);
+}
+
+static void test_nan_skipped(void **state)
+{
+    (void)state;
+    const double x[] = { NAN, 2, 4, NAN, 4, 4, 5, NAN, 5, 7, 9, NAN };
+    stat_summary s = stat_of(x, 12, 1);
+    assert_int_equal(s.n, 8);
+    assert_near(s.mean, 5.0, 1e-12);
+    assert_near(s.sd, 2.138089935, 1e-9);
+    assert_near(s.half, 1.787488, TOL);
+}
+
+static void test_one_value(void **state)
+{
+    (void)state;
+    const double one[] = { 3.25 };
+    stat_summary s = stat_of(one, 1, 1);
+    assert_int_equal(s.n, 1);
+    assert_near(s.mean, 3.25, 0);
+    assert_true(s.half == 0);
+    assert_false(isnan(s.half));
+    assert_true(s.sd == 0);
+    /* one value left after NaNs: still n = 1, half 0, never NaN */
+    const double mostly_nan[] = { NAN, NAN, 7.5, NAN };
+    s = stat_of(mostly_nan, 4, 1);
+    assert_int_equal(s.n, 1);
+    assert_near(s.mean, 7.5, 0);
+    assert_true(s.half == 0);
+}
+
+static void test_no_values(void **state)
+{
+    (void)state;
+    const double all_nan[] = { NAN, NAN, NAN };
+    stat_summary s = stat_of(all_nan, 3, 1);
+    assert_int_equal(s.n, 0);
+    assert_true(isnan(s.mean));
+    assert_true(s.half == 0);
+    s = stat_of(all_nan, 0, 1);
+    assert_int_equal(s.n, 0);
+    assert_true(isnan(s.mean));
+}
+
+static void test_constant_sample(void **state)
+{
+    (void)state;
+    const double x[] = { 0.1, 0.1, 0.1, 0.1, 0.1 };
+    stat_summary s = stat_of(x, 5, 1);
+    assert_int_equal(s.n, 5);
+    assert_near(s.mean, 0.1, 1e-15);
+    assert_near(s.sd, 0, 1e-15);
+    assert_near(s.half, 0, 1e-14);
+}
+
+/* The textbook sample shifted by 1e9: a one-pass sum of squares loses
+ * every digit of the variance here; the two-pass form keeps it. */
+static void test_large_offset_is_stable(void **state)
+{
+    (void)state;
+    const double base[] = { 2, 4, 4, 4, 5, 5, 7, 9 };
+    double x[8];
+    for (int i = 0; i < 8; i++)
+        x[i] = 1e9 + base[i];
+    stat_summary s = stat_of(x, 8, 1);
+    assert_int_equal(s.n, 8);
+    assert_near(s.mean, 1e9 + 5, 1e-6);
+    assert_near(s.sd, 2.138089935, 1e-6);
+    assert_near(s.half, 1.787488, 1e-5);
+}
+
+/* One column of a row-major table (stride = row width), as compare and
+ * sweep read vals[(o * reps + r) * M_COUNT + k]; the other columns hold
+ * junk, NaNs and huge values that must not leak in. */
+static void test_stride(void **state)
+{
+    (void)state;
+    enum { W = 5, ROWS = 9 };
+    const double col[ROWS] = { 2, 4, NAN, 4, 4, 5, 5, 7, 9 };
+    double t[ROWS * W];
+    for (int r = 0; r < ROWS; r++)
+        for (int c = 0; c < W; c++)
+            t[r * W + c] = c == 2 ? col[r] : (c % 2 ? NAN : 1e300);
+    stat_summary s = stat_of(t + 2, ROWS, W);
+    assert_int_equal(s.n, 8);
+    assert_near(s.mean, 5.0, 1e-12);
+    assert_near(s.sd, 2.138089935, 1e-9);
+    assert_near(s.half, 1.787488, TOL);
+    /* the last column: reads exactly ROWS values, never past the end */
+    for (int r = 0; r < ROWS; r++)
+        t[r * W + W - 1] = r + 1;
+    s = stat_of(t + W - 1, ROWS, W);
+    assert_int_equal(s.n, ROWS);
+    assert_near(s.mean, 5.0, 1e-12); /* 1..9 */
+    /* stride 1 over a prefix: only n values are read */
+    const double pre[] = { 1, 3, 1000 };
+    s = stat_of(pre, 2, 1);
+    assert_near(s.mean, 2, 1e-12);
+}
+
+/* Nearest rank: the smallest value with at least p * n values <= it. */
+static void test_quantile_nearest_rank(void **state)
+{
+    (void)state;
+    const int64_t v[] = { 10, 20, 30, 40, 50 };
+    assert_int_equal(met_quantile(v, 5, 0.0), 10);
+    assert_int_equal(met_quantile(v, 5, -1.0), 10);
+    assert_int_equal(met_quantile(v, 5, 0.2), 10);  /* rank 1 exactly */
+    assert_int_equal(met_quantile(v, 5, 0.21), 20); /* rank ceil(1.05) = 2 */
+    assert_int_equal(met_quantile(v, 5, 0.5), 30);  /* rank ceil(2.5) = 3, no interpolation */
+    assert_int_equal(met_quantile(v, 5, 0.6), 30);  /* rank 3 exactly */
+    assert_int_equal(met_quantile(v, 5, 0.8), 40);
+    assert_int_equal(met_quantile(v, 5, 0.95), 50);
+    assert_int_equal(met_quantile(v, 5, 0.99), 50);
+    assert_int_equal(met_quantile(v, 5, 1.0), 50);
+    assert_int_equal(met_quantile(v, 5, 1.5), 50);
+    assert_int_equal(met_quantile(v, 0, 0.5), 0);
+    assert_int_equal(met_quantile(v, 1, 0.99), 10);
+    /* an even count: the median is the lower middle value, not the mean */
+    const int64_t e[] = { 1, 2, 3, 4 };
+    assert_int_equal(met_quantile(e, 4, 0.5), 2);
+    assert_int_equal(met_quantile(e, 4, 0.51), 3);
+    /* 1..100: p50, p95, p99 are the 50th, 95th and 99th values */
+    int64_t h[100];
+    for (int i = 0; i < 100; i++)
+        h[i] = i + 1;
+    assert_int_equal(met_quantile(h, 100, 0.01), 1);
+    assert_int_equal(met_quantile(h, 100, 0.5), 50);
+    assert_int_equal(met_quantile(h, 100, 0.95), 95);
+    assert_int_equal(met_quantile(h, 100, 0.99), 99);
+    assert_int_equal(met_quantile(h, 99, 0.99), 99); /* ceil(98.01) = 99 */
+    assert_int_equal(met_quantile(h, 98, 0.99), 98); /* ceil(97.02) = 98 */
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_textbook_sample),
+        cmocka_unit_test(test_small_samples_t_quantile),
+        cmocka_unit_test(test_nan_skipped),
+        cmocka_unit_test(test_one_value),
+        cmocka_unit_test(test_no_values),
+        cmocka_unit_test(test_constant_sample),
+        cmocka_unit_test(test_large_offset_is_stable),
+        cmocka_unit_test(test_stride),
+        cmocka_unit_test(test_quantile_nearest_rank),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
