@@ -102,7 +102,7 @@ test-valgrind: deps
 
 bench: deps
 	@$(MAKE) --no-print-directory qsim $(BENCH_BIN)
-	@sh bench/run.sh $(BENCH_BIN)
+	@sh bench/run.sh $(BENCH_BIN) bench/bench_model.sh
 
 clean:
 	rm -rf $(BUILD) qsim

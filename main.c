@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -322,8 +323,12 @@ static int cmd_run(int argc, char **argv)
     }
     if (!a.quiet)
         rep_summary(stdout, &meta, runs, n);
-    fprintf(stderr, "qsim: %d run%s, %" PRIu64 " events in %.3f s (%.2f M events/s); wrote %s/{results.json,summary.csv,polls.csv,stuck.csv,heal_latency.csv,caps.csv}\n",
-            n, n == 1 ? "" : "s", events, wall, wall > 0 ? (double)events / wall / 1e6 : 0.0, a.out);
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    fprintf(stderr, "qsim: %d run%s, %" PRIu64 " events in %.3f s (%.2f M events/s), peak RSS %.1f MiB; "
+                    "wrote %s/{results.json,summary.csv,polls.csv,stuck.csv,heal_latency.csv,caps.csv}\n",
+            n, n == 1 ? "" : "s", events, wall, wall > 0 ? (double)events / wall / 1e6 : 0.0,
+            (double)ru.ru_maxrss / 1024.0, a.out);
     rc = 0;
     if (s->nexpect > 0) {
         fprintf(stderr, "expectations: %d passed, %d failed\n", expect_pass, expect_fail);

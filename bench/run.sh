@@ -15,7 +15,10 @@ trap 'rm -rf "$dir"' EXIT INT TERM
 
 for b in "$@"; do
     echo "== $b $quick"
-    "$b" $quick --json "$dir/part.jsonl"
+    case $b in
+    *.sh) sh "$b" $quick --json "$dir/part.jsonl" ;;
+    *) "$b" $quick --json "$dir/part.jsonl" ;;
+    esac
     cat "$dir/part.jsonl" >> "$dir/all.jsonl"
 done
 

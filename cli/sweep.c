@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
@@ -520,33 +521,95 @@ int cmd_sweep(int argc, char **argv)
                 g.npoints, mine, shard_k, shard_n, done_before, nopt, reps);
     double t0 = cli_wall();
     int ran = 0;
+    /* The points left to do, spread over --jobs forked workers, each running
+     * whole points one replication after another and writing each point's
+     * file itself (atomically). Workers report a byte per finished point
+     * through a pipe, for progress; a failed point is reported as 'x'. */
+    int *todo_list = calloc((size_t)(todo > 0 ? todo : 1), sizeof *todo_list), nt = 0;
     double *vals = calloc((size_t)nopt * (size_t)reps * M_COUNT, sizeof *vals);
     rc = 1;
-    for (int n = shard_k - 1; vals && n < g.npoints; n += shard_n) {
-        if (point_done(out, &g, n))
-            continue;
+    if (!todo_list || !vals) {
+        free(todo_list);
+        free(vals);
+        goto out;
+    }
+    for (int n = shard_k - 1; n < g.npoints; n += shard_n)
+        if (!point_done(out, &g, n))
+            todo_list[nt++] = n;
+    /* Validate every point's scenario first: bad input stops before any run. */
+    for (int i = 0; i < nt; i++) {
         scenario *ps = NULL;
-        if (point_scenario(file, doc, &g, n, limits, &pp, days, &ps) != 0) {
+        if (point_scenario(file, doc, &g, todo_list[i], limits, &pp, days, &ps) != 0) {
             rc = 2;
+            free(todo_list);
             free(vals);
             goto out;
         }
-        const scenario *points[1] = { ps };
-        experiment e = { points, 1, &pp, options, nopt, reps, have_seed ? seed : base->seed };
-        int bad = exp_run_all(&e, (int)jobs, vals, 0) != 0 || write_point(out, &g, &e, n, vals) != 0;
         sc_free(ps);
-        if (bad) {
-            fprintf(stderr, "qsim: sweep: point %d failed\n", n);
-            free(vals);
-            goto out;
+    }
+    if (jobs > nt)
+        jobs = nt > 0 ? nt : 1;
+    int fd[2] = { -1, -1 };
+    if (pipe(fd) != 0) {
+        free(todo_list);
+        free(vals);
+        goto out;
+    }
+    fflush(NULL);
+    pid_t *kids = calloc((size_t)jobs, sizeof *kids);
+    for (long j = 0; kids && j < jobs; j++) {
+        kids[j] = fork();
+        if (kids[j] != 0)
+            continue;
+        close(fd[0]);
+        int status = 0;
+        for (int i = (int)j; i < nt; i += (int)jobs) {
+            int n = todo_list[i];
+            scenario *ps = NULL;
+            char tick = '.';
+            if (point_scenario(file, doc, &g, n, limits, &pp, days, &ps) != 0) {
+                status = 1;
+                tick = 'x';
+            } else {
+                const scenario *points[1] = { ps };
+                experiment e = { points, 1, &pp, options, nopt, reps, have_seed ? seed : base->seed };
+                if (exp_run_all(&e, 1, vals, 0) != 0 || write_point(out, &g, &e, n, vals) != 0) {
+                    fprintf(stderr, "qsim: sweep: point %d failed\n", n);
+                    status = 1;
+                    tick = 'x';
+                }
+                sc_free(ps);
+            }
+            if (write(fd[1], &tick, 1) != 1)
+                status = 1;
         }
+        _exit(status);
+    }
+    close(fd[1]);
+    char tick;
+    int bad = !kids;
+    while (read(fd[0], &tick, 1) == 1) {
         ran++;
+        bad |= tick == 'x';
         if (!quiet && isatty(2)) {
             double el = cli_wall() - t0, rate = ran / el;
-            fprintf(stderr, "\r  %d/%d points  %.2f points/s  ETA %.0fs   ", ran, todo, rate, (todo - ran) / rate);
-            if (ran == todo)
+            fprintf(stderr, "\r  %d/%d points  %.2f points/s  ETA %.0fs   ", ran, nt, rate, (nt - ran) / rate);
+            if (ran == nt)
                 fputc('\n', stderr);
         }
+    }
+    close(fd[0]);
+    for (long j = 0; kids && j < jobs; j++) {
+        int st = 0;
+        if (kids[j] <= 0 || waitpid(kids[j], &st, 0) < 0 || !WIFEXITED(st) || WEXITSTATUS(st) != 0)
+            bad = 1;
+    }
+    free(kids);
+    free(todo_list);
+    if (bad || ran != nt) {
+        fprintf(stderr, "qsim: sweep: %d of %d points failed or were not run\n", nt - ran + (bad ? 1 : 0), nt);
+        free(vals);
+        goto out;
     }
     free(vals);
     int present = 0;

@@ -1,0 +1,56 @@
+#!/bin/sh
+# bench_model.sh - the full model's speed (make bench): the incident scenario
+# for 365 simulated days under Options 0 and 1, the busy scenario for 30
+# days, and a 100-point sweep with --jobs 1 and --jobs 2 (speed-up).
+# Same protocol as the C benches: [--quick] --json FILE; a table on stdout.
+# Uses ${QSIM:-./qsim}; wall times come from qsim's own report on stderr.
+set -eu
+QSIM=${QSIM:-./qsim}
+quick=0; json=/dev/null
+while [ $# -gt 0 ]; do
+    case $1 in
+    --quick) quick=1 ;;
+    --json) json=$2; shift ;;
+    *) echo "usage: bench_model.sh [--quick] [--json FILE]" >&2; exit 2 ;;
+    esac
+    shift
+done
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT INT TERM
+: > "$json"
+year=365; busy=30; step=0.01
+[ "$quick" = 1 ] && { year=5; busy=0.05; step=0.1; }
+
+now() { date +%s.%N; }
+# run NAME SCENARIO OPTION DAYS: one qsim run; prints and records its figures
+run() {
+    "$QSIM" run "$2" --option "$3" --days "$4" --no-polls-csv -q --out "$tmp/o" 2> "$tmp/err" ||
+        { cat "$tmp/err" >&2; exit 1; }
+    line=$(grep '^qsim: 1 run' "$tmp/err")
+    events=$(echo "$line" | sed 's/.* \([0-9]*\) events in.*/\1/')
+    secs=$(echo "$line" | sed 's/.* events in \([0-9.]*\) s.*/\1/')
+    rss=$(echo "$line" | sed 's/.*peak RSS \([0-9.]*\) MiB.*/\1/')
+    awk -v n="$1" -v e="$events" -v s="$secs" -v d="$4" -v r="$rss" -v j="$json" 'BEGIN {
+        eps = s > 0 ? e / s / 1e6 : 0; dps = s > 0 ? d / s : 0
+        printf "%-28s %10.1f days %12d events %8.3f s %8.2f M ev/s %10.1f days/s %8.1f MiB\n", n, d, e, s, eps, dps, r
+        printf "{\"bench\":\"model\",\"name\":\"%s\",\"days\":%s,\"events\":%d,\"seconds\":%s,\"events_per_s\":%.0f,\"sim_days_per_s\":%.2f,\"peak_rss_mib\":%s}\n", n, d, e, s, eps * 1e6, dps, r >> j }'
+}
+echo "full model (one run per line, one core):"
+run incident-option-0 scenarios/incident-164.json 0 "$year"
+run incident-option-1 scenarios/incident-164.json 1 "$year"
+run busy-option-0 scenarios/busy.json 0 "$busy"
+run busy-option-1 scenarios/busy.json 1 "$busy"
+
+# sweep: 100 points (kv.p429 = 0 .. 0.99), 2 options x 2 replications each
+for j in 1 2; do
+    t0=$(now)
+    "$QSIM" sweep scenarios/incident-164.json --param "kv.p429=0:0.99:$step" --options 0,1 --reps 2 \
+        --jobs "$j" --out "$tmp/sweep$j" -q
+    t1=$(now)
+    eval "w$j=\$(echo \"\$t1 - \$t0\" | bc -l 2>/dev/null || awk -v a=\$t1 -v b=\$t0 'BEGIN{print a-b}')"
+done
+cmp -s "$tmp/sweep1/sweep.csv" "$tmp/sweep2/sweep.csv" || { echo "bench: --jobs 1 and 2 differ" >&2; exit 1; }
+points=$(ls "$tmp/sweep1/points" | wc -l)
+awk -v p="$points" -v a="$w1" -v b="$w2" -v j="$json" 'BEGIN {
+    printf "sweep %d points x 2 options x 2 reps: --jobs 1 %.2f s, --jobs 2 %.2f s, speed-up %.2f\n", p, a, b, a / b
+    printf "{\"bench\":\"sweep\",\"points\":%d,\"jobs1_s\":%.3f,\"jobs2_s\":%.3f,\"speedup\":%.3f}\n", p, a, b, a / b >> j }'
