@@ -6,7 +6,11 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <signal.h>
 #include <unistd.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
 
 int cli_usage_error(const char *fmt, const char *arg)
 {
@@ -106,4 +110,13 @@ const char *cli_basename(const char *path)
 {
     const char *s = strrchr(path, '/');
     return s ? s + 1 : path;
+}
+
+void cli_worker_init(void)
+{
+#ifdef __linux__
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+#endif
+    if (getppid() == 1) /* the parent is already gone */
+        _exit(1);
 }

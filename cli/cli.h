@@ -21,6 +21,9 @@ void cli_find_data(const char *given, char *out, size_t len);
 int cli_load(const char *path, const char *data_given, const char *plan, const char *pricing_file,
              const char *days, scenario **s, pr_plan *p);
 double cli_wall(void);
+/* In a forked worker: die with the parent (kill -9 of qsim stops its
+ * workers too, so an interrupted sweep leaves nothing running). */
+void cli_worker_init(void);
 /* The file name part of a path. */
 const char *cli_basename(const char *path);
 

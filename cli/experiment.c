@@ -126,6 +126,7 @@ int exp_run_all(const experiment *e, int jobs, double *vals, int show)
     for (int j = 0; j < jobs; j++) {
         kids[j] = fork();
         if (kids[j] == 0) {
+            cli_worker_init();
             close(fd[0]);
             for (int t = j; t < total; t += jobs) {
                 run_task(e, t, &rec);

@@ -561,6 +561,7 @@ int cmd_sweep(int argc, char **argv)
         kids[j] = fork();
         if (kids[j] != 0)
             continue;
+        cli_worker_init();
         close(fd[0]);
         int status = 0;
         for (int i = (int)j; i < nt; i += (int)jobs) {

@@ -702,6 +702,14 @@ out:
     return v->failed ? -1 : 0;
 }
 
+/* What a 5-field cron expression can repeat at: whole minutes under an
+ * hour, whole hours under a day, or a day (model/world.c cron_next). */
+static int cron_every_ok(sim_us t)
+{
+    const sim_us min = 60 * SIM_US_PER_S, hour = 60 * min, day = 24 * hour;
+    return (t < hour && t % min == 0) || (t >= hour && t < day && t % hour == 0) || t == day;
+}
+
 static int parse_strategy(jv *v, const cJSON *j, scenario *s)
 {
     static const char *const keys[] = { "retry_max_attempts", "retry_first_backoff", "cron_every",
@@ -714,9 +722,10 @@ static int parse_strategy(jv *v, const cJSON *j, scenario *s)
         jv_duration(v, j, "retry_first_backoff", 0, 0, &s->strategy.retry_first_backoff) == 0 &&
         jv_duration(v, j, "cron_every", 0, 60 * SIM_US_PER_S, &s->strategy.cron_every) == 0 &&
         jv_location(v, s, j, "cron_location", &s->strategy.cron_loc) == 0 &&
-        s->strategy.cron_every % (60 * SIM_US_PER_S) != 0) {
+        !cron_every_ok(s->strategy.cron_every)) {
         size_t k = jv_push(v, "cron_every", 0);
-        jv_fail(v, "Cron Triggers fire on whole minutes: use a multiple of 1min (e.g. \"5min\")");
+        jv_fail(v, "a Cron Trigger repeats every N minutes (1 to 59), every H hours (1 to 23) or daily "
+                   "(\"5min\", \"2h\", \"1d\")");
         jv_pop(v, k);
     }
     s->strategy.retry_max_attempts = (int)attempts;

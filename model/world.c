@@ -236,15 +236,36 @@ static void script_fire(sim_ctx *ctx, void *obj, uint64_t idx)
                       c->npins ? w->sc->pins + c->pin_off : NULL, c->npins, w, script_done);
 }
 
-/* Cron Triggers fire on minute boundaries: "*\/N * * * *" runs when the UTC
- * time is a multiple of N minutes (from start_epoch_ms). The first run is
- * the first such time after simulated time 0 (never at 0 itself). */
+/* The next time after utc (µs since the Unix epoch) at which a Cron
+ * Trigger "every N" fires, as its 5-field expression would. N under an
+ * hour fires at the minutes of the hour divisible by N (every 7 minutes:
+ * :00, :07, ... :56, then :00 again), whole hours under a day at the hours
+ * divisible by H, a day at 00:00 UTC. The parser allows only these. */
+static sim_us cron_next(sim_us utc, sim_us every)
+{
+    const sim_us min = 60 * SIM_US_PER_S, hour = 60 * min, day = 24 * hour;
+    if (every < hour) {
+        int64_t n = every / min;
+        for (sim_us t = (utc / min + 1) * min;; t += min)
+            if (t / min % 60 % n == 0)
+                return t;
+    }
+    if (every < day) {
+        int64_t h = every / hour;
+        for (sim_us t = (utc / hour + 1) * hour;; t += hour)
+            if (t / hour % 24 % h == 0)
+                return t;
+    }
+    return (utc / day + 1) * day;
+}
+
 static void cron_fire(sim_ctx *ctx, void *obj, uint64_t arg)
 {
     world *w = obj;
     (void)arg;
     call_start(&w->calls, EP_CRON, "cron", &w->cron_rs, w->st.p.cron_loc, MSG_NONE, NULL, 0, NULL, NULL);
-    sim_after(ctx, w->st.p.cron_every, cron_fire, w, 0);
+    sim_us epoch = w->sc->epoch_ms * SIM_US_PER_MS;
+    sim_at(ctx, cron_next(sim_now(ctx) + epoch, w->st.p.cron_every) - epoch, cron_fire, w, 0);
 }
 
 int world_msg_state(const world *w, const char *id, int *cache_status, int *stored_status)
@@ -272,10 +293,9 @@ static void start(world *w)
         bot_start(w->bots[i]);
     for (int i = 0; i < s->ncalls; i++)
         sim_at(w->ctx, s->script[i].at, script_fire, w, (uint64_t)i);
-    if (w->st.h.cron_job) {
-        sim_us every = w->st.p.cron_every;
-        sim_us into = (s->epoch_ms % (every / 1000)) * 1000; /* UTC time past the last tick */
-        sim_at(w->ctx, every - into, cron_fire, w, 0);
+    if (w->st.h.cron_job) { /* the first run after time 0, never at 0 itself */
+        sim_us epoch = s->epoch_ms * SIM_US_PER_MS;
+        sim_at(w->ctx, cron_next(epoch, w->st.p.cron_every) - epoch, cron_fire, w, 0);
     }
 }
 
