@@ -133,24 +133,25 @@ static void judge(const experiment *e, const double *vals, int o, int base, cons
 
 int cmd_advise(int argc, char **argv)
 {
-    enum { O_PLAN = 256, O_PRICING, O_DATA, O_JOBS, O_REPS, O_TARGET, O_BASE };
+    enum { O_TARGET = 256, O_BASE };
     static const struct option longs[] = {
         { "target", required_argument, 0, O_TARGET }, { "options", required_argument, 0, 'o' },
-        { "reps", required_argument, 0, O_REPS }, { "jobs", required_argument, 0, O_JOBS },
-        { "seed", required_argument, 0, 's' }, { "days", required_argument, 0, 'd' },
-        { "plan", required_argument, 0, O_PLAN }, { "pricing", required_argument, 0, O_PRICING },
-        { "data", required_argument, 0, O_DATA }, { "baseline", required_argument, 0, O_BASE },
-        { "quiet", no_argument, 0, 'q' }, { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 },
+        { "baseline", required_argument, 0, O_BASE }, { "help", no_argument, 0, 'h' }, CLI_EXP_LONGS,
+        { 0, 0, 0, 0 },
     };
     target tg[MAX_TARGETS];
-    int ntg = 0, reps = 10, quiet = 0, have_seed = 0, c;
-    long jobs = sysconf(_SC_NPROCESSORS_ONLN);
-    uint64_t seed = 0;
-    const char *plan = "paid", *pricing = NULL, *data = NULL, *days = NULL, *baseline = "0";
+    int ntg = 0, c, r;
+    const char *baseline = "0";
     char optbuf[1024] = "0,1,2,3,1+2,2+3,1fixed,1fixed+2";
-    char *end;
+    cli_exp x;
+    cli_exp_defaults(&x, 10, NULL);
     optind = 1;
     while ((c = getopt_long(argc, argv, "o:s:d:qh", longs, NULL)) != -1) {
+        if ((r = cli_exp_option(&x, c, optarg)) != 0) {
+            if (r < 0)
+                return 2;
+            continue;
+        }
         switch (c) {
         case O_TARGET:
             if (ntg == MAX_TARGETS || parse_target(optarg, &tg[ntg]) != 0)
@@ -159,28 +160,7 @@ int cmd_advise(int argc, char **argv)
             ntg++;
             break;
         case 'o': snprintf(optbuf, sizeof optbuf, "%s", optarg); break;
-        case O_REPS:
-            reps = (int)strtol(optarg, &end, 10);
-            if (*end || reps < 2 || reps > 100000)
-                return cli_usage_error("--reps wants a whole number from 2 to 100000, got '%s'", optarg);
-            break;
-        case O_JOBS:
-            jobs = strtol(optarg, &end, 10);
-            if (*end || jobs < 1 || jobs > 256)
-                return cli_usage_error("--jobs wants a whole number from 1 to 256, got '%s'", optarg);
-            break;
-        case 's':
-            seed = strtoull(optarg, &end, 10);
-            if (*end || !*optarg)
-                return cli_usage_error("--seed wants a non-negative integer, got '%s'", optarg);
-            have_seed = 1;
-            break;
-        case 'd': days = optarg; break;
-        case O_PLAN: plan = optarg; break;
-        case O_PRICING: pricing = optarg; break;
-        case O_DATA: data = optarg; break;
         case O_BASE: baseline = optarg; break;
-        case 'q': quiet = 1; break;
         case 'h':
             puts("usage: qsim advise SCENARIO --target METRIC<=VALUE [--target ...] [--options LIST]\n"
                  "                   [--reps 10] [--jobs N] [--plan paid|free] [--days D] [--baseline 0]\n"
@@ -192,13 +172,13 @@ int cmd_advise(int argc, char **argv)
         default: return cli_usage_error("%s", "bad option for 'advise'");
         }
     }
+    int reps = x.reps, quiet = x.quiet;
+    long jobs = x.jobs;
     if (optind != argc - 1 || ntg == 0)
         return cli_usage_error("%s", "advise wants SCENARIO and at least one --target");
-    if (strcmp(plan, "paid") != 0 && strcmp(plan, "free") != 0)
-        return cli_usage_error("--plan is paid or free, got '%s'", plan);
     scenario *s = NULL;
     pr_plan pp;
-    if (cli_load(argv[optind], data, plan, pricing, days, &s, &pp) != 0)
+    if (cli_load(argv[optind], x.data, x.plan, x.pricing, x.days, &s, &pp) != 0)
         return 2;
     const char *options[SC_MAX_OPTIONS];
     int nopt = 0, base = -1, rc = 2;
@@ -219,7 +199,7 @@ int cmd_advise(int argc, char **argv)
         goto out;
     }
     const scenario *points[1] = { s };
-    experiment e = { points, 1, &pp, options, nopt, reps, have_seed ? seed : s->seed };
+    experiment e = { points, 1, &pp, options, nopt, reps, x.have_seed ? x.seed : s->seed };
     double *vals = calloc((size_t)nopt * (size_t)reps * M_COUNT, sizeof *vals);
     double *tmp = calloc((size_t)reps, sizeof *tmp);
     verdict *v = calloc((size_t)nopt, sizeof *v);

@@ -120,3 +120,52 @@ void cli_worker_init(void)
     if (getppid() == 1) /* the parent is already gone */
         _exit(1);
 }
+
+void cli_exp_defaults(cli_exp *x, int reps, const char *out)
+{
+    memset(x, 0, sizeof *x);
+    x->reps = reps;
+    x->jobs = sysconf(_SC_NPROCESSORS_ONLN);
+    x->out = out;
+    x->plan = "paid";
+}
+
+int cli_exp_option(cli_exp *x, int c, const char *arg)
+{
+    char *end = NULL;
+    const char *bad = NULL;
+    switch (c) {
+    case CLI_O_REPS:
+        x->reps = (int)strtol(arg, &end, 10);
+        if (*end || !*arg || x->reps < 2 || x->reps > 100000)
+            bad = "--reps wants a whole number from 2 to 100000, got '%s'";
+        break;
+    case CLI_O_JOBS:
+        x->jobs = strtol(arg, &end, 10);
+        if (*end || !*arg || x->jobs < 1 || x->jobs > 256)
+            bad = "--jobs wants a whole number from 1 to 256, got '%s'";
+        break;
+    case 's':
+        x->seed = strtoull(arg, &end, 10);
+        x->have_seed = 1;
+        if (*end || !*arg || arg[0] == '-')
+            bad = "--seed wants a non-negative integer, got '%s'";
+        break;
+    case CLI_O_PLAN:
+        x->plan = arg;
+        if (strcmp(arg, "paid") != 0 && strcmp(arg, "free") != 0)
+            bad = "--plan is paid or free, got '%s'";
+        break;
+    case 'd': x->days = arg; break;
+    case CLI_O_OUT: x->out = arg; break;
+    case CLI_O_PRICING: x->pricing = arg; break;
+    case CLI_O_DATA: x->data = arg; break;
+    case 'q': x->quiet = 1; break;
+    default: return 0;
+    }
+    if (bad) {
+        cli_usage_error(bad, arg);
+        return -1;
+    }
+    return 1;
+}

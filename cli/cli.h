@@ -5,6 +5,7 @@
 #define QSIM_CLI_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "model/pricing.h"
 #include "model/scenario.h"
@@ -26,6 +27,29 @@ double cli_wall(void);
 void cli_worker_init(void);
 /* The file name part of a path. */
 const char *cli_basename(const char *path);
+
+/* The options every experiment command (compare, sweep, advise) shares. */
+enum { CLI_O_REPS = 300, CLI_O_JOBS, CLI_O_OUT, CLI_O_PLAN, CLI_O_PRICING, CLI_O_DATA };
+#define CLI_EXP_LONGS                                                                                   \
+    { "reps", required_argument, 0, CLI_O_REPS }, { "jobs", required_argument, 0, CLI_O_JOBS },         \
+        { "seed", required_argument, 0, 's' }, { "days", required_argument, 0, 'd' },                  \
+        { "out", required_argument, 0, CLI_O_OUT }, { "plan", required_argument, 0, CLI_O_PLAN },        \
+        { "pricing", required_argument, 0, CLI_O_PRICING }, { "data", required_argument, 0, CLI_O_DATA }, \
+        { "quiet", no_argument, 0, 'q' }
+
+typedef struct cli_exp {
+    int reps;
+    long jobs;          /* default: the number of cores */
+    int have_seed;
+    uint64_t seed;
+    const char *days, *out, *plan, *pricing, *data;
+    int quiet;
+} cli_exp;
+
+void cli_exp_defaults(cli_exp *x, int reps, const char *out);
+/* Takes getopt's c and optarg: 1 when c is a shared option (stored), 0
+ * when it is not, -1 when its value is bad (the message is printed). */
+int cli_exp_option(cli_exp *x, int c, const char *arg);
 
 int cmd_compare(int argc, char **argv);
 int cmd_sweep(int argc, char **argv);

@@ -217,53 +217,31 @@ fail:
 
 int cmd_compare(int argc, char **argv)
 {
-    enum { O_OUT = 256, O_PLAN, O_PRICING, O_DATA, O_JOBS, O_REPS, O_BASE };
+    enum { O_BASE = 256 };
     static const struct option longs[] = {
         { "options", required_argument, 0, 'o' }, { "option", required_argument, 0, 'o' },
-        { "reps", required_argument, 0, O_REPS }, { "jobs", required_argument, 0, O_JOBS },
-        { "seed", required_argument, 0, 's' },    { "days", required_argument, 0, 'd' },
-        { "out", required_argument, 0, O_OUT },   { "plan", required_argument, 0, O_PLAN },
-        { "pricing", required_argument, 0, O_PRICING }, { "data", required_argument, 0, O_DATA },
-        { "baseline", required_argument, 0, O_BASE }, { "quiet", no_argument, 0, 'q' },
-        { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 },
+        { "baseline", required_argument, 0, O_BASE }, { "help", no_argument, 0, 'h' }, CLI_EXP_LONGS,
+        { 0, 0, 0, 0 },
     };
-    const char *out = "out", *plan = "paid", *pricing = NULL, *data = NULL, *days = NULL, *baseline = NULL;
+    const char *baseline = NULL;
     char optbuf[1024] = "";
     const char *options[SC_MAX_OPTIONS];
-    int nopt = 0, reps = 30, quiet = 0, have_seed = 0, c;
-    long jobs = sysconf(_SC_NPROCESSORS_ONLN);
-    uint64_t seed = 0;
+    int nopt = 0, c, r;
+    cli_exp x;
+    cli_exp_defaults(&x, 30, "out");
     optind = 1;
     while ((c = getopt_long(argc, argv, "o:s:d:qh", longs, NULL)) != -1) {
-        char *end;
+        if ((r = cli_exp_option(&x, c, optarg)) != 0) {
+            if (r < 0)
+                return 2;
+            continue;
+        }
         switch (c) {
         case 'o':
             if (strlen(optarg) >= sizeof optbuf)
                 return cli_usage_error("option list too long: %s", optarg);
             snprintf(optbuf, sizeof optbuf, "%s", optarg);
             break;
-        case O_REPS:
-            reps = (int)strtol(optarg, &end, 10);
-            if (*end || reps < 2 || reps > 100000)
-                return cli_usage_error("--reps wants a whole number from 2 to 100000, got '%s'", optarg);
-            break;
-        case O_JOBS:
-            jobs = strtol(optarg, &end, 10);
-            if (*end || jobs < 1 || jobs > 256)
-                return cli_usage_error("--jobs wants a whole number from 1 to 256, got '%s'", optarg);
-            break;
-        case 's':
-            seed = strtoull(optarg, &end, 10);
-            if (*end || !*optarg || optarg[0] == '-')
-                return cli_usage_error("--seed wants a non-negative integer, got '%s'", optarg);
-            have_seed = 1;
-            break;
-        case 'd': days = optarg; break;
-        case 'q': quiet = 1; break;
-        case O_OUT: out = optarg; break;
-        case O_PLAN: plan = optarg; break;
-        case O_PRICING: pricing = optarg; break;
-        case O_DATA: data = optarg; break;
         case O_BASE: baseline = optarg; break;
         case 'h':
             puts("usage: qsim compare SCENARIO [--options 0,1,2,3,1+2] [--reps 30] [--jobs N] [--seed S]\n"
@@ -274,13 +252,14 @@ int cmd_compare(int argc, char **argv)
         default: return cli_usage_error("%s", "bad option for 'compare'");
         }
     }
+    const char *out = x.out, *plan = x.plan, *days = x.days;
+    int reps = x.reps, quiet = x.quiet;
+    long jobs = x.jobs;
     if (optind != argc - 1)
         return cli_usage_error("%s", "compare takes one SCENARIO file");
-    if (strcmp(plan, "paid") != 0 && strcmp(plan, "free") != 0)
-        return cli_usage_error("--plan is paid or free, got '%s'", plan);
     scenario *s = NULL;
     pr_plan pp;
-    if (cli_load(argv[optind], data, plan, pricing, days, &s, &pp) != 0)
+    if (cli_load(argv[optind], x.data, plan, x.pricing, days, &s, &pp) != 0)
         return 2;
     int rc = 2;
     if (optbuf[0]) {
@@ -307,7 +286,7 @@ int cmd_compare(int argc, char **argv)
         goto out;
     }
     const scenario *points[1] = { s };
-    experiment e = { points, 1, &pp, options, nopt, reps, have_seed ? seed : s->seed };
+    experiment e = { points, 1, &pp, options, nopt, reps, x.have_seed ? x.seed : s->seed };
     double *vals = calloc((size_t)nopt * (size_t)reps * M_COUNT, sizeof *vals);
     if (!vals || of_mkdirs(out) != 0) {
         fprintf(stderr, "qsim: compare: cannot create %s: %s\n", out, strerror(errno));

@@ -387,27 +387,26 @@ static void usage_sweep(void)
 
 int cmd_sweep(int argc, char **argv)
 {
-    enum { O_OUT = 256, O_PLAN, O_PRICING, O_DATA, O_JOBS, O_REPS, O_SHARD, O_PARAM };
+    enum { O_SHARD = 256, O_PARAM };
     static const struct option longs[] = {
         { "options", required_argument, 0, 'o' }, { "param", required_argument, 0, O_PARAM },
-        { "reps", required_argument, 0, O_REPS }, { "jobs", required_argument, 0, O_JOBS },
-        { "shard", required_argument, 0, O_SHARD }, { "seed", required_argument, 0, 's' },
-        { "days", required_argument, 0, 'd' }, { "out", required_argument, 0, O_OUT },
-        { "plan", required_argument, 0, O_PLAN }, { "pricing", required_argument, 0, O_PRICING },
-        { "data", required_argument, 0, O_DATA }, { "quiet", no_argument, 0, 'q' },
-        { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 },
+        { "shard", required_argument, 0, O_SHARD }, { "help", no_argument, 0, 'h' }, CLI_EXP_LONGS,
+        { 0, 0, 0, 0 },
     };
     static grid g;
-    const char *out = "out/sweep", *plan = "paid", *pricing = NULL, *data = NULL, *days = NULL;
     char optbuf[1024] = "";
     const char *options[SC_MAX_OPTIONS];
-    int nopt = 0, reps = 10, quiet = 0, have_seed = 0, shard_k = 1, shard_n = 1, c;
-    long jobs = sysconf(_SC_NPROCESSORS_ONLN);
-    uint64_t seed = 0;
+    int nopt = 0, shard_k = 1, shard_n = 1, c, r;
+    cli_exp x;
+    cli_exp_defaults(&x, 10, "out/sweep");
     memset(&g, 0, sizeof g);
     optind = 1;
     while ((c = getopt_long(argc, argv, "o:s:d:qh", longs, NULL)) != -1) {
-        char *end;
+        if ((r = cli_exp_option(&x, c, optarg)) != 0) {
+            if (r < 0)
+                return 2;
+            continue;
+        }
         switch (c) {
         case 'o': snprintf(optbuf, sizeof optbuf, "%s", optarg); break;
         case O_PARAM:
@@ -417,36 +416,18 @@ int cmd_sweep(int argc, char **argv)
                 return 2;
             g.nparams++;
             break;
-        case O_REPS:
-            reps = (int)strtol(optarg, &end, 10);
-            if (*end || reps < 2 || reps > 100000)
-                return cli_usage_error("--reps wants a whole number from 2 to 100000, got '%s'", optarg);
-            break;
-        case O_JOBS:
-            jobs = strtol(optarg, &end, 10);
-            if (*end || jobs < 1 || jobs > 256)
-                return cli_usage_error("--jobs wants a whole number from 1 to 256, got '%s'", optarg);
-            break;
         case O_SHARD:
             if (sscanf(optarg, "%d/%d", &shard_k, &shard_n) != 2 || shard_n < 1 || shard_k < 1 || shard_k > shard_n)
                 return cli_usage_error("--shard wants K/N with 1 <= K <= N, got '%s'", optarg);
             break;
-        case 's':
-            seed = strtoull(optarg, &end, 10);
-            if (*end || !*optarg || optarg[0] == '-')
-                return cli_usage_error("--seed wants a non-negative integer, got '%s'", optarg);
-            have_seed = 1;
-            break;
-        case 'd': days = optarg; break;
-        case 'q': quiet = 1; break;
-        case O_OUT: out = optarg; break;
-        case O_PLAN: plan = optarg; break;
-        case O_PRICING: pricing = optarg; break;
-        case O_DATA: data = optarg; break;
         case 'h': usage_sweep(); return 0;
         default: return cli_usage_error("%s", "bad option for 'sweep'");
         }
     }
+    const char *out = x.out, *days = x.days;
+    int reps = x.reps, quiet = x.quiet, have_seed = x.have_seed;
+    long jobs = x.jobs;
+    uint64_t seed = x.seed;
     if (optind != argc - 1)
         return cli_usage_error("%s", "sweep takes one SCENARIO file");
     if (g.nparams == 0)
@@ -454,10 +435,10 @@ int cmd_sweep(int argc, char **argv)
     const char *file = argv[optind];
     scenario *base = NULL;
     pr_plan pp;
-    if (cli_load(file, data, plan, pricing, days, &base, &pp) != 0)
+    if (cli_load(file, x.data, x.plan, x.pricing, days, &base, &pp) != 0)
         return 2;
     char datadir[1024], limits[1100];
-    cli_find_data(data, datadir, sizeof datadir);
+    cli_find_data(x.data, datadir, sizeof datadir);
     snprintf(limits, sizeof limits, "%s/limits/cloudflare-kv-2026.json", datadir);
     char *text = read_text(file);
     cJSON *doc = text ? cJSON_Parse(text) : NULL;

@@ -322,55 +322,40 @@ static void op_done(sim_ctx *ctx, kv_op *op)
     resume(c);
 }
 
-void call_get(call *c, uint32_t key)
+/* Fills c's op for the next operation: what every KV call shares. */
+static kv_op *prepare(call *c, int type, uint32_t key)
 {
     kv_op *op = &c->op;
     kv_list_unref(c->env->kv, op->list);
     op->list = NULL;
-    op->type = KV_GET;
+    op->put_list = NULL;
+    op->type = (uint8_t)type;
     op->loc = c->loc;
     op->key = key;
-    op->put_list = NULL;
     op->done = op_done;
     op->rs = c->rs;
     op->tag = (int8_t)c->kind;
-    op->force = (int8_t)forced(c, KV_GET, key);
+    op->force = (int8_t)forced(c, type, key);
     op->pin_lat = pinned(c);
-    kv_get(c->env->kv, op);
+    return op;
+}
+
+void call_get(call *c, uint32_t key)
+{
+    kv_get(c->env->kv, prepare(c, KV_GET, key));
 }
 
 void call_put_status(call *c, uint32_t key, int status)
 {
-    kv_op *op = &c->op;
-    kv_list_unref(c->env->kv, op->list);
-    op->list = NULL;
-    op->type = KV_PUT;
-    op->loc = c->loc;
-    op->key = key;
+    kv_op *op = prepare(c, KV_PUT, key);
     op->put_status = (uint8_t)status;
-    op->put_list = NULL;
-    op->done = op_done;
-    op->rs = c->rs;
-    op->tag = (int8_t)c->kind;
-    op->force = (int8_t)forced(c, KV_PUT, key);
-    op->pin_lat = pinned(c);
     kv_put(c->env->kv, op);
 }
 
 void call_put_list(call *c)
 {
-    kv_op *op = &c->op;
-    kv_list_unref(c->env->kv, op->list);
-    op->list = NULL;
-    op->type = KV_PUT;
-    op->loc = c->loc;
-    op->key = KV_KEY_CACHE;
+    kv_op *op = prepare(c, KV_PUT, KV_KEY_CACHE);
     op->put_list = kv_list_ref(c->list);
-    op->done = op_done;
-    op->rs = c->rs;
-    op->tag = (int8_t)c->kind;
-    op->force = (int8_t)forced(c, KV_PUT, KV_KEY_CACHE);
-    op->pin_lat = pinned(c);
     kv_put(c->env->kv, op);
 }
 
