@@ -222,6 +222,7 @@ static int cmd_run(int argc, char **argv)
         fprintf(stderr, "qsim: cannot create %s: %s\n", a.out, strerror(errno));
         goto out;
     }
+    of_clean_stale(a.out);
     snprintf(path, sizeof path, "%s/polls.csv", a.out);
     if (a.no_polls_csv) {
         unlink(path); /* a stale polls.csv beside new results would mislead */

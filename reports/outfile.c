@@ -1,7 +1,10 @@
 /* outfile.c - atomic output by write-to-temporary and rename(2). */
 #include "outfile.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -15,7 +18,11 @@ int of_open(of_file *o, const char *path)
         return -1;
     }
     snprintf(o->path, sizeof o->path, "%s", path);
-    snprintf(o->tmp, sizeof o->tmp, "%s.tmp.%ld", path, (long)getpid());
+    /* ".<name>.tmp.<pid>" beside the target: hidden, and the same file
+     * system, so the rename is atomic */
+    const char *slash = strrchr(path, '/');
+    int dirlen = slash ? (int)(slash - path + 1) : 0;
+    snprintf(o->tmp, sizeof o->tmp, "%.*s.%s.tmp.%ld", dirlen, path, path + dirlen, (long)getpid());
     o->f = fopen(o->tmp, "wb");
     return o->f ? 0 : -1;
 }
@@ -44,6 +51,27 @@ void of_abort(of_file *o)
     o->f = NULL;
     if (o->tmp[0])
         unlink(o->tmp);
+}
+
+void of_clean_stale(const char *dir)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    if (!d)
+        return;
+    while ((e = readdir(d)) != NULL) {
+        const char *t = e->d_name[0] == '.' ? strstr(e->d_name, ".tmp.") : NULL;
+        char *end;
+        if (!t)
+            continue;
+        long pid = strtol(t + 5, &end, 10);
+        if (*end || pid <= 0 || (kill((pid_t)pid, 0) == 0 || errno != ESRCH))
+            continue; /* not ours, or its writer is alive */
+        char path[2048];
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        unlink(path);
+    }
+    closedir(d);
 }
 
 int of_mkdirs(const char *dir)
