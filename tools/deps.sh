@@ -4,7 +4,7 @@
 # prints the exact command to run and fails, so nothing happens behind the
 # user's back.
 set -eu
-PKGS="build-essential pkg-config libgsl-dev libcjson-dev libcmocka-dev gnuplot-nox valgrind clang"
+PKGS="build-essential pkg-config libgsl-dev libcjson-dev libcmocka-dev gnuplot-nox valgrind clang libclang-rt-dev"
 missing=""
 for p in $PKGS; do
     st=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
