@@ -21,6 +21,8 @@ struct track {
     met_id m_kvr_max, m_first_lost, m_first_double, m_worst_heal_at;
     int64_t kvr_max, worst_heal;
     int seen_lost, seen_double;
+    uint32_t *changed;   /* scratch: cache entries a write changed */
+    uint32_t cap_changed;
     int check, op_limit;
     sim_us last_t;
     char violation[512];
@@ -98,6 +100,8 @@ track *track_new(sim_ctx *ctx, msg_table *msgs, kv_store *kv)
 
 void track_free(track *t)
 {
+    if (t)
+        free(t->changed);
     free(t);
 }
 
@@ -173,14 +177,29 @@ void track_on_write(void *ud, uint32_t key, const kv_list *old_list, const kv_li
         snprintf(d, sizeof d, "%u entries, window %u", new_list->n, window);
         violate(t, "the cache never holds more than the window", d);
     }
-    if (new_list && !new_list->corrupt)
+    /* Only entries that appear or change status need re-checking after the
+     * removals: an unchanged entry's state moves only with its own key's
+     * writes and its own calls, which check it themselves. */
+    uint32_t nchanged = 0;
+    if (new_list && !new_list->corrupt) {
+        if (t->cap_changed < new_list->n) {
+            uint32_t *c = realloc(t->changed, new_list->n * sizeof *c);
+            if (!c)
+                return;
+            t->changed = c;
+            t->cap_changed = new_list->n;
+        }
         for (uint32_t k = 0; k < new_list->n; k++) {
-            msg *m = &t->msgs->m[new_list->e[k].msg];
+            const kv_entry *e = &new_list->e[k];
+            msg *m = &t->msgs->m[e->msg];
+            if (e->work && (!m->in_cache || m->cstat != e->status))
+                t->changed[nchanged++] = e->msg;
             m->seen = ep;
             m->in_cache = 1;
             m->was_cached = 1;
-            m->cstat = new_list->e[k].status;
+            m->cstat = e->status;
         }
+    }
     /* Aging removes entries from the front only: the new value is the old
      * one minus a prefix, plus appends, and is full. So a removed entry is
      * aged out when the new value is full and every entry before it in the
@@ -223,9 +242,8 @@ void track_on_write(void *ud, uint32_t key, const kv_list *old_list, const kv_li
                 met_add(mr, t->m_pending_aged, now, 1);
             check(t, i, aged ? 1 : 2);
         }
-    if (new_list && !new_list->corrupt)
-        for (uint32_t k = 0; k < new_list->n; k++)
-            check(t, new_list->e[k].msg, 0);
+    for (uint32_t k = 0; k < nchanged; k++)
+        check(t, t->changed[k], 0);
 }
 
 void track_on_call_end(void *ud, const call *c)
