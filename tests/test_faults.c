@@ -220,17 +220,16 @@ static void test_size_limit_boundary(void **state)
     }
 }
 
-/* A status change keeps every message's size, so within the binding a
- * status update never crosses the limit. Only a cache seeded over it (a
- * state the binding itself never writes) makes claim/complete fail, and
- * then Option 1's heal put fails the same way: the episode stays open. */
+/* A cache seeded over the limit (a state the binding itself never writes)
+ * makes every cache update fail, claim/complete and Option 1's heal put
+ * alike: the episode stays open. */
 static void test_size_limit_seeded_over(void **state)
 {
     (void)state;
     for (int opt = 0; opt <= 1; opt++) {
         h_run r;
         scenario *s = load(FAULTS "size-limit.json");
-        s->plain_bytes = 174760; /* 26,214,752 bytes: 352 over */
+        s->plain_bytes = 174760; /* a few hundred bytes over the limit */
         h_run_scenario(&r, s, opt ? "1" : "0");
         assert_int_equal(h_counter(&r, "divergence.episodes"), 1);
         assert_int_equal(h_counter(&r, "divergence.healed"), 0);
