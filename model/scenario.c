@@ -396,21 +396,93 @@ static char *slurp(const char *path, size_t *len, sim_err *err)
     return buf;
 }
 
-/* Returns the byte offset of the first invalid UTF-8 sequence, or -1. */
+/* Returns the byte offset of the first invalid UTF-8 sequence, or -1:
+ * bad lead or continuation bytes, truncation, overlong forms, UTF-16
+ * surrogates (U+D800..U+DFFF) and code points past U+10FFFF. */
 static long bad_utf8(const unsigned char *s, size_t len)
 {
     size_t i = 0;
     while (i < len) {
         unsigned char c = s[i];
         size_t n = c < 0x80 ? 0 : (c & 0xe0) == 0xc0 ? 1 : (c & 0xf0) == 0xe0 ? 2 : (c & 0xf8) == 0xf0 ? 3 : 9;
-        if (n == 9 || (n == 1 && c < 0xc2) || i + n >= len + (n ? 0 : 1))
+        if (n == 9 || (n == 1 && c < 0xc2) || c > 0xf4 || i + n >= len + (n ? 0 : 1))
             return (long)i;
         for (size_t k = 1; k <= n; k++)
             if ((s[i + k] & 0xc0) != 0x80)
                 return (long)i;
+        if ((c == 0xe0 && s[i + 1] < 0xa0) ||  /* overlong 3-byte */
+            (c == 0xed && s[i + 1] >= 0xa0) || /* surrogate */
+            (c == 0xf0 && s[i + 1] < 0x90) ||  /* overlong 4-byte */
+            (c == 0xf4 && s[i + 1] >= 0x90))   /* past U+10FFFF */
+            return (long)i;
         i += n + 1;
     }
     return -1;
+}
+
+/* What cJSON lets through and JSON does not: a number with a leading zero
+ * ("01") and a NUL escape in a string ("\u0000", which would cut a key or
+ * value short). Returns the offset of the first, or -1; *what says which. */
+static long json_strictness(const char *t, size_t len, const char **what)
+{
+    int in_str = 0;
+    for (size_t i = 0; i < len; i++) {
+        char c = t[i];
+        if (in_str) {
+            if (c == '\\') {
+                if (i + 5 < len && t[i + 1] == 'u' && strncmp(t + i + 2, "0000", 4) == 0) {
+                    *what = "a NUL character (\\u0000) in a string";
+                    return (long)i;
+                }
+                i++;
+            } else if (c == '"') {
+                in_str = 0;
+            }
+            continue;
+        }
+        if (c == '"') {
+            in_str = 1;
+        } else if (c == '0' && i + 1 < len && t[i + 1] >= '0' && t[i + 1] <= '9' &&
+                   (i == 0 || !((t[i - 1] >= '0' && t[i - 1] <= '9') || t[i - 1] == '.' || t[i - 1] == 'e' ||
+                                t[i - 1] == 'E' || t[i - 1] == '+'))) {
+            *what = "a number with a leading zero";
+            return (long)i;
+        }
+    }
+    return -1;
+}
+
+/* cJSON reports a failed string (an object key included) one character
+ * past where the string should start: point at that character instead. */
+static size_t cjson_error_offset(const char *t, size_t off)
+{
+    char stack[256];
+    int depth = 0, in_str = 0;
+    if (off == 0)
+        return 0;
+    if (t[off - 1] == '"')
+        return off - 1;
+    for (size_t i = 0; i + 1 < off; i++) { /* the container around off - 1 */
+        char c = t[i];
+        if (in_str) {
+            if (c == '\\')
+                i++;
+            else if (c == '"')
+                in_str = 0;
+        } else if (c == '"') {
+            in_str = 1;
+        } else if ((c == '{' || c == '[') && depth < (int)sizeof stack) {
+            stack[depth++] = c;
+        } else if ((c == '}' || c == ']') && depth > 0) {
+            depth--;
+        }
+    }
+    size_t k = off - 1;
+    while (k > 0 && strchr(" \t\r\n", t[k - 1]))
+        k--;
+    if (k > 0 && (t[k - 1] == '{' || (t[k - 1] == ',' && depth > 0 && stack[depth - 1] == '{')))
+        return off - 1; /* a key was expected here */
+    return off;
 }
 
 static void line_col(const char *text, size_t off, int *line, int *col)
@@ -442,10 +514,17 @@ static cJSON *parse_json(const char *name, const char *text, size_t len, sim_err
         snprintf(err->msg, sizeof err->msg, "%s:%d:%d: NUL byte in the file", name, line, col);
         return NULL;
     }
-    const char *end = NULL;
+    const char *end = NULL, *what = NULL;
+    long strict = json_strictness(text, len, &what);
     cJSON *root = cJSON_ParseWithOpts(text, &end, 1);
+    if (root && strict >= 0) {
+        cJSON_Delete(root);
+        line_col(text, (size_t)strict, &line, &col);
+        snprintf(err->msg, sizeof err->msg, "%s:%d:%d: malformed JSON (%s)", name, line, col, what);
+        return NULL;
+    }
     if (!root) {
-        size_t off = end ? (size_t)(end - text) : 0;
+        size_t off = end ? cjson_error_offset(text, (size_t)(end - text)) : 0;
         line_col(text, off, &line, &col);
         const char *what = len == 0 || strspn(text, " \t\r\n") == len ? "empty file, expected a JSON object"
                                                                        : "malformed JSON";
@@ -1005,6 +1084,14 @@ static int parse_expect(jv *v, const cJSON *arr, scenario *s)
                     break;
                 }
         }
+        static const char *const poll_only[] = { "kvr", "kvw", "returned", NULL };
+        static const char *const msg_only[] = { "cache_status", "stored_status", NULL };
+        for (int k = 0; !v->failed && x->kind != SC_EXPECT_POLL && poll_only[k]; k++)
+            if (jv_get(v, e, poll_only[k], 0))
+                jv_fail(v, "'%s' belongs to poll expectations", poll_only[k]);
+        for (int k = 0; !v->failed && x->kind != SC_EXPECT_MSG && msg_only[k]; k++)
+            if (jv_get(v, e, msg_only[k], 0))
+                jv_fail(v, "'%s' belongs to message expectations", msg_only[k]);
         if (!v->failed)
             s->nexpect++;
     next:
