@@ -8,8 +8,20 @@ int64_t dist_draw(const dist *d, gsl_rng *r)
 {
     double x;
     switch (d->kind) {
-    case DIST_UNIFORM:
-        return d->a + (int64_t)gsl_rng_uniform_int(r, (unsigned long)(d->b - d->a + 1));
+    case DIST_UNIFORM: {
+        /* gsl_rng_uniform_int takes n up to the generator's range (2^32 for
+         * MT19937); wider ranges (a uniform over more than ~71 min in µs)
+         * are drawn as high and low halves, still exactly uniform. */
+        uint64_t n = (uint64_t)(d->b - d->a) + 1;
+        if (n <= UINT64_C(0xffffffff))
+            return d->a + (int64_t)gsl_rng_uniform_int(r, (unsigned long)n);
+        for (;;) {
+            uint64_t x = ((uint64_t)gsl_rng_get(r) << 32) | (uint64_t)gsl_rng_get(r);
+            uint64_t lim = UINT64_MAX - UINT64_MAX % n; /* reject the partial top bucket */
+            if (x < lim)
+                return d->a + (int64_t)(x % n);
+        }
+    }
     case DIST_EXP:
         x = gsl_ran_exponential(r, (double)d->a);
         break;

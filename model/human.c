@@ -38,9 +38,10 @@ void human_free(human *h)
 
 static sim_us gap(human *h)
 {
-    double s = gsl_ran_exponential(h->rng, 1.0 / h->cfg->rate_per_s);
-    sim_us us = (sim_us)(s * (double)SIM_US_PER_S);
-    return us < 1 ? 1 : us;
+    double us = gsl_ran_exponential(h->rng, 1.0 / h->cfg->rate_per_s) * (double)SIM_US_PER_S;
+    if (!(us < 4.0e18)) /* a rate near 0: later than any run ends (and no overflow) */
+        return INT64_C(4000000000000000000);
+    return us < 1 ? 1 : (sim_us)us;
 }
 
 static void arrive(sim_ctx *ctx, void *obj, uint64_t arg)

@@ -271,11 +271,12 @@ static int jv_dist(jv *v, const cJSON *obj, const char *key, int is_time, int64_
     }
     if (!is_time && cJSON_IsNumber(j)) {
         obj = NULL;
-        d.a = d.b = (int64_t)j->valuedouble;
+        /* range first: casting an out-of-range double is undefined */
         if (j->valuedouble != floor(j->valuedouble) || j->valuedouble < 0 || j->valuedouble > (double)max) {
             jv_fail(v, "expected a whole number from 0 to %lld", (long long)max);
             goto out;
         }
+        d.a = d.b = (int64_t)j->valuedouble;
         goto check;
     }
     if (jv_object(v, j, keys) != 0 || jv_string(v, j, "dist", 1, kind, sizeof kind) != 0)
@@ -921,6 +922,7 @@ static int parse_script(jv *v, const cJSON *arr, scenario *s)
                             size_t r = jv_push(v, NULL, q);
                             jv_fail(v, "expected whole microseconds from 0 to 3600000000");
                             jv_pop(v, r);
+                            break;
                         }
                         s->pins[s->npins + q] = (sim_us)x->valuedouble;
                     }
