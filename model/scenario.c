@@ -1134,14 +1134,27 @@ static void defaults(scenario *s, const sc_limits *lim)
 int sc_parse(const char *name, const char *text, size_t len, const char *limits_path,
              scenario **out, sim_err *err)
 {
-    static const char *const keys[] = { "name", "description", "seed", "duration", "start_epoch_ms", "options", "locations",
-                                        "kv", "cache", "humans", "bots", "initial", "strategy", "script",
-                                        "expect", NULL };
-    static const char *const cache_keys[] = { "window", NULL };
     sc_limits lim;
     *out = NULL;
     if (load_limits(limits_path, &lim, err) != 0)
         return -1;
+    return sc_parse_limits(name, text, len, &lim, out, err);
+}
+
+int sc_load_limits(const char *limits_path, sc_limits *out, sim_err *err)
+{
+    return load_limits(limits_path, out, err);
+}
+
+int sc_parse_limits(const char *name, const char *text, size_t len, const sc_limits *limits, scenario **out,
+                    sim_err *err)
+{
+    static const char *const keys[] = { "name", "description", "seed", "duration", "start_epoch_ms", "options", "locations",
+                                        "kv", "cache", "humans", "bots", "initial", "strategy", "script",
+                                        "expect", NULL };
+    static const char *const cache_keys[] = { "window", NULL };
+    const sc_limits lim = *limits;
+    *out = NULL;
     cJSON *root = parse_json(name, text, len, err);
     if (!root)
         return -1;

@@ -135,6 +135,11 @@ int sc_load(const char *path, const char *limits_path, scenario **out, sim_err *
 /* Same, from text already in memory (name is used in messages). */
 int sc_parse(const char *name, const char *text, size_t len, const char *limits_path,
              scenario **out, sim_err *err);
+/* The same with the limits already loaded (sc_load_limits): for callers
+ * that parse many scenarios, such as the fuzzer. */
+int sc_load_limits(const char *limits_path, sc_limits *out, sim_err *err);
+int sc_parse_limits(const char *name, const char *text, size_t len, const sc_limits *limits, scenario **out,
+                    sim_err *err);
 void sc_free(scenario *s);
 
 /* The scenario as explicit JSON (every value written; expectations are
