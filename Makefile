@@ -25,8 +25,11 @@ QSIM_BIN ?= qsim
 OUT      ?= out
 SCENARIO ?= scenarios/incident-164.json
 
-.PHONY: all deps run test test-unit test-asan test-valgrind test-builds bench clean
+.PHONY: all deps run test test-unit test-asan test-valgrind test-builds test-fuzz bench clean
 all: $(QSIM_BIN)
+
+# make fuzz, make fuzz-smoke: the libFuzzer target (fuzz/fuzz.mk).
+include fuzz/fuzz.mk
 
 deps:
 	@sh tools/deps.sh
@@ -71,8 +74,20 @@ run: deps
 test: deps
 	@$(MAKE) --no-print-directory test-unit
 	@$(MAKE) --no-print-directory test-builds
+	@$(MAKE) --no-print-directory test-fuzz
 	@$(MAKE) --no-print-directory test-asan
 	@$(MAKE) --no-print-directory test-valgrind
+
+# The corpus of past crashes replayed, then 60 s of fuzzing (clang, libFuzzer).
+# libFuzzer's own output goes to build/fuzz/smoke.log; its verdict and
+# counts are printed here.
+test-fuzz: deps
+	@echo "== fuzz smoke: tests/corpus replayed, then 60 s of libFuzzer (log: $(FUZZ_DIR)/smoke.log)"
+	@mkdir -p $(FUZZ_DIR)
+	@rc=0; $(MAKE) --no-print-directory fuzz-smoke FUZZ_TIME=60 > $(FUZZ_DIR)/smoke.log 2>&1 || rc=1; \
+	grep -E '^fuzz-replay:|^fuzz-seed:|number_of_executed_units|average_exec_per_sec|ERROR|SUMMARY' \
+		$(FUZZ_DIR)/smoke.log; \
+	if [ $$rc = 0 ]; then echo "fuzz: 1 passed, 0 failed"; else echo "fuzz: 0 passed, 1 failed"; fi; exit $$rc
 
 # The same outputs from gcc -O2 and clang -O0 builds (no float drift).
 test-builds: deps
