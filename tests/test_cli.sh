@@ -144,6 +144,9 @@ last=$(tail -n 1 "$tmp/out")
 if echo "$last" | grep -Eq '^[0-9]+ passed, 0 failed$'; then ok; else fail "check: last line is '$last'"; fi
 n=$(echo "$last" | sed 's/ passed.*//')
 [ "${n:-0}" -gt 0 ] && ok || fail "check: no expectation was checked"
+# every folder of scenarios with expectations is a regression suite
+exits 0 "check scenarios/faults" "$QSIM" check scenarios/faults
+tail -n 1 "$tmp/out" | grep -Eq '^[0-9]+ passed, 0 failed$' && ok || fail "check scenarios/faults: $(tail -n 1 "$tmp/out")"
 
 # a wrong expectation fails the check (exit 1) and names itself
 cat > "$tmp/wrong.json" <<'EOF'
