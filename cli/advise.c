@@ -182,22 +182,8 @@ int cmd_advise(int argc, char **argv)
         return 2;
     const char *options[SC_MAX_OPTIONS];
     int nopt = 0, base = -1, rc = 2;
-    for (char *tok = strtok(optbuf, ","); tok && nopt < SC_MAX_OPTIONS; tok = strtok(NULL, ","))
-        options[nopt++] = tok;
-    for (int i = 0; i < nopt; i++) {
-        st_set probe;
-        sim_err err;
-        if (st_compose(options[i], &s->strategy, &probe, &err) != 0) {
-            fprintf(stderr, "qsim: advise: %s\n", err.msg);
-            goto out;
-        }
-        if (strcmp(options[i], baseline) == 0)
-            base = i;
-    }
-    if (base < 0) {
-        fprintf(stderr, "qsim: advise: the baseline '%s' must be one of the options\n", baseline);
+    if (cli_options("advise", optbuf, s, options, &nopt, baseline, &base) != 0)
         goto out;
-    }
     const scenario *points[1] = { s };
     experiment e = { points, 1, &pp, options, nopt, reps, x.have_seed ? x.seed : s->seed };
     double *vals = calloc((size_t)nopt * (size_t)reps * M_COUNT, sizeof *vals);

@@ -169,3 +169,32 @@ int cli_exp_option(cli_exp *x, int c, const char *arg)
     }
     return 1;
 }
+
+int cli_options(const char *cmd, char *list, const scenario *s, const char **options, int *nopt,
+                const char *baseline, int *base)
+{
+    *nopt = 0;
+    if (list[0]) {
+        for (char *tok = strtok(list, ","); tok && *nopt < SC_MAX_OPTIONS; tok = strtok(NULL, ","))
+            options[(*nopt)++] = tok;
+    } else {
+        for (int i = 0; i < s->noptions; i++)
+            options[(*nopt)++] = s->options[i];
+    }
+    *base = baseline ? -1 : 0;
+    for (int i = 0; i < *nopt; i++) {
+        st_set probe;
+        sim_err err;
+        if (st_compose(options[i], &s->strategy, &probe, &err) != 0) {
+            fprintf(stderr, "qsim: %s: --options: %s\n", cmd, err.msg);
+            return 2;
+        }
+        if (strcmp(options[i], baseline ? baseline : "0") == 0)
+            *base = i;
+    }
+    if (*base < 0) {
+        fprintf(stderr, "qsim: %s: the baseline '%s' is not among the options\n", cmd, baseline);
+        return 2;
+    }
+    return 0;
+}

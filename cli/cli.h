@@ -51,6 +51,13 @@ void cli_exp_defaults(cli_exp *x, int reps, const char *out);
  * when it is not, -1 when its value is bad (the message is printed). */
 int cli_exp_option(cli_exp *x, int c, const char *arg);
 
+/* Splits list (comma-separated, modified in place; empty: the scenario's
+ * own options) into options[], checks each composes, and finds baseline
+ * (NULL: option "0" if listed, else the first). Returns 0, or 2 after
+ * printing why (prefixed with cmd). */
+int cli_options(const char *cmd, char *list, const scenario *s, const char **options, int *nopt,
+                const char *baseline, int *base);
+
 int cmd_compare(int argc, char **argv);
 int cmd_sweep(int argc, char **argv);
 int cmd_merge(int argc, char **argv);

@@ -261,30 +261,9 @@ int cmd_compare(int argc, char **argv)
     pr_plan pp;
     if (cli_load(argv[optind], x.data, plan, x.pricing, days, &s, &pp) != 0)
         return 2;
-    int rc = 2;
-    if (optbuf[0]) {
-        for (char *tok = strtok(optbuf, ","); tok; tok = strtok(NULL, ","))
-            if (nopt < SC_MAX_OPTIONS)
-                options[nopt++] = tok;
-    } else {
-        for (int i = 0; i < s->noptions; i++)
-            options[nopt++] = s->options[i];
-    }
-    int base = baseline ? -1 : 0;
-    for (int i = 0; i < nopt; i++) {
-        st_set probe;
-        sim_err err;
-        if (st_compose(options[i], &s->strategy, &probe, &err) != 0) {
-            fprintf(stderr, "qsim: --options: %s\n", err.msg);
-            goto out;
-        }
-        if (baseline ? strcmp(options[i], baseline) == 0 : strcmp(options[i], "0") == 0)
-            base = i;
-    }
-    if (base < 0) {
-        fprintf(stderr, "qsim: compare: the baseline '%s' is not among the options compared\n", baseline);
+    int rc = 2, base;
+    if (cli_options("compare", optbuf, s, options, &nopt, baseline, &base) != 0)
         goto out;
-    }
     const scenario *points[1] = { s };
     experiment e = { points, 1, &pp, options, nopt, reps, x.have_seed ? x.seed : s->seed };
     double *vals = calloc((size_t)nopt * (size_t)reps * M_COUNT, sizeof *vals);

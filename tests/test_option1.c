@@ -30,8 +30,6 @@
 #define MS INT64_C(1000)
 #define S SIM_US_PER_S
 
-/* ---- a scenario from a format string, single-quoted ---- */
-
 /* One location, exact latencies, p429 as given, five plain messages
  * (oldest) then the given messages, and the given script. */
 static scenario *room(const char *duration, int p429, const char *messages, const char *script)
@@ -41,19 +39,7 @@ static scenario *room(const char *duration, int p429, const char *messages, cons
               duration, p429, messages, script);
 }
 
-/* ---- the trace (docs/trace.md), captured in memory ---- */
-
 /* ---- helpers ---- */
-
-static void assert_poll(const h_run *r, size_t k, int64_t kvr, int64_t kvw, int64_t returned)
-{
-    const int64_t *row = h_poll(r, k);
-    if (row[H_KVR] != kvr || row[H_KVW] != kvw || row[H_RET] != returned || row[H_STATUS] != 200)
-        fail_msg("poll %zu: [KVr:%lld KVw:%lld] returned %lld status %lld, expected [KVr:%lld KVw:%lld] "
-                 "returned %lld status 200",
-                 k + 1, (long long)row[H_KVR], (long long)row[H_KVW], (long long)row[H_RET],
-                 (long long)row[H_STATUS], (long long)kvr, (long long)kvw, (long long)returned);
-}
 
 /* Every value of the heal latency sample equals want; n of them. */
 static void assert_heal_latencies(h_run *r, size_t n, int64_t want)

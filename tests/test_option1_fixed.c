@@ -29,25 +29,11 @@
 #define MS INT64_C(1000)
 #define S SIM_US_PER_S
 
-/* ---- a scenario from a format string, single-quoted ---- */
-
-/* ---- the trace (docs/trace.md), captured in memory ---- */
-
 static scenario *room(const char *duration, int p429, const char *messages, const char *script)
 {
     return sq("{'duration':'%s','kv':{'p429':%d,'latency':{'get_hit':'1ms','get_miss':'20ms','put':'30ms'}},"
               "'initial':{'plain':{'count':5},'messages':[%s]},'script':[%s]}",
               duration, p429, messages, script);
-}
-
-static void assert_poll(const h_run *r, size_t k, int64_t kvr, int64_t kvw, int64_t returned)
-{
-    const int64_t *row = h_poll(r, k);
-    if (row[H_KVR] != kvr || row[H_KVW] != kvw || row[H_RET] != returned || row[H_STATUS] != 200)
-        fail_msg("poll %zu: [KVr:%lld KVw:%lld] returned %lld status %lld, expected [KVr:%lld KVw:%lld] "
-                 "returned %lld status 200",
-                 k + 1, (long long)row[H_KVR], (long long)row[H_KVW], (long long)row[H_RET],
-                 (long long)row[H_STATUS], (long long)kvr, (long long)kvw, (long long)returned);
 }
 
 static void no_failures(const h_run *r)

@@ -35,10 +35,6 @@
 #define MS INT64_C(1000)
 #define S SIM_US_PER_S
 
-/* ---- a scenario from a format string, single-quoted ---- */
-
-/* ---- the trace (docs/trace.md), captured in memory ---- */
-
 /* One location, exact latencies, p429 as given, five plain messages
  * (oldest) then the given messages and script; extra is inserted at the
  * top level (e.g. "'strategy':{...},"). */

@@ -31,10 +31,6 @@
 #define S SIM_US_PER_S
 #define MIN (60 * SIM_US_PER_S)
 
-/* ---- a scenario from a format string, single-quoted ---- */
-
-/* ---- the trace (docs/trace.md), captured in memory ---- */
-
 /* One location, exact latencies, p429 1, five plain messages then the
  * given ones, cron every `every`. */
 static scenario *room(const char *duration, const char *every, const char *messages, const char *script)

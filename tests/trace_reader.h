@@ -133,4 +133,15 @@ static inline void run_traced(h_run *r, scenario *s, const char *option, tr *t)
     tr_parse(t);
 }
 
+/* Poll k (0-based) of the run was [KVr:kvr KVw:kvw], returned that many and answered 200. */
+static inline void assert_poll(const h_run *r, size_t k, int64_t kvr, int64_t kvw, int64_t returned)
+{
+    const int64_t *row = h_poll(r, k);
+    if (row[H_KVR] != kvr || row[H_KVW] != kvw || row[H_RET] != returned || row[H_STATUS] != 200)
+        fail_msg("poll %zu: [KVr:%lld KVw:%lld] returned %lld status %lld, expected [KVr:%lld KVw:%lld] "
+                 "returned %lld status 200",
+                 k + 1, (long long)row[H_KVR], (long long)row[H_KVW], (long long)row[H_RET],
+                 (long long)row[H_STATUS], (long long)kvr, (long long)kvw, (long long)returned);
+}
+
 #endif
