@@ -191,9 +191,10 @@ void kv_list_unref(kv_store *kv, kv_list *l)
 
 int kv_list_mutable(kv_store *kv, kv_list **l)
 {
-    (*l)->open_valid = 0;
-    if ((*l)->refs == 1)
+    if ((*l)->refs == 1) {
+        (*l)->open_valid = 0; /* the caller is about to change entries */
         return 0;
+    }
     kv_list *c = kv_list_new(kv);
     if (!c)
         return -1;

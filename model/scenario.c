@@ -228,6 +228,20 @@ int sc_parse_duration(const char *s, sim_us *out)
     return -1;
 }
 
+/* Durations that are added to the clock (cache expiries, waits) stay far
+ * from int64 overflow: at most a year. */
+#define SC_MAX_SPAN (INT64_C(366) * 86400 * 1000000)
+
+static int at_most(jv *v, const char *key, sim_us t, sim_us max)
+{
+    if (t <= max)
+        return 0;
+    size_t n = jv_push(v, key, 0);
+    jv_fail(v, "at most %lld s", (long long)(max / 1000000));
+    jv_pop(v, n);
+    return -1;
+}
+
 static int jv_duration(jv *v, const cJSON *obj, const char *key, int required, sim_us lo, sim_us *out)
 {
     const cJSON *j = jv_get(v, obj, key, required);
@@ -589,6 +603,7 @@ static int parse_kv(jv *v, const cJSON *j, scenario *s)
     size_t n = jv_push(v, "kv", 0);
     if (jv_object(v, j, keys) == 0 &&
         jv_duration(v, j, "cache_ttl", 0, s->limits.cache_ttl_min, &s->kv.cache_ttl) == 0 &&
+        at_most(v, "cache_ttl", s->kv.cache_ttl, SC_MAX_SPAN) == 0 &&
         jv_bool(v, j, "own_writes_visible", &s->kv.own_writes_visible) == 0 &&
         jv_prob(v, j, "p429", &s->kv.p429) == 0) {
         const cJSON *lat = jv_get(v, j, "latency", 0);
@@ -678,12 +693,48 @@ static int parse_bots(jv *v, const cJSON *arr, scenario *s)
             jv_dist(v, b, "generation", 1, INT64_C(86400000000), &bo->generation) == 0 &&
             jv_dist(v, b, "reply_bytes", 0, MAX_MSG_BYTES, &bo->reply_bytes) == 0 &&
             jv_prob(v, b, "fail_prob", &bo->fail_prob) == 0 && jv_prob(v, b, "crash_prob", &bo->crash_prob) == 0 &&
-            jv_duration(v, b, "restart_after", 0, 0, &bo->restart_after) == 0)
+            jv_duration(v, b, "restart_after", 0, 0, &bo->restart_after) == 0 &&
+            at_most(v, "restart_after", bo->restart_after, SC_MAX_SPAN) == 0)
             s->nbots++;
         jv_pop(v, m);
     }
     jv_pop(v, n);
     return v->failed ? -1 : 0;
+}
+
+/* Actor names key the random streams (bot:<name>, kv:latency:<name>, ...):
+ * two actors with one name would share draws, so names are unique across
+ * humans and bots, and "cron" is the cron job's. */
+static int unique_actors(jv *v, const scenario *s)
+{
+    const char *names[SC_MAX_HUMANS + SC_MAX_BOTS];
+    char where[SC_MAX_HUMANS + SC_MAX_BOTS][32];
+    int n = 0;
+    for (int i = 0; i < s->nhumans; i++) {
+        names[n] = s->humans[i].name;
+        snprintf(where[n++], sizeof where[0], "humans[%d].name", i);
+    }
+    for (int i = 0; i < s->nbots; i++) {
+        names[n] = s->bots[i].name;
+        snprintf(where[n++], sizeof where[0], "bots[%d].name", i);
+    }
+    for (int i = 0; i < n; i++) {
+        if (strcmp(names[i], "cron") == 0) {
+            size_t k = jv_push(v, where[i], 0);
+            jv_fail(v, "\"cron\" is the name of the cron job's invocations; choose another");
+            jv_pop(v, k);
+            return -1;
+        }
+        for (int j = 0; j < i; j++)
+            if (strcmp(names[i], names[j]) == 0) {
+                size_t k = jv_push(v, where[i], 0);
+                jv_fail(v, "'%s' is also %s: actor names must be unique (each has its own random streams)",
+                        names[i], where[j]);
+                jv_pop(v, k);
+                return -1;
+            }
+    }
+    return 0;
 }
 
 static int parse_status(jv *v, const cJSON *obj, const char *key, int *out)
@@ -800,6 +851,7 @@ static int parse_strategy(jv *v, const cJSON *j, scenario *s)
     size_t n = jv_push(v, "strategy", 0);
     if (jv_object(v, j, keys) == 0 && jv_int(v, j, "retry_max_attempts", 1, 64, &attempts) == 0 &&
         jv_duration(v, j, "retry_first_backoff", 0, 0, &s->strategy.retry_first_backoff) == 0 &&
+        at_most(v, "retry_first_backoff", s->strategy.retry_first_backoff, SC_MAX_SPAN / 64) == 0 &&
         jv_duration(v, j, "cron_every", 0, 60 * SIM_US_PER_S, &s->strategy.cron_every) == 0 &&
         jv_location(v, s, j, "cron_location", &s->strategy.cron_loc) == 0 &&
         !cron_every_ok(s->strategy.cron_every)) {
@@ -1239,7 +1291,7 @@ int sc_parse_limits(const char *name, const char *text, size_t len, const sc_lim
         jv_pop(&v, n);
     }
     if (!v.failed && parse_humans(&v, jv_get(&v, root, "humans", 0), s) == 0 &&
-        parse_bots(&v, jv_get(&v, root, "bots", 0), s) == 0 &&
+        parse_bots(&v, jv_get(&v, root, "bots", 0), s) == 0 && unique_actors(&v, s) == 0 &&
         parse_initial(&v, jv_get(&v, root, "initial", 0), s) == 0 &&
         parse_strategy(&v, jv_get(&v, root, "strategy", 0), s) == 0 &&
         parse_script(&v, jv_get(&v, root, "script", 0), s) == 0)
