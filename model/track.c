@@ -184,8 +184,10 @@ void track_on_write(void *ud, uint32_t key, const kv_list *old_list, const kv_li
     if (new_list && !new_list->corrupt) {
         if (t->cap_changed < new_list->n) {
             uint32_t *c = realloc(t->changed, new_list->n * sizeof *c);
-            if (!c)
+            if (!c) {
+                violate(t, "out of memory", "the tracker's scratch list");
                 return;
+            }
             t->changed = c;
             t->cap_changed = new_list->n;
         }

@@ -306,6 +306,8 @@ int world_advance(world *w, sim_us t, sim_err *err)
     start(w);
     if (t > sim_now(w->ctx))
         sim_run_until(w->ctx, t);
+    if (sim_out_of_memory(w->ctx))
+        return fail(err, "out of memory: an event could not be queued");
     if (track_violation(w->track)) {
         err->code = 1;
         snprintf(err->msg, sizeof err->msg, "%s", track_violation(w->track));

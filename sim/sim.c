@@ -17,6 +17,7 @@ struct sim_ctx {
     uint64_t seed;
     uint64_t events;
     int stop;
+    int oom;        /* an event could not be queued: the run is invalid */
     eq_queue *eq;
     met_registry *met;
     stream *streams;
@@ -60,7 +61,12 @@ met_registry *sim_metrics(sim_ctx *ctx) { return ctx->met; }
 eq_handle sim_at(sim_ctx *ctx, sim_us t, sim_fn fn, void *obj, uint64_t arg)
 {
     assert(t >= ctx->now);
-    return eq_push(ctx->eq, t, (eq_fn)fn, obj, arg);
+    eq_handle h = eq_push(ctx->eq, t, (eq_fn)fn, obj, arg);
+    if (h == EQ_NO_HANDLE) { /* out of memory: a lost event would silently change the run */
+        ctx->oom = 1;
+        ctx->stop = 1;
+    }
+    return h;
 }
 
 eq_handle sim_after(sim_ctx *ctx, sim_us dt, sim_fn fn, void *obj, uint64_t arg)
@@ -109,6 +115,7 @@ uint64_t sim_run(sim_ctx *ctx)
 }
 
 void sim_stop(sim_ctx *ctx) { ctx->stop = 1; }
+int sim_out_of_memory(const sim_ctx *ctx) { return ctx->oom; }
 int sim_stopped(const sim_ctx *ctx) { return ctx->stop; }
 
 gsl_rng *sim_rng(sim_ctx *ctx, const char *name)

@@ -42,6 +42,9 @@ uint64_t sim_run_until(sim_ctx *ctx, sim_us until);
 uint64_t sim_run(sim_ctx *ctx);
 void sim_stop(sim_ctx *ctx);
 int sim_stopped(const sim_ctx *ctx);
+/* An event could not be queued (out of memory): the run stopped and its
+ * results are not valid. */
+int sim_out_of_memory(const sim_ctx *ctx);
 
 /* The stream named name, created on first use and owned by ctx. Same name,
  * same stream. NULL on OOM. */
