@@ -81,7 +81,9 @@ md="$out/report.md.tmp"; html="$out/report.html.tmp"
         echo
         echo "| option | polls | KVr per poll | reads/day | writes/day | \$/day | \$/month | episodes | healed | heal p50 (s) | stuck at end |"
         echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
-        awk -F, 'NR > 1 { printf "| %s | %s | %.3f | %.1f | %.1f | %s | %s | %s | %s | %.3f | %s |\n", $1, $2, $3, $4, $5, $7, $8, $9, $10, $12 / 1e6, $16 }' "$out/summary.csv"
+        # heal p50 only where something healed (summary.csv has 0 otherwise)
+        awk -F, 'NR > 1 { p50 = $10 > 0 ? sprintf("%.3f", $12 / 1e6) : "-"
+            printf "| %s | %s | %.3f | %.1f | %.1f | %s | %s | %s | %s | %s | %s |\n", $1, $2, $3, $4, $5, $7, $8, $9, $10, p50, $16 }' "$out/summary.csv"
         echo
     fi
     for c in $charts; do
