@@ -1,8 +1,11 @@
 /* kv.c - the KV model. Central values: st[key] (0 absent, else status + 1)
  * and one kv_list for recent:comments. Each location caches, per key, what
- * it last fetched (a miss too) with an expiry; a get served within the
- * expiry never reaches the store. Whether a get is a hit is decided when it
- * is issued (that fixes its latency); its value is taken when it completes. */
+ * it last fetched from the central store (a miss too) until fetch time +
+ * cache_ttl; a get served within that never reaches the store. Nothing but
+ * a fetch sets the expiry: an own write may replace the copy's value, never
+ * its age, so every copy is at most cache_ttl older than the central value
+ * it came from. Whether a get is a hit is decided when it is issued (that
+ * fixes its latency); its value is taken when it completes. */
 #include "kv.h"
 
 #include <stdlib.h>
@@ -11,8 +14,16 @@
 typedef struct {
     sim_us *exp;     /* per key: cached until (exclusive); 0 never fetched */
     uint8_t *val;    /* per key: 0 miss, else status + 1 */
+    uint8_t *refreshing; /* per key: a background fetch is in flight */
     kv_list *list;   /* cached recent:comments (NULL: a cached miss) */
     sim_us list_exp;
+    uint8_t list_refreshing;
+    struct kv_store *kv;
+    int index;
+    gsl_rng *refresh_rng; /* "kv:refresh:<location>": background fetch latency */
+    /* counters by key class: gets served from the copy, gets that fetched
+     * from the central store, background fetches that landed */
+    met_id m_local[2], m_central[2], m_refresh[2];
 } location;
 
 #define NEVER INT64_MIN /* last_put of a key never written through the binding */
@@ -70,6 +81,34 @@ const char *kv_result_name(int r)
     return r >= 0 && r < KV_RESULT_COUNT ? result_names[r] : "error:?";
 }
 
+static int init_location(kv_store *kv, int i, const char *name)
+{
+    static const char *const cls[2] = { "cache", "individual" };
+    met_registry *m = sim_metrics(kv->ctx);
+    location *L = &kv->locs[i];
+    char idx[16], buf[160];
+    if (!name) {
+        snprintf(idx, sizeof idx, "%d", i);
+        name = idx;
+    }
+    L->kv = kv;
+    L->index = i;
+    snprintf(buf, sizeof buf, "kv:refresh:%s", name);
+    if (!(L->refresh_rng = sim_rng(kv->ctx, buf)))
+        return -1;
+    for (int c = 0; c < 2; c++) {
+        snprintf(buf, sizeof buf, "kv.gets.local.%s.%s", cls[c], name);
+        L->m_local[c] = met_counter(m, buf);
+        snprintf(buf, sizeof buf, "kv.gets.central.%s.%s", cls[c], name);
+        L->m_central[c] = met_counter(m, buf);
+        snprintf(buf, sizeof buf, "kv.refreshes.%s.%s", cls[c], name);
+        L->m_refresh[c] = met_counter(m, buf);
+        if (L->m_local[c] < 0 || L->m_central[c] < 0 || L->m_refresh[c] < 0)
+            return -1;
+    }
+    return 0;
+}
+
 kv_store *kv_new(sim_ctx *ctx, const kv_config *cfg, const msg_table *msgs)
 {
     kv_store *kv = calloc(1, sizeof *kv);
@@ -86,6 +125,10 @@ kv_store *kv_new(sim_ctx *ctx, const kv_config *cfg, const msg_table *msgs)
     kv->locs = calloc((size_t)(cfg->nlocs > 0 ? cfg->nlocs : 1), sizeof *kv->locs);
     if (!kv->lat_rng || !kv->fail_rng || !kv->locs)
         goto fail;
+    kv->cfg.loc_names = NULL; /* only valid during kv_new */
+    for (int i = 0; i < cfg->nlocs; i++)
+        if (init_location(kv, i, cfg->loc_names ? cfg->loc_names[i] : NULL) != 0)
+            goto fail;
     if (kv_reserve(kv, 64) != 0)
         goto fail;
     return kv;
@@ -102,6 +145,7 @@ void kv_free(kv_store *kv)
         for (int i = 0; i < kv->cfg.nlocs; i++) {
             free(kv->locs[i].exp);
             free(kv->locs[i].val);
+            free(kv->locs[i].refreshing);
             kv_list_unref(kv, kv->locs[i].list);
         }
         free(kv->locs);
@@ -151,7 +195,8 @@ int kv_reserve(kv_store *kv, size_t nmsgs)
         kv->last_put[k] = NEVER;
     for (int i = 0; i < kv->cfg.nlocs; i++)
         if (grow((void **)&kv->locs[i].exp, kv->nkeys, n, sizeof(sim_us)) ||
-            grow((void **)&kv->locs[i].val, kv->nkeys, n, 1))
+            grow((void **)&kv->locs[i].val, kv->nkeys, n, 1) ||
+            grow((void **)&kv->locs[i].refreshing, kv->nkeys, n, 1))
             return -1;
     kv->nkeys = n;
     return 0;
@@ -334,6 +379,47 @@ static int loc_valid(const location *L, uint32_t key, sim_us t)
 /* Packs the decision taken at issue time into the event argument. */
 #define ARG_HIT 0x100u
 
+/* Replaces location L's copy of key with the central value, cached until
+ * t + cache_ttl: the only place an expiry is set. */
+static void fetch(kv_store *kv, location *L, uint32_t key, sim_us t)
+{
+    if (key == KV_KEY_CACHE) {
+        kv_list_unref(kv, L->list);
+        L->list = kv_list_ref(kv->list);
+        L->list_exp = t + kv->cfg.cache_ttl;
+    } else {
+        L->val[key] = kv->st[key];
+        L->exp[key] = t + kv->cfg.cache_ttl;
+    }
+}
+
+static uint8_t *refreshing(location *L, uint32_t key)
+{
+    return key == KV_KEY_CACHE ? &L->list_refreshing : &L->refreshing[key];
+}
+
+static void refresh_done(sim_ctx *ctx, void *obj, uint64_t key)
+{
+    location *L = obj;
+    *refreshing(L, (uint32_t)key) = 0;
+    fetch(L->kv, L, (uint32_t)key, sim_now(ctx));
+    met_add(sim_metrics(ctx), L->m_refresh[kv_key_class((uint32_t)key)], sim_now(ctx), 1);
+}
+
+/* A get served from the copy late in its life starts one background fetch
+ * (latency get_miss from the location's own stream; not billed: no Worker
+ * operation). The copy keeps serving until the fetch lands. */
+static void maybe_refresh(kv_store *kv, location *L, uint32_t key, sim_us t)
+{
+    sim_us exp = key == KV_KEY_CACHE ? L->list_exp : L->exp[key];
+    sim_us window = (sim_us)(kv->cfg.background_refresh * (double)kv->cfg.cache_ttl);
+    uint8_t *busy = refreshing(L, key);
+    if (window <= 0 || *busy || t < exp - window)
+        return;
+    *busy = 1;
+    sim_after(kv->ctx, dist_draw(&kv->cfg.get_miss, L->refresh_rng), refresh_done, L, key);
+}
+
 static void get_done(sim_ctx *ctx, void *obj, uint64_t arg)
 {
     kv_op *op = obj;
@@ -346,16 +432,13 @@ static void get_done(sim_ctx *ctx, void *obj, uint64_t arg)
         sim_us t = sim_now(kv->ctx);
         location *L = &kv->locs[op->loc];
         uint32_t key = op->key;
+        int cls = kv_key_class(key);
         if (!loc_valid(L, key, t)) {
-            /* fetch from the central store and cache it here, misses too */
-            if (key == KV_KEY_CACHE) {
-                kv_list_unref(kv, L->list);
-                L->list = kv_list_ref(kv->list);
-                L->list_exp = t + kv->cfg.cache_ttl;
-            } else {
-                L->val[key] = kv->st[key];
-                L->exp[key] = t + kv->cfg.cache_ttl;
-            }
+            fetch(kv, L, key, t); /* misses are cached too */
+            met_add(sim_metrics(kv->ctx), L->m_central[cls], t, 1);
+        } else {
+            met_add(sim_metrics(kv->ctx), L->m_local[cls], t, 1);
+            maybe_refresh(kv, L, key, t);
         }
         if (key == KV_KEY_CACHE) {
             op->list = kv_list_ref(L->list);
@@ -453,15 +536,20 @@ static void put_done(sim_ctx *ctx, void *obj, uint64_t arg)
     roll_day(kv);
     count_day(kv, 1);
     location *L = &kv->locs[op->loc];
+    /* The writer's copy, if it holds one, shows the write (with probability
+     * own_writes_visible, drawn from the writer's stream only when strictly
+     * between 0 and 1); its expiry stays fetch time + cache_ttl. */
+    double pv = kv->cfg.own_writes_visible;
+    int own = loc_valid(L, key, t) &&
+              (pv >= 1 || (pv > 0 && (op->pin_lat >= 0 || gsl_rng_uniform(fail_rng(kv, op)) < pv)));
     if (key == KV_KEY_CACHE) {
         kv_list *old = kv->list;
         kv->list = op->put_list; /* the reference given by the caller */
         op->put_list = NULL;
         kv->list_last_put = t;
-        if (kv->cfg.own_writes_visible) {
+        if (own) {
             kv_list_unref(kv, L->list);
             L->list = kv_list_ref(kv->list);
-            L->list_exp = t + kv->cfg.cache_ttl;
         }
         if (kv->on_write)
             kv->on_write(kv->on_write_ud, key, old, kv->list, op->tag);
@@ -469,10 +557,8 @@ static void put_done(sim_ctx *ctx, void *obj, uint64_t arg)
     } else {
         kv->st[key] = (uint8_t)(op->put_status + 1);
         kv->last_put[key] = t;
-        if (kv->cfg.own_writes_visible) {
+        if (own)
             L->val[key] = kv->st[key];
-            L->exp[key] = t + kv->cfg.cache_ttl;
-        }
         if (kv->on_write)
             kv->on_write(kv->on_write_ud, key, NULL, NULL, op->tag);
     }

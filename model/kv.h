@@ -67,8 +67,17 @@ typedef struct kv_list {
 
 typedef struct kv_config {
     int nlocs;
-    sim_us cache_ttl;        /* how long a location serves what it read */
-    int own_writes_visible;  /* a write refreshes the writer's location */
+    sim_us cache_ttl;        /* how long a location serves what it fetched */
+    /* Probability that a landed put replaces the writer's location copy
+     * (Cloudflare: own writes are "usually" visible at once). Never moves
+     * the copy's expiry: staleness stays bounded by fetch time + cache_ttl.
+     * 0 and 1 draw nothing. */
+    double own_writes_visible;
+    /* Background refresh: a get served from a copy in the last
+     * background_refresh * cache_ttl of its life starts a fetch from the
+     * central store that replaces the copy when it lands (0: none). */
+    double background_refresh;
+    const char *const *loc_names; /* counter names; NULL: "0", "1", ... */
     dist get_hit, get_miss, put; /* µs */
     double get_error_prob[2];    /* by key class */
     double put_error_prob[2];

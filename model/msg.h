@@ -45,6 +45,9 @@ typedef struct msg {
     int32_t answers;     /* AI replies posted for it */
     uint32_t reply_to;   /* AI reply: the human message; else MSG_NONE */
     uint32_t seen;       /* scratch stamp for set differences */
+    uint64_t cache_seq;  /* arrival order in the central cache: (write
+                          * number << 32) + position in the write that first
+                          * held it; 0 before. Aging is judged by it. */
     int8_t last_store;   /* stored status after the last landed write; -1 none */
 } msg;
 

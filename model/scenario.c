@@ -147,21 +147,6 @@ static int jv_int(jv *v, const cJSON *obj, const char *key, double lo, double hi
     return 0;
 }
 
-static int jv_bool(jv *v, const cJSON *obj, const char *key, int *out)
-{
-    const cJSON *j = jv_get(v, obj, key, 0);
-    if (!j)
-        return 0;
-    if (!cJSON_IsBool(j)) {
-        size_t n = jv_push(v, key, 0);
-        jv_fail(v, "expected true or false, got %s", type_name(j));
-        jv_pop(v, n);
-        return -1;
-    }
-    *out = cJSON_IsTrue(j);
-    return 0;
-}
-
 static int jv_string(jv *v, const cJSON *obj, const char *key, int required, char *buf, size_t len)
 {
     const cJSON *j = jv_get(v, obj, key, required);
@@ -555,7 +540,8 @@ static int load_limits(const char *path, sc_limits *l, sim_err *err)
     static const char *const keys[] = { "source", "date", "value_max_bytes", "key_max_bytes",
                                         "ops_per_invocation", "same_key_write_interval", "same_key_write_enforcement",
                                         "same_key_write_enforcement_note", "cache_ttl_min",
-                                        "cache_ttl_default", NULL };
+                                        "cache_ttl_default", "own_writes_visible", "own_writes_visible_note",
+                                        "background_refresh", "background_refresh_note", NULL };
     size_t len = 0;
     char *text = slurp(path, &len, err);
     if (!text)
@@ -578,6 +564,9 @@ static int load_limits(const char *path, sc_limits *l, sim_err *err)
         jv_prob(&v, root, "same_key_write_enforcement", &l->same_key_enforcement);
         jv_duration(&v, root, "cache_ttl_min", 1, 0, &l->cache_ttl_min);
         jv_duration(&v, root, "cache_ttl_default", 1, 0, &l->cache_ttl_default);
+        l->own_writes_visible = 1.0;
+        jv_prob(&v, root, "own_writes_visible", &l->own_writes_visible);
+        jv_prob(&v, root, "background_refresh", &l->background_refresh);
     }
     cJSON_Delete(root);
     l->value_max_bytes = vmax;
@@ -591,10 +580,26 @@ static int load_limits(const char *path, sc_limits *l, sim_err *err)
 #define MAX_MSG_BYTES (64 * 1024 * 1024)
 #define MAX_INITIAL 1000000
 
+/* true, false, or a probability in [0, 1]. */
+static int parse_own_writes(jv *v, const cJSON *obj, double *out)
+{
+    const cJSON *j = jv_get(v, obj, "own_writes_visible", 0);
+    if (!j || cJSON_IsNumber(j))
+        return jv_prob(v, obj, "own_writes_visible", out);
+    if (!cJSON_IsBool(j)) {
+        size_t n = jv_push(v, "own_writes_visible", 0);
+        jv_fail(v, "expected true, false or a probability from 0 to 1, got %s", type_name(j));
+        jv_pop(v, n);
+        return -1;
+    }
+    *out = cJSON_IsTrue(j) ? 1.0 : 0.0;
+    return 0;
+}
+
 static int parse_kv(jv *v, const cJSON *j, scenario *s)
 {
-    static const char *const keys[] = { "cache_ttl", "own_writes_visible", "latency", "get_error_prob",
-                                        "put_error_prob", "p429", NULL };
+    static const char *const keys[] = { "cache_ttl", "own_writes_visible", "background_refresh", "latency",
+                                        "get_error_prob", "put_error_prob", "p429", NULL };
     static const char *const lat_keys[] = { "get_hit", "get_miss", "put", NULL };
     static const char *const cls_keys[] = { "cache", "individual", NULL };
     const sim_us max_lat = INT64_C(3600000000);
@@ -604,7 +609,8 @@ static int parse_kv(jv *v, const cJSON *j, scenario *s)
     if (jv_object(v, j, keys) == 0 &&
         jv_duration(v, j, "cache_ttl", 0, s->limits.cache_ttl_min, &s->kv.cache_ttl) == 0 &&
         at_most(v, "cache_ttl", s->kv.cache_ttl, SC_MAX_SPAN) == 0 &&
-        jv_bool(v, j, "own_writes_visible", &s->kv.own_writes_visible) == 0 &&
+        parse_own_writes(v, j, &s->kv.own_writes_visible) == 0 &&
+        jv_prob(v, j, "background_refresh", &s->kv.background_refresh) == 0 &&
         jv_prob(v, j, "p429", &s->kv.p429) == 0) {
         const cJSON *lat = jv_get(v, j, "latency", 0);
         if (lat) {
@@ -1169,7 +1175,8 @@ static void defaults(scenario *s, const sc_limits *lim)
     snprintf(s->locs[0], SC_NAME, "default");
     s->kv.nlocs = 1;
     s->kv.cache_ttl = lim->cache_ttl_default;
-    s->kv.own_writes_visible = 1;
+    s->kv.own_writes_visible = lim->own_writes_visible;
+    s->kv.background_refresh = lim->background_refresh;
     s->kv.get_hit = dist_const(SIM_US_PER_MS);
     s->kv.get_miss = dist_const(20 * SIM_US_PER_MS);
     s->kv.put = dist_const(30 * SIM_US_PER_MS);

@@ -98,6 +98,8 @@ typedef struct sc_limits {
     double same_key_enforcement; /* default kv.p429 */
     sim_us cache_ttl_min;
     sim_us cache_ttl_default;
+    double own_writes_visible;   /* default kv.own_writes_visible */
+    double background_refresh;   /* default kv.background_refresh */
 } sc_limits;
 
 typedef struct scenario {

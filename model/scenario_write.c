@@ -74,7 +74,8 @@ cJSON *sc_to_json(const scenario *s, const char *description)
 
     cJSON *kv = cJSON_AddObjectToObject(root, "kv");
     add_duration(kv, "cache_ttl", s->kv.cache_ttl);
-    cJSON_AddBoolToObject(kv, "own_writes_visible", s->kv.own_writes_visible);
+    cJSON_AddNumberToObject(kv, "own_writes_visible", s->kv.own_writes_visible);
+    cJSON_AddNumberToObject(kv, "background_refresh", s->kv.background_refresh);
     cJSON *lat = cJSON_AddObjectToObject(kv, "latency");
     cJSON_AddItemToObject(lat, "get_hit", dist_json(&s->kv.get_hit, 1));
     cJSON_AddItemToObject(lat, "get_miss", dist_json(&s->kv.get_miss, 1));

@@ -197,20 +197,29 @@ void track_on_write(void *ud, uint32_t key, const kv_list *old_list, const kv_li
             if (e->work && (!m->in_cache || m->cstat != e->status))
                 t->changed[nchanged++] = e->msg;
             m->seen = ep;
+            if (!m->cache_seq)
+                m->cache_seq = ((uint64_t)ep << 32) | k;
             m->in_cache = 1;
             m->was_cached = 1;
             m->cstat = e->status;
         }
     }
-    /* Aging removes entries from the front only: the new value is the old
-     * one minus a prefix, plus appends, and is full. So a removed entry is
-     * aged out when the new value is full and every entry before it in the
-     * old value was removed too; any other removal is an overwrite. */
-    uint32_t front = 0;
-    if (old_list && !old_list->corrupt)
-        while (front < old_list->n && t->msgs->m[old_list->e[front].msg].seen != ep)
-            front++;
+    /* A removed message aged out only when the new value holds at least
+     * `window` messages newer than it, "newer" meaning that they arrived in
+     * the central cache after it (cache_seq; posts can land in another
+     * order than they were made): the window, full of newer messages,
+     * pushed it out. Any other removal is a loss by overwrite, whoever wrote
+     * it: typically a read-modify-write from a copy that never held the
+     * message (another location's stale copy, or a request that read before
+     * the message landed). */
+    uint64_t oldest_kept = UINT64_MAX;
     int full = new_list && !new_list->corrupt && new_list->n >= window;
+    if (full)
+        for (uint32_t k = 0; k < new_list->n; k++) {
+            uint64_t q = t->msgs->m[new_list->e[k].msg].cache_seq;
+            if (q < oldest_kept)
+                oldest_kept = q;
+        }
     if (old_list && !old_list->corrupt)
         for (uint32_t k = 0; k < old_list->n; k++) {
             uint32_t i = old_list->e[k].msg;
@@ -218,7 +227,7 @@ void track_on_write(void *ud, uint32_t key, const kv_list *old_list, const kv_li
             if (m->seen == ep || !m->in_cache)
                 continue;
             m->in_cache = 0;
-            int aged = full && k < front;
+            int aged = full && m->cache_seq < oldest_kept;
             /* A stale write can put a lost message back and a later one
              * drop it again: lost_by_overwrite counts messages, once;
              * overwrite_removals counts every such removal. */

@@ -97,6 +97,10 @@ world *world_new(const scenario *s, const char *option, uint64_t seed, const wor
     w->ctx = sim_new(seed);
     kv_config kvc = s->kv;
     kvc.utc_offset = s->epoch_ms % (MET_US_PER_DAY / 1000) * 1000;
+    const char *loc_names[SC_MAX_LOCS];
+    for (int i = 0; i < s->nlocs && i < SC_MAX_LOCS; i++)
+        loc_names[i] = s->locs[i];
+    kvc.loc_names = loc_names;
     if (!w->ctx || !(w->kv = kv_new(w->ctx, &kvc, &w->msgs)) ||
         !(w->track = track_new(w->ctx, &w->msgs, w->kv))) {
         fail(err, "out of memory");

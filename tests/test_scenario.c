@@ -102,8 +102,10 @@ static void test_wrong_types(void **state)
     (void)state;
     rejects("{\"seed\": \"abc\"}", "seed: expected a number, got a string", NULL);
     rejects("{\"bots\": {\"name\": \"b\"}}", "bots: expected an array of bots, got an object", NULL);
-    rejects("{\"kv\": {\"own_writes_visible\": 1}}", "kv.own_writes_visible: expected true or false, got a number",
-            NULL);
+    rejects("{\"kv\": {\"own_writes_visible\": \"yes\"}}",
+            "kv.own_writes_visible: expected true, false or a probability from 0 to 1, got a string", NULL);
+    rejects("{\"kv\": {\"own_writes_visible\": 1.5}}", "kv.own_writes_visible: must be between 0 and 1", NULL);
+    rejects("{\"kv\": {\"background_refresh\": -0.1}}", "kv.background_refresh: must be between 0 and 1", NULL);
     rejects("{\"duration\": 60}", "duration: expected a duration string", "got a number", NULL);
     rejects("{\"name\": 5}", "name: expected a string, got a number", NULL);
     rejects("{\"seed\": 1.5}", "seed: expected a whole number", NULL);
