@@ -188,6 +188,90 @@ static void test_quantile_nearest_rank(void **state)
     assert_int_equal(met_quantile(h, 98, 0.99), 98); /* ceil(97.02) = 98 */
 }
 
+/* Kaplan-Meier on the textbook data set: remission times (weeks) of the
+ * 6-MP group of Freireich et al. (1963), 21 patients, 12 censored (+).
+ * 6 6 6 6+ 7 9+ 10 10+ 11+ 13 16 17+ 19+ 20+ 22 23 25+ 32+ 32+ 34+ 35+.
+ * The product-limit estimate and Greenwood standard errors, as printed in
+ * Kleinbaum & Klein, Survival Analysis (table of the 6-MP group) and by R's
+ * survfit: S(6) = 18/21, S(7) = S(6) * 16/17, S(10) = * 14/15,
+ * S(13) = * 11/12, S(16) = * 10/11, S(22) = * 6/7, S(23) = * 5/6;
+ * SE 0.0764, 0.0869, 0.0963, 0.1068, 0.1141, 0.1282, 0.1346. Median 23. */
+static void test_kaplan_meier_textbook(void **state)
+{
+    (void)state;
+    const int64_t t[] = { 6, 6, 6, 6, 7, 9, 10, 10, 11, 13, 16, 17, 19, 20, 22, 23, 25, 32, 32, 34, 35 };
+    const unsigned char ev[] = { 1, 1, 1, 0, 1, 0, 1, 0, 0, 1, 1, 0, 0, 0, 1, 1, 0, 0, 0, 0, 0 };
+    km_curve c;
+    assert_int_equal(km_fit(t, ev, 21, &c), 0);
+    assert_int_equal(c.nobs, 21);
+    assert_int_equal(c.nevents, 9);
+    assert_int_equal(c.nsteps, 7);
+    const int64_t want_t[] = { 6, 7, 10, 13, 16, 22, 23 };
+    const int64_t want_risk[] = { 21, 17, 15, 12, 11, 7, 6 };
+    const double want_s[] = { 18.0 / 21, 18.0 / 21 * 16 / 17, 18.0 / 21 * 16 / 17 * 14 / 15,
+                              18.0 / 21 * 16 / 17 * 14 / 15 * 11 / 12, 18.0 / 21 * 16 / 17 * 14 / 15 * 11 / 12 * 10 / 11,
+                              18.0 / 21 * 16 / 17 * 14 / 15 * 11 / 12 * 10 / 11 * 6 / 7,
+                              18.0 / 21 * 16 / 17 * 14 / 15 * 11 / 12 * 10 / 11 * 6 / 7 * 5 / 6 };
+    const double want_se[] = { 0.0764, 0.0869, 0.0963, 0.1068, 0.1141, 0.1282, 0.1346 };
+    for (int k = 0; k < 7; k++) {
+        assert_int_equal(c.step[k].t, want_t[k]);
+        assert_int_equal(c.step[k].at_risk, want_risk[k]);
+        assert_near(c.step[k].s, want_s[k], 1e-12);
+        assert_near(sqrt(c.step[k].var), want_se[k], 5e-5);
+    }
+    assert_near(want_s[6], 0.4482, 1e-4); /* the table's rounding */
+    assert_int_equal(km_quantile(&c, 0.5), 23);
+    /* 1 - S reaches 0.25 at 13 (0.3098 >= 0.25; at 10 it is 0.2471) */
+    assert_int_equal(km_quantile(&c, 0.25), 13);
+    /* the curve ends at 0.448: the 90th percentile is never reached */
+    assert_int_equal(km_quantile(&c, 0.9), -1);
+    assert_near(km_survival(&c, 5), 1.0, 0);
+    assert_near(km_survival(&c, 12), want_s[2], 1e-12);
+    assert_int_equal(c.last_t, 35);
+    km_free(&c);
+}
+
+/* Nothing healed: S stays 1, every quantile is "never" (-1), never 0. */
+static void test_kaplan_meier_all_censored(void **state)
+{
+    (void)state;
+    const int64_t t[] = { 5, 9, 100 };
+    const unsigned char ev[] = { 0, 0, 0 };
+    km_curve c;
+    assert_int_equal(km_fit(t, ev, 3, &c), 0);
+    assert_int_equal(c.nsteps, 0);
+    assert_int_equal(km_quantile(&c, 0.5), -1);
+    assert_int_equal(km_quantile(&c, 0.01), -1);
+    assert_near(km_survival(&c, 1000), 1.0, 0);
+    km_free(&c);
+    assert_int_equal(km_fit(t, ev, 0, &c), 0);
+    assert_int_equal(km_quantile(&c, 0.5), -1);
+    km_free(&c);
+}
+
+/* Without censoring the estimate is the empirical distribution; a tie of
+ * an event and a censoring counts the censored one at risk. */
+static void test_kaplan_meier_uncensored_and_ties(void **state)
+{
+    (void)state;
+    const int64_t t[] = { 4, 1, 3, 2 };
+    const unsigned char ev[] = { 1, 1, 1, 1 };
+    km_curve c;
+    assert_int_equal(km_fit(t, ev, 4, &c), 0);
+    assert_near(c.step[0].s, 0.75, 1e-15);
+    assert_near(c.step[3].s, 0.0, 1e-15);
+    assert_int_equal(km_quantile(&c, 0.5), 2);
+    assert_int_equal(km_quantile(&c, 1.0), 4);
+    km_free(&c);
+    const int64_t t2[] = { 2, 2, 5 };
+    const unsigned char ev2[] = { 0, 1, 1 };
+    assert_int_equal(km_fit(t2, ev2, 3, &c), 0);
+    assert_int_equal(c.step[0].at_risk, 3);
+    assert_near(c.step[0].s, 2.0 / 3, 1e-15);
+    assert_near(c.step[1].s, 0.0, 1e-15);
+    km_free(&c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -200,6 +284,9 @@ int main(void)
         cmocka_unit_test(test_large_offset_is_stable),
         cmocka_unit_test(test_stride),
         cmocka_unit_test(test_quantile_nearest_rank),
+        cmocka_unit_test(test_kaplan_meier_textbook),
+        cmocka_unit_test(test_kaplan_meier_all_censored),
+        cmocka_unit_test(test_kaplan_meier_uncensored_and_ties),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
