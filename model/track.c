@@ -12,7 +12,7 @@ struct track {
     uint32_t epoch;
     int64_t stuck, stuck_peak;
     met_id m_opened, m_healed, m_cens_aged, m_cens_lost, m_cens_end;
-    met_id s_heal, s_reply;
+    met_id s_heal, s_censored, s_reply;
     met_id m_aged, m_lost, m_removals, m_corrupted, m_pending_aged, m_never_cached;
     met_id m_lost_by[EP_COUNT], m_first_lost_by[EP_COUNT];
     met_id m_never_answered, m_answered_twice, m_returned_claimed, m_answers;
@@ -68,6 +68,9 @@ track *track_new(sim_ctx *ctx, msg_table *msgs, kv_store *kv)
     t->m_cens_lost = met_counter(m, "divergence.censored.overwritten");
     t->m_cens_end = met_counter(m, "divergence.censored.open_at_end");
     t->s_heal = met_samples(m, "heal_latency_us");
+    /* episodes that ended without healing, at the time they were censored
+     * (aged out, overwritten, open at the end): Kaplan-Meier needs both */
+    t->s_censored = met_samples(m, "heal_censored_us");
     t->s_reply = met_samples(m, "reply_latency_us");
     t->m_aged = met_counter(m, "cache.aged_out");
     t->m_lost = met_counter(m, "cache.lost_by_overwrite");
@@ -136,6 +139,7 @@ static void check(track *t, uint32_t i, int left_by)
     if (m->div_start >= 0) {
         if (!m->in_cache) {
             met_add(mr, left_by == 2 ? t->m_cens_lost : t->m_cens_aged, now, 1);
+            met_sample(mr, t->s_censored, now - m->div_start);
             m->div_start = -1;
         } else if (!mismatch) {
             met_add(mr, t->m_healed, now, 1);
@@ -304,6 +308,7 @@ void track_finish(track *t)
         msg *m = &t->msgs->m[i];
         if (m->div_start >= 0) {
             met_add(mr, t->m_cens_end, now, 1);
+            met_sample(mr, t->s_censored, now - m->div_start);
             if (now - m->div_start > oldest)
                 oldest = now - m->div_start;
             m->div_start = -1;
