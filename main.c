@@ -206,6 +206,9 @@ static int commit_out(of_file *o)
     return -1;
 }
 
+static const char *const run_outputs[] = { "results.json", "summary.csv", "polls.csv", "stuck.csv",
+                                           "heal_latency.csv", "caps.csv", NULL };
+
 /* Each option runs, writes its rows (polls, stuck, heal latencies, caps)
  * and is freed before the next starts: only its metrics, with the sample
  * sets reduced to their summaries, wait for results.json. So the peak is
@@ -223,6 +226,7 @@ static int cmd_run(int argc, char **argv)
     rep_run runs[SC_MAX_OPTIONS];
     of_file polls_csv = { 0 }, results = { 0 }, stuck_csv = { 0 }, heal_csv = { 0 }, caps_csv = { 0 };
     rep_csv stuck_sinks[SC_MAX_OPTIONS];
+    of_set set = { 0 };
     int rc = 1, n = 0, expect_pass = 0, expect_fail = 0;
 
     if (parse_run_args(argc, argv, &a) != 0)
@@ -242,20 +246,22 @@ static int cmd_run(int argc, char **argv)
         }
     }
     uint64_t seed = a.have_seed ? a.seed : s->seed;
-    if (of_mkdirs(a.out) != 0) {
+    /* the whole set is switched in at the end; without --no-polls-csv's
+     * file, the old polls.csv goes with the old set */
+    if (of_mkdirs(a.out) != 0) { /* a --trace may go into it */
         fprintf(stderr, "qsim: cannot create %s: %s\n", a.out, strerror(errno));
         goto out;
     }
-    of_clean_stale(a.out);
-    snprintf(path, sizeof path, "%s/polls.csv", a.out);
-    if (a.no_polls_csv)
-        unlink(path); /* a stale polls.csv beside new results would mislead */
-    else if (open_out(&polls_csv, a.out, "polls.csv") != 0)
+    if (of_set_begin(&set, a.out, run_outputs) != 0) {
+        fprintf(stderr, "qsim: cannot create a staging folder beside %s: %s\n", a.out, strerror(errno));
+        goto out;
+    }
+    if (!a.no_polls_csv && open_out(&polls_csv, set.stage, "polls.csv") != 0)
         goto out;
     if (polls_csv.f)
         rep_polls_header(polls_csv.f);
-    if (open_out(&stuck_csv, a.out, "stuck.csv") != 0 || open_out(&heal_csv, a.out, "heal_latency.csv") != 0 ||
-        open_out(&caps_csv, a.out, "caps.csv") != 0)
+    if (open_out(&stuck_csv, set.stage, "stuck.csv") != 0 ||
+        open_out(&heal_csv, set.stage, "heal_latency.csv") != 0 || open_out(&caps_csv, set.stage, "caps.csv") != 0)
         goto out;
     fputs("option,t_us,stuck\n", stuck_csv.f);
     rep_heal_csv_header(heal_csv.f);
@@ -313,17 +319,22 @@ static int cmd_run(int argc, char **argv)
     /* the file name only: outputs must not depend on where qsim is installed */
     const char *pricing_name = cli_basename(plan.path);
     rep_meta meta = { QSIM_VERSION, s->name, s->path, pricing_name, plan.plan, seed, s->duration };
-    if (open_out(&results, a.out, "results.json") != 0)
+    if (open_out(&results, set.stage, "results.json") != 0)
         goto out;
     if (rep_results_json(results.f, &meta, runs, n) != 0) {
         fprintf(stderr, "qsim: cannot write %s: %s\n", results.path, strerror(errno));
         goto out;
     }
-    if (commit_out(&results) != 0 || open_out(&results, a.out, "summary.csv") != 0)
+    if (commit_out(&results) != 0 || open_out(&results, set.stage, "summary.csv") != 0)
         goto out;
     rep_summary_csv(results.f, &meta, runs, n);
     if (commit_out(&results) != 0)
         goto out;
+    if (of_set_commit(&set) != 0) {
+        fprintf(stderr, "qsim: cannot switch the new outputs into %s: %s (the previous ones are unchanged)\n",
+                a.out, strerror(errno));
+        goto out;
+    }
     if (!a.quiet)
         rep_summary(stdout, &meta, runs, n);
     struct rusage ru;
@@ -344,6 +355,7 @@ out:
     of_abort(&heal_csv);
     of_abort(&caps_csv);
     of_abort(&results);
+    of_set_abort(&set);
     world_free(w);
     for (int i = 0; i < SC_MAX_OPTIONS; i++)
         met_free(mets[i]);
@@ -462,6 +474,7 @@ static int cmd_plot(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+    of_install_signal_cleanup();
     if (argc < 2)
         return cli_usage_error("%s", "missing command");
     const char *cmd = argv[1];
