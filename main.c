@@ -187,6 +187,32 @@ static void trace_path(char *buf, size_t len, const char *base, const char *opti
         snprintf(buf, len, "%s-%s", base, option);
 }
 
+/* Opens out/name as an atomic output; prints why not. */
+static int open_out(of_file *o, const char *dir, const char *name)
+{
+    char path[1200];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    if (of_open(o, path) == 0)
+        return 0;
+    fprintf(stderr, "qsim: cannot write %s: %s\n", path, strerror(errno));
+    return -1;
+}
+
+static int commit_out(of_file *o)
+{
+    if (of_commit(o) == 0)
+        return 0;
+    fprintf(stderr, "qsim: cannot write %s: %s\n", o->path, strerror(errno));
+    return -1;
+}
+
+static const char *const run_outputs[] = { "results.json", "summary.csv", "polls.csv", "stuck.csv",
+                                           "heal_latency.csv", "caps.csv", NULL };
+
+/* Each option runs, writes its rows (polls, stuck, heal latencies, caps)
+ * and is freed before the next starts: only its metrics, with the sample
+ * sets reduced to their summaries, wait for results.json. So the peak is
+ * one world, whatever the number of options. */
 static int cmd_run(int argc, char **argv)
 {
     run_args a;
@@ -194,11 +220,13 @@ static int cmd_run(int argc, char **argv)
     char path[1200];
     scenario *s = NULL;
     pr_plan plan;
-    world *worlds[SC_MAX_OPTIONS] = { 0 };
+    world *w = NULL;
+    met_registry *mets[SC_MAX_OPTIONS] = { 0 };
     rep_polls polls[SC_MAX_OPTIONS];
     rep_run runs[SC_MAX_OPTIONS];
-    of_file polls_csv = { 0 }, results = { 0 }, stuck_csv = { 0 };
+    of_file polls_csv = { 0 }, results = { 0 }, stuck_csv = { 0 }, heal_csv = { 0 }, caps_csv = { 0 };
     rep_csv stuck_sinks[SC_MAX_OPTIONS];
+    of_set set = { 0 };
     int rc = 1, n = 0, expect_pass = 0, expect_fail = 0;
 
     if (parse_run_args(argc, argv, &a) != 0)
@@ -218,26 +246,26 @@ static int cmd_run(int argc, char **argv)
         }
     }
     uint64_t seed = a.have_seed ? a.seed : s->seed;
-    if (of_mkdirs(a.out) != 0) {
+    /* the whole set is switched in at the end; without --no-polls-csv's
+     * file, the old polls.csv goes with the old set */
+    if (of_mkdirs(a.out) != 0) { /* a --trace may go into it */
         fprintf(stderr, "qsim: cannot create %s: %s\n", a.out, strerror(errno));
         goto out;
     }
-    of_clean_stale(a.out);
-    snprintf(path, sizeof path, "%s/polls.csv", a.out);
-    if (a.no_polls_csv) {
-        unlink(path); /* a stale polls.csv beside new results would mislead */
-    } else if (of_open(&polls_csv, path) != 0) {
-        fprintf(stderr, "qsim: cannot write %s: %s\n", path, strerror(errno));
+    if (of_set_begin(&set, a.out, run_outputs) != 0) {
+        fprintf(stderr, "qsim: cannot create a staging folder beside %s: %s\n", a.out, strerror(errno));
         goto out;
     }
+    if (!a.no_polls_csv && open_out(&polls_csv, set.stage, "polls.csv") != 0)
+        goto out;
     if (polls_csv.f)
         rep_polls_header(polls_csv.f);
-    snprintf(path, sizeof path, "%s/stuck.csv", a.out);
-    if (of_open(&stuck_csv, path) != 0) {
-        fprintf(stderr, "qsim: cannot write %s: %s\n", path, strerror(errno));
+    if (open_out(&stuck_csv, set.stage, "stuck.csv") != 0 ||
+        open_out(&heal_csv, set.stage, "heal_latency.csv") != 0 || open_out(&caps_csv, set.stage, "caps.csv") != 0)
         goto out;
-    }
     fputs("option,t_us,stuck\n", stuck_csv.f);
+    rep_heal_csv_header(heal_csv.f);
+    rep_caps_csv_header(caps_csv.f);
     double t0 = cli_wall();
     uint64_t events = 0;
     for (n = 0; n < a.noptions; n++) {
@@ -260,8 +288,8 @@ static int cmd_run(int argc, char **argv)
         stuck_sinks[n].option = a.options[n];
         wo.stuck_sink = rep_csv_sink;
         wo.stuck_ud = &stuck_sinks[n];
-        worlds[n] = world_new(s, a.options[n], seed, &wo, &err);
-        if (!worlds[n] || world_run(worlds[n], 0, &err) != 0) {
+        w = world_new(s, a.options[n], seed, &wo, &err);
+        if (!w || world_run(w, 0, &err) != 0) {
             fprintf(stderr, "qsim: %s: option %s: %s\n", s->path, a.options[n], err.msg);
             of_abort(&trace);
             goto out;
@@ -270,56 +298,41 @@ static int cmd_run(int argc, char **argv)
             fprintf(stderr, "qsim: cannot write %s: %s\n", trace.path, strerror(errno));
             goto out;
         }
-        met_registry *m = sim_metrics(world_ctx(worlds[n]));
+        met_registry *m = sim_metrics(world_ctx(w));
         pr_apply(&plan, m, s->duration);
-        ex_check(s, a.options[n], worlds[n], stderr, 0, &expect_pass, &expect_fail);
-        events += sim_events(world_ctx(worlds[n]));
+        ex_check(s, a.options[n], w, stderr, 0, &expect_pass, &expect_fail);
+        events += sim_events(world_ctx(w));
+        rep_heal_csv(heal_csv.f, a.options[n], m);
+        rep_caps_csv(caps_csv.f, a.options[n], m);
+        met_samples_summarize(m);
+        mets[n] = sim_take_metrics(world_ctx(w));
+        world_free(w);
+        w = NULL;
         runs[n].option = a.options[n];
-        runs[n].m = m;
+        runs[n].m = mets[n];
         runs[n].polls = &polls[n];
     }
     double wall = cli_wall() - t0;
-    if (of_commit(&stuck_csv) != 0) {
-        fprintf(stderr, "qsim: cannot write %s: %s\n", stuck_csv.path, strerror(errno));
+    if (commit_out(&stuck_csv) != 0 || commit_out(&heal_csv) != 0 || commit_out(&caps_csv) != 0 ||
+        (polls_csv.f && commit_out(&polls_csv) != 0))
         goto out;
-    }
-    snprintf(path, sizeof path, "%s/heal_latency.csv", a.out);
-    if (of_open(&results, path) != 0)
-        goto out;
-    rep_heal_csv_header(results.f);
-    for (int i = 0; i < n; i++)
-        rep_heal_csv(results.f, runs[i].option, runs[i].m);
-    if (of_commit(&results) != 0)
-        goto out;
-    snprintf(path, sizeof path, "%s/caps.csv", a.out);
-    if (of_open(&results, path) != 0)
-        goto out;
-    rep_caps_csv_header(results.f);
-    for (int i = 0; i < n; i++)
-        rep_caps_csv(results.f, runs[i].option, runs[i].m);
-    if (of_commit(&results) != 0)
-        goto out;
-    if (polls_csv.f && of_commit(&polls_csv) != 0) {
-        fprintf(stderr, "qsim: cannot write %s: %s\n", polls_csv.path, strerror(errno));
-        goto out;
-    }
     /* the file name only: outputs must not depend on where qsim is installed */
     const char *pricing_name = cli_basename(plan.path);
     rep_meta meta = { QSIM_VERSION, s->name, s->path, pricing_name, plan.plan, seed, s->duration };
-    snprintf(path, sizeof path, "%s/results.json", a.out);
-    if (of_open(&results, path) != 0 || rep_results_json(results.f, &meta, runs, n) != 0 || of_commit(&results) != 0) {
-        fprintf(stderr, "qsim: cannot write %s: %s\n", path, strerror(errno));
-        of_abort(&results);
+    if (open_out(&results, set.stage, "results.json") != 0)
+        goto out;
+    if (rep_results_json(results.f, &meta, runs, n) != 0) {
+        fprintf(stderr, "qsim: cannot write %s: %s\n", results.path, strerror(errno));
         goto out;
     }
-    snprintf(path, sizeof path, "%s/summary.csv", a.out);
-    if (of_open(&results, path) != 0) {
-        fprintf(stderr, "qsim: cannot write %s: %s\n", path, strerror(errno));
+    if (commit_out(&results) != 0 || open_out(&results, set.stage, "summary.csv") != 0)
         goto out;
-    }
     rep_summary_csv(results.f, &meta, runs, n);
-    if (of_commit(&results) != 0) {
-        fprintf(stderr, "qsim: cannot write %s: %s\n", path, strerror(errno));
+    if (commit_out(&results) != 0)
+        goto out;
+    if (of_set_commit(&set) != 0) {
+        fprintf(stderr, "qsim: cannot switch the new outputs into %s: %s (the previous ones are unchanged)\n",
+                a.out, strerror(errno));
         goto out;
     }
     if (!a.quiet)
@@ -339,8 +352,13 @@ static int cmd_run(int argc, char **argv)
 out:
     of_abort(&polls_csv);
     of_abort(&stuck_csv);
+    of_abort(&heal_csv);
+    of_abort(&caps_csv);
+    of_abort(&results);
+    of_set_abort(&set);
+    world_free(w);
     for (int i = 0; i < SC_MAX_OPTIONS; i++)
-        world_free(worlds[i]);
+        met_free(mets[i]);
     sc_free(s);
     return rc;
 }
@@ -456,6 +474,7 @@ static int cmd_plot(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+    of_install_signal_cleanup();
     if (argc < 2)
         return cli_usage_error("%s", "missing command");
     const char *cmd = argv[1];

@@ -255,7 +255,9 @@ int cmd_script_from_trace(int argc, char **argv)
     }
     /* the state at the cut, and what the posts in the window created */
     rc = 1;
-    if (!(w = world_new(s, option, s->seed, NULL, &err)) || world_advance(w, t0, &err) != 0 ||
+    world_opts wo = { 0 };
+    wo.keep_messages = 1; /* the snapshot is the whole store, retired messages' keys too */
+    if (!(w = world_new(s, option, s->seed, &wo, &err)) || world_advance(w, t0, &err) != 0 ||
         !(d = sc_clone(s))) {
         fprintf(stderr, "qsim: script-from-trace: %s\n", err.msg);
         goto out;

@@ -15,6 +15,7 @@ struct bot {
     uint32_t *work;       /* messages the last poll returned */
     uint32_t nwork, next;
     uint32_t cur;         /* message being worked on */
+    int has_cur;          /* cur is set (from the first claim on) */
     int failing;          /* generation failed: call fail, not complete */
     sim_us poll_started;
 };
@@ -48,6 +49,14 @@ void bot_free(bot *b)
         return;
     free(b->work);
     free(b);
+}
+
+void bot_visit_msgs(const bot *b, void (*fn)(void *ud, uint32_t m), void *ud)
+{
+    for (uint32_t k = 0; k < b->nwork; k++)
+        fn(ud, b->work[k]);
+    if (b->has_cur)
+        fn(ud, b->cur);
 }
 
 void bot_start(bot *b)
@@ -151,5 +160,6 @@ static void next_message(bot *b)
         return;
     }
     b->cur = b->work[b->next++];
+    b->has_cur = 1;
     call_start(b->env->calls, EP_CLAIM, b->name, &b->rs, b->cfg->loc, b->cur, NULL, 0, b, on_claimed);
 }

@@ -18,5 +18,8 @@ typedef struct bot bot;
 bot *bot_new(actor_env *env, const sc_bot *cfg, int index);
 void bot_free(bot *b);
 void bot_start(bot *b);
+/* Message slot recycling (model/msg.h): calls fn on every message the bot
+ * may still act on (the last poll's list and the one it works on). */
+void bot_visit_msgs(const bot *b, void (*fn)(void *ud, uint32_t m), void *ud);
 
 #endif

@@ -132,6 +132,30 @@ void call_key_name(const call_env *env, uint32_t key, char *buf, size_t len)
         msg_key_name(env->msgs, kv_key_to_msg(key), kv_key_legacy(key), buf, len);
 }
 
+static void visit_list(void (*fn)(void *ud, uint32_t m), void *ud, const kv_list *l)
+{
+    for (uint32_t k = 0; l && k < l->n; k++) /* a corrupt list's too: conservative */
+        fn(ud, l->e[k].msg);
+}
+
+void call_visit_msgs(const call_env *env, void (*fn)(void *ud, uint32_t m), void *ud)
+{
+    for (size_t i = 0; i < env->nall; i++) {
+        const call *c = env->all[i];
+        if (!c->running)
+            continue;
+        if (c->msg != MSG_NONE)
+            fn(ud, c->msg);
+        for (uint32_t k = 0; k < c->nret; k++)
+            fn(ud, c->ret[k]);
+        for (uint32_t k = 0; k < c->nfix; k++)
+            fn(ud, c->fix_msg[k]);
+        visit_list(fn, ud, c->list);
+        visit_list(fn, ud, c->op.list);
+        visit_list(fn, ud, c->op.put_list);
+    }
+}
+
 static call *alloc_call(call_env *env)
 {
     call *c = env->free_calls;
@@ -199,6 +223,7 @@ static void finish(call *c)
     kv_list_unref(env->kv, c->list);
     kv_list_unref(env->kv, c->op.list);
     c->list = c->op.list = NULL;
+    c->running = 0;
     c->next_free = env->free_calls;
     env->free_calls = c;
 }
@@ -242,6 +267,7 @@ call *call_start_pinned(call_env *env, int kind, const char *actor, const kv_str
     c->pins = pins;
     c->npins = npins;
     c->found = -1;
+    c->running = 1;
     c->started = sim_now(env->ctx);
     if (msg != MSG_NONE)
         env->msgs->m[msg].inflight++;

@@ -90,6 +90,7 @@ struct call {
     int fault_seen[CALL_MAX_FAULTS];
     const sim_us *pins;   /* op k completes at started + pins[k]; NULL: drawn */
     int npins;
+    uint8_t running;      /* started and not yet finished */
     call *next_free;
 };
 
@@ -152,6 +153,11 @@ call *call_start(call_env *env, int kind, const char *actor, const kv_streams *r
 call *call_start_pinned(call_env *env, int kind, const char *actor, const kv_streams *rs, int loc, uint32_t msg,
                         const call_fault *faults, int nfaults, const sim_us *pins, int npins, void *owner,
                         call_done_fn done);
+
+/* Message slot recycling (model/msg.h): calls fn on every message a
+ * running request refers to: its own, those it returned or means to fix,
+ * and every entry of the cache snapshots it holds. */
+void call_visit_msgs(const call_env *env, void (*fn)(void *ud, uint32_t m), void *ud);
 
 void call_get(call *c, uint32_t key);
 void call_put_status(call *c, uint32_t key, int status);

@@ -360,6 +360,30 @@ void kv_seed_list(kv_store *kv, kv_list *l)
     kv_list_unref(kv, old);
 }
 
+void kv_visit_lists(const kv_store *kv, void (*fn)(void *ud, const kv_list *l), void *ud)
+{
+    if (kv->list)
+        fn(ud, kv->list);
+    for (int i = 0; i < kv->cfg.nlocs; i++)
+        if (kv->locs[i].list)
+            fn(ud, kv->locs[i].list);
+}
+
+void kv_forget_msg(kv_store *kv, uint32_t m)
+{
+    for (int legacy = 0; legacy < 2; legacy++) {
+        uint32_t key = kv_key_msg(m, legacy);
+        if (key >= kv->nkeys)
+            continue;
+        kv->st[key] = 0;
+        kv->last_put[key] = NEVER;
+        for (int i = 0; i < kv->cfg.nlocs; i++) {
+            kv->locs[i].exp[key] = 0;
+            kv->locs[i].val[key] = 0;
+        }
+    }
+}
+
 /* ---- operations ---- */
 
 static void roll_day(kv_store *kv)

@@ -180,4 +180,13 @@ void kv_seed_status(kv_store *kv, uint32_t key, int status);
  * bypasses the binding: initial state and scheduled corrupt writes. */
 void kv_seed_list(kv_store *kv, kv_list *l);
 
+/* Message slot recycling (model/msg.h): calls fn on every cache snapshot
+ * the store holds (central and per location); snapshots held by requests
+ * are the caller's to visit. */
+void kv_visit_lists(const kv_store *kv, void (*fn)(void *ud, const kv_list *l), void *ud);
+/* Drops both keys of message slot m, central and cached everywhere, so a
+ * message reusing the slot starts as a key never written. The real
+ * comment:<id> would live on; nothing reads it once its message settled. */
+void kv_forget_msg(kv_store *kv, uint32_t m);
+
 #endif

@@ -1,10 +1,18 @@
 /* msg.h - the chat messages of a run: who posted them, their key format,
  * their size, and the bookkeeping the metrics need.
  *
- * A message is an index into msg_table; the table only grows (doubling), and
- * indices are post order, so "older" is "smaller index". The message's bot
- * status lives in KV (model/kv.h), never here: this table holds only what
- * cannot change (type, entity, key format, size) and measurement state. */
+ * A message is an index into msg_table (a slot). The message's bot status
+ * lives in KV (model/kv.h), never here: this table holds only what cannot
+ * change (type, entity, key format, size) and measurement state.
+ *
+ * Slots are recycled so that memory follows the messages alive, not every
+ * message ever posted. When the table is full and a reclaim function is set,
+ * msg_add calls it first; it releases the slots of settled messages
+ * (msg_release; what "settled" means is the world's business, see
+ * model/world.c) and the table reuses them, last released first. It grows
+ * (doubling) only when a reclaim frees less than half of it, so each reclaim
+ * pass is paid for by at least cap/2 later allocations. Without a reclaim
+ * function slots are never reused and indices are post order. */
 #ifndef QSIM_MSG_H
 #define QSIM_MSG_H
 
@@ -49,23 +57,42 @@ typedef struct msg {
                           * number << 32) + position in the write that first
                           * held it; 0 before. Aging is judged by it. */
     int8_t last_store;   /* stored status after the last landed write; -1 none */
+    uint8_t mark;        /* scratch of the reclaim pass: still referenced */
+    uint8_t freed;       /* released: the slot is on the free list */
+    uint32_t next_free;  /* free list link, when freed */
 } msg;
+
+/* Releases settled messages' slots; returns how many it released. */
+typedef size_t (*msg_reclaim_fn)(void *ud);
 
 typedef struct msg_table {
     msg *m;
     size_t n, cap;
     char *ids;
     size_t ids_len, ids_cap;
+    uint64_t total;           /* messages ever added */
+    uint32_t free_head;       /* released slots (a stack); MSG_NONE: none */
+    size_t nfree;
+    msg_reclaim_fn reclaim;   /* NULL: slots are never reused */
+    void *reclaim_ud;
 } msg_table;
 
 void msg_table_init(msg_table *t);
 void msg_table_deinit(msg_table *t);
-/* Appends a message with the given id (copied). Returns its index, or
- * MSG_NONE on OOM. Measurement fields start cleared. */
+/* Adds a message with the given id (copied): a released slot, or a new
+ * one. Returns its index, or MSG_NONE on OOM. Measurement fields start
+ * cleared. May call the reclaim function first (see above). */
 uint32_t msg_add(msg_table *t, const char *id, int64_t ts_ms);
+void msg_set_reclaim(msg_table *t, msg_reclaim_fn fn, void *ud);
+/* Puts slot i on the free list: its id is gone, msg_find skips it. The
+ * caller guarantees nothing refers to i any more. */
+void msg_release(msg_table *t, uint32_t i);
+/* Rewrites the id arena with the live slots' ids only. -1 on OOM (the
+ * table is unchanged). */
+int msg_compact_ids(msg_table *t);
 static inline msg *msg_get(const msg_table *t, uint32_t i) { return &t->m[i]; }
 static inline const char *msg_id(const msg_table *t, uint32_t i) { return t->ids + t->m[i].id_off; }
-/* Index of the message with this id, or MSG_NONE (linear: edges only). */
+/* Index of the live message with this id, or MSG_NONE (linear: edges only). */
 uint32_t msg_find(const msg_table *t, const char *id);
 /* Writes the message's KV key ("comment:<id>" or "comment:<ts>:<id>"). */
 int msg_key_name(const msg_table *t, uint32_t i, int legacy, char *buf, size_t len);

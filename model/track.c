@@ -300,12 +300,40 @@ void track_on_call_end(void *ud, const call *c)
     check(t, c->msg, 0);
 }
 
+/* What a message adds to the end-of-run counts; the same whether counted
+ * at the end or when its slot is reused. */
+static void settle(track *t, const msg *m, sim_us now)
+{
+    met_registry *mr = sim_metrics(t->ctx);
+    if (m->posted >= 0 && m->post_done >= 0 && !m->was_cached)
+        met_add(mr, t->m_never_cached, now, 1);
+    if (!bot_work(m) || m->posted < 0 || m->post_done < 0)
+        return;
+    if (m->answers == 0)
+        met_add(mr, t->m_never_answered, now, 1);
+    else if (m->answers > 1)
+        met_add(mr, t->m_answered_twice, now, 1);
+}
+
+int track_can_retire(const track *t, uint32_t i)
+{
+    const msg *m = &t->msgs->m[i];
+    return !m->in_cache && m->div_start < 0 && !m->stuck;
+}
+
+void track_retire(track *t, uint32_t i)
+{
+    settle(t, &t->msgs->m[i], sim_now(t->ctx));
+}
+
 void track_finish(track *t)
 {
     met_registry *mr = sim_metrics(t->ctx);
     sim_us now = sim_now(t->ctx), oldest = 0;
     for (size_t i = 0; i < t->msgs->n; i++) {
         msg *m = &t->msgs->m[i];
+        if (m->freed)
+            continue; /* counted by track_retire */
         if (m->div_start >= 0) {
             met_add(mr, t->m_cens_end, now, 1);
             met_sample(mr, t->s_censored, now - m->div_start);
@@ -313,14 +341,7 @@ void track_finish(track *t)
                 oldest = now - m->div_start;
             m->div_start = -1;
         }
-        if (m->posted >= 0 && m->post_done >= 0 && !m->was_cached)
-            met_add(mr, t->m_never_cached, now, 1);
-        if (!bot_work(m) || m->posted < 0 || m->post_done < 0)
-            continue;
-        if (m->answers == 0)
-            met_add(mr, t->m_never_answered, now, 1);
-        else if (m->answers > 1)
-            met_add(mr, t->m_answered_twice, now, 1);
+        settle(t, m, now);
     }
     /* the oldest episode still open: a lower bound on its healing latency */
     met_add(mr, met_counter(mr, "divergence.open_max_age_us"), now, oldest);

@@ -35,6 +35,14 @@ void track_on_write(void *ud, uint32_t key, const kv_list *old_list, const kv_li
 void track_on_call_end(void *ud, const call *c);
 /* Closes the run: censors open episodes, counts unanswered messages. */
 void track_finish(track *t);
+/* Whether message i can be retired now as far as the measurement goes: not
+ * in the central cache, no open episode, not in the stuck gauge. */
+int track_can_retire(const track *t, uint32_t i);
+/* Counts message i's end-of-run contribution (never cached, never
+ * answered, answered twice) now, as track_finish would have, because its
+ * slot is about to be reused. Only for a settled message (model/world.c):
+ * nothing about it can change any more. */
+void track_retire(track *t, uint32_t i);
 /* Messages stuck now: cache non-terminal, store terminal. */
 int64_t track_stuck(const track *t);
 

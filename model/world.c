@@ -32,6 +32,81 @@ struct world {
 };
 
 sim_ctx *world_ctx(world *w) { return w->ctx; }
+size_t world_msg_slots(const world *w) { return w->msgs.cap; }
+uint64_t world_msgs_total(const world *w) { return w->msgs.total; }
+
+/* ---- message slot recycling ----
+ *
+ * A message is settled, and its slot may be reused, when nothing in the
+ * run can refer to it again or change what it adds to the results:
+ *  - no cache snapshot holds it: not the central recent:comments, not a
+ *    location's cached copy, not a request's working copy, read reply or
+ *    put in flight. New snapshots are only made from old ones plus new
+ *    messages, so once no snapshot holds it, no pending poll can return it
+ *    and no stale put can bring it back;
+ *  - no request is running on it (msg.inflight), and no running request
+ *    holds it in what it returned or means to fix;
+ *  - no bot holds it in its last poll's list or works on it (it may still
+ *    claim it, answer it, complete it, although it left the cache);
+ *  - no AI reply still referring to it is alive (its answer is counted
+ *    when the reply's post ends);
+ *  - the measurement is done with it (track_can_retire: out of the cache,
+ *    no open episode, not stuck).
+ * Its end-of-run contribution is then final and counted at once
+ * (track_retire), its KV keys are dropped (kv_forget_msg) and its slot is
+ * released. Scripted calls and expectations name messages by id, at any
+ * time: scenarios with either never recycle (they are small), nor does a
+ * world whose whole store is read back (world_opts.keep_messages). */
+
+static void mark_msg(void *ud, uint32_t m)
+{
+    world *w = ud;
+    w->msgs.m[m].mark = 1;
+}
+
+static void mark_list(void *ud, const kv_list *l)
+{
+    for (uint32_t k = 0; k < l->n; k++)
+        mark_msg(ud, l->e[k].msg);
+}
+
+static size_t reclaim(void *ud)
+{
+    world *w = ud;
+    msg_table *t = &w->msgs;
+    size_t freed = 0;
+    for (size_t i = 0; i < t->n; i++)
+        t->m[i].mark = 0;
+    kv_visit_lists(w->kv, mark_list, w);
+    call_visit_msgs(&w->calls, mark_msg, w);
+    for (int b = 0; b < w->sc->nbots; b++)
+        bot_visit_msgs(w->bots[b], mark_msg, w);
+    for (size_t i = 0; i < t->n; i++) { /* a live reply keeps its question */
+        const msg *m = &t->m[i];
+        if (!m->freed && (m->mark || m->inflight) && m->reply_to != MSG_NONE)
+            t->m[m->reply_to].mark = 1;
+    }
+    for (size_t i = 0; i < t->n; i++) {
+        const msg *m = &t->m[i];
+        if (m->freed || m->mark || m->inflight || !track_can_retire(w->track, (uint32_t)i))
+            continue;
+        track_retire(w->track, (uint32_t)i);
+        kv_forget_msg(w->kv, (uint32_t)i);
+        msg_release(t, (uint32_t)i);
+        freed++;
+    }
+    return freed;
+}
+
+static int names_messages(const scenario *s)
+{
+    if (s->ncalls > 0)
+        return 1;
+    for (int i = 0; i < s->nexpect; i++)
+        if (s->expect[i].kind == SC_EXPECT_MSG)
+            return 1;
+    return 0;
+}
 const char *world_option(const world *w) { return w->st.name; }
 
 static int fail(sim_err *err, const char *what)
@@ -138,6 +213,8 @@ world *world_new(const scenario *s, const char *option, uint64_t seed, const wor
     }
     if (seed_state(w, err) != 0)
         goto fail;
+    if (!names_messages(s) && !(o && o->keep_messages))
+        msg_set_reclaim(&w->msgs, reclaim, w);
     /* KV streams of the scripted actors (same name, same streams) and cron */
     if (s->ncalls && !(w->script_rs = calloc((size_t)s->ncalls, sizeof *w->script_rs))) {
         fail(err, "out of memory");
@@ -332,7 +409,7 @@ int world_run(world *w, sim_us until, sim_err *err)
     met_registry *m = sim_metrics(w->ctx);
     met_add(m, met_counter(m, "sim.events"), end, (int64_t)sim_events(w->ctx));
     met_add(m, met_counter(m, "sim.duration_us"), end, end);
-    met_add(m, met_counter(m, "messages"), end, (int64_t)w->msgs.n);
+    met_add(m, met_counter(m, "messages"), end, (int64_t)w->msgs.total);
     w->finished = 1;
     return 0;
 }
@@ -367,6 +444,8 @@ int world_snapshot(const world *w, scenario *dst, int *corrupt)
     /* first the messages outside the cache, then the cache in its order */
     for (size_t i = 0; i < w->msgs.n; i++) {
         const msg *mm = &w->msgs.m[i];
+        if (mm->freed)
+            continue;
         int stored = kv_central_status(w->kv, kv_key_msg((uint32_t)i, mm->legacy));
         int in = l && !l->corrupt && kv_list_find(l, (uint32_t)i) >= 0;
         if (in || stored < 0 || strlen(msg_id(&w->msgs, (uint32_t)i)) >= SC_NAME)

@@ -21,6 +21,8 @@ typedef struct world_opts {
     void *stuck_ud;
     int keep_series;    /* keep poll and stuck rows in memory (tests) */
     int check;          /* runtime invariants (track.h); world_run fails on one */
+    int keep_messages;  /* never recycle message slots (world_snapshot of a
+                         * whole store, e.g. script-from-trace) */
 } world_opts;
 
 /* option: a strategy spec such as "1+2". seed overrides the scenario's. */
@@ -39,6 +41,10 @@ int world_msg_info(const world *w, const char *id, sc_msg *out);
  * *corrupt is set when the cache value is unparseable. -1 on OOM. */
 int world_snapshot(const world *w, scenario *dst, int *corrupt);
 sim_ctx *world_ctx(world *w);
+/* Message slots in use or free now (bounded when slots are recycled), and
+ * messages ever created. */
+size_t world_msg_slots(const world *w);
+uint64_t world_msgs_total(const world *w);
 /* End state of a message: its status in the central cache (-1: not there)
  * and in its individual key (-1: absent). -1 when the id is unknown. */
 int world_msg_state(const world *w, const char *id, int *cache_status, int *stored_status);

@@ -165,15 +165,15 @@ static cJSON *run_json(const rep_run *r, int64_t duration)
     }
     cJSON *samples = cJSON_AddObjectToObject(o, "samples");
     for (size_t i = 0; i < met_samples_count(m); i++) {
-        size_t n = 0;
-        const int64_t *v = met_samples_sorted(m, (met_id)i, &n);
+        met_stat st;
+        met_samples_stat(m, (met_id)i, &st);
         cJSON *s = cJSON_AddObjectToObject(samples, met_samples_name(m, (met_id)i));
-        cJSON_AddNumberToObject(s, "n", (double)n);
-        cJSON_AddNumberToObject(s, "min", n ? (double)v[0] : 0);
-        cJSON_AddNumberToObject(s, "p50", (double)met_quantile(v, n, 0.50));
-        cJSON_AddNumberToObject(s, "p95", (double)met_quantile(v, n, 0.95));
-        cJSON_AddNumberToObject(s, "p99", (double)met_quantile(v, n, 0.99));
-        cJSON_AddNumberToObject(s, "max", n ? (double)v[n - 1] : 0);
+        cJSON_AddNumberToObject(s, "n", (double)st.n);
+        cJSON_AddNumberToObject(s, "min", (double)st.min);
+        cJSON_AddNumberToObject(s, "p50", (double)st.p50);
+        cJSON_AddNumberToObject(s, "p95", (double)st.p95);
+        cJSON_AddNumberToObject(s, "p99", (double)st.p99);
+        cJSON_AddNumberToObject(s, "max", (double)st.max);
     }
     if (r->polls)
         cJSON_AddItemToObject(o, "polls", polls_json(r->polls));
@@ -262,11 +262,10 @@ void rep_summary(FILE *f, const rep_meta *meta, const rep_run *runs, int n)
         snprintf(key, sizeof key, "cost.%s.month.total_pusd", meta->plan);
         rep_usd(bill, sizeof bill, rep_counter(m, key));
         profile_text(runs[i].polls, prof, sizeof prof);
-        met_id hs = met_samples(m, "heal_latency_us");
-        size_t hn = 0;
-        const int64_t *hv = met_samples_sorted(m, hs, &hn);
-        if (hn)
-            duration_text(p50, sizeof p50, met_quantile(hv, hn, 0.5));
+        met_stat hs;
+        met_samples_stat(m, met_samples(m, "heal_latency_us"), &hs);
+        if (hs.n)
+            duration_text(p50, sizeof p50, hs.p50);
         else
             snprintf(p50, sizeof p50, "-");
         char eps[32];
@@ -313,8 +312,8 @@ void rep_summary_csv(FILE *f, const rep_meta *meta, const rep_run *runs, int n)
         rep_usd(day, sizeof day, rep_counter(m, key));
         snprintf(key, sizeof key, "cost.%s.month.total_pusd", meta->plan);
         rep_usd(month, sizeof month, rep_counter(m, key));
-        size_t hn = 0;
-        const int64_t *hv = met_samples_sorted(m, met_samples(m, "heal_latency_us"), &hn);
+        met_stat hs;
+        met_samples_stat(m, met_samples(m, "heal_latency_us"), &hs);
         int64_t censored = rep_counter(m, "divergence.censored.aged_out") +
                            rep_counter(m, "divergence.censored.overwritten") +
                            rep_counter(m, "divergence.censored.open_at_end");
@@ -325,8 +324,7 @@ void rep_summary_csv(FILE *f, const rep_meta *meta, const rep_run *runs, int n)
                 per_day(rep_counter(m, "kv.writes"), meta->duration_us),
                 per_day(rep_counter(m, "worker.requests"), meta->duration_us), day, month,
                 rep_counter(m, "divergence.episodes"), rep_counter(m, "divergence.healed"), censored,
-                met_quantile(hv, hn, 0.5), met_quantile(hv, hn, 0.95), met_quantile(hv, hn, 0.99),
-                hn ? hv[hn - 1] : 0, rep_counter(m, "stuck.final"), rep_counter(m, "cache.lost_by_overwrite"),
+                hs.p50, hs.p95, hs.p99, hs.max, rep_counter(m, "stuck.final"), rep_counter(m, "cache.lost_by_overwrite"),
                 rep_counter(m, "cache.aged_out"), rep_counter(m, "liveness.never_answered"),
                 rep_counter(m, "safety.answered_twice"));
     }

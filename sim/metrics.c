@@ -18,6 +18,8 @@ typedef struct {
     char *name;
     int64_t *v;
     size_t n, cap;
+    int summarized;   /* v freed; stat holds what reports need */
+    met_stat stat;
 } sampleset;
 
 typedef struct {
@@ -182,6 +184,8 @@ void met_add(met_registry *m, met_id id, int64_t now, int64_t v)
 int met_sample(met_registry *m, met_id id, int64_t v)
 {
     sampleset *s = &m->s[id];
+    if (s->summarized)
+        return -1;
     if (reserve((void **)&s->v, &s->cap, s->n + 1, sizeof *s->v) != 0)
         return -1;
     s->v[s->n++] = v;
@@ -247,6 +251,37 @@ const int64_t *met_samples_sorted(met_registry *m, met_id id, size_t *n)
         qsort(s->v, s->n, sizeof *s->v, cmp_i64);
     *n = s->n;
     return s->v;
+}
+
+void met_samples_stat(met_registry *m, met_id id, met_stat *st)
+{
+    sampleset *s = &m->s[id];
+    if (s->summarized) {
+        *st = s->stat;
+        return;
+    }
+    size_t n = 0;
+    const int64_t *v = met_samples_sorted(m, id, &n);
+    st->n = n;
+    st->min = n ? v[0] : 0;
+    st->p50 = met_quantile(v, n, 0.50);
+    st->p95 = met_quantile(v, n, 0.95);
+    st->p99 = met_quantile(v, n, 0.99);
+    st->max = n ? v[n - 1] : 0;
+}
+
+void met_samples_summarize(met_registry *m)
+{
+    for (size_t i = 0; i < m->ns; i++) {
+        sampleset *s = &m->s[i];
+        if (s->summarized)
+            continue;
+        met_samples_stat(m, (met_id)i, &s->stat);
+        free(s->v);
+        s->v = NULL;
+        s->n = s->cap = 0;
+        s->summarized = 1;
+    }
 }
 
 int64_t met_quantile(const int64_t *sorted, size_t n, double p)

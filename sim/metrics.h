@@ -53,6 +53,19 @@ size_t met_samples_count(const met_registry *m);
 const char *met_samples_name(const met_registry *m, met_id id);
 /* Sorts the set in place (ascending) and returns it; *n set. */
 const int64_t *met_samples_sorted(met_registry *m, met_id id, size_t *n);
+/* What reports show of a sample set: count, extremes and nearest-rank
+ * quantiles (met_quantile). All 0 when empty. */
+typedef struct met_stat {
+    size_t n;
+    int64_t min, p50, p95, p99, max;
+} met_stat;
+/* From the values (sorting them) or, after met_samples_summarize, from
+ * the summary kept. */
+void met_samples_stat(met_registry *m, met_id id, met_stat *st);
+/* Replaces every sample set's values by its met_stat and frees them: a
+ * finished run waiting to be reported keeps a few bytes, not one value per
+ * sample. met_samples_sorted then gives NULL and n 0; met_sample fails. */
+void met_samples_summarize(met_registry *m);
 /* Quantile p in [0,1] of an ascending array, nearest rank (an observed
  * value, integral, exact): the smallest x with at least p*n values <= x. */
 int64_t met_quantile(const int64_t *sorted, size_t n, double p);

@@ -58,6 +58,13 @@ uint64_t sim_seed(const sim_ctx *ctx) { return ctx->seed; }
 uint64_t sim_events(const sim_ctx *ctx) { return ctx->events; }
 met_registry *sim_metrics(sim_ctx *ctx) { return ctx->met; }
 
+met_registry *sim_take_metrics(sim_ctx *ctx)
+{
+    met_registry *m = ctx->met;
+    ctx->met = NULL;
+    return m;
+}
+
 eq_handle sim_at(sim_ctx *ctx, sim_us t, sim_fn fn, void *obj, uint64_t arg)
 {
     assert(t >= ctx->now);

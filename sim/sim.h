@@ -28,6 +28,10 @@ static inline sim_us sim_now(const sim_ctx *ctx) { return *(const sim_us *)(cons
 uint64_t sim_seed(const sim_ctx *ctx);
 uint64_t sim_events(const sim_ctx *ctx); /* events fired so far */
 met_registry *sim_metrics(sim_ctx *ctx);
+/* Hands the metrics to the caller (who met_free()s them), so a finished
+ * run's state can be freed while its results wait to be reported. The
+ * context must not run or record anything afterwards. */
+met_registry *sim_take_metrics(sim_ctx *ctx);
 
 /* Schedules fn(ctx, obj, arg) at absolute time t (>= now) or after dt. */
 eq_handle sim_at(sim_ctx *ctx, sim_us t, sim_fn fn, void *obj, uint64_t arg);
