@@ -14,7 +14,10 @@
 typedef struct {
     sim_us *exp;     /* per key: cached until (exclusive); 0 never fetched */
     uint8_t *val;    /* per key: 0 miss, else status + 1 */
-    uint8_t *refreshing; /* per key: a background fetch is in flight */
+    uint8_t *refreshing; /* per key: generation of the background fetch in
+                          * flight (0: none); a fetch that lands with another
+                          * generation was cancelled (its key was dropped) */
+    uint8_t refresh_gen;
     kv_list *list;   /* cached recent:comments (NULL: a cached miss) */
     sim_us list_exp;
     uint8_t list_refreshing;
@@ -380,6 +383,7 @@ void kv_forget_msg(kv_store *kv, uint32_t m)
         for (int i = 0; i < kv->cfg.nlocs; i++) {
             kv->locs[i].exp[key] = 0;
             kv->locs[i].val[key] = 0;
+            kv->locs[i].refreshing[key] = 0;
         }
     }
 }
@@ -422,12 +426,16 @@ static uint8_t *refreshing(location *L, uint32_t key)
     return key == KV_KEY_CACHE ? &L->list_refreshing : &L->refreshing[key];
 }
 
-static void refresh_done(sim_ctx *ctx, void *obj, uint64_t key)
+static void refresh_done(sim_ctx *ctx, void *obj, uint64_t arg)
 {
     location *L = obj;
-    *refreshing(L, (uint32_t)key) = 0;
-    fetch(L->kv, L, (uint32_t)key, sim_now(ctx));
-    met_add(sim_metrics(ctx), L->m_refresh[kv_key_class((uint32_t)key)], sim_now(ctx), 1);
+    uint32_t key = (uint32_t)arg;
+    uint8_t *busy = refreshing(L, key);
+    if (*busy != (uint8_t)(arg >> 32))
+        return; /* the key was dropped (kv_forget_msg) meanwhile */
+    *busy = 0;
+    fetch(L->kv, L, key, sim_now(ctx));
+    met_add(sim_metrics(ctx), L->m_refresh[kv_key_class(key)], sim_now(ctx), 1);
 }
 
 /* A get served from the copy late in its life starts one background fetch
@@ -440,8 +448,11 @@ static void maybe_refresh(kv_store *kv, location *L, uint32_t key, sim_us t)
     uint8_t *busy = refreshing(L, key);
     if (window <= 0 || *busy || t < exp - window)
         return;
-    *busy = 1;
-    sim_after(kv->ctx, dist_draw(&kv->cfg.get_miss, L->refresh_rng), refresh_done, L, key);
+    if (++L->refresh_gen == 0)
+        L->refresh_gen = 1;
+    *busy = L->refresh_gen;
+    sim_after(kv->ctx, dist_draw(&kv->cfg.get_miss, L->refresh_rng), refresh_done, L,
+              (uint64_t)key | (uint64_t)L->refresh_gen << 32);
 }
 
 static void get_done(sim_ctx *ctx, void *obj, uint64_t arg)
