@@ -666,9 +666,45 @@ static int parse_humans(jv *v, const cJSON *arr, scenario *s)
     return v->failed ? -1 : 0;
 }
 
+static int parse_loop(jv *v, const cJSON *b, int *out)
+{
+    char name[16] = "";
+    if (!jv_get(v, b, "loop", 0))
+        return 0;
+    if (jv_string(v, b, "loop", 0, name, sizeof name) != 0)
+        return -1;
+    if (strcmp(name, "sequential") == 0 || strcmp(name, "interval") == 0) {
+        *out = name[0] == 's' ? SC_LOOP_SEQUENTIAL : SC_LOOP_INTERVAL;
+        return 0;
+    }
+    size_t n = jv_push(v, "loop", 0);
+    jv_fail(v, "unknown loop '%s' (sequential, interval)", name);
+    jv_pop(v, n);
+    return -1;
+}
+
+/* A duration, or "random" (the default): a phase drawn per bot. */
+static int parse_first_poll(jv *v, const cJSON *b, sim_us *out)
+{
+    const cJSON *j = jv_get(v, b, "first_poll", 0);
+    if (!j)
+        return 0;
+    if (cJSON_IsString(j) && strcmp(j->valuestring, "random") == 0) {
+        *out = SC_PHASE_RANDOM;
+        return 0;
+    }
+    if (cJSON_IsString(j) && sc_parse_duration(j->valuestring, out) != 0) {
+        size_t n = jv_push(v, "first_poll", 0);
+        jv_fail(v, "'%s' is neither a duration (e.g. \"1.5s\") nor \"random\"", j->valuestring);
+        jv_pop(v, n);
+        return -1;
+    }
+    return jv_duration(v, b, "first_poll", 0, 0, out) == 0 ? at_most(v, "first_poll", *out, SC_MAX_SPAN) : -1;
+}
+
 static int parse_bots(jv *v, const cJSON *arr, scenario *s)
 {
-    static const char *const keys[] = { "name", "location", "poll_every", "first_poll", "generation",
+    static const char *const keys[] = { "name", "location", "loop", "poll_every", "first_poll", "generation",
                                         "reply_bytes", "fail_prob", "crash_prob", "restart_after", NULL };
     if (!arr)
         return 0;
@@ -686,10 +722,11 @@ static int parse_bots(jv *v, const cJSON *arr, scenario *s)
         bo->generation = dist_const(4 * SIM_US_PER_S);
         bo->reply_bytes = dist_const(800);
         bo->restart_after = 10 * SIM_US_PER_S;
+        bo->first_poll = SC_PHASE_RANDOM;
         if (jv_object(v, b, keys) == 0 && jv_string(v, b, "name", 0, bo->name, sizeof bo->name) == 0 &&
-            jv_location(v, s, b, "location", &bo->loc) == 0 &&
+            jv_location(v, s, b, "location", &bo->loc) == 0 && parse_loop(v, b, &bo->loop) == 0 &&
             jv_duration(v, b, "poll_every", 0, SIM_US_PER_MS, &bo->poll_every) == 0 &&
-            jv_duration(v, b, "first_poll", 0, 0, &bo->first_poll) == 0 &&
+            at_most(v, "poll_every", bo->poll_every, SC_MAX_SPAN) == 0 && parse_first_poll(v, b, &bo->first_poll) == 0 &&
             jv_dist(v, b, "generation", 1, INT64_C(86400000000), &bo->generation) == 0 &&
             jv_dist(v, b, "reply_bytes", 0, MAX_MSG_BYTES, &bo->reply_bytes) == 0 &&
             jv_prob(v, b, "fail_prob", &bo->fail_prob) == 0 && jv_prob(v, b, "crash_prob", &bo->crash_prob) == 0 &&

@@ -30,11 +30,18 @@ typedef struct sc_human {
     dist bytes;
 } sc_human;
 
+/* bots[].loop: how the bot schedules its polls (docs/model.md#bots). */
+enum { SC_LOOP_SEQUENTIAL = 0, SC_LOOP_INTERVAL };
+/* bots[].first_poll not given (or "random"): the bot draws its phase
+ * uniformly in [0, poll_every) from its stream "bot-phase:<name>". */
+#define SC_PHASE_RANDOM (-1)
+
 typedef struct sc_bot {
     char name[SC_NAME];
     int loc;
+    int loop;              /* SC_LOOP_* */
     sim_us poll_every;
-    sim_us first_poll;
+    sim_us first_poll;     /* or SC_PHASE_RANDOM */
     dist generation;       /* µs, the LLM call */
     dist reply_bytes;
     double fail_prob;      /* generation fails: the bot calls fail */

@@ -107,8 +107,12 @@ cJSON *sc_to_json(const scenario *s, const char *description)
         cJSON *o = cJSON_CreateObject();
         cJSON_AddStringToObject(o, "name", b->name);
         cJSON_AddStringToObject(o, "location", s->locs[b->loc]);
+        cJSON_AddStringToObject(o, "loop", b->loop == SC_LOOP_INTERVAL ? "interval" : "sequential");
         add_duration(o, "poll_every", b->poll_every);
-        add_duration(o, "first_poll", b->first_poll);
+        if (b->first_poll == SC_PHASE_RANDOM)
+            cJSON_AddStringToObject(o, "first_poll", "random");
+        else
+            add_duration(o, "first_poll", b->first_poll);
         cJSON_AddItemToObject(o, "generation", dist_json(&b->generation, 1));
         cJSON_AddItemToObject(o, "reply_bytes", dist_json(&b->reply_bytes, 0));
         cJSON_AddNumberToObject(o, "fail_prob", b->fail_prob);
