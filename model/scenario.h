@@ -18,6 +18,8 @@
 #define SC_MAX_LOCS 16
 #define SC_MAX_HUMANS 16
 #define SC_MAX_BOTS 64
+#define SC_MAX_READERS 16
+#define SC_MAX_PAGES 100000   /* readers[].count */
 #define SC_MAX_OPTIONS 16
 #define SC_NAME 64
 
@@ -48,6 +50,18 @@ typedef struct sc_bot {
     double crash_prob;     /* crashes after a successful claim */
     sim_us restart_after;  /* PM2 restarts the crashed bot after this */
 } sc_bot;
+
+/* Open chat pages polling GET /api/comments: count identical pages at one
+ * location, each every period (phase drawn per page unless first_poll is
+ * given) or, when period is 0, each a Poisson process at rate_per_s. */
+typedef struct sc_reader {
+    char name[SC_NAME];
+    int loc;
+    int32_t count;
+    sim_us period;         /* 0: Poisson */
+    double rate_per_s;     /* per page, when period is 0 */
+    sim_us first_poll;     /* or SC_PHASE_RANDOM */
+} sc_reader;
 
 typedef struct sc_msg {
     char id[SC_NAME];
@@ -123,6 +137,8 @@ typedef struct scenario {
     sc_human humans[SC_MAX_HUMANS];
     int nbots;
     sc_bot bots[SC_MAX_BOTS];
+    int nreaders;
+    sc_reader readers[SC_MAX_READERS];
     int32_t plain_count;   /* initial plain chat, oldest in the cache */
     int32_t plain_bytes;
     int nmsgs;

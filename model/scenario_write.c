@@ -120,6 +120,26 @@ cJSON *sc_to_json(const scenario *s, const char *description)
         add_duration(o, "restart_after", b->restart_after);
         cJSON_AddItemToArray(bs, o);
     }
+    if (s->nreaders > 0) {
+        cJSON *rs = cJSON_AddArrayToObject(root, "readers");
+        for (int i = 0; i < s->nreaders; i++) {
+            const sc_reader *r = &s->readers[i];
+            cJSON *o = cJSON_CreateObject();
+            cJSON_AddStringToObject(o, "name", r->name);
+            cJSON_AddStringToObject(o, "location", s->locs[r->loc]);
+            cJSON_AddNumberToObject(o, "count", r->count);
+            if (r->period > 0) {
+                add_duration(o, "period", r->period);
+                if (r->first_poll == SC_PHASE_RANDOM)
+                    cJSON_AddStringToObject(o, "first_poll", "random");
+                else
+                    add_duration(o, "first_poll", r->first_poll);
+            } else {
+                cJSON_AddNumberToObject(o, "rate_per_s", r->rate_per_s);
+            }
+            cJSON_AddItemToArray(rs, o);
+        }
+    }
     cJSON *init = cJSON_AddObjectToObject(root, "initial");
     cJSON *plain = cJSON_AddObjectToObject(init, "plain");
     cJSON_AddNumberToObject(plain, "count", s->plain_count);
