@@ -695,7 +695,7 @@ static int parse_first_poll(jv *v, const cJSON *b, sim_us *out)
     }
     if (cJSON_IsString(j) && sc_parse_duration(j->valuestring, out) != 0) {
         size_t n = jv_push(v, "first_poll", 0);
-        jv_fail(v, "'%s' is neither a duration (e.g. \"1.5s\") nor \"random\"", j->valuestring);
+        jv_fail(v, "'%s' is not a duration (e.g. \"1.5s\") nor \"random\"", j->valuestring);
         jv_pop(v, n);
         return -1;
     }

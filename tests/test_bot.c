@@ -218,7 +218,7 @@ static void test_loop_fields_round_trip(void **state)
     static const struct { const char *text, *want; } bad[] = {
         { "{\"bots\": [{\"loop\": \"parallel\"}]}", "bots[0].loop: unknown loop 'parallel' (sequential, interval)" },
         { "{\"bots\": [{\"loop\": 1}]}", "bots[0].loop: expected a string" },
-        { "{\"bots\": [{\"first_poll\": \"soon\"}]}", "bots[0].first_poll: 'soon' is neither a duration" },
+        { "{\"bots\": [{\"first_poll\": \"soon\"}]}", "bots[0].first_poll: 'soon' is not a duration" },
         { "{\"bots\": [{\"first_poll\": 3}]}", "bots[0].first_poll: expected a duration string" },
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
