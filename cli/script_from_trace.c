@@ -136,7 +136,7 @@ fail:
     return NULL;
 }
 
-/* Where the actor ran: a bot or human by name, cron, or the source
+/* Where the actor ran: a bot, human or reader by name, cron, or the source
  * script's entry with that actor at that time. */
 static int location_of(const scenario *s, const tcall *c)
 {
@@ -146,6 +146,9 @@ static int location_of(const scenario *s, const tcall *c)
     for (int i = 0; i < s->nhumans; i++)
         if (strcmp(s->humans[i].name, c->actor) == 0)
             return s->humans[i].loc;
+    for (int i = 0; i < s->nreaders; i++)
+        if (strcmp(s->readers[i].name, c->actor) == 0)
+            return s->readers[i].loc;
     if (strcmp(c->actor, "cron") == 0)
         return s->strategy.cron_loc;
     for (int i = 0; i < s->ncalls; i++)

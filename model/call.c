@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const ep_names[EP_COUNT] = { "post", "pending", "claim", "complete", "fail", "cron" };
+static const char *const ep_names[EP_COUNT] = { "post", "pending", "claim", "complete", "fail", "cron", "comments" };
 static const int http_codes[6] = { 200, 201, 404, 409, 429, 500 };
 
 const char *ep_name(int kind) { return kind >= 0 && kind < EP_COUNT ? ep_names[kind] : "?"; }

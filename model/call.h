@@ -18,7 +18,8 @@
 #include "model/msg.h"
 #include "sim/sim.h"
 
-typedef enum { EP_POST = 0, EP_PENDING, EP_CLAIM, EP_COMPLETE, EP_FAIL, EP_CRON, EP_COUNT } ep_kind;
+/* EP_COMMENTS is GET /api/comments, the chat page's read (readers). */
+typedef enum { EP_POST = 0, EP_PENDING, EP_CLAIM, EP_COMPLETE, EP_FAIL, EP_CRON, EP_COMMENTS, EP_COUNT } ep_kind;
 const char *ep_name(int kind);    /* "post", "pending", ... */
 int ep_parse(const char *name);   /* -1 when unknown */
 

@@ -203,6 +203,18 @@ static int cron(call *c)
     CO_END(c, 0);
 }
 
+/* GET /api/comments?after=<ts>, the chat page's cursor poll: one get of the
+ * cache, filtered in memory. Its try/catch answers 200 with [] on any error
+ * (a failed get, an unparseable cache) and a missing cache is [] too: no
+ * fallback in this branch (docs/model.md#readers). */
+static int comments(call *c)
+{
+    CO_BEGIN(c, 0);
+    CALL_GET(c, 0, KV_KEY_CACHE);
+    c->status = 200;
+    CO_END(c, 0);
+}
+
 void ep_install(call_env *env, const st_set *st)
 {
     env->strategy = st;
@@ -212,4 +224,5 @@ void ep_install(call_env *env, const st_set *st)
     env->entry[EP_COMPLETE] = transition;
     env->entry[EP_FAIL] = transition;
     env->entry[EP_CRON] = cron;
+    env->entry[EP_COMMENTS] = comments;
 }

@@ -1,6 +1,7 @@
 /* endpoint.h - the Worker's endpoints as MODEL.md section 2 lists them:
  * POST /api/comments, GET /api/queue/pending, POST /api/queue/claim,
- * /complete and /fail, plus the cron-triggered invocation of Option 3.
+ * /complete and /fail, plus the cron-triggered invocation of Option 3 and
+ * GET /api/comments, the chat page's own poll of the cache (readers).
  * Their code is the seed's; the strategy's hooks replace marked steps. */
 #ifndef QSIM_ENDPOINT_H
 #define QSIM_ENDPOINT_H

@@ -672,9 +672,45 @@ static int parse_humans(jv *v, const cJSON *arr, scenario *s)
     return v->failed ? -1 : 0;
 }
 
+static int parse_loop(jv *v, const cJSON *b, int *out)
+{
+    char name[16] = "";
+    if (!jv_get(v, b, "loop", 0))
+        return 0;
+    if (jv_string(v, b, "loop", 0, name, sizeof name) != 0)
+        return -1;
+    if (strcmp(name, "sequential") == 0 || strcmp(name, "interval") == 0) {
+        *out = name[0] == 's' ? SC_LOOP_SEQUENTIAL : SC_LOOP_INTERVAL;
+        return 0;
+    }
+    size_t n = jv_push(v, "loop", 0);
+    jv_fail(v, "unknown loop '%s' (sequential, interval)", name);
+    jv_pop(v, n);
+    return -1;
+}
+
+/* A duration, or "random" (the default): a phase drawn per bot. */
+static int parse_first_poll(jv *v, const cJSON *b, sim_us *out)
+{
+    const cJSON *j = jv_get(v, b, "first_poll", 0);
+    if (!j)
+        return 0;
+    if (cJSON_IsString(j) && strcmp(j->valuestring, "random") == 0) {
+        *out = SC_PHASE_RANDOM;
+        return 0;
+    }
+    if (cJSON_IsString(j) && sc_parse_duration(j->valuestring, out) != 0) {
+        size_t n = jv_push(v, "first_poll", 0);
+        jv_fail(v, "'%s' is not a duration (e.g. \"1.5s\") nor \"random\"", j->valuestring);
+        jv_pop(v, n);
+        return -1;
+    }
+    return jv_duration(v, b, "first_poll", 0, 0, out) == 0 ? at_most(v, "first_poll", *out, SC_MAX_SPAN) : -1;
+}
+
 static int parse_bots(jv *v, const cJSON *arr, scenario *s)
 {
-    static const char *const keys[] = { "name", "location", "poll_every", "first_poll", "generation",
+    static const char *const keys[] = { "name", "location", "loop", "poll_every", "first_poll", "generation",
                                         "reply_bytes", "fail_prob", "crash_prob", "restart_after", NULL };
     if (!arr)
         return 0;
@@ -692,10 +728,11 @@ static int parse_bots(jv *v, const cJSON *arr, scenario *s)
         bo->generation = dist_const(4 * SIM_US_PER_S);
         bo->reply_bytes = dist_const(800);
         bo->restart_after = 10 * SIM_US_PER_S;
+        bo->first_poll = SC_PHASE_RANDOM;
         if (jv_object(v, b, keys) == 0 && jv_string(v, b, "name", 0, bo->name, sizeof bo->name) == 0 &&
-            jv_location(v, s, b, "location", &bo->loc) == 0 &&
+            jv_location(v, s, b, "location", &bo->loc) == 0 && parse_loop(v, b, &bo->loop) == 0 &&
             jv_duration(v, b, "poll_every", 0, SIM_US_PER_MS, &bo->poll_every) == 0 &&
-            jv_duration(v, b, "first_poll", 0, 0, &bo->first_poll) == 0 &&
+            at_most(v, "poll_every", bo->poll_every, SC_MAX_SPAN) == 0 && parse_first_poll(v, b, &bo->first_poll) == 0 &&
             jv_dist(v, b, "generation", 1, INT64_C(86400000000), &bo->generation) == 0 &&
             jv_dist(v, b, "reply_bytes", 0, MAX_MSG_BYTES, &bo->reply_bytes) == 0 &&
             jv_prob(v, b, "fail_prob", &bo->fail_prob) == 0 && jv_prob(v, b, "crash_prob", &bo->crash_prob) == 0 &&
@@ -708,13 +745,57 @@ static int parse_bots(jv *v, const cJSON *arr, scenario *s)
     return v->failed ? -1 : 0;
 }
 
+static int parse_readers(jv *v, const cJSON *arr, scenario *s)
+{
+    static const char *const keys[] = { "name", "location", "count", "period", "rate_per_s", "first_poll", NULL };
+    if (!arr)
+        return 0;
+    size_t n = jv_push(v, "readers", 0);
+    if (!cJSON_IsArray(arr))
+        jv_fail(v, "expected an array of readers, got %s", type_name(arr));
+    else if (cJSON_GetArraySize(arr) > SC_MAX_READERS)
+        jv_fail(v, "at most %d readers", SC_MAX_READERS);
+    int i = 0;
+    for (const cJSON *r = v->failed ? NULL : arr->child; r && !v->failed; r = r->next, i++) {
+        sc_reader *re = &s->readers[s->nreaders];
+        size_t m = jv_push(v, NULL, i);
+        int64_t count = 1;
+        snprintf(re->name, sizeof re->name, "reader-%d", i + 1);
+        re->first_poll = SC_PHASE_RANDOM;
+        if (jv_object(v, r, keys) != 0 || jv_string(v, r, "name", 0, re->name, sizeof re->name) != 0 ||
+            jv_location(v, s, r, "location", &re->loc) != 0 || jv_int(v, r, "count", 1, SC_MAX_PAGES, &count) != 0)
+            goto next;
+        re->count = (int32_t)count;
+        int has_p = jv_get(v, r, "period", 0) != NULL, has_r = jv_get(v, r, "rate_per_s", 0) != NULL;
+        if (has_p == has_r) {
+            jv_fail(v, "give exactly one of \"period\" (a duration) and \"rate_per_s\" (a number)");
+            goto next;
+        }
+        if (has_p) {
+            if (jv_duration(v, r, "period", 1, SIM_US_PER_MS, &re->period) == 0 &&
+                at_most(v, "period", re->period, SC_MAX_SPAN) == 0)
+                parse_first_poll(v, r, &re->first_poll);
+        } else if (jv_number(v, r, "rate_per_s", 1e-9, 1000, &re->rate_per_s) == 0 && jv_get(v, r, "first_poll", 0)) {
+            size_t k = jv_push(v, "first_poll", 0);
+            jv_fail(v, "only with \"period\": Poisson readers have no phase");
+            jv_pop(v, k);
+        }
+        if (!v->failed)
+            s->nreaders++;
+    next:
+        jv_pop(v, m);
+    }
+    jv_pop(v, n);
+    return v->failed ? -1 : 0;
+}
+
 /* Actor names key the random streams (bot:<name>, kv:latency:<name>, ...):
  * two actors with one name would share draws, so names are unique across
- * humans and bots, and "cron" is the cron job's. */
+ * humans, bots and readers, and "cron" is the cron job's. */
 static int unique_actors(jv *v, const scenario *s)
 {
-    const char *names[SC_MAX_HUMANS + SC_MAX_BOTS];
-    char where[SC_MAX_HUMANS + SC_MAX_BOTS][32];
+    const char *names[SC_MAX_HUMANS + SC_MAX_BOTS + SC_MAX_READERS];
+    char where[SC_MAX_HUMANS + SC_MAX_BOTS + SC_MAX_READERS][32];
     int n = 0;
     for (int i = 0; i < s->nhumans; i++) {
         names[n] = s->humans[i].name;
@@ -723,6 +804,10 @@ static int unique_actors(jv *v, const scenario *s)
     for (int i = 0; i < s->nbots; i++) {
         names[n] = s->bots[i].name;
         snprintf(where[n++], sizeof where[0], "bots[%d].name", i);
+    }
+    for (int i = 0; i < s->nreaders; i++) {
+        names[n] = s->readers[i].name;
+        snprintf(where[n++], sizeof where[0], "readers[%d].name", i);
     }
     for (int i = 0; i < n; i++) {
         if (strcmp(names[i], "cron") == 0) {
@@ -1209,8 +1294,8 @@ int sc_parse_limits(const char *name, const char *text, size_t len, const sc_lim
                     sim_err *err)
 {
     static const char *const keys[] = { "name", "description", "seed", "duration", "start_epoch_ms", "options", "locations",
-                                        "kv", "cache", "humans", "bots", "initial", "strategy", "script",
-                                        "expect", NULL };
+                                        "kv", "cache", "humans", "bots", "readers", "initial", "strategy",
+                                        "script", "expect", NULL };
     static const char *const cache_keys[] = { "window", NULL };
     const sc_limits lim = *limits;
     *out = NULL;
@@ -1298,7 +1383,8 @@ int sc_parse_limits(const char *name, const char *text, size_t len, const sc_lim
         jv_pop(&v, n);
     }
     if (!v.failed && parse_humans(&v, jv_get(&v, root, "humans", 0), s) == 0 &&
-        parse_bots(&v, jv_get(&v, root, "bots", 0), s) == 0 && unique_actors(&v, s) == 0 &&
+        parse_bots(&v, jv_get(&v, root, "bots", 0), s) == 0 &&
+        parse_readers(&v, jv_get(&v, root, "readers", 0), s) == 0 && unique_actors(&v, s) == 0 &&
         parse_initial(&v, jv_get(&v, root, "initial", 0), s) == 0 &&
         parse_strategy(&v, jv_get(&v, root, "strategy", 0), s) == 0 &&
         parse_script(&v, jv_get(&v, root, "script", 0), s) == 0)

@@ -18,6 +18,8 @@
 #define SC_MAX_LOCS 16
 #define SC_MAX_HUMANS 16
 #define SC_MAX_BOTS 64
+#define SC_MAX_READERS 16
+#define SC_MAX_PAGES 100000   /* readers[].count */
 #define SC_MAX_OPTIONS 16
 #define SC_NAME 64
 
@@ -30,17 +32,36 @@ typedef struct sc_human {
     dist bytes;
 } sc_human;
 
+/* bots[].loop: how the bot schedules its polls (docs/model.md#bots). */
+enum { SC_LOOP_SEQUENTIAL = 0, SC_LOOP_INTERVAL };
+/* bots[].first_poll not given (or "random"): the bot draws its phase
+ * uniformly in [0, poll_every) from its stream "bot-phase:<name>". */
+#define SC_PHASE_RANDOM (-1)
+
 typedef struct sc_bot {
     char name[SC_NAME];
     int loc;
+    int loop;              /* SC_LOOP_* */
     sim_us poll_every;
-    sim_us first_poll;
+    sim_us first_poll;     /* or SC_PHASE_RANDOM */
     dist generation;       /* µs, the LLM call */
     dist reply_bytes;
     double fail_prob;      /* generation fails: the bot calls fail */
     double crash_prob;     /* crashes after a successful claim */
     sim_us restart_after;  /* PM2 restarts the crashed bot after this */
 } sc_bot;
+
+/* Open chat pages polling GET /api/comments: count identical pages at one
+ * location, each every period (phase drawn per page unless first_poll is
+ * given) or, when period is 0, each a Poisson process at rate_per_s. */
+typedef struct sc_reader {
+    char name[SC_NAME];
+    int loc;
+    int32_t count;
+    sim_us period;         /* 0: Poisson */
+    double rate_per_s;     /* per page, when period is 0 */
+    sim_us first_poll;     /* or SC_PHASE_RANDOM */
+} sc_reader;
 
 typedef struct sc_msg {
     char id[SC_NAME];
@@ -118,6 +139,8 @@ typedef struct scenario {
     sc_human humans[SC_MAX_HUMANS];
     int nbots;
     sc_bot bots[SC_MAX_BOTS];
+    int nreaders;
+    sc_reader readers[SC_MAX_READERS];
     int32_t plain_count;   /* initial plain chat, oldest in the cache */
     int32_t plain_bytes;
     int nmsgs;

@@ -108,14 +108,38 @@ cJSON *sc_to_json(const scenario *s, const char *description)
         cJSON *o = cJSON_CreateObject();
         cJSON_AddStringToObject(o, "name", b->name);
         cJSON_AddStringToObject(o, "location", s->locs[b->loc]);
+        cJSON_AddStringToObject(o, "loop", b->loop == SC_LOOP_INTERVAL ? "interval" : "sequential");
         add_duration(o, "poll_every", b->poll_every);
-        add_duration(o, "first_poll", b->first_poll);
+        if (b->first_poll == SC_PHASE_RANDOM)
+            cJSON_AddStringToObject(o, "first_poll", "random");
+        else
+            add_duration(o, "first_poll", b->first_poll);
         cJSON_AddItemToObject(o, "generation", dist_json(&b->generation, 1));
         cJSON_AddItemToObject(o, "reply_bytes", dist_json(&b->reply_bytes, 0));
         cJSON_AddNumberToObject(o, "fail_prob", b->fail_prob);
         cJSON_AddNumberToObject(o, "crash_prob", b->crash_prob);
         add_duration(o, "restart_after", b->restart_after);
         cJSON_AddItemToArray(bs, o);
+    }
+    if (s->nreaders > 0) {
+        cJSON *rs = cJSON_AddArrayToObject(root, "readers");
+        for (int i = 0; i < s->nreaders; i++) {
+            const sc_reader *r = &s->readers[i];
+            cJSON *o = cJSON_CreateObject();
+            cJSON_AddStringToObject(o, "name", r->name);
+            cJSON_AddStringToObject(o, "location", s->locs[r->loc]);
+            cJSON_AddNumberToObject(o, "count", r->count);
+            if (r->period > 0) {
+                add_duration(o, "period", r->period);
+                if (r->first_poll == SC_PHASE_RANDOM)
+                    cJSON_AddStringToObject(o, "first_poll", "random");
+                else
+                    add_duration(o, "first_poll", r->first_poll);
+            } else {
+                cJSON_AddNumberToObject(o, "rate_per_s", r->rate_per_s);
+            }
+            cJSON_AddItemToArray(rs, o);
+        }
     }
     cJSON *init = cJSON_AddObjectToObject(root, "initial");
     cJSON *plain = cJSON_AddObjectToObject(init, "plain");

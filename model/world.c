@@ -11,6 +11,7 @@
 #include "model/human.h"
 #include "model/kv.h"
 #include "model/msg.h"
+#include "model/reader.h"
 #include "model/strategy.h"
 #include "model/track.h"
 
@@ -28,6 +29,7 @@ struct world {
     kv_streams cron_rs;
     kv_streams *script_rs;   /* per script entry: its actor's streams */
     bot *bots[SC_MAX_BOTS];
+    reader *readers[SC_MAX_READERS];
     int started, finished;
 };
 
@@ -239,6 +241,11 @@ world *world_new(const scenario *s, const char *option, uint64_t seed, const wor
             fail(err, "out of memory");
             goto fail;
         }
+    for (int i = 0; i < s->nreaders; i++)
+        if (!(w->readers[i] = reader_new(&w->actors, &s->readers[i]))) {
+            fail(err, "out of memory");
+            goto fail;
+        }
     return w;
 fail:
     world_free(w);
@@ -253,6 +260,8 @@ void world_free(world *w)
         human_free(w->humans[i]);
     for (int i = 0; i < SC_MAX_BOTS; i++)
         bot_free(w->bots[i]);
+    for (int i = 0; i < SC_MAX_READERS; i++)
+        reader_free(w->readers[i]);
     if (w->calls_ready)
         call_env_deinit(&w->calls);
     track_free(w->track);
@@ -372,6 +381,8 @@ static void start(world *w)
         human_start(w->humans[i]);
     for (int i = 0; i < s->nbots; i++)
         bot_start(w->bots[i]);
+    for (int i = 0; i < s->nreaders; i++)
+        reader_start(w->readers[i]);
     for (int i = 0; i < s->ncalls; i++)
         sim_at(w->ctx, s->script[i].at, script_fire, w, (uint64_t)i);
     if (w->st.h.cron_job) { /* the first run after time 0, never at 0 itself */

@@ -72,8 +72,9 @@ static void test_busy_slots_bounded(void **state)
 static void test_recycling_changes_nothing(void **state)
 {
     (void)state;
-    static const char *const opts[] = { "0", "1", "1+2", "verify-all", "3" };
+    static const char *const opts[] = { "0", "1", "1+2", "verify-all", "3", "1" };
     for (size_t k = 0; k < sizeof opts / sizeof *opts; k++) {
+        int interval = k == 5; /* the last: interval bots, jobs hold messages */
         h_run a, b;
         sim_err err = { 0, "" };
         scenario *sa = NULL, *sb = NULL;
@@ -81,6 +82,8 @@ static void test_recycling_changes_nothing(void **state)
             sc_load("scenarios/busy.json", H_LIMITS, &sb, &err) != 0)
             fail_msg("sc_load: %s", err.msg);
         sa->duration = sb->duration = 3600 * SIM_US_PER_S;
+        for (int q = 0; interval && q < sa->nbots; q++)
+            sa->bots[q].loop = sb->bots[q].loop = SC_LOOP_INTERVAL;
         world_opts keep = { 0 };
         keep.keep_messages = 1;
         h_run_scenario_opts(&a, sa, opts[k], &keep);
