@@ -108,6 +108,7 @@ world *world_new(const scenario *s, const char *option, uint64_t seed, const wor
     w->calls.hooks.on_call_end = track_on_call_end;
     w->calls.hooks.ud = w->track;
     ep_install(&w->calls, &w->st);
+    call_env_set_faults(&w->calls, s->faults, s->nfaults);
     if (o && o->check)
         track_set_check(w->track, s->limits.ops_per_invocation);
     kv_set_observer(w->kv, track_on_write, w->track);
