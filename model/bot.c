@@ -73,7 +73,7 @@ static void on_pending(void *owner, call *c)
     int64_t row[6] = { b->poll_started, c->kvr, c->kvw, (int64_t)c->nret, c->status, b->index };
     met_row(sim_metrics(env->ctx), env->r_polls, row);
     if (env->poll_log)
-        fprintf(env->poll_log, "%s [KVr:%d KVw:%d]\n", b->name, c->kvr, c->kvw);
+        actor_log_poll(env->poll_log, b->name, c);
     b->nwork = c->status == 200 ? c->nret : 0;
     memcpy(b->work, c->ret, b->nwork * sizeof *b->work);
     b->next = 0;

@@ -193,7 +193,7 @@ static void script_done(void *owner, call *c)
     int64_t row[6] = { c->started, c->kvr, c->kvw, (int64_t)c->nret, c->status, -1 };
     met_row(sim_metrics(w->ctx), w->actors.r_polls, row);
     if (w->actors.poll_log)
-        fprintf(w->actors.poll_log, "%s [KVr:%d KVw:%d]\n", c->actor, c->kvr, c->kvw);
+        actor_log_poll(w->actors.poll_log, c->actor, c);
 }
 
 /* A scheduled corrupt write: the cache value becomes unparseable, as if a
