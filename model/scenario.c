@@ -951,8 +951,7 @@ static int parse_ep_faults(jv *v, const cJSON *arr, scenario *s)
         ef->endpoint = strcmp(ep, "any") == 0 ? -1 : ep_parse(ep);
         if (strcmp(ep, "any") != 0 && ef->endpoint < 0) {
             size_t k = jv_push(v, "endpoint", 0);
-            jv_fail(v, "endpoint must be \"post\", \"pending\", \"claim\", \"complete\", \"fail\", \"cron\" or "
-                       "\"any\", got '%s'", ep);
+            jv_fail(v, "unknown endpoint '%s' (post, pending, claim, complete, fail, cron, any)", ep);
             jv_pop(v, k);
             goto next;
         }
