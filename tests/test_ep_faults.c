@@ -212,6 +212,28 @@ static void test_scope_and_precedence(void **state)
     h_free(&r);
 }
 
+/* A replayed call (done_us) takes its outcome from its script: endpoint
+ * faults leave its pinned operations alone, and apply past the pins. */
+static void test_pinned_ops_are_not_faulted(void **state)
+{
+    (void)state;
+    h_run r;
+    h_run_sq(&r, "{ 'duration': '5s', 'faults': [ { 'endpoint': 'post', 'op': 'any', 'key': 'any', 'prob': 1, "
+                 "'kind': 'error' } ], 'script': [ "
+                 "{ 'at': '1s', 'call': 'post', 'msg': { 'id': '1761868001000-p1aaaaaaa' }, 'done_us': [30000, 50000, 80000] }, "
+                 "{ 'at': '2s', 'call': 'post', 'msg': { 'id': '1761868002000-p2bbbbbbb' }, 'done_us': [30000] } ] }",
+             "0");
+    /* p1: all three ops pinned, none faulted; p2: its first op pinned, its
+     * cache get (not pinned) fails and is swallowed */
+    assert_int_equal(h_counter(&r, "faults.0.matched"), 1);
+    assert_int_equal(h_counter(&r, "faults.0.fired"), 1);
+    assert_int_equal(h_counter(&r, "kv.failed.post.get.cache"), 1);
+    h_costs(&r, "post", 1, 3);
+    h_msg(&r, "1761868001000-p1aaaaaaa", ST_NONE, ST_NONE);
+    h_msg(&r, "1761868002000-p2bbbbbbb", -1, ST_NONE);
+    h_free(&r);
+}
+
 /* Common random numbers: a fault that matches no operation draws nothing,
  * and one that matches but draws from its own stream leaves every other
  * draw (latencies, transient errors, 429s) where it was. */
@@ -280,6 +302,7 @@ int main(void)
         cmocka_unit_test(test_only_complete_cache_update_fails),
         cmocka_unit_test(test_prob_zero_and_one),
         cmocka_unit_test(test_scope_and_precedence),
+        cmocka_unit_test(test_pinned_ops_are_not_faulted),
         cmocka_unit_test(test_faults_draw_from_their_own_stream),
         cmocka_unit_test(test_faults_round_trip),
     };
