@@ -23,3 +23,11 @@ uint32_t actor_new_msg(actor_env *env, gsl_rng *r, int type, int entity, int leg
     m->posted = sim_now(env->ctx);
     return i;
 }
+
+void actor_log_poll(FILE *log, const char *name, const call *c)
+{
+    if (c->status == 200)
+        fprintf(log, "%s [KVr:%d KVw:%d]\n", name, c->kvr, c->kvw);
+    else
+        fprintf(log, "%s poll failed: HTTP %d\n", name, c->status);
+}

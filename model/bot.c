@@ -128,7 +128,7 @@ static void log_poll(bot *b, const call *c, int alive)
     int64_t row[6] = { c->started, c->kvr, c->kvw, (int64_t)c->nret, c->status, b->index };
     met_row(sim_metrics(env->ctx), env->r_polls, row);
     if (env->poll_log && alive)
-        fprintf(env->poll_log, "%s [KVr:%d KVw:%d]\n", b->name, c->kvr, c->kvw);
+        actor_log_poll(env->poll_log, b->name, c);
 }
 
 static void on_pending(void *owner, call *c)

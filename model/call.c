@@ -66,6 +66,29 @@ int call_env_init(call_env *env, sim_ctx *ctx, kv_store *kv, msg_table *msgs, ui
     return 0;
 }
 
+void call_env_set_faults(call_env *env, const call_epfault *faults, int n)
+{
+    static const char *const ops[2] = { "get", "put" }, *const cls[2] = { "cache", "individual" };
+    char name[96];
+    met_registry *m = sim_metrics(env->ctx);
+    env->epfaults = faults;
+    env->nepfaults = n > CALL_MAX_EPFAULTS ? CALL_MAX_EPFAULTS : n;
+    if (env->nepfaults == 0)
+        return;
+    for (int i = 0; i < env->nepfaults; i++) {
+        snprintf(name, sizeof name, "faults.%d.matched", i);
+        env->m_ep_matched[i] = met_counter(m, name);
+        snprintf(name, sizeof name, "faults.%d.fired", i);
+        env->m_ep_fired[i] = met_counter(m, name);
+    }
+    for (int e = 0; e < EP_COUNT; e++)
+        for (int o = 0; o < 2; o++)
+            for (int k = 0; k < 2; k++) {
+                snprintf(name, sizeof name, "kv.failed.%s.%s.%s", ep_names[e], ops[o], cls[k]);
+                env->m_failed_ep[e][o][k] = met_counter(m, name);
+            }
+}
+
 void call_take_list(call *c)
 {
     kv_list_unref(c->env->kv, c->list);
@@ -289,18 +312,49 @@ call *call_start_pinned(call_env *env, int kind, const char *actor, const kv_str
     return c;
 }
 
-/* Which result the next op must have, from the per-invocation limit and
- * the scripted faults; 0 when it is free to succeed. */
+/* The endpoint fault (if any) that fails this op: the first matching
+ * entry whose draw fires; -1 when none. Every matching entry with
+ * 0 < prob < 1 draws, fired or not, so the fault stream's position depends
+ * only on the operations the actor has issued. A pinned op (a replayed
+ * call) takes its outcome from its script and draws nothing. */
+static int endpoint_fault(call *c, int type, int cls)
+{
+    call_env *env = c->env;
+    int hit = -1;
+    if (c->pins && c->ops <= c->npins)
+        return -1;
+    for (int i = 0; i < env->nepfaults; i++) {
+        const call_epfault *f = &env->epfaults[i];
+        if ((f->endpoint >= 0 && f->endpoint != c->kind) || (f->op >= 0 && f->op != type) ||
+            (f->key_class >= 0 && f->key_class != cls))
+            continue;
+        met_add(sim_metrics(env->ctx), env->m_ep_matched[i], sim_now(env->ctx), 1);
+        int fires = f->prob >= 1.0 || (f->prob > 0.0 && gsl_rng_uniform(c->rs->fault) < f->prob);
+        if (fires && hit < 0)
+            hit = i;
+    }
+    return hit;
+}
+
+/* Which result the next op must have, from the per-invocation limit, the
+ * scripted faults and the endpoint faults, in that order of precedence; 0
+ * when it is free to succeed. */
 static int forced(call *c, int type, uint32_t key)
 {
-    int force = 0;
-    if (++c->ops > c->env->op_limit)
+    int force = 0, cls = kv_key_class(key);
+    ++c->ops;
+    int ep = c->env->nepfaults ? endpoint_fault(c, type, cls) : -1;
+    if (c->ops > c->env->op_limit)
         return KV_EOPLIMIT;
     for (int i = 0; i < c->nfaults; i++) {
         const call_fault *f = &c->faults[i];
-        if ((f->op < 0 || f->op == type) && (f->key_class < 0 || f->key_class == kv_key_class(key)) &&
+        if ((f->op < 0 || f->op == type) && (f->key_class < 0 || f->key_class == cls) &&
             ++c->fault_seen[i] == f->nth && !force)
             force = f->kind;
+    }
+    if (!force && ep >= 0) {
+        force = c->env->epfaults[ep].kind;
+        met_add(sim_metrics(c->env->ctx), c->env->m_ep_fired[ep], sim_now(c->env->ctx), 1);
     }
     return force;
 }
@@ -336,6 +390,8 @@ static void op_done(sim_ctx *ctx, kv_op *op)
         }
     } else {
         met_add(m, env->m_failed[op->res], now, 1);
+        if (env->nepfaults)
+            met_add(m, env->m_failed_ep[c->kind][op->type][cls], now, 1);
     }
     if (env->trace) {
         char key[600];

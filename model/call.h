@@ -52,6 +52,21 @@ typedef struct call_fault {
 
 #define CALL_MAX_FAULTS 16
 
+/* An endpoint fault (the scenario's "faults"): every KV operation that an
+ * invocation of endpoint issues and that matches (op, key class) fails with
+ * kind, with probability prob. endpoint, op and key_class -1 match any.
+ * Draws come from the caller's kv:fault:<actor> stream: one uniform per
+ * (operation, matching entry) when 0 < prob < 1; prob 0 and 1 draw nothing. */
+typedef struct call_epfault {
+    int endpoint;   /* ep_kind or -1 */
+    int op;         /* KV_GET, KV_PUT or -1 */
+    int key_class;  /* KV_CLASS_CACHE, KV_CLASS_INDIVIDUAL or -1 */
+    double prob;
+    int kind;       /* kv_result */
+} call_epfault;
+
+#define CALL_MAX_EPFAULTS 64
+
 typedef struct call call;
 typedef struct call_env call_env;
 typedef int (*call_entry)(call *c);
@@ -124,6 +139,11 @@ struct call_env {
     met_id m_swallowed[KV_RESULT_COUNT + 1]; /* + CALL_EPARSE */
     met_id m_entry_missing;
     met_id m_retries, m_gave_up;
+    /* endpoint faults (call_env_set_faults); none by default */
+    const call_epfault *epfaults;
+    int nepfaults;
+    met_id m_ep_matched[CALL_MAX_EPFAULTS], m_ep_fired[CALL_MAX_EPFAULTS];
+    met_id m_failed_ep[EP_COUNT][2][2]; /* [endpoint][op][key class], with epfaults only */
 };
 
 /* The cache value could not be parsed (a corrupt recent:comments). */
@@ -144,6 +164,12 @@ void call_note_fix(call *c, uint32_t m, int st);
 
 int call_env_init(call_env *env, sim_ctx *ctx, kv_store *kv, msg_table *msgs, uint32_t window, int op_limit);
 void call_env_deinit(call_env *env);
+/* Installs the scenario's endpoint faults (the array must outlive env) and
+ * registers their counters: faults.<i>.matched, faults.<i>.fired and the
+ * failures by endpoint, kv.failed.<endpoint>.<get|put>.<cache|individual>.
+ * Nothing is registered when n is 0, so runs without faults report the
+ * same counters as before. */
+void call_env_set_faults(call_env *env, const call_epfault *faults, int n);
 
 /* Starts a request; it runs until its first KV operation before returning.
  * done(owner, c) is called when it ends; c is recycled right after. */

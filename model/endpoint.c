@@ -183,6 +183,16 @@ static int transition(call *c)
         c->status = 409;
         CO_RETURN(c, 0);
     }
+    /* complete/fail set message.botParams.status on the parsed key value,
+     * outside any try/catch: on a message without botParams (plain chat,
+     * AI replies) that throws a TypeError and the Worker answers 500, after
+     * the lookup's reads and before any write. A message with botParams but
+     * no status gets one. Claim's check reads the status and refuses (409)
+     * above, so it never gets here with such a message. */
+    if (!msg_get(c->env->msgs, c->msg)->entity) {
+        c->status = 500;
+        CO_RETURN(c, 0);
+    }
     CALL_PUT_STATUS(c, 0, c->key, c->target);
     if (call_failed(c)) {
         c->status = 500;

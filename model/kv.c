@@ -68,7 +68,9 @@ int kv_streams_init(sim_ctx *ctx, const char *actor, kv_streams *out)
     out->lat = sim_rng(ctx, name);
     snprintf(name, sizeof name, "kv:failure:%s", actor);
     out->fail = sim_rng(ctx, name);
-    return out->lat && out->fail ? 0 : -1;
+    snprintf(name, sizeof name, "kv:fault:%s", actor);
+    out->fault = sim_rng(ctx, name);
+    return out->lat && out->fail && out->fault ? 0 : -1;
 }
 
 static inline gsl_rng *lat_rng(const kv_store *kv, const kv_op *op) { return op->rs ? op->rs->lat : kv->lat_rng; }

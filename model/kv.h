@@ -104,9 +104,12 @@ typedef enum { KV_GET = 0, KV_PUT = 1 } kv_optype;
 /* The random streams an operation draws its latency and failures from.
  * Each actor has its own ("kv:latency:<actor>", "kv:failure:<actor>"), so
  * what one actor does never shifts another actor's draws: a human's posts
- * take the same times under every strategy (common random numbers). */
+ * take the same times under every strategy (common random numbers).
+ * fault ("kv:fault:<actor>") is for the scenario's endpoint faults
+ * (model/call.c): kept apart from fail so that a fault scoped to one
+ * endpoint leaves the actor's transient and 429 draws where they were. */
 typedef struct kv_streams {
-    gsl_rng *lat, *fail;
+    gsl_rng *lat, *fail, *fault;
 } kv_streams;
 /* Creates actor's streams in ctx. -1 on OOM. */
 int kv_streams_init(sim_ctx *ctx, const char *actor, kv_streams *out);

@@ -971,6 +971,31 @@ static int known_msg(const scenario *s, const char *id, int upto)
     return 0;
 }
 
+/* op, key and kind of a fault entry (a script call's "fail", or the
+ * scenario's "faults"): the vocabulary both share. */
+static int fault_fields(jv *v, const cJSON *f, int *op_out, int *key_out, int *kind_out)
+{
+    char op[8] = "any", key[16] = "any", kind[16] = "";
+    if (jv_string(v, f, "op", 0, op, sizeof op) != 0 || jv_string(v, f, "key", 0, key, sizeof key) != 0 ||
+        jv_string(v, f, "kind", 1, kind, sizeof kind) != 0)
+        return -1;
+    *op_out = strcmp(op, "get") == 0 ? KV_GET : strcmp(op, "put") == 0 ? KV_PUT : strcmp(op, "any") == 0 ? -1 : -2;
+    *key_out = strcmp(key, "cache") == 0 ? KV_CLASS_CACHE
+             : strcmp(key, "individual") == 0 ? KV_CLASS_INDIVIDUAL
+             : strcmp(key, "any") == 0 ? -1 : -2;
+    *kind_out = strcmp(kind, "error") == 0 ? KV_ETRANSIENT : strcmp(kind, "429") == 0 ? KV_E429
+              : strcmp(kind, "too-large") == 0 ? KV_ETOOLARGE : strcmp(kind, "daily-cap") == 0 ? KV_ECAP
+              : strcmp(kind, "op-limit") == 0 ? KV_EOPLIMIT : 0;
+    if (*op_out == -2)
+        return jv_fail(v, "op must be \"get\", \"put\" or \"any\", got '%s'", op);
+    if (*key_out == -2)
+        return jv_fail(v, "key must be \"cache\", \"individual\" or \"any\", got '%s'", key);
+    if (!*kind_out)
+        return jv_fail(v, "kind must be \"error\", \"429\", \"too-large\", \"daily-cap\" or \"op-limit\", got '%s'",
+                       kind);
+    return 0;
+}
+
 static int parse_faults(jv *v, const cJSON *arr, sc_call *c)
 {
     static const char *const keys[] = { "op", "key", "nth", "kind", NULL };
@@ -981,31 +1006,59 @@ static int parse_faults(jv *v, const cJSON *arr, sc_call *c)
         jv_fail(v, "expected an array of at most %d faults", SC_MAX_FAULTS);
     int i = 0;
     for (const cJSON *f = cJSON_IsArray(arr) ? arr->child : NULL; f && !v->failed; f = f->next, i++) {
-        char op[8] = "any", key[16] = "any", kind[16] = "";
         int64_t nth = 1;
         size_t m = jv_push(v, NULL, i);
-        if (jv_object(v, f, keys) == 0 && jv_string(v, f, "op", 0, op, sizeof op) == 0 &&
-            jv_string(v, f, "key", 0, key, sizeof key) == 0 && jv_int(v, f, "nth", 1, 1000, &nth) == 0 &&
-            jv_string(v, f, "kind", 1, kind, sizeof kind) == 0) {
-            call_fault *cf = &c->faults[c->nfaults];
-            cf->op = strcmp(op, "get") == 0 ? KV_GET : strcmp(op, "put") == 0 ? KV_PUT : strcmp(op, "any") == 0 ? -1 : -2;
-            cf->key_class = strcmp(key, "cache") == 0 ? KV_CLASS_CACHE
-                          : strcmp(key, "individual") == 0 ? KV_CLASS_INDIVIDUAL
-                          : strcmp(key, "any") == 0 ? -1 : -2;
-            cf->kind = strcmp(kind, "error") == 0 ? KV_ETRANSIENT : strcmp(kind, "429") == 0 ? KV_E429
-                     : strcmp(kind, "too-large") == 0 ? KV_ETOOLARGE : strcmp(kind, "daily-cap") == 0 ? KV_ECAP
-                     : strcmp(kind, "op-limit") == 0 ? KV_EOPLIMIT : 0;
+        call_fault *cf = &c->faults[c->nfaults];
+        if (jv_object(v, f, keys) == 0 && jv_int(v, f, "nth", 1, 1000, &nth) == 0 &&
+            fault_fields(v, f, &cf->op, &cf->key_class, &cf->kind) == 0) {
             cf->nth = (int)nth;
-            if (cf->op == -2)
-                jv_fail(v, "op must be \"get\", \"put\" or \"any\", got '%s'", op);
-            else if (cf->key_class == -2)
-                jv_fail(v, "key must be \"cache\", \"individual\" or \"any\", got '%s'", key);
-            else if (!cf->kind)
-                jv_fail(v, "kind must be \"error\", \"429\", \"too-large\", \"daily-cap\" or \"op-limit\", got '%s'",
-                        kind);
-            else
-                c->nfaults++;
+            c->nfaults++;
         }
+        jv_pop(v, m);
+    }
+    jv_pop(v, n);
+    return v->failed ? -1 : 0;
+}
+
+/* The scenario's endpoint faults: "faults": [{endpoint, op, key, prob,
+ * kind}]. Two entries with the same endpoint, op, key and kind are one
+ * fault written twice: refused, with the hint to combine them. */
+static int parse_ep_faults(jv *v, const cJSON *arr, scenario *s)
+{
+    static const char *const keys[] = { "endpoint", "op", "key", "prob", "kind", NULL };
+    if (!arr)
+        return 0;
+    size_t n = jv_push(v, "faults", 0);
+    if (!cJSON_IsArray(arr) || cJSON_GetArraySize(arr) > SC_MAX_EPFAULTS)
+        jv_fail(v, "expected an array of at most %d faults, got %s", SC_MAX_EPFAULTS, type_name(arr));
+    int i = 0;
+    for (const cJSON *f = cJSON_IsArray(arr) ? arr->child : NULL; f && !v->failed; f = f->next, i++) {
+        char ep[16] = "";
+        size_t m = jv_push(v, NULL, i);
+        call_epfault *ef = &s->faults[s->nfaults];
+        ef->prob = -1;
+        if (jv_object(v, f, keys) != 0 || jv_string(v, f, "endpoint", 1, ep, sizeof ep) != 0)
+            goto next;
+        ef->endpoint = strcmp(ep, "any") == 0 ? -1 : ep_parse(ep);
+        if (strcmp(ep, "any") != 0 && ef->endpoint < 0) {
+            size_t k = jv_push(v, "endpoint", 0);
+            jv_fail(v, "unknown endpoint '%s' (post, pending, claim, complete, fail, cron, any)", ep);
+            jv_pop(v, k);
+            goto next;
+        }
+        if (!jv_get(v, f, "prob", 1) || jv_prob(v, f, "prob", &ef->prob) != 0 ||
+            fault_fields(v, f, &ef->op, &ef->key_class, &ef->kind) != 0)
+            goto next;
+        for (int q = 0; q < s->nfaults; q++) {
+            const call_epfault *o = &s->faults[q];
+            if (o->endpoint == ef->endpoint && o->op == ef->op && o->key_class == ef->key_class &&
+                o->kind == ef->kind) {
+                jv_fail(v, "same endpoint, op, key and kind as faults[%d]: combine them into one prob", q);
+                goto next;
+            }
+        }
+        s->nfaults++;
+    next:
         jv_pop(v, m);
     }
     jv_pop(v, n);
@@ -1295,7 +1348,7 @@ int sc_parse_limits(const char *name, const char *text, size_t len, const sc_lim
 {
     static const char *const keys[] = { "name", "description", "seed", "duration", "start_epoch_ms", "options", "locations",
                                         "kv", "cache", "humans", "bots", "readers", "initial", "strategy",
-                                        "script", "expect", NULL };
+                                        "script", "expect", "faults", NULL };
     static const char *const cache_keys[] = { "window", NULL };
     const sc_limits lim = *limits;
     *out = NULL;
@@ -1387,7 +1440,8 @@ int sc_parse_limits(const char *name, const char *text, size_t len, const sc_lim
         parse_readers(&v, jv_get(&v, root, "readers", 0), s) == 0 && unique_actors(&v, s) == 0 &&
         parse_initial(&v, jv_get(&v, root, "initial", 0), s) == 0 &&
         parse_strategy(&v, jv_get(&v, root, "strategy", 0), s) == 0 &&
-        parse_script(&v, jv_get(&v, root, "script", 0), s) == 0)
+        parse_script(&v, jv_get(&v, root, "script", 0), s) == 0 &&
+        parse_ep_faults(&v, jv_get(&v, root, "faults", 0), s) == 0)
         parse_expect(&v, jv_get(&v, root, "expect", 0), s);
 done:
     cJSON_Delete(root);

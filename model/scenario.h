@@ -78,6 +78,7 @@ typedef struct sc_msg {
 #define SC_CORRUPT 100
 #define SC_MAX_FAULTS CALL_MAX_FAULTS
 #define SC_MAX_PINS 1024
+#define SC_MAX_EPFAULTS CALL_MAX_EPFAULTS
 typedef struct sc_call {
     sim_us at;
     int kind;
@@ -152,6 +153,8 @@ typedef struct scenario {
     int64_t npins;
     int nexpect;
     sc_expect *expect;
+    int nfaults;           /* endpoint faults ("faults") */
+    call_epfault faults[SC_MAX_EPFAULTS];
 } scenario;
 
 /* Loads path, reading KV limits from limits_path (a data file). Returns 0,

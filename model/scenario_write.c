@@ -39,18 +39,42 @@ static cJSON *dist_json(const dist *d, int is_time)
 
 static const char *status_text(int s) { return s < 0 ? "absent" : msg_status_name(s); }
 
+/* op and key of a fault, and its kind, as both kinds of fault entry spell them. */
+static void fault_scope_json(cJSON *o, int op, int key_class)
+{
+    cJSON_AddStringToObject(o, "op", op == KV_GET ? "get" : op == KV_PUT ? "put" : "any");
+    cJSON_AddStringToObject(o, "key", key_class == KV_CLASS_CACHE ? "cache"
+                                      : key_class == KV_CLASS_INDIVIDUAL ? "individual" : "any");
+}
+
+static const char *fault_kind_text(int kind)
+{
+    return kind == KV_E429 ? "429" : kind == KV_ETOOLARGE ? "too-large" : kind == KV_ECAP ? "daily-cap"
+         : kind == KV_EOPLIMIT ? "op-limit" : "error";
+}
+
 static cJSON *faults_json(const call_fault *f, int n)
 {
     cJSON *arr = cJSON_CreateArray();
     for (int i = 0; i < n; i++) {
         cJSON *o = cJSON_CreateObject();
-        cJSON_AddStringToObject(o, "op", f[i].op == KV_GET ? "get" : f[i].op == KV_PUT ? "put" : "any");
-        cJSON_AddStringToObject(o, "key", f[i].key_class == KV_CLASS_CACHE ? "cache"
-                                          : f[i].key_class == KV_CLASS_INDIVIDUAL ? "individual" : "any");
+        fault_scope_json(o, f[i].op, f[i].key_class);
         cJSON_AddNumberToObject(o, "nth", f[i].nth);
-        cJSON_AddStringToObject(o, "kind", f[i].kind == KV_E429 ? "429" : f[i].kind == KV_ETOOLARGE ? "too-large"
-                                           : f[i].kind == KV_ECAP ? "daily-cap" : f[i].kind == KV_EOPLIMIT ? "op-limit"
-                                           : "error");
+        cJSON_AddStringToObject(o, "kind", fault_kind_text(f[i].kind));
+        cJSON_AddItemToArray(arr, o);
+    }
+    return arr;
+}
+
+static cJSON *ep_faults_json(const call_epfault *f, int n)
+{
+    cJSON *arr = cJSON_CreateArray();
+    for (int i = 0; i < n; i++) {
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "endpoint", f[i].endpoint < 0 ? "any" : ep_name(f[i].endpoint));
+        fault_scope_json(o, f[i].op, f[i].key_class);
+        cJSON_AddNumberToObject(o, "prob", f[i].prob);
+        cJSON_AddStringToObject(o, "kind", fault_kind_text(f[i].kind));
         cJSON_AddItemToArray(arr, o);
     }
     return arr;
@@ -164,6 +188,8 @@ cJSON *sc_to_json(const scenario *s, const char *description)
     add_duration(st, "retry_first_backoff", s->strategy.retry_first_backoff);
     add_duration(st, "cron_every", s->strategy.cron_every);
     cJSON_AddStringToObject(st, "cron_location", s->locs[s->strategy.cron_loc]);
+    if (s->nfaults > 0)
+        cJSON_AddItemToObject(root, "faults", ep_faults_json(s->faults, s->nfaults));
     if (s->ncalls > 0) {
         cJSON *sc = cJSON_AddArrayToObject(root, "script");
         for (int i = 0; i < s->ncalls; i++) {

@@ -189,6 +189,7 @@ world *world_new(const scenario *s, const char *option, uint64_t seed, const wor
     w->calls.hooks.on_call_end = track_on_call_end;
     w->calls.hooks.ud = w->track;
     ep_install(&w->calls, &w->st);
+    call_env_set_faults(&w->calls, s->faults, s->nfaults);
     if (o && o->check)
         track_set_check(w->track, s->limits.ops_per_invocation);
     kv_set_observer(w->kv, track_on_write, w->track);
@@ -282,7 +283,7 @@ static void script_done(void *owner, call *c)
     int64_t row[6] = { c->started, c->kvr, c->kvw, (int64_t)c->nret, c->status, -1 };
     met_row(sim_metrics(w->ctx), w->actors.r_polls, row);
     if (w->actors.poll_log)
-        fprintf(w->actors.poll_log, "%s [KVr:%d KVw:%d]\n", c->actor, c->kvr, c->kvw);
+        actor_log_poll(w->actors.poll_log, c->actor, c);
 }
 
 /* A scheduled corrupt write: the cache value becomes unparseable, as if a

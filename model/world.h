@@ -14,7 +14,7 @@ typedef struct world world;
 
 typedef struct world_opts {
     FILE *trace;        /* JSON Lines trace (docs/trace.md), or NULL */
-    FILE *poll_log;     /* bot log lines [KVr:n KVw:n], or NULL */
+    FILE *poll_log;     /* bot log lines (actor_log_poll), or NULL */
     met_sink polls_sink;/* receives every poll row, or NULL */
     void *polls_ud;
     met_sink stuck_sink;/* receives every change of the stuck gauge, or NULL */
