@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "idset.h"
 #include "jv.h"
 
 /* ---- durations ---- */
@@ -447,6 +448,7 @@ static int parse_initial(jv *v, const cJSON *j, scenario *s)
         jv_pop(v, m);
     }
     const cJSON *arr = jv_get(v, j, "messages", 0);
+    ids_set *seen = NULL; /* the ids so far: duplicates in O(1) each */
     if (arr && !v->failed) {
         size_t m = jv_push(v, "messages", 0);
         int cnt = cJSON_IsArray(arr) ? cJSON_GetArraySize(arr) : 0;
@@ -454,7 +456,7 @@ static int parse_initial(jv *v, const cJSON *j, scenario *s)
             jv_fail(v, "expected an array of messages, got %s", jv_type_name(arr));
         else if (cnt > MAX_INITIAL)
             jv_fail(v, "at most %d initial messages", MAX_INITIAL);
-        else if (cnt > 0 && !(s->msgs = calloc((size_t)cnt, sizeof *s->msgs)))
+        else if (cnt > 0 && (!(s->msgs = calloc((size_t)cnt, sizeof *s->msgs)) || !(seen = ids_new((size_t)cnt))))
             jv_fail(v, "out of memory");
         int i = 0;
         for (const cJSON *e = arr->child; e && !v->failed; e = e->next, i++) {
@@ -483,9 +485,9 @@ static int parse_initial(jv *v, const cJSON *j, scenario *s)
                         mm->stored = def;
                     if (mm->cached == -2)
                         mm->cached = mm->stored < 0 ? def : mm->stored;
-                    for (int q = 0; q < s->nmsgs && !v->failed; q++)
-                        if (strcmp(s->msgs[q].id, mm->id) == 0)
-                            jv_fail(v, "duplicate message id '%s' (also messages[%d])", mm->id, q);
+                    int q = ids_put(seen, mm->id, s->nmsgs);
+                    if (q >= 0)
+                        jv_fail(v, "duplicate message id '%s' (also messages[%d])", mm->id, q);
                     if (!v->failed)
                         s->nmsgs++;
                 }
@@ -494,6 +496,7 @@ static int parse_initial(jv *v, const cJSON *j, scenario *s)
         }
         jv_pop(v, m);
     }
+    ids_free(seen);
 out:
     jv_pop(v, n);
     return v->failed ? -1 : 0;
@@ -531,19 +534,32 @@ static int parse_strategy(jv *v, const cJSON *j, scenario *s)
     return v->failed ? -1 : 0;
 }
 
-/* Is id an initial message, or posted by a script entry that runs before
- * entry upto (earlier, or at the same time and listed before it)? */
-static int known_msg(const scenario *s, const char *id, int upto)
+/* The ids of the initial messages (value: index) and of the posts among
+ * the first ncalls script entries (value: nmsgs + entry); NULL on OOM. */
+static ids_set *msg_index(const scenario *s, int extra)
 {
-    for (int i = 0; i < s->nmsgs; i++)
-        if (strcmp(s->msgs[i].id, id) == 0)
-            return 1;
-    for (int i = 0; i < s->ncalls; i++)
-        if (i != upto && s->script[i].kind == EP_POST && strcmp(s->script[i].msg, id) == 0 &&
-            (upto >= s->ncalls || s->script[i].at < s->script[upto].at ||
-             (s->script[i].at == s->script[upto].at && i < upto)))
-            return 1;
-    return 0;
+    ids_set *ids = ids_new((size_t)s->nmsgs + (size_t)s->ncalls + (size_t)extra);
+    for (int i = 0; ids && i < s->nmsgs; i++)
+        ids_put(ids, s->msgs[i].id, i);
+    for (int i = 0; ids && i < s->ncalls; i++)
+        if (s->script[i].kind == EP_POST)
+            ids_put(ids, s->script[i].msg, s->nmsgs + i);
+    return ids;
+}
+
+/* Is id an initial message, or posted by a script entry that runs before
+ * entry upto (earlier, or at the same time and listed before it)? ids is
+ * msg_index(s): ids are unique, so one lookup answers. */
+static int known_msg(const scenario *s, const ids_set *ids, const char *id, int upto)
+{
+    int q = ids_get(ids, id);
+    if (q < 0)
+        return 0;
+    if (q < s->nmsgs)
+        return 1;
+    int i = q - s->nmsgs;
+    return i != upto && (upto >= s->ncalls || s->script[i].at < s->script[upto].at ||
+                         (s->script[i].at == s->script[upto].at && i < upto));
 }
 
 static int parse_faults(jv *v, const cJSON *arr, sc_call *c)
@@ -598,6 +614,9 @@ static int parse_script(jv *v, const cJSON *arr, scenario *s)
     if (cnt < 0 || cnt > MAX_INITIAL)
         jv_fail(v, "expected an array of at most %d calls", MAX_INITIAL);
     else if (cnt > 0 && !(s->script = calloc((size_t)cnt, sizeof *s->script)))
+        jv_fail(v, "out of memory");
+    ids_set *ids = v->failed ? NULL : msg_index(s, cnt > 0 ? cnt : 0);
+    if (!v->failed && !ids)
         jv_fail(v, "out of memory");
     int i = 0;
     for (const cJSON *e = cnt > 0 ? arr->child : NULL; e && !v->failed; e = e->next, i++) {
@@ -678,13 +697,8 @@ static int parse_script(jv *v, const cJSON *arr, scenario *s)
                     jv_fail(v, "type must be \"human\" or \"ai\"");
                 else if (strcmp(key, "current") != 0 && strcmp(key, "legacy") != 0)
                     jv_fail(v, "key must be \"current\" or \"legacy\"");
-                else
-                    for (int q = 0; q < s->nmsgs + s->ncalls && !v->failed; q++) {
-                        const char *other = q < s->nmsgs ? s->msgs[q].id : s->script[q - s->nmsgs].msg;
-                        int is_post = q < s->nmsgs || s->script[q - s->nmsgs].kind == EP_POST;
-                        if (is_post && strcmp(other, c->msg) == 0)
-                            jv_fail(v, "message '%s' already exists", c->msg);
-                    }
+                else if (ids_put(ids, c->msg, s->nmsgs + s->ncalls) >= 0)
+                    jv_fail(v, "message '%s' already exists", c->msg);
             }
             jv_pop(v, k);
         } else if (c->kind == EP_CLAIM || c->kind == EP_COMPLETE || c->kind == EP_FAIL) {
@@ -701,7 +715,7 @@ static int parse_script(jv *v, const cJSON *arr, scenario *s)
     }
     for (int k = 0; k < s->ncalls && !v->failed; k++) {
         const sc_call *c = &s->script[k];
-        if ((c->kind == EP_CLAIM || c->kind == EP_COMPLETE || c->kind == EP_FAIL) && !known_msg(s, c->msg, k)) {
+        if ((c->kind == EP_CLAIM || c->kind == EP_COMPLETE || c->kind == EP_FAIL) && !known_msg(s, ids, c->msg, k)) {
             size_t q = jv_push(v, NULL, k);
             size_t r = jv_push(v, "msg", 0);
             jv_fail(v, "unknown message '%s' (not in \"initial\" nor posted by an earlier script call)", c->msg);
@@ -709,6 +723,7 @@ static int parse_script(jv *v, const cJSON *arr, scenario *s)
             jv_pop(v, q);
         }
     }
+    ids_free(ids);
     jv_pop(v, n);
     return v->failed ? -1 : 0;
 }
@@ -726,6 +741,7 @@ static int parse_expect(jv *v, const cJSON *arr, scenario *s)
         jv_fail(v, "expected an array of at most 10000 expectations");
     else if (cnt > 0 && !(s->expect = calloc((size_t)cnt, sizeof *s->expect)))
         jv_fail(v, "out of memory");
+    ids_set *ids = NULL; /* the message ids, built at the first message expectation */
     int i = 0;
     for (const cJSON *e = cnt > 0 ? arr->child : NULL; e && !v->failed; e = e->next, i++) {
         sc_expect *x = &s->expect[s->nexpect];
@@ -773,8 +789,9 @@ static int parse_expect(jv *v, const cJSON *arr, scenario *s)
                 jv_fail(v, "a poll expectation checks at least one of kvr, kvw, returned");
         } else if (msg) {
             x->kind = SC_EXPECT_MSG;
-            if (jv_string(v, e, "msg", 1, x->msg, sizeof x->msg) == 0 &&
-                !known_msg(s, x->msg, INT32_MAX)) {
+            if (jv_string(v, e, "msg", 1, x->msg, sizeof x->msg) == 0 && !ids && !(ids = msg_index(s, 0)))
+                jv_fail(v, "out of memory");
+            if (!v->failed && !known_msg(s, ids, x->msg, INT32_MAX)) {
                 size_t k = jv_push(v, "msg", 0);
                 jv_fail(v, "unknown message '%s'", x->msg);
                 jv_pop(v, k);
@@ -817,6 +834,7 @@ static int parse_expect(jv *v, const cJSON *arr, scenario *s)
     next:
         jv_pop(v, m);
     }
+    ids_free(ids);
     jv_pop(v, n);
     return v->failed ? -1 : 0;
 }

