@@ -94,6 +94,20 @@ const cJSON *jv_get(jv *v, const cJSON *obj, const char *key, int required)
     return j;
 }
 
+const char *jv_fmt(char *buf, size_t len, double x)
+{
+    if (x == floor(x) && fabs(x) < 1e18) {
+        snprintf(buf, len, "%lld", (long long)x);
+        return buf;
+    }
+    for (int prec = 1; prec <= 17; prec++) { /* the shortest text that reads back as x */
+        snprintf(buf, len, "%.*g", prec, x);
+        if (strtod(buf, NULL) == x)
+            break;
+    }
+    return buf;
+}
+
 int jv_number(jv *v, const cJSON *obj, const char *key, double lo, double hi, double *out)
 {
     const cJSON *j = jv_get(v, obj, key, 0);
@@ -101,10 +115,12 @@ int jv_number(jv *v, const cJSON *obj, const char *key, double lo, double hi, do
         return 0;
     size_t n = jv_push(v, key, 0);
     int rc = 0;
+    char a[32], b[32], c[32];
     if (!cJSON_IsNumber(j))
         rc = jv_fail(v, "expected a number, got %s", jv_type_name(j));
     else if (!(j->valuedouble >= lo && j->valuedouble <= hi))
-        rc = jv_fail(v, "must be between %g and %g, got %g", lo, hi, j->valuedouble);
+        rc = jv_fail(v, "must be between %s and %s, got %s", jv_fmt(a, sizeof a, lo), jv_fmt(b, sizeof b, hi),
+                     jv_fmt(c, sizeof c, j->valuedouble));
     else
         *out = j->valuedouble;
     jv_pop(v, n);
@@ -126,7 +142,8 @@ int jv_int(jv *v, const cJSON *obj, const char *key, double lo, double hi, int64
         return -1;
     if (d != floor(d)) {
         size_t n = jv_push(v, key, 0);
-        jv_fail(v, "expected a whole number, got %g", d);
+        char a[32];
+        jv_fail(v, "expected a whole number, got %s", jv_fmt(a, sizeof a, d));
         jv_pop(v, n);
         return -1;
     }
@@ -159,7 +176,7 @@ int jv_string(jv *v, const cJSON *obj, const char *key, int required, char *buf,
     if (!cJSON_IsString(j))
         rc = jv_fail(v, "expected a string, got %s", jv_type_name(j));
     else if (strlen(j->valuestring) == 0 || strlen(j->valuestring) >= len)
-        rc = jv_fail(v, "expected 1 to %zu characters, got %zu", len - 1, strlen(j->valuestring));
+        rc = jv_fail(v, "expected 1 to %zu bytes (UTF-8), got %zu bytes", len - 1, strlen(j->valuestring));
     else
         snprintf(buf, len, "%s", j->valuestring);
     jv_pop(v, n);
@@ -229,7 +246,9 @@ static long bad_utf8(const unsigned char *s, size_t len)
 
 /* What cJSON lets through and JSON does not: a number with a leading zero
  * ("01") and a NUL escape in a string ("\u0000", which would cut a key or
- * value short). Returns the offset of the first, or -1; *what says which. */
+ * value short). An exponent's digits may start with 0 ("1e-05", "5e+01",
+ * as Python's json writes them). Returns the offset of the first, or -1;
+ * *what says which. */
 static long json_strictness(const char *t, size_t len, const char **what)
 {
     int in_str = 0;
@@ -251,7 +270,8 @@ static long json_strictness(const char *t, size_t len, const char **what)
             in_str = 1;
         } else if (c == '0' && i + 1 < len && t[i + 1] >= '0' && t[i + 1] <= '9' &&
                    (i == 0 || !((t[i - 1] >= '0' && t[i - 1] <= '9') || t[i - 1] == '.' || t[i - 1] == 'e' ||
-                                t[i - 1] == 'E' || t[i - 1] == '+'))) {
+                                t[i - 1] == 'E' || t[i - 1] == '+' ||
+                                (t[i - 1] == '-' && i >= 2 && (t[i - 2] == 'e' || t[i - 2] == 'E'))))) {
             *what = "a number with a leading zero";
             return (long)i;
         }

@@ -23,6 +23,9 @@ typedef struct {
 } jv;
 
 int jv_fail(jv *v, const char *fmt, ...);
+/* x for a message, exactly: integers as integers, else the shortest
+ * decimal that reads back as x (1e-05, 0.1, 4102444800000.5). Returns buf. */
+const char *jv_fmt(char *buf, size_t len, double x);
 /* Appends ".key" or "[i]" to the path; returns the old length to restore. */
 size_t jv_push(jv *v, const char *key, int index);
 void jv_pop(jv *v, size_t n);

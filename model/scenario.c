@@ -245,6 +245,12 @@ static int load_limits(const char *path, sc_limits *l, sim_err *err)
         jv_prob(&v, root, "same_key_write_enforcement", &l->same_key_enforcement);
         jv_duration(&v, root, "cache_ttl_min", 1, 0, &l->cache_ttl_min);
         jv_duration(&v, root, "cache_ttl_default", 1, 0, &l->cache_ttl_default);
+        if (!v.failed && l->cache_ttl_default < l->cache_ttl_min) {
+            size_t n = jv_push(&v, "cache_ttl_default", 0);
+            jv_fail(&v, "must be at least cache_ttl_min (%lld us), got %lld us", (long long)l->cache_ttl_min,
+                    (long long)l->cache_ttl_default);
+            jv_pop(&v, n);
+        }
     }
     cJSON_Delete(root);
     l->value_max_bytes = vmax;

@@ -93,5 +93,23 @@ cat >"$tmp/plain.json" <<'J'
 J
 expect 0 "plain.count 200,000 under a 100,000 window" "" run "$tmp/plain.json" --out "$tmp/o-plain" -q --no-polls-csv
 
+# ---- (b) valid JSON, exact messages ----
+cat >"$tmp/exponent.json" <<'J'
+{ "name": "exponents", "duration": "10s", "options": ["0"],
+  "kv": { "p429": 5e-01, "get_error_prob": 1e-05, "put_error_prob": 1E-05 },
+  "bots": [{ "poll_every": "3s", "fail_prob": 0e+00 }] }
+J
+expect 0 "exponents with a leading zero (1e-05, 5e-01)" "" run "$tmp/exponent.json" --out "$tmp/o-exp" -q
+printf '{ "seed": -01 }\n' >"$tmp/neg-leading-zero.json"
+expect 2 "-01 is still a leading zero" ":1:12: malformed JSON (a number with a leading zero)" \
+    run "$tmp/neg-leading-zero.json" --out "$tmp/o-nlz" -q
+printf '{ "start_epoch_ms": 4102444800001 }\n' >"$tmp/epoch.json"
+expect 2 "a range error prints exact values" \
+    "start_epoch_ms: must be between 0 and 4102444800000, got 4102444800001" \
+    run "$tmp/epoch.json" --out "$tmp/o-epoch" -q
+printf '{ "name": "%s" }\n' "ééééééééééééééééééééééééééééééééééééééééééé" >"$tmp/utf8-name.json"
+expect 2 "a length limit counts what it says (bytes)" "expected 1 to 63 bytes (UTF-8), got 86 bytes" \
+    run "$tmp/utf8-name.json" --out "$tmp/o-utf8" -q
+
 echo "test_reliability: $nok passed, $nfail failed"
 [ "$nfail" -eq 0 ]
