@@ -111,5 +111,30 @@ printf '{ "name": "%s" }\n' "ééééééééééééééééééééééééé�
 expect 2 "a length limit counts what it says (bytes)" "expected 1 to 63 bytes (UTF-8), got 86 bytes" \
     run "$tmp/utf8-name.json" --out "$tmp/o-utf8" -q
 
+# ---- (c) what a sweep is made of ----
+mkdir -p "$tmp/p2"
+sed 's/"read_per_million": 0.50/"read_per_million": 0.51/' \
+    data/pricing/cloudflare-paid-2026.json >"$tmp/p2/cloudflare-paid-2026.json"
+sw() { run_qsim sweep "$tmp/small.json" --param bots[0].fail_prob=0,0.5 --reps 2 --jobs 1 -q "$@" >/dev/null 2>&1; }
+sw --shard 1/2 --out "$tmp/s1"
+sw --shard 2/2 --out "$tmp/s2" --pricing "$tmp/p2/cloudflare-paid-2026.json"
+expect 2 "merge of shards run with other prices under the same file name" "pricing differs" \
+    merge "$tmp/s1" "$tmp/s2" --out "$tmp/s12"
+sw --out "$tmp/sall"
+expect 2 "a finished sweep re-run with other prices" "holds another sweep (pricing differs" \
+    sweep "$tmp/small.json" --param bots[0].fail_prob=0,0.5 --reps 2 --jobs 1 -q --out "$tmp/sall" \
+    --pricing "$tmp/p2/cloudflare-paid-2026.json"
+expect 2 "merging a shard twice" "is given twice" merge "$tmp/s1" "$tmp/s1" --out "$tmp/s11"
+expect 2 "sweep --param nosuch=1,2" "[point 0]: nosuch: unknown key" \
+    sweep "$tmp/small.json" --param nosuch=1,2 --reps 2 -q --out "$tmp/snosuch"
+empty_dir "sweep --param nosuch=1,2 writes nothing" "$tmp/snosuch"
+
+# ---- (d) pricing and limits data ----
+mkdir -p "$tmp/nofree/pricing" "$tmp/nofree/limits"
+cp data/pricing/cloudflare-paid-2026.json "$tmp/nofree/pricing/"
+cp data/limits/cloudflare-kv-2026.json "$tmp/nofree/limits/"
+expect 0 "no free plan in --data: a warning" "cloudflare-free-2026.json not found: no free-plan cap warnings" \
+    run "$tmp/small.json" --data "$tmp/nofree" --out "$tmp/o-nofree" -q
+
 echo "test_reliability: $nok passed, $nfail failed"
 [ "$nfail" -eq 0 ]
