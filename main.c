@@ -93,6 +93,8 @@ static char option_buf[4096];
 
 static int add_options(run_args *a, char *list)
 {
+    if (strspn(list, ",") == strlen(list)) /* "" or ",,,": not a silent "the scenario's options" */
+        return cli_usage_error("--option wants a strategy such as 0, 1 or 1+2, got '%s'", list);
     for (char *tok = strtok(list, ","); tok; tok = strtok(NULL, ",")) {
         if (a->noptions == SC_MAX_OPTIONS)
             return cli_usage_error("at most %s options", "16");
@@ -143,8 +145,16 @@ static int parse_run_args(int argc, char **argv, run_args *a)
         }
         case 'd': a->days = optarg; break;
         case 'q': a->quiet = 1; break;
-        case O_OUT: a->out = optarg; break;
-        case O_TRACE: a->trace = optarg; break;
+        case O_OUT:
+            if (!*optarg)
+                return cli_usage_error("%s", "--out wants a folder");
+            a->out = optarg;
+            break;
+        case O_TRACE:
+            if (!*optarg)
+                return cli_usage_error("%s", "--trace wants a file name");
+            a->trace = optarg;
+            break;
         case O_LOG_POLLS: a->log_polls = 1; break;
         case O_NO_POLLS: a->no_polls_csv = 1; break;
         case O_CHECK: a->check = 1; break;
@@ -218,6 +228,11 @@ static int cmd_run(int argc, char **argv)
         }
     }
     uint64_t seed = a.have_seed ? a.seed : s->seed;
+    struct stat ost;
+    if (stat(a.out, &ost) == 0 && !S_ISDIR(ost.st_mode)) {
+        rc = cli_usage_error("--out %s: not a folder", a.out);
+        goto out;
+    }
     if (of_mkdirs(a.out) != 0) {
         fprintf(stderr, "qsim: cannot create %s: %s\n", a.out, strerror(errno));
         goto out;
@@ -284,21 +299,29 @@ static int cmd_run(int argc, char **argv)
         goto out;
     }
     snprintf(path, sizeof path, "%s/heal_latency.csv", a.out);
-    if (of_open(&results, path) != 0)
+    if (of_open(&results, path) != 0) {
+        fprintf(stderr, "qsim: cannot write %s: %s\n", path, strerror(errno));
         goto out;
+    }
     rep_heal_csv_header(results.f);
     for (int i = 0; i < n; i++)
         rep_heal_csv(results.f, runs[i].option, runs[i].m);
-    if (of_commit(&results) != 0)
+    if (of_commit(&results) != 0) {
+        fprintf(stderr, "qsim: cannot write %s: %s\n", path, strerror(errno));
         goto out;
+    }
     snprintf(path, sizeof path, "%s/caps.csv", a.out);
-    if (of_open(&results, path) != 0)
+    if (of_open(&results, path) != 0) {
+        fprintf(stderr, "qsim: cannot write %s: %s\n", path, strerror(errno));
         goto out;
+    }
     rep_caps_csv_header(results.f);
     for (int i = 0; i < n; i++)
         rep_caps_csv(results.f, runs[i].option, runs[i].m);
-    if (of_commit(&results) != 0)
+    if (of_commit(&results) != 0) {
+        fprintf(stderr, "qsim: cannot write %s: %s\n", path, strerror(errno));
         goto out;
+    }
     if (polls_csv.f && of_commit(&polls_csv) != 0) {
         fprintf(stderr, "qsim: cannot write %s: %s\n", polls_csv.path, strerror(errno));
         goto out;
@@ -393,6 +416,8 @@ static int cmd_check(int argc, char **argv)
             verbose = 1;
         else if (strcmp(argv[i], "--data") == 0 && i + 1 < argc)
             data_dir = argv[++i];
+        else if (strcmp(argv[i], "--data") == 0)
+            return cli_usage_error("%s", "check: --data wants a folder (where data/ is)");
         else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
             usage(stdout);
             return 0;

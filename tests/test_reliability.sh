@@ -136,5 +136,24 @@ cp data/limits/cloudflare-kv-2026.json "$tmp/nofree/limits/"
 expect 0 "no free plan in --data: a warning" "cloudflare-free-2026.json not found: no free-plan cap warnings" \
     run "$tmp/small.json" --data "$tmp/nofree" --out "$tmp/o-nofree" -q
 
+# ---- (e) command-line misuse and failures ----
+expect 2 "--trace ''" "--trace wants a file name" run "$tmp/small.json" --trace '' --out "$tmp/o-trace" -q
+empty_dir "--trace '' writes nothing" "$tmp/o-trace"
+expect 2 "-o ''" "--option wants a strategy" run "$tmp/small.json" -o '' --out "$tmp/o-opt" -q
+expect 2 "-o ,,," "--option wants a strategy" run "$tmp/small.json" -o ,,, --out "$tmp/o-opt" -q
+empty_dir "-o '' writes nothing" "$tmp/o-opt"
+: >"$tmp/a-file"
+expect 2 "--out FILE" "not a folder" run "$tmp/small.json" --out "$tmp/a-file" -q
+expect 2 "check --data without its folder" "--data wants a folder" check --data
+mkdir -p "$tmp/o-heal/heal_latency.csv/x"   # a folder where the file goes: the rename fails
+expect 1 "a failed write of heal_latency.csv" "cannot write $tmp/o-heal/heal_latency.csv" \
+    run "$tmp/small.json" --out "$tmp/o-heal" -q
+mkdir -p "$tmp/empty"
+expect 2 "plot of an empty folder" "nothing to plot" plot "$tmp/empty"
+hostile="$tmp/x';system('touch pwned');a='"
+run_qsim run "$tmp/small.json" --out "$hostile" -q >/dev/null 2>&1
+(cd "$tmp" && run_qsim plot "$hostile" >/dev/null 2>&1)
+if [ -e "$tmp/pwned" ] || [ -e pwned ]; then fail "qsim plot ran a command from a folder name"; else ok; fi
+
 echo "test_reliability: $nok passed, $nfail failed"
 [ "$nfail" -eq 0 ]
