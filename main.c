@@ -94,6 +94,8 @@ static char option_buf[4096];
 
 static int add_options(run_args *a, char *list)
 {
+    if (strspn(list, ",") == strlen(list)) /* "" or ",,,": not a silent "the scenario's options" */
+        return cli_usage_error("--option wants a strategy such as 0, 1 or 1+2, got '%s'", list);
     for (char *tok = strtok(list, ","); tok; tok = strtok(NULL, ",")) {
         if (a->noptions == SC_MAX_OPTIONS)
             return cli_usage_error("at most %s options", "16");
@@ -144,8 +146,16 @@ static int parse_run_args(int argc, char **argv, run_args *a)
         }
         case 'd': a->days = optarg; break;
         case 'q': a->quiet = 1; break;
-        case O_OUT: a->out = optarg; break;
-        case O_TRACE: a->trace = optarg; break;
+        case O_OUT:
+            if (!*optarg)
+                return cli_usage_error("%s", "--out wants a folder");
+            a->out = optarg;
+            break;
+        case O_TRACE:
+            if (!*optarg)
+                return cli_usage_error("%s", "--trace wants a file name");
+            a->trace = optarg;
+            break;
         case O_LOG_POLLS: a->log_polls = 1; break;
         case O_NO_POLLS: a->no_polls_csv = 1; break;
         case O_CHECK: a->check = 1; break;
@@ -247,11 +257,26 @@ static int cmd_run(int argc, char **argv)
         }
     }
     uint64_t seed = a.have_seed ? a.seed : s->seed;
+    struct stat ost;
+    if (stat(a.out, &ost) == 0 && !S_ISDIR(ost.st_mode)) {
+        rc = cli_usage_error("--out %s: not a folder", a.out);
+        goto out;
+    }
     /* the whole set is switched in at the end; without --no-polls-csv's
      * file, the old polls.csv goes with the old set */
     if (of_mkdirs(a.out) != 0) { /* a --trace may go into it */
         fprintf(stderr, "qsim: cannot create %s: %s\n", a.out, strerror(errno));
         goto out;
+    }
+    /* an output's name taken by something that is not a file (a folder):
+     * the new set could not replace it, and it is not qsim's to delete */
+    for (const char *const *o = run_outputs; *o; o++) {
+        struct stat st;
+        snprintf(path, sizeof path, "%s/%s", a.out, *o);
+        if (lstat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+            fprintf(stderr, "qsim: cannot write %s: %s\n", path, strerror(S_ISDIR(st.st_mode) ? EISDIR : EEXIST));
+            goto out;
+        }
     }
     if (of_set_begin(&set, a.out, run_outputs) != 0) {
         fprintf(stderr, "qsim: cannot create a staging folder beside %s: %s\n", a.out, strerror(errno));
@@ -412,6 +437,8 @@ static int cmd_check(int argc, char **argv)
             verbose = 1;
         else if (strcmp(argv[i], "--data") == 0 && i + 1 < argc)
             data_dir = argv[++i];
+        else if (strcmp(argv[i], "--data") == 0)
+            return cli_usage_error("%s", "check: --data wants a folder (where data/ is)");
         else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
             usage(stdout);
             return 0;

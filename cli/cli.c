@@ -81,6 +81,11 @@ int cli_load(const char *path, const char *data_given, const char *plan, const c
     if (pr_load(pricing, &free_plan, &err) == 0) {
         (*s)->kv.watch_reads_day = free_plan.cap_reads_day;
         (*s)->kv.watch_writes_day = free_plan.cap_writes_day;
+    } else if (access(pricing, F_OK) != 0) {
+        fprintf(stderr, "qsim: warning: %s not found: no free-plan cap warnings (caps.csv stays empty)\n", pricing);
+    } else {
+        fprintf(stderr, "qsim: %s\n", err.msg); /* a broken free plan is bad input like any other */
+        goto fail;
     }
     if (days) {
         char d[64];

@@ -59,6 +59,35 @@ static char *read_text(const char *path)
     return buf;
 }
 
+/* FNV-1a of a file's contents, as 16 hex digits; "absent" when unreadable. */
+static void file_hash(const char *path, char *out, size_t len)
+{
+    char *text = read_text(path);
+    if (text)
+        snprintf(out, len, "%016" PRIx64, rng_stream_id(text));
+    else
+        snprintf(out, len, "absent");
+    free(text);
+}
+
+/* Names the first ';'-separated field where two specs differ, e.g.
+ * "pricing (cloudflare-paid-2026.json:0123... here, ...:4567... there)". */
+static void spec_diff(const char *a, const char *b, char *out, size_t len)
+{
+    while (*a || *b) {
+        size_t la = strcspn(a, ";"), lb = strcspn(b, ";");
+        if (la != lb || strncmp(a, b, la) != 0) {
+            const char *eq = memchr(a, '=', la);
+            int kl = eq ? (int)(eq - a) : (int)la;
+            snprintf(out, len, "%.*s differs: '%.*s' against '%.*s'", kl, a, (int)la, a, (int)lb, b);
+            return;
+        }
+        a += la + (a[la] == ';');
+        b += lb + (b[lb] == ';');
+    }
+    snprintf(out, len, "the specs differ");
+}
+
 /* "kv.put_error_prob=0:0.1:0.01" or "humans[0].rate_per_s=0.1,0.5,1". */
 static int parse_param(const char *arg, param *p)
 {
@@ -463,9 +492,15 @@ int cmd_sweep(int argc, char **argv)
     {
         size_t len = 0;
         uint64_t h = rng_stream_id(text ? text : "");
-        len += (size_t)snprintf(g.spec + len, sizeof g.spec - len, "file=%s;fnv=%016" PRIx64 ";seed=%" PRIu64
-                                ";reps=%d;days=%s;pricing=%s;options=", cli_basename(file), h,
-                                have_seed ? seed : base->seed, reps, days ? days : "-", cli_basename(pp.path));
+        /* contents, not names: other prices or limits under the same file
+         * name are another sweep (and another qsim may compute otherwise) */
+        char ph[24], lh[24];
+        file_hash(pp.path, ph, sizeof ph);
+        file_hash(limits, lh, sizeof lh);
+        len += (size_t)snprintf(g.spec + len, sizeof g.spec - len,
+                                "qsim=%s;file=%s;fnv=%016" PRIx64 ";seed=%" PRIu64 ";reps=%d;days=%s;pricing=%s:%s;"
+                                "limits=%s;options=", QSIM_VERSION, cli_basename(file), h,
+                                have_seed ? seed : base->seed, reps, days ? days : "-", cli_basename(pp.path), ph, lh);
         for (int i = 0; i < nopt && len < sizeof g.spec; i++)
             len += (size_t)snprintf(g.spec + len, sizeof g.spec - len, "%s%s", i ? "," : "", options[i]);
         for (int k = 0; k < g.nparams && len < sizeof g.spec; k++) {
@@ -482,6 +517,21 @@ int cmd_sweep(int argc, char **argv)
             len += (size_t)snprintf(g.spec + len, sizeof g.spec - len, ";param=%s:%d:%016" PRIx64, path,
                                     g.params[k].nvalues, vh);
         }
+    }
+    /* A bad --param (no such place, a value out of range) is refused before
+     * anything is written: the first point of the shard shows it. */
+    if (shard_k - 1 < g.npoints) {
+        scenario *ps = NULL;
+        if (!doc || point_scenario(file, doc, &g, shard_k - 1, limits, &pp, days, &ps) != 0)
+            goto out;
+        sc_free(ps);
+    }
+    static grid old;
+    if (read_spec_file(out, &old) == 0 && strcmp(old.spec, g.spec) != 0) {
+        char why[600];
+        spec_diff(g.spec, old.spec, why, sizeof why);
+        fprintf(stderr, "qsim: sweep: %s holds another sweep (%s); use another --out or remove it\n", out, why);
+        goto out;
     }
     char pdir[1100];
     snprintf(pdir, sizeof pdir, "%s/points", out);
@@ -636,15 +686,27 @@ int cmd_merge(int argc, char **argv)
     }
     if (!out || ndirs == 0)
         return cli_usage_error("%s", "merge wants DIR... --out DIR");
+    for (int d = 0; d < ndirs; d++) { /* a shard merged twice would hide a missing one */
+        struct stat a, b;
+        for (int e = 0; e < d; e++)
+            if (stat(dirs[d], &a) == 0 && stat(dirs[e], &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino) {
+                fprintf(stderr, "qsim: merge: %s is given twice (also as %s)\n", dirs[d], dirs[e]);
+                return 2;
+            }
+    }
     if (read_spec_file(dirs[0], &g) != 0) {
         fprintf(stderr, "qsim: merge: %s/sweep.json: missing or unreadable\n", dirs[0]);
         return 2;
     }
     for (int d = 1; d < ndirs; d++)
         if (read_spec_file(dirs[d], &h) != 0 || strcmp(g.spec, h.spec) != 0) {
-            fprintf(stderr, "qsim: merge: %s is a different sweep than %s (sweep.json spec differs)\n", dirs[d],
-                    dirs[0]);
+        {
+            char why[600] = "its sweep.json is missing or unreadable";
+            if (h.spec[0])
+                spec_diff(h.spec, g.spec, why, sizeof why);
+            fprintf(stderr, "qsim: merge: %s is a different sweep than %s: %s\n", dirs[d], dirs[0], why);
             return 2;
+        }
         }
     char pdir[1100];
     snprintf(pdir, sizeof pdir, "%s/points", out);

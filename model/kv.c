@@ -323,11 +323,17 @@ void kv_list_recount(kv_store *kv, kv_list *l)
     l->bytes = b + (l->n > 1 ? l->n - 1 : 0);
 }
 
+/* O(1) in bytes: l->bytes is kept exact by every change (kv_list_new,
+ * copies and status updates), so only the entries that come and go are
+ * counted, not the whole window again. */
 void kv_list_append(kv_store *kv, kv_list *l, uint32_t msg, int status)
 {
     uint32_t w = kv->cfg.window;
+    int64_t sum = l->bytes - 2 - (l->n > 1 ? l->n - 1 : 0); /* entry bytes without brackets and commas */
     if (l->n >= w) {
         uint32_t drop = l->n - w + 1;
+        for (uint32_t i = 0; i < drop; i++)
+            sum -= entry_bytes(kv, &l->e[i]);
         memmove(l->e, l->e + drop, (l->n - drop) * sizeof(kv_entry));
         l->n -= drop;
     }
@@ -335,9 +341,10 @@ void kv_list_append(kv_store *kv, kv_list *l, uint32_t msg, int status)
     l->e[l->n].msg = msg;
     l->e[l->n].status = (uint8_t)status;
     l->e[l->n].work = m->type == MT_HUMAN && m->entity;
+    sum += entry_bytes(kv, &l->e[l->n]);
     l->n++;
     l->open_valid = 0;
-    kv_list_recount(kv, l);
+    l->bytes = 2 + sum + (l->n > 1 ? l->n - 1 : 0);
 }
 
 /* ---- central store ---- */

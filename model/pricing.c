@@ -3,127 +3,143 @@
 
 #include <cJSON.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    char *buf = NULL;
-    size_t len = 0, cap = 0, n;
-    char chunk[4096];
-    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) {
-        if (len + n + 1 > cap) {
-            cap = (len + n + 1) * 2;
-            char *b = realloc(buf, cap);
-            if (!b) {
-                free(buf);
-                fclose(f);
-                return NULL;
-            }
-            buf = b;
-        }
-        memcpy(buf + len, chunk, n);
-        len += n;
-    }
-    fclose(f);
-    if (buf)
-        buf[len] = 0;
-    return buf;
-}
+#include "model/jv.h"
 
-/* Reads obj.a.b as a non-negative number; missing -> def. */
-static int num(const cJSON *root, const char *sect, const char *key, double def, double *out, const char *path,
-               sim_err *err)
+/* A price in USD as exact pico-dollars: v * scale must be a whole number
+ * (scale 1e12 for a price per unit, 1e6 for a price per million
+ * operations, which is pico-dollars per operation). */
+static int price(jv *v, const cJSON *obj, const char *key, double max_usd, double scale, int64_t *out)
 {
-    const cJSON *o = sect ? cJSON_GetObjectItemCaseSensitive(root, sect) : root;
-    const cJSON *j = o ? cJSON_GetObjectItemCaseSensitive(o, key) : NULL;
-    if (!j) {
-        *out = def;
+    double d = 0;
+    const cJSON *j = jv_get(v, obj, key, 0);
+    if (!j)
         return 0;
-    }
-    if (!cJSON_IsNumber(j) || j->valuedouble < 0 || j->valuedouble > 1e15) {
-        snprintf(err->msg, sizeof err->msg, "%.400s: %s%s%s: expected a number >= 0", path, sect ? sect : "",
-                 sect ? "." : "", key);
-        err->code = 2;
+    if (jv_number(v, obj, key, 0, max_usd, &d) != 0)
+        return -1;
+    double x = d * scale, r = nearbyint(x);
+    if (fabs(x - r) > 1e-6 * (r > 1 ? r : 1)) {
+        size_t n = jv_push(v, key, 0);
+        jv_fail(v, "finer than a pico-dollar per %s, got %.17g", scale == 1e6 ? "operation" : "unit", d);
+        jv_pop(v, n);
         return -1;
     }
-    *out = j->valuedouble;
+    *out = (int64_t)r;
     return 0;
 }
 
-/* Dollars to pico-dollars, rounded to the nearest pico. */
-static int64_t pusd(double usd) { return (int64_t)llround(usd * 1e12); }
-
 int pr_load(const char *path, pr_plan *p, sim_err *err)
 {
+    static const char *const top_keys[] = { "name", "source", "date", "plan", "currency", "days_per_month",
+                                            "base_per_month", "kv", "workers", "durable_objects", "daily_caps",
+                                            NULL };
+    static const char *const kv_keys[] = { "read_per_million", "write_per_million", "storage_per_gb_month",
+                                           "included_reads_per_month", "included_writes_per_month",
+                                           "included_storage_gb", NULL };
+    static const char *const wk_keys[] = { "request_per_million", "included_requests_per_month", NULL };
+    static const char *const do_keys[] = { "request_per_million", "included_requests_per_month",
+                                           "gb_s_per_million", NULL };
+    static const char *const cap_keys[] = { "kv_reads", "kv_writes", "workers_requests", "reset_utc", NULL };
+    /* Bounds keep every product in pr_apply far from int64 overflow for
+     * realistic runs (it saturates beyond): $1,000 per million operations
+     * is 2,000 times the list price of a read. */
+    const double max_per_million = 1000, max_usd = 1e6, max_count = 1e15;
     memset(p, 0, sizeof *p);
-    char *text = slurp(path);
-    if (!text) {
-        snprintf(err->msg, sizeof err->msg, "%.400s: cannot read the pricing file", path);
-        err->code = 2;
+    size_t len = 0;
+    char *text = jv_slurp(path, &len, err);
+    if (!text)
         return -1;
-    }
-    cJSON *root = cJSON_Parse(text);
+    cJSON *root = jv_parse(path, text, len, err);
     free(text);
-    if (!root || !cJSON_IsObject(root)) {
-        snprintf(err->msg, sizeof err->msg, "%.400s: not a JSON object (see data/pricing/)", path);
-        err->code = 2;
-        cJSON_Delete(root);
+    if (!root)
         return -1;
+    jv v = { path, "", err, 0 };
+    int64_t days = 30, dummy = 0;
+    char currency[8] = "USD", caps_reset[8] = "00:00";
+    const cJSON *kv = NULL, *wk = NULL, *dobj = NULL, *caps = NULL;
+    snprintf(p->plan, sizeof p->plan, "paid");
+    if (jv_object(&v, root, top_keys) == 0 && jv_string(&v, root, "name", 0, p->name, sizeof p->name) == 0 &&
+        jv_string(&v, root, "date", 0, p->date, sizeof p->date) == 0 &&
+        jv_string(&v, root, "plan", 0, p->plan, sizeof p->plan) == 0 &&
+        jv_string(&v, root, "currency", 0, currency, sizeof currency) == 0 &&
+        jv_int(&v, root, "days_per_month", 1, 31, &days) == 0 &&
+        price(&v, root, "base_per_month", max_usd, 1e12, &p->base_month_pusd) == 0) {
+        char src[8];
+        const cJSON *sj = jv_get(&v, root, "source", 0);
+        if (sj && !cJSON_IsString(sj)) /* any length: a note */
+            jv_string(&v, root, "source", 0, src, sizeof src);
+        if (!v.failed && strcmp(p->plan, "paid") != 0 && strcmp(p->plan, "free") != 0) {
+            size_t n = jv_push(&v, "plan", 0);
+            jv_fail(&v, "expected \"paid\" or \"free\", got '%s'", p->plan);
+            jv_pop(&v, n);
+        }
+        if (!v.failed && strcmp(currency, "USD") != 0) {
+            size_t n = jv_push(&v, "currency", 0);
+            jv_fail(&v, "qsim reports costs in USD, got '%s'", currency);
+            jv_pop(&v, n);
+        }
     }
-    double d[14];
-    int rc = num(root, NULL, "days_per_month", 30, &d[0], path, err) ||
-             num(root, NULL, "base_per_month", 0, &d[1], path, err) ||
-             num(root, "kv", "read_per_million", 0, &d[2], path, err) ||
-             num(root, "kv", "write_per_million", 0, &d[3], path, err) ||
-             num(root, "kv", "storage_per_gb_month", 0, &d[4], path, err) ||
-             num(root, "kv", "included_reads_per_month", 0, &d[5], path, err) ||
-             num(root, "kv", "included_writes_per_month", 0, &d[6], path, err) ||
-             num(root, "workers", "request_per_million", 0, &d[7], path, err) ||
-             num(root, "workers", "included_requests_per_month", 0, &d[8], path, err) ||
-             num(root, "daily_caps", "kv_reads", 0, &d[9], path, err) ||
-             num(root, "daily_caps", "kv_writes", 0, &d[10], path, err) ||
-             num(root, "daily_caps", "workers_requests", 0, &d[11], path, err);
-    if (rc == 0 && (d[0] < 1 || d[0] > 31 || d[0] != floor(d[0]))) {
-        snprintf(err->msg, sizeof err->msg, "%.400s: days_per_month: expected a whole number from 1 to 31", path);
-        err->code = 2;
-        rc = -1;
+    size_t n;
+    if (!v.failed && (kv = jv_get(&v, root, "kv", 0))) {
+        n = jv_push(&v, "kv", 0);
+        if (jv_object(&v, kv, kv_keys) == 0 &&
+            price(&v, kv, "read_per_million", max_per_million, 1e6, &p->read_pusd) == 0 &&
+            price(&v, kv, "write_per_million", max_per_million, 1e6, &p->write_pusd) == 0 &&
+            price(&v, kv, "storage_per_gb_month", max_usd, 1e12, &p->storage_gb_month_pusd) == 0 &&
+            jv_int(&v, kv, "included_reads_per_month", 0, max_count, &p->incl_reads_month) == 0 &&
+            jv_int(&v, kv, "included_writes_per_month", 0, max_count, &p->incl_writes_month) == 0)
+            jv_int(&v, kv, "included_storage_gb", 0, max_count, &dummy);
+        jv_pop(&v, n);
     }
-    if (rc == 0) {
-        const cJSON *s;
-        snprintf(p->path, sizeof p->path, "%s", path);
-        if ((s = cJSON_GetObjectItemCaseSensitive(root, "name")) && cJSON_IsString(s))
-            snprintf(p->name, sizeof p->name, "%s", s->valuestring);
-        if ((s = cJSON_GetObjectItemCaseSensitive(root, "date")) && cJSON_IsString(s))
-            snprintf(p->date, sizeof p->date, "%s", s->valuestring);
-        snprintf(p->plan, sizeof p->plan, "paid");
-        if ((s = cJSON_GetObjectItemCaseSensitive(root, "plan")) && cJSON_IsString(s))
-            snprintf(p->plan, sizeof p->plan, "%s", s->valuestring);
-        p->days_per_month = (int)d[0];
-        p->base_month_pusd = pusd(d[1]);
-        p->read_pusd = pusd(d[2] / 1e6);
-        p->write_pusd = pusd(d[3] / 1e6);
-        p->storage_gb_month_pusd = pusd(d[4]);
-        p->incl_reads_month = (int64_t)d[5];
-        p->incl_writes_month = (int64_t)d[6];
-        p->request_pusd = pusd(d[7] / 1e6);
-        p->incl_requests_month = (int64_t)d[8];
-        p->cap_reads_day = (int64_t)d[9];
-        p->cap_writes_day = (int64_t)d[10];
-        p->cap_requests_day = (int64_t)d[11];
+    if (!v.failed && (wk = jv_get(&v, root, "workers", 0))) {
+        n = jv_push(&v, "workers", 0);
+        if (jv_object(&v, wk, wk_keys) == 0 &&
+            price(&v, wk, "request_per_million", max_per_million, 1e6, &p->request_pusd) == 0)
+            jv_int(&v, wk, "included_requests_per_month", 0, max_count, &p->incl_requests_month);
+        jv_pop(&v, n);
+    }
+    if (!v.failed && (dobj = jv_get(&v, root, "durable_objects", 0))) { /* listed, not used by the model */
+        n = jv_push(&v, "durable_objects", 0);
+        if (jv_object(&v, dobj, do_keys) == 0 &&
+            price(&v, dobj, "request_per_million", max_per_million, 1e6, &dummy) == 0 &&
+            jv_int(&v, dobj, "included_requests_per_month", 0, max_count, &dummy) == 0)
+            price(&v, dobj, "gb_s_per_million", max_per_million, 1e6, &dummy);
+        jv_pop(&v, n);
+    }
+    if (!v.failed && (caps = jv_get(&v, root, "daily_caps", 0))) {
+        n = jv_push(&v, "daily_caps", 0);
+        if (jv_object(&v, caps, cap_keys) == 0 &&
+            jv_int(&v, caps, "kv_reads", 0, max_count, &p->cap_reads_day) == 0 &&
+            jv_int(&v, caps, "kv_writes", 0, max_count, &p->cap_writes_day) == 0 &&
+            jv_int(&v, caps, "workers_requests", 0, max_count, &p->cap_requests_day) == 0 &&
+            jv_string(&v, caps, "reset_utc", 0, caps_reset, sizeof caps_reset) == 0 &&
+            strcmp(caps_reset, "00:00") != 0) {
+            size_t m = jv_push(&v, "reset_utc", 0);
+            jv_fail(&v, "the daily caps reset at \"00:00\" UTC, got '%s'", caps_reset);
+            jv_pop(&v, m);
+        }
+        jv_pop(&v, n);
     }
     cJSON_Delete(root);
-    return rc ? -1 : 0;
+    if (v.failed)
+        return -1;
+    snprintf(p->path, sizeof p->path, "%s", path);
+    p->days_per_month = (int)days;
+    return 0;
 }
 
+/* 128-bit to int64, saturating: a bill past $9.2 million is shown as the
+ * largest amount rather than wrapping around. */
+static int64_t sat(__int128 x) { return x > INT64_MAX ? INT64_MAX : x < INT64_MIN ? INT64_MIN : (int64_t)x; }
+
 /* n * num / den without overflow (GCC/Clang 128-bit integers). */
-static int64_t scale(int64_t n, int64_t num, int64_t den)
+static int64_t scale(__int128 n, int64_t num, int64_t den)
 {
-    return den ? (int64_t)((__int128)n * num / den) : 0;
+    return den ? sat(n * num / den) : 0;
 }
 
 static int64_t counter(const met_registry *m, const char *name)
@@ -137,18 +153,18 @@ void pr_apply(const pr_plan *p, met_registry *m, sim_us duration)
     char name[96];
     int64_t reads = counter(m, "kv.reads"), writes = counter(m, "kv.writes"), reqs = counter(m, "worker.requests");
     /* exact per-day cost: scale the run's total cost, not a rounded rate */
-    int64_t day_r = scale(reads * p->read_pusd, MET_US_PER_DAY, duration);
-    int64_t day_w = scale(writes * p->write_pusd, MET_US_PER_DAY, duration);
-    int64_t day_q = scale(reqs * p->request_pusd, MET_US_PER_DAY, duration);
+    int64_t day_r = scale((__int128)reads * p->read_pusd, MET_US_PER_DAY, duration);
+    int64_t day_w = scale((__int128)writes * p->write_pusd, MET_US_PER_DAY, duration);
+    int64_t day_q = scale((__int128)reqs * p->request_pusd, MET_US_PER_DAY, duration);
     int64_t month = MET_US_PER_DAY * p->days_per_month;
     int64_t mr = scale(reads, month, duration) - p->incl_reads_month;
     int64_t mw = scale(writes, month, duration) - p->incl_writes_month;
     int64_t mq = scale(reqs, month, duration) - p->incl_requests_month;
-    int64_t bill = p->base_month_pusd + (mr > 0 ? mr * p->read_pusd : 0) + (mw > 0 ? mw * p->write_pusd : 0) +
-                   (mq > 0 ? mq * p->request_pusd : 0);
+    int64_t bill = sat((__int128)p->base_month_pusd + (mr > 0 ? (__int128)mr * p->read_pusd : 0) +
+                       (mw > 0 ? (__int128)mw * p->write_pusd : 0) + (mq > 0 ? (__int128)mq * p->request_pusd : 0));
     struct { const char *k; int64_t v; } rows[] = {
         { "day.kv_reads", day_r }, { "day.kv_writes", day_w }, { "day.requests", day_q },
-        { "day.total", day_r + day_w + day_q }, { "month.total", bill },
+        { "day.total", sat((__int128)day_r + day_w + day_q) }, { "month.total", bill },
     };
     for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
         snprintf(name, sizeof name, "cost.%s.%s_pusd", p->plan, rows[i].k);

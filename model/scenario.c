@@ -16,153 +16,10 @@
 #include <string.h>
 #include <sys/stat.h>
 
-/* ---- the validator ---- */
+#include "idset.h"
+#include "jv.h"
 
-typedef struct {
-    const char *file;
-    char path[256];
-    sim_err *err;
-    int failed;
-} jv;
-
-static int jv_fail(jv *v, const char *fmt, ...)
-{
-    if (v->failed)
-        return -1;
-    char what[384];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(what, sizeof what, fmt, ap);
-    va_end(ap);
-    snprintf(v->err->msg, sizeof v->err->msg, "%.300s: %.250s: %s", v->file, v->path[0] ? v->path : "(top level)", what);
-    v->err->code = 2;
-    v->failed = 1;
-    return -1;
-}
-
-/* Appends ".key" or "[i]" to the path; returns the old length to restore. */
-static size_t jv_push(jv *v, const char *key, int index)
-{
-    size_t n = strlen(v->path);
-    if (key)
-        snprintf(v->path + n, sizeof v->path - n, "%s%s", n ? "." : "", key);
-    else
-        snprintf(v->path + n, sizeof v->path - n, "[%d]", index);
-    return n;
-}
-
-static void jv_pop(jv *v, size_t n) { v->path[n] = 0; }
-
-static const char *type_name(const cJSON *j)
-{
-    if (cJSON_IsObject(j)) return "an object";
-    if (cJSON_IsArray(j)) return "an array";
-    if (cJSON_IsString(j)) return "a string";
-    if (cJSON_IsNumber(j)) return "a number";
-    if (cJSON_IsBool(j)) return "a boolean";
-    if (cJSON_IsNull(j)) return "null";
-    return "something else";
-}
-
-/* Checks j is an object whose keys are all in allowed (NULL-terminated). */
-static int jv_object(jv *v, const cJSON *j, const char *const *allowed)
-{
-    if (!cJSON_IsObject(j))
-        return jv_fail(v, "expected an object, got %s", type_name(j));
-    for (const cJSON *c = j->child; c; c = c->next) {
-        int ok = 0;
-        for (const char *const *a = allowed; *a; a++)
-            ok |= strcmp(*a, c->string) == 0;
-        if (!ok) {
-            char list[256] = "";
-            for (const char *const *a = allowed; *a; a++) {
-                strncat(list, *a, sizeof list - strlen(list) - 1);
-                if (a[1])
-                    strncat(list, ", ", sizeof list - strlen(list) - 1);
-            }
-            size_t n = jv_push(v, c->string, 0);
-            jv_fail(v, "unknown key (allowed here: %s)", list);
-            jv_pop(v, n);
-            return -1;
-        }
-        for (const cJSON *d = j->child; d != c; d = d->next)
-            if (strcmp(d->string, c->string) == 0) {
-                size_t n = jv_push(v, c->string, 0);
-                jv_fail(v, "key given twice");
-                jv_pop(v, n);
-                return -1;
-            }
-    }
-    return 0;
-}
-
-static const cJSON *jv_get(jv *v, const cJSON *obj, const char *key, int required)
-{
-    const cJSON *j = cJSON_GetObjectItemCaseSensitive(obj, key);
-    if (!j && required) {
-        size_t n = jv_push(v, key, 0);
-        jv_fail(v, "required key is missing");
-        jv_pop(v, n);
-    }
-    return j;
-}
-
-static int jv_number(jv *v, const cJSON *obj, const char *key, double lo, double hi, double *out)
-{
-    const cJSON *j = jv_get(v, obj, key, 0);
-    if (!j)
-        return 0;
-    size_t n = jv_push(v, key, 0);
-    int rc = 0;
-    if (!cJSON_IsNumber(j))
-        rc = jv_fail(v, "expected a number, got %s", type_name(j));
-    else if (!(j->valuedouble >= lo && j->valuedouble <= hi))
-        rc = jv_fail(v, "must be between %g and %g, got %g", lo, hi, j->valuedouble);
-    else
-        *out = j->valuedouble;
-    jv_pop(v, n);
-    return rc;
-}
-
-static int jv_prob(jv *v, const cJSON *obj, const char *key, double *out)
-{
-    return jv_number(v, obj, key, 0, 1, out);
-}
-
-static int jv_int(jv *v, const cJSON *obj, const char *key, double lo, double hi, int64_t *out)
-{
-    double d = (double)*out;
-    const cJSON *j = jv_get(v, obj, key, 0);
-    if (!j)
-        return 0;
-    if (jv_number(v, obj, key, lo, hi, &d) != 0)
-        return -1;
-    if (d != floor(d)) {
-        size_t n = jv_push(v, key, 0);
-        jv_fail(v, "expected a whole number, got %g", d);
-        jv_pop(v, n);
-        return -1;
-    }
-    *out = (int64_t)d;
-    return 0;
-}
-
-static int jv_string(jv *v, const cJSON *obj, const char *key, int required, char *buf, size_t len)
-{
-    const cJSON *j = jv_get(v, obj, key, required);
-    if (!j)
-        return required ? -1 : 0;
-    size_t n = jv_push(v, key, 0);
-    int rc = 0;
-    if (!cJSON_IsString(j))
-        rc = jv_fail(v, "expected a string, got %s", type_name(j));
-    else if (strlen(j->valuestring) == 0 || strlen(j->valuestring) >= len)
-        rc = jv_fail(v, "expected 1 to %zu characters, got %zu", len - 1, strlen(j->valuestring));
-    else
-        snprintf(buf, len, "%s", j->valuestring);
-    jv_pop(v, n);
-    return rc;
-}
+/* ---- durations ---- */
 
 int sc_parse_duration(const char *s, sim_us *out)
 {
@@ -236,7 +93,7 @@ static int jv_duration(jv *v, const cJSON *obj, const char *key, int required, s
     int rc = 0;
     sim_us t = 0;
     if (!cJSON_IsString(j))
-        rc = jv_fail(v, "expected a duration string such as \"3s\", \"250ms\" or \"1d\", got %s", type_name(j));
+        rc = jv_fail(v, "expected a duration string such as \"3s\", \"250ms\" or \"1d\", got %s", jv_type_name(j));
     else if (sc_parse_duration(j->valuestring, &t) != 0)
         rc = jv_fail(v, "'%s' is not a duration: a decimal with a unit (us, ms, s, min, h, d), "
                         "whole microseconds, at most 106751991 days", j->valuestring);
@@ -359,181 +216,6 @@ static int jv_location(jv *v, const scenario *s, const cJSON *obj, const char *k
 
 /* ---- files ---- */
 
-static char *slurp(const char *path, size_t *len, sim_err *err)
-{
-    struct stat st;
-    FILE *f = NULL;
-    char *buf = NULL;
-    err->code = 2;
-    if (stat(path, &st) != 0) {
-        snprintf(err->msg, sizeof err->msg, "%s: cannot open: %s", path, strerror(errno));
-        return NULL;
-    }
-    if (!S_ISREG(st.st_mode)) {
-        snprintf(err->msg, sizeof err->msg, "%s: not a regular file (expected a JSON scenario file)", path);
-        return NULL;
-    }
-    if (st.st_size > 64 * 1024 * 1024) {
-        snprintf(err->msg, sizeof err->msg, "%s: %lld bytes; scenario files are limited to 64 MiB",
-                 path, (long long)st.st_size);
-        return NULL;
-    }
-    f = fopen(path, "rb");
-    if (!f) {
-        snprintf(err->msg, sizeof err->msg, "%s: cannot open: %s", path, strerror(errno));
-        return NULL;
-    }
-    buf = malloc((size_t)st.st_size + 1);
-    if (!buf) {
-        fclose(f);
-        snprintf(err->msg, sizeof err->msg, "%s: out of memory", path);
-        return NULL;
-    }
-    *len = fread(buf, 1, (size_t)st.st_size, f);
-    buf[*len] = 0;
-    fclose(f);
-    err->code = 0;
-    return buf;
-}
-
-/* Returns the byte offset of the first invalid UTF-8 sequence, or -1:
- * bad lead or continuation bytes, truncation, overlong forms, UTF-16
- * surrogates (U+D800..U+DFFF) and code points past U+10FFFF. */
-static long bad_utf8(const unsigned char *s, size_t len)
-{
-    size_t i = 0;
-    while (i < len) {
-        unsigned char c = s[i];
-        size_t n = c < 0x80 ? 0 : (c & 0xe0) == 0xc0 ? 1 : (c & 0xf0) == 0xe0 ? 2 : (c & 0xf8) == 0xf0 ? 3 : 9;
-        if (n == 9 || (n == 1 && c < 0xc2) || c > 0xf4 || i + n >= len + (n ? 0 : 1))
-            return (long)i;
-        for (size_t k = 1; k <= n; k++)
-            if ((s[i + k] & 0xc0) != 0x80)
-                return (long)i;
-        if ((c == 0xe0 && s[i + 1] < 0xa0) ||  /* overlong 3-byte */
-            (c == 0xed && s[i + 1] >= 0xa0) || /* surrogate */
-            (c == 0xf0 && s[i + 1] < 0x90) ||  /* overlong 4-byte */
-            (c == 0xf4 && s[i + 1] >= 0x90))   /* past U+10FFFF */
-            return (long)i;
-        i += n + 1;
-    }
-    return -1;
-}
-
-/* What cJSON lets through and JSON does not: a number with a leading zero
- * ("01") and a NUL escape in a string ("\u0000", which would cut a key or
- * value short). Returns the offset of the first, or -1; *what says which. */
-static long json_strictness(const char *t, size_t len, const char **what)
-{
-    int in_str = 0;
-    for (size_t i = 0; i < len; i++) {
-        char c = t[i];
-        if (in_str) {
-            if (c == '\\') {
-                if (i + 5 < len && t[i + 1] == 'u' && strncmp(t + i + 2, "0000", 4) == 0) {
-                    *what = "a NUL character (\\u0000) in a string";
-                    return (long)i;
-                }
-                i++;
-            } else if (c == '"') {
-                in_str = 0;
-            }
-            continue;
-        }
-        if (c == '"') {
-            in_str = 1;
-        } else if (c == '0' && i + 1 < len && t[i + 1] >= '0' && t[i + 1] <= '9' &&
-                   (i == 0 || !((t[i - 1] >= '0' && t[i - 1] <= '9') || t[i - 1] == '.' || t[i - 1] == 'e' ||
-                                t[i - 1] == 'E' || t[i - 1] == '+'))) {
-            *what = "a number with a leading zero";
-            return (long)i;
-        }
-    }
-    return -1;
-}
-
-/* cJSON reports a failed string (an object key included) one character
- * past where the string should start: point at that character instead. */
-static size_t cjson_error_offset(const char *t, size_t off)
-{
-    char stack[256];
-    int depth = 0, in_str = 0;
-    if (off == 0)
-        return 0;
-    if (t[off - 1] == '"')
-        return off - 1;
-    for (size_t i = 0; i + 1 < off; i++) { /* the container around off - 1 */
-        char c = t[i];
-        if (in_str) {
-            if (c == '\\')
-                i++;
-            else if (c == '"')
-                in_str = 0;
-        } else if (c == '"') {
-            in_str = 1;
-        } else if ((c == '{' || c == '[') && depth < (int)sizeof stack) {
-            stack[depth++] = c;
-        } else if ((c == '}' || c == ']') && depth > 0) {
-            depth--;
-        }
-    }
-    size_t k = off - 1;
-    while (k > 0 && strchr(" \t\r\n", t[k - 1]))
-        k--;
-    if (k > 0 && (t[k - 1] == '{' || (t[k - 1] == ',' && depth > 0 && stack[depth - 1] == '{')))
-        return off - 1; /* a key was expected here */
-    return off;
-}
-
-static void line_col(const char *text, size_t off, int *line, int *col)
-{
-    *line = 1;
-    *col = 1;
-    for (size_t i = 0; i < off && text[i]; i++) {
-        if (text[i] == '\n') {
-            (*line)++;
-            *col = 1;
-        } else {
-            (*col)++;
-        }
-    }
-}
-
-static cJSON *parse_json(const char *name, const char *text, size_t len, sim_err *err)
-{
-    int line, col;
-    long bad = bad_utf8((const unsigned char *)text, len);
-    err->code = 2;
-    if (bad >= 0) {
-        line_col(text, (size_t)bad, &line, &col);
-        snprintf(err->msg, sizeof err->msg, "%s:%d:%d: invalid UTF-8 (scenario files are UTF-8 JSON)", name, line, col);
-        return NULL;
-    }
-    if (strlen(text) != len) {
-        line_col(text, strlen(text), &line, &col);
-        snprintf(err->msg, sizeof err->msg, "%s:%d:%d: NUL byte in the file", name, line, col);
-        return NULL;
-    }
-    const char *end = NULL, *what = NULL;
-    long strict = json_strictness(text, len, &what);
-    cJSON *root = cJSON_ParseWithOpts(text, &end, 1);
-    if (root && strict >= 0) {
-        cJSON_Delete(root);
-        line_col(text, (size_t)strict, &line, &col);
-        snprintf(err->msg, sizeof err->msg, "%s:%d:%d: malformed JSON (%s)", name, line, col, what);
-        return NULL;
-    }
-    if (!root) {
-        size_t off = end ? cjson_error_offset(text, (size_t)(end - text)) : 0;
-        line_col(text, off, &line, &col);
-        const char *what = len == 0 || strspn(text, " \t\r\n") == len ? "empty file, expected a JSON object"
-                                                                       : "malformed JSON";
-        snprintf(err->msg, sizeof err->msg, "%s:%d:%d: %s", name, line, col, what);
-        return NULL;
-    }
-    err->code = 0;
-    return root;
-}
 
 static int load_limits(const char *path, sc_limits *l, sim_err *err)
 {
@@ -543,10 +225,10 @@ static int load_limits(const char *path, sc_limits *l, sim_err *err)
                                         "cache_ttl_default", "own_writes_visible", "own_writes_visible_note",
                                         "background_refresh", "background_refresh_note", NULL };
     size_t len = 0;
-    char *text = slurp(path, &len, err);
+    char *text = jv_slurp(path, &len, err);
     if (!text)
         return -1;
-    cJSON *root = parse_json(path, text, len, err);
+    cJSON *root = jv_parse(path, text, len, err);
     free(text);
     if (!root)
         return -1;
@@ -567,6 +249,12 @@ static int load_limits(const char *path, sc_limits *l, sim_err *err)
         l->own_writes_visible = 1.0;
         jv_prob(&v, root, "own_writes_visible", &l->own_writes_visible);
         jv_prob(&v, root, "background_refresh", &l->background_refresh);
+        if (!v.failed && l->cache_ttl_default < l->cache_ttl_min) {
+            size_t n = jv_push(&v, "cache_ttl_default", 0);
+            jv_fail(&v, "must be at least cache_ttl_min (%lld us), got %lld us", (long long)l->cache_ttl_min,
+                    (long long)l->cache_ttl_default);
+            jv_pop(&v, n);
+        }
     }
     cJSON_Delete(root);
     l->value_max_bytes = vmax;
@@ -588,7 +276,7 @@ static int parse_own_writes(jv *v, const cJSON *obj, double *out)
         return jv_prob(v, obj, "own_writes_visible", out);
     if (!cJSON_IsBool(j)) {
         size_t n = jv_push(v, "own_writes_visible", 0);
-        jv_fail(v, "expected true, false or a probability from 0 to 1, got %s", type_name(j));
+        jv_fail(v, "expected true, false or a probability from 0 to 1, got %s", jv_type_name(j));
         jv_pop(v, n);
         return -1;
     }
@@ -650,7 +338,7 @@ static int parse_humans(jv *v, const cJSON *arr, scenario *s)
         return 0;
     size_t n = jv_push(v, "humans", 0);
     if (!cJSON_IsArray(arr))
-        jv_fail(v, "expected an array of human sources, got %s", type_name(arr));
+        jv_fail(v, "expected an array of human sources, got %s", jv_type_name(arr));
     else if (cJSON_GetArraySize(arr) > SC_MAX_HUMANS)
         jv_fail(v, "at most %d human sources", SC_MAX_HUMANS);
     int i = 0;
@@ -716,7 +404,7 @@ static int parse_bots(jv *v, const cJSON *arr, scenario *s)
         return 0;
     size_t n = jv_push(v, "bots", 0);
     if (!cJSON_IsArray(arr))
-        jv_fail(v, "expected an array of bots, got %s", type_name(arr));
+        jv_fail(v, "expected an array of bots, got %s", jv_type_name(arr));
     else if (cJSON_GetArraySize(arr) > SC_MAX_BOTS)
         jv_fail(v, "at most %d bots", SC_MAX_BOTS);
     int i = 0;
@@ -752,7 +440,7 @@ static int parse_readers(jv *v, const cJSON *arr, scenario *s)
         return 0;
     size_t n = jv_push(v, "readers", 0);
     if (!cJSON_IsArray(arr))
-        jv_fail(v, "expected an array of readers, got %s", type_name(arr));
+        jv_fail(v, "expected an array of readers, got %s", jv_type_name(arr));
     else if (cJSON_GetArraySize(arr) > SC_MAX_READERS)
         jv_fail(v, "at most %d readers", SC_MAX_READERS);
     int i = 0;
@@ -872,14 +560,15 @@ static int parse_initial(jv *v, const cJSON *j, scenario *s)
         jv_pop(v, m);
     }
     const cJSON *arr = jv_get(v, j, "messages", 0);
+    ids_set *seen = NULL; /* the ids so far: duplicates in O(1) each */
     if (arr && !v->failed) {
         size_t m = jv_push(v, "messages", 0);
         int cnt = cJSON_IsArray(arr) ? cJSON_GetArraySize(arr) : 0;
         if (!cJSON_IsArray(arr))
-            jv_fail(v, "expected an array of messages, got %s", type_name(arr));
+            jv_fail(v, "expected an array of messages, got %s", jv_type_name(arr));
         else if (cnt > MAX_INITIAL)
             jv_fail(v, "at most %d initial messages", MAX_INITIAL);
-        else if (cnt > 0 && !(s->msgs = calloc((size_t)cnt, sizeof *s->msgs)))
+        else if (cnt > 0 && (!(s->msgs = calloc((size_t)cnt, sizeof *s->msgs)) || !(seen = ids_new((size_t)cnt))))
             jv_fail(v, "out of memory");
         int i = 0;
         for (const cJSON *e = arr->child; e && !v->failed; e = e->next, i++) {
@@ -908,9 +597,9 @@ static int parse_initial(jv *v, const cJSON *j, scenario *s)
                         mm->stored = def;
                     if (mm->cached == -2)
                         mm->cached = mm->stored < 0 ? def : mm->stored;
-                    for (int q = 0; q < s->nmsgs && !v->failed; q++)
-                        if (strcmp(s->msgs[q].id, mm->id) == 0)
-                            jv_fail(v, "duplicate message id '%s' (also messages[%d])", mm->id, q);
+                    int q = ids_put(seen, mm->id, s->nmsgs);
+                    if (q >= 0)
+                        jv_fail(v, "duplicate message id '%s' (also messages[%d])", mm->id, q);
                     if (!v->failed)
                         s->nmsgs++;
                 }
@@ -919,6 +608,7 @@ static int parse_initial(jv *v, const cJSON *j, scenario *s)
         }
         jv_pop(v, m);
     }
+    ids_free(seen);
 out:
     jv_pop(v, n);
     return v->failed ? -1 : 0;
@@ -956,19 +646,32 @@ static int parse_strategy(jv *v, const cJSON *j, scenario *s)
     return v->failed ? -1 : 0;
 }
 
-/* Is id an initial message, or posted by a script entry that runs before
- * entry upto (earlier, or at the same time and listed before it)? */
-static int known_msg(const scenario *s, const char *id, int upto)
+/* The ids of the initial messages (value: index) and of the posts among
+ * the first ncalls script entries (value: nmsgs + entry); NULL on OOM. */
+static ids_set *msg_index(const scenario *s, int extra)
 {
-    for (int i = 0; i < s->nmsgs; i++)
-        if (strcmp(s->msgs[i].id, id) == 0)
-            return 1;
-    for (int i = 0; i < s->ncalls; i++)
-        if (i != upto && s->script[i].kind == EP_POST && strcmp(s->script[i].msg, id) == 0 &&
-            (upto >= s->ncalls || s->script[i].at < s->script[upto].at ||
-             (s->script[i].at == s->script[upto].at && i < upto)))
-            return 1;
-    return 0;
+    ids_set *ids = ids_new((size_t)s->nmsgs + (size_t)s->ncalls + (size_t)extra);
+    for (int i = 0; ids && i < s->nmsgs; i++)
+        ids_put(ids, s->msgs[i].id, i);
+    for (int i = 0; ids && i < s->ncalls; i++)
+        if (s->script[i].kind == EP_POST)
+            ids_put(ids, s->script[i].msg, s->nmsgs + i);
+    return ids;
+}
+
+/* Is id an initial message, or posted by a script entry that runs before
+ * entry upto (earlier, or at the same time and listed before it)? ids is
+ * msg_index(s): ids are unique, so one lookup answers. */
+static int known_msg(const scenario *s, const ids_set *ids, const char *id, int upto)
+{
+    int q = ids_get(ids, id);
+    if (q < 0)
+        return 0;
+    if (q < s->nmsgs)
+        return 1;
+    int i = q - s->nmsgs;
+    return i != upto && (upto >= s->ncalls || s->script[i].at < s->script[upto].at ||
+                         (s->script[i].at == s->script[upto].at && i < upto));
 }
 
 /* op, key and kind of a fault entry (a script call's "fail", or the
@@ -1030,7 +733,7 @@ static int parse_ep_faults(jv *v, const cJSON *arr, scenario *s)
         return 0;
     size_t n = jv_push(v, "faults", 0);
     if (!cJSON_IsArray(arr) || cJSON_GetArraySize(arr) > SC_MAX_EPFAULTS)
-        jv_fail(v, "expected an array of at most %d faults, got %s", SC_MAX_EPFAULTS, type_name(arr));
+        jv_fail(v, "expected an array of at most %d faults, got %s", SC_MAX_EPFAULTS, jv_type_name(arr));
     int i = 0;
     for (const cJSON *f = cJSON_IsArray(arr) ? arr->child : NULL; f && !v->failed; f = f->next, i++) {
         char ep[16] = "";
@@ -1076,6 +779,9 @@ static int parse_script(jv *v, const cJSON *arr, scenario *s)
     if (cnt < 0 || cnt > MAX_INITIAL)
         jv_fail(v, "expected an array of at most %d calls", MAX_INITIAL);
     else if (cnt > 0 && !(s->script = calloc((size_t)cnt, sizeof *s->script)))
+        jv_fail(v, "out of memory");
+    ids_set *ids = v->failed ? NULL : msg_index(s, cnt > 0 ? cnt : 0);
+    if (!v->failed && !ids)
         jv_fail(v, "out of memory");
     int i = 0;
     for (const cJSON *e = cnt > 0 ? arr->child : NULL; e && !v->failed; e = e->next, i++) {
@@ -1156,13 +862,8 @@ static int parse_script(jv *v, const cJSON *arr, scenario *s)
                     jv_fail(v, "type must be \"human\" or \"ai\"");
                 else if (strcmp(key, "current") != 0 && strcmp(key, "legacy") != 0)
                     jv_fail(v, "key must be \"current\" or \"legacy\"");
-                else
-                    for (int q = 0; q < s->nmsgs + s->ncalls && !v->failed; q++) {
-                        const char *other = q < s->nmsgs ? s->msgs[q].id : s->script[q - s->nmsgs].msg;
-                        int is_post = q < s->nmsgs || s->script[q - s->nmsgs].kind == EP_POST;
-                        if (is_post && strcmp(other, c->msg) == 0)
-                            jv_fail(v, "message '%s' already exists", c->msg);
-                    }
+                else if (ids_put(ids, c->msg, s->nmsgs + s->ncalls) >= 0)
+                    jv_fail(v, "message '%s' already exists", c->msg);
             }
             jv_pop(v, k);
         } else if (c->kind == EP_CLAIM || c->kind == EP_COMPLETE || c->kind == EP_FAIL) {
@@ -1179,7 +880,7 @@ static int parse_script(jv *v, const cJSON *arr, scenario *s)
     }
     for (int k = 0; k < s->ncalls && !v->failed; k++) {
         const sc_call *c = &s->script[k];
-        if ((c->kind == EP_CLAIM || c->kind == EP_COMPLETE || c->kind == EP_FAIL) && !known_msg(s, c->msg, k)) {
+        if ((c->kind == EP_CLAIM || c->kind == EP_COMPLETE || c->kind == EP_FAIL) && !known_msg(s, ids, c->msg, k)) {
             size_t q = jv_push(v, NULL, k);
             size_t r = jv_push(v, "msg", 0);
             jv_fail(v, "unknown message '%s' (not in \"initial\" nor posted by an earlier script call)", c->msg);
@@ -1187,6 +888,7 @@ static int parse_script(jv *v, const cJSON *arr, scenario *s)
             jv_pop(v, q);
         }
     }
+    ids_free(ids);
     jv_pop(v, n);
     return v->failed ? -1 : 0;
 }
@@ -1204,6 +906,7 @@ static int parse_expect(jv *v, const cJSON *arr, scenario *s)
         jv_fail(v, "expected an array of at most 10000 expectations");
     else if (cnt > 0 && !(s->expect = calloc((size_t)cnt, sizeof *s->expect)))
         jv_fail(v, "out of memory");
+    ids_set *ids = NULL; /* the message ids, built at the first message expectation */
     int i = 0;
     for (const cJSON *e = cnt > 0 ? arr->child : NULL; e && !v->failed; e = e->next, i++) {
         sc_expect *x = &s->expect[s->nexpect];
@@ -1251,8 +954,9 @@ static int parse_expect(jv *v, const cJSON *arr, scenario *s)
                 jv_fail(v, "a poll expectation checks at least one of kvr, kvw, returned");
         } else if (msg) {
             x->kind = SC_EXPECT_MSG;
-            if (jv_string(v, e, "msg", 1, x->msg, sizeof x->msg) == 0 &&
-                !known_msg(s, x->msg, INT32_MAX)) {
+            if (jv_string(v, e, "msg", 1, x->msg, sizeof x->msg) == 0 && !ids && !(ids = msg_index(s, 0)))
+                jv_fail(v, "out of memory");
+            if (!v->failed && !known_msg(s, ids, x->msg, INT32_MAX)) {
                 size_t k = jv_push(v, "msg", 0);
                 jv_fail(v, "unknown message '%s'", x->msg);
                 jv_pop(v, k);
@@ -1295,6 +999,7 @@ static int parse_expect(jv *v, const cJSON *arr, scenario *s)
     next:
         jv_pop(v, m);
     }
+    ids_free(ids);
     jv_pop(v, n);
     return v->failed ? -1 : 0;
 }
@@ -1352,7 +1057,7 @@ int sc_parse_limits(const char *name, const char *text, size_t len, const sc_lim
     static const char *const cache_keys[] = { "window", NULL };
     const sc_limits lim = *limits;
     *out = NULL;
-    cJSON *root = parse_json(name, text, len, err);
+    cJSON *root = jv_parse(name, text, len, err);
     if (!root)
         return -1;
     scenario *s = calloc(1, sizeof *s);
@@ -1457,7 +1162,7 @@ done:
 int sc_load(const char *path, const char *limits_path, scenario **out, sim_err *err)
 {
     size_t len = 0;
-    char *text = slurp(path, &len, err);
+    char *text = jv_slurp(path, &len, err);
     *out = NULL;
     if (!text)
         return -1;

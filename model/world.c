@@ -126,6 +126,12 @@ static int seed_state(world *w, sim_err *err)
     kv_list *l = kv_list_new(w->kv);
     if (!l)
         return fail(err, "out of memory");
+    /* The list keeps the newest window entries: the older ones are not
+     * appended at all (appending each to a full list would shift it). */
+    int64_t listed = s->plain_count, skip;
+    for (int k = 0; k < s->nmsgs; k++)
+        listed += s->msgs[k].cached >= 0;
+    skip = listed > (int64_t)s->kv.window ? listed - (int64_t)s->kv.window : 0;
     for (int32_t k = 0; k < s->plain_count; k++) {
         int64_t ts = w->actors.epoch_ms - (int64_t)(s->plain_count + s->nmsgs - k) * 1000;
         snprintf(id, sizeof id, "%lld-plain%04d", (long long)ts, (int)(k % 10000));
@@ -137,7 +143,10 @@ static int seed_state(world *w, sim_err *err)
         mm->bytes = s->plain_bytes;
         mm->posted = -1;
         kv_seed_status(w->kv, kv_key_msg(m, 0), ST_NONE);
-        kv_list_append(w->kv, l, m, ST_NONE);
+        if (skip > 0)
+            skip--;
+        else
+            kv_list_append(w->kv, l, m, ST_NONE);
     }
     for (int k = 0; k < s->nmsgs; k++) {
         const sc_msg *sm = &s->msgs[k];
@@ -153,7 +162,9 @@ static int seed_state(world *w, sim_err *err)
         mm->posted = -1;
         if (sm->stored >= 0)
             kv_seed_status(w->kv, kv_key_msg(m, sm->legacy), sm->stored);
-        if (sm->cached >= 0)
+        if (sm->cached >= 0 && skip > 0)
+            skip--;
+        else if (sm->cached >= 0)
             kv_list_append(w->kv, l, m, sm->cached);
     }
     kv_seed_list(w->kv, l);

@@ -17,6 +17,10 @@ set -eu
 out=${1:-out}
 here=$(cd "$(dirname "$0")" && pwd)
 [ -d "$out" ] || { echo "plot: $out: no such folder" >&2; exit 2; }
+if [ ! -f "$out/summary.csv" ] && [ ! -f "$out/compare/compare_summary.csv" ] && [ ! -f "$out/sweep/sweep.csv" ]; then
+    echo "plot: $out: nothing to plot (no summary.csv, compare/compare_summary.csv or sweep/sweep.csv; run qsim run --out $out first)" >&2
+    exit 2
+fi
 have_gnuplot=1
 command -v gnuplot >/dev/null 2>&1 || {
     have_gnuplot=0
@@ -24,13 +28,18 @@ command -v gnuplot >/dev/null 2>&1 || {
 }
 charts=""
 
-# draw NAME DIR SCRIPT VARS: NAME.png and NAME.svg in DIR from plot/SCRIPT.gp
+# draw NAME DIR SCRIPT [OPTIONS [PARAM OPTCOL]]: NAME.png and NAME.svg in
+# DIR from plot/SCRIPT.gp. Paths and names reach gnuplot as data, through
+# the environment, never pasted into its commands: a folder named
+# x';system('touch pwned');a=' is just a folder name.
+gp_env='here=system("printenv QSIM_GP_HERE"); out=system("printenv QSIM_GP_OUT"); dest=system("printenv QSIM_GP_DEST"); options=system("printenv QSIM_GP_OPTIONS"); param=system("printenv QSIM_GP_PARAM"); optcol=int(system("printenv QSIM_GP_OPTCOL"))'
 draw() {
     [ "$have_gnuplot" = 1 ] || return 0
-    name=$1; dir=$2; script=$3; vars=$4
+    name=$1; dir=$2; script=$3
     for term in png svg; do
         tmp="$dir/$name.$term.tmp"
-        if gnuplot -e "here='$here'; out='$dir'; term='$term'; dest='$tmp'; $vars" "$here/$script.gp" 2>"$dir/.gnuplot.err"; then
+        if QSIM_GP_HERE=$here QSIM_GP_OUT=$dir QSIM_GP_DEST=$tmp QSIM_GP_OPTIONS=${4:-} QSIM_GP_PARAM=${5:-} \
+            QSIM_GP_OPTCOL=${6:-0} gnuplot -e "$gp_env; term='$term'" "$here/$script.gp" 2>"$dir/.gnuplot.err"; then
             mv "$tmp" "$dir/$name.$term"
         else
             rm -f "$tmp"; echo "plot: $name: gnuplot failed:" >&2; cat "$dir/.gnuplot.err" >&2; rm -f "$dir/.gnuplot.err"; return 1
@@ -44,30 +53,34 @@ options_of() { tail -n +2 "$1" | cut -d, -f1 | awk '!seen[$0]++' | tr '\n' ' '; 
 
 if [ -f "$out/summary.csv" ]; then
     opts=$(options_of "$out/summary.csv")
-    [ -f "$out/polls.csv" ] && draw kvr "$out" kvr "options='$opts'"
-    draw cost "$out" cost ""
+    [ -f "$out/polls.csv" ] && draw kvr "$out" kvr "$opts"
+    draw cost "$out" cost
     if [ "$(wc -l < "$out/heal_latency.csv" 2>/dev/null || echo 0)" -gt 1 ]; then
         hopts=$(options_of "$out/heal_latency.csv")
-        draw heal_cdf "$out" heal_cdf "options='$hopts'"
+        draw heal_cdf "$out" heal_cdf "$hopts"
     fi
-    [ "$(wc -l < "$out/stuck.csv" 2>/dev/null || echo 0)" -gt 1 ] && draw stuck "$out" stuck "options='$opts'"
+    [ "$(wc -l < "$out/stuck.csv" 2>/dev/null || echo 0)" -gt 1 ] && draw stuck "$out" stuck "$opts"
     if [ "$(wc -l < "$out/caps.csv" 2>/dev/null || echo 0)" -gt 1 ]; then
-        draw caps "$out" caps "options='$opts'"
+        draw caps "$out" caps "$opts"
     fi
 fi
 cmp_dir="$out/compare"
 if [ -f "$cmp_dir/compare_summary.csv" ]; then
     awk -F, 'NR > 1 && $2 == "usd_per_day" { print $1 "," $4 "," $5 "," $6 }' "$cmp_dir/compare_summary.csv" > "$cmp_dir/cost_ci.dat"
-    draw cost_ci "$cmp_dir" cost_ci ""
+    draw cost_ci "$cmp_dir" cost_ci
 fi
 sw_dir="$out/sweep"
 if [ -f "$sw_dir/sweep.csv" ]; then
     param=$(head -1 "$sw_dir/sweep.csv" | cut -d, -f2)
     optcol=$(head -1 "$sw_dir/sweep.csv" | tr ',' '\n' | grep -n '^option$' | cut -d: -f1)
     sopts=$(awk -F, -v c="$optcol" 'NR > 1 { print $c }' "$sw_dir/sweep.csv" | awk '!seen[$0]++' | tr '\n' ' ')
-    draw sweep "$sw_dir" sweep "options='$sopts'; param='$param'; optcol=$optcol"
+    draw sweep "$sw_dir" sweep "$sopts" "$param" "$optcol"
 fi
-[ "$have_gnuplot" = 1 ] && echo "plot: charts:$(echo "$charts" | sed "s|$out/||g")" >&2
+if [ "$have_gnuplot" = 1 ]; then
+    names=""
+    for c in $charts; do names="$names ${c#"$out/"}"; done
+    echo "plot: charts:$names" >&2
+fi
 
 # ---- report.md and report.html ----
 md="$out/report.md.tmp"; html="$out/report.html.tmp"

@@ -7,6 +7,9 @@
 #   NAME.json      a file (or a directory) given to qsim as it is; other
 #                  extensions are allowed when the case needs them;
 #   NAME.missing   one line: a path that must not exist, given to qsim.
+# A case named pricing-* is a pricing file, given as --pricing INPUT to a
+# good scenario; a case named limits-* is a limits file, given through a
+# --data folder holding it and the shipped price lists.
 # For each case `$QSIM run INPUT --out OUT -q` must exit 2, print to stderr
 # the input's name and the expected substring, print no sanitizer report,
 # and leave OUT empty.
@@ -24,6 +27,7 @@ set -u
 QSIM=${QSIM:-./qsim}
 DIR=${QSIM_BAD_DIR:-tests/bad_scenarios}
 STRICT=${QSIM_BAD_STRICT:-0}
+GOOD=scenarios/scripted/incident-164.json   # the scenario of the pricing-* and limits-* cases
 LIMIT=${QSIM_BAD_TIMEOUT:-120}   # seconds per case; sanitizer builds are slow
 
 if [ ! -x "$QSIM" ]; then
@@ -49,7 +53,17 @@ check() {
     why=""
     rm -rf "$tmp/out"
     mkdir "$tmp/out"
-    run_qsim run "$input" --out "$tmp/out" -q >"$tmp/stdout" 2>"$tmp/stderr"
+    case "$name" in
+    pricing-*)
+        run_qsim run "$GOOD" --pricing "$input" --out "$tmp/out" -q >"$tmp/stdout" 2>"$tmp/stderr" ;;
+    limits-*)
+        rm -rf "$tmp/data" && mkdir -p "$tmp/data/limits" && cp -R data/pricing "$tmp/data/" &&
+            cp "$input" "$tmp/data/limits/cloudflare-kv-2026.json"
+        input=$tmp/data/limits/cloudflare-kv-2026.json
+        run_qsim run "$GOOD" --data "$tmp/data" --out "$tmp/out" -q >"$tmp/stdout" 2>"$tmp/stderr" ;;
+    *)
+        run_qsim run "$input" --out "$tmp/out" -q >"$tmp/stdout" 2>"$tmp/stderr" ;;
+    esac
     rc=$?
     if [ "$rc" -eq 124 ] && command -v timeout >/dev/null 2>&1; then
         why="no answer within $LIMIT s (hang?)"

@@ -102,8 +102,11 @@ static void test_load_refusals(void **state)
         { "{\"kv\":{\"write_per_million\":\"5\"}}", "kv.write_per_million" },
         { "{\"days_per_month\":0}", "days_per_month" },
         { "{\"days_per_month\":30.5}", "days_per_month" },
-        { "[1,2]", "not a JSON object" },
-        { "{\"kv\":", "not a JSON object" },
+        { "[1,2]", "(top level): expected an object, got an array" },
+        { "{\"kv\":", ":1:7: malformed JSON" },
+        { "{\"kv\":{\"read_per_milion\":0.5}}", "kv.read_per_milion: unknown key" },
+        { "{\"kv\":{\"read_per_million\":1e15}}", "must be between 0 and 1000, got 1000000000000000" },
+        { "{\"daily_caps\":{\"kv_reads\":1.5}}", "daily_caps.kv_reads: expected a whole number, got 1.5" },
     };
     char dir[] = "/tmp/qsim-pricing.XXXXXX";
     assert_non_null(mkdtemp(dir));

@@ -1,0 +1,50 @@
+/* jv.h - strict JSON for qsim's input files (scenarios, limits, pricing).
+ *
+ * jv_parse() refuses what cJSON lets through and JSON does not (invalid
+ * UTF-8, NUL bytes, leading zeros, \u0000) with file:line:col. A jv walks
+ * the parsed tree with a key path ("bots[1].generation.median"); every
+ * accessor checks presence, type and range, and the first problem is kept
+ * in err as "<file>: <path>: <what>" (later failures are ignored). */
+#ifndef QSIM_JV_H
+#define QSIM_JV_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cJSON.h>
+
+#include "sim/sim.h"
+
+typedef struct {
+    const char *file;
+    char path[256];
+    sim_err *err;
+    int failed;
+} jv;
+
+int jv_fail(jv *v, const char *fmt, ...);
+/* x for a message, exactly: integers as integers, else the shortest
+ * decimal that reads back as x (1e-05, 0.1, 4102444800000.5). Returns buf. */
+const char *jv_fmt(char *buf, size_t len, double x);
+/* Appends ".key" or "[i]" to the path; returns the old length to restore. */
+size_t jv_push(jv *v, const char *key, int index);
+void jv_pop(jv *v, size_t n);
+const char *jv_type_name(const cJSON *j);
+/* Checks j is an object whose keys are all in allowed (NULL-terminated). */
+int jv_object(jv *v, const cJSON *j, const char *const *allowed);
+const cJSON *jv_get(jv *v, const cJSON *obj, const char *key, int required);
+/* Optional keys: a missing key leaves *out unchanged and returns 0. */
+int jv_number(jv *v, const cJSON *obj, const char *key, double lo, double hi, double *out);
+int jv_prob(jv *v, const cJSON *obj, const char *key, double *out);
+int jv_int(jv *v, const cJSON *obj, const char *key, double lo, double hi, int64_t *out);
+int jv_bool(jv *v, const cJSON *obj, const char *key, int *out);
+int jv_string(jv *v, const cJSON *obj, const char *key, int required, char *buf, size_t len);
+
+/* The whole file (at most 64 MiB, a regular file), NUL-terminated; *len
+ * is its size. NULL with err filled on failure. The caller frees it. */
+char *jv_slurp(const char *path, size_t *len, sim_err *err);
+/* Parses text strictly; NULL with a located err on failure. The caller
+ * deletes the tree. */
+cJSON *jv_parse(const char *name, const char *text, size_t len, sim_err *err);
+
+#endif
