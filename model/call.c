@@ -63,6 +63,7 @@ int call_env_init(call_env *env, sim_ctx *ctx, kv_store *kv, msg_table *msgs, ui
     env->m_entry_missing = met_counter(m, "cache_update.entry_missing");
     env->m_retries = met_counter(m, "cache_update.retries");
     env->m_gave_up = met_counter(m, "cache_update.gave_up");
+    env->m_wait_until = env->m_wait_until_cut = -1; /* created on first use */
     return 0;
 }
 
@@ -88,9 +89,35 @@ void call_retried(call *c)
     met_add(sim_metrics(c->env->ctx), c->env->m_retries, sim_now(c->env->ctx), 1);
 }
 
+/* Adds 1 to a counter registered on its first use, so that runs which
+ * never meet the feature keep the counter set (and results.json) they had. */
+static void count_lazy(call_env *env, met_id *id, const char *name)
+{
+    met_registry *m = sim_metrics(env->ctx);
+    if (*id < 0)
+        *id = met_counter(m, name);
+    met_add(m, *id, sim_now(env->ctx), 1);
+}
+
+void call_wait_until_cancelled(call *c)
+{
+    count_lazy(c->env, &c->env->m_wait_until_cut, "cache_update.wait_until_cancelled");
+}
+
 void call_gave_up(call *c)
 {
     met_add(sim_metrics(c->env->ctx), c->env->m_gave_up, sim_now(c->env->ctx), 1);
+}
+
+void call_respond(call *c)
+{
+    if (c->responded)
+        return;
+    c->responded = 1;
+    c->responded_at = sim_now(c->env->ctx);
+    count_lazy(c->env, &c->env->m_wait_until, "worker.responded_before_end");
+    if (c->done)
+        c->done(c->owner, c);
 }
 
 void call_note_fix(call *c, uint32_t m, int st)
@@ -194,7 +221,7 @@ static void finish(call *c)
         env->msgs->m[c->msg].inflight--;
     if (env->hooks.on_call_end)
         env->hooks.on_call_end(env->hooks.ud, c);
-    if (c->done)
+    if (c->done && !c->responded)
         c->done(c->owner, c);
     kv_list_unref(env->kv, c->list);
     kv_list_unref(env->kv, c->op.list);

@@ -69,6 +69,9 @@ struct call {
     sim_us started;
     int kvr, kvw, ops;    /* the Worker's own kvReads/kvWrites, and all ops */
     int status;           /* HTTP status of the response */
+    int responded;        /* the response went out before the invocation
+                           * ended (call_respond: ctx.waitUntil) */
+    sim_us responded_at;
     int pc[CO_LEVELS];
     kv_op op;
     /* scratch for endpoint and strategy code */
@@ -122,6 +125,7 @@ struct call_env {
     met_id m_swallowed[KV_RESULT_COUNT + 1]; /* + CALL_EPARSE */
     met_id m_entry_missing;
     met_id m_retries, m_gave_up;
+    met_id m_wait_until, m_wait_until_cut;
 };
 
 /* The cache value could not be parsed (a corrupt recent:comments). */
@@ -137,6 +141,15 @@ void call_entry_missing(call *c);
 /* Option 2's bookkeeping: a retry of the cache update, and giving up. */
 void call_retried(call *c);
 void call_gave_up(call *c);
+/* Work left to ctx.waitUntil was cancelled by the runtime's limit. */
+void call_wait_until_cancelled(call *c);
+/* Sends the response now with c->status, while the invocation goes on:
+ * the handler returned and left work to ctx.waitUntil. The owner's done
+ * runs now and sees kvr/kvw as they are (the response can only report
+ * operations made before it); the call's later operations still count
+ * against its per-invocation limit, and the call ends (trace "end",
+ * on_call_end, in-flight count) when that work finishes. */
+void call_respond(call *c);
 /* Records that entry m should read status st (an upsert in c->fix_*). */
 void call_note_fix(call *c, uint32_t m, int st);
 

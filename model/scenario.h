@@ -98,6 +98,7 @@ typedef struct sc_limits {
     double same_key_enforcement; /* default kv.p429 */
     sim_us cache_ttl_min;
     sim_us cache_ttl_default;
+    sim_us wait_until_limit;     /* ctx.waitUntil work after the response */
 } sc_limits;
 
 typedef struct scenario {
