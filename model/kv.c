@@ -326,6 +326,15 @@ static void roll_day(kv_store *kv)
     }
 }
 
+void kv_location_forget(kv_store *kv, int loc)
+{
+    location *L = &kv->locs[loc];
+    kv_list_unref(kv, L->list);
+    L->list = NULL;
+    L->list_exp = 0;
+    memset(L->exp, 0, kv->nkeys * sizeof *L->exp);
+}
+
 static int loc_valid(const location *L, uint32_t key, sim_us t)
 {
     return key == KV_KEY_CACHE ? L->list_exp > t : L->exp[key] > t;

@@ -139,6 +139,10 @@ const kv_config *kv_config_of(const kv_store *kv);
 /* Grows the key arrays for nmsgs messages. -1 on OOM. */
 int kv_reserve(kv_store *kv, size_t nmsgs);
 
+/* Location loc forgets every copy it holds, as a machine that never served
+ * this namespace: its next get of any key goes to the central store. */
+void kv_location_forget(kv_store *kv, int loc);
+
 void kv_get(kv_store *kv, kv_op *op);
 void kv_put(kv_store *kv, kv_op *op);
 

@@ -191,6 +191,15 @@ static int kv_loc(const world *w, int loc)
     return loc == ST_CRON_LOC_CLOUDFLARE ? w->sc->nlocs : loc;
 }
 
+/* Each Cron Trigger run lands on a machine Cloudflare picks anew, so it
+ * finds no copy of a previous run's reads (an assumption: docs/model.md). */
+static int cron_machine(world *w, int loc)
+{
+    if (loc == ST_CRON_LOC_CLOUDFLARE)
+        kv_location_forget(w->kv, w->sc->nlocs);
+    return kv_loc(w, loc);
+}
+
 /* ---- scripted calls ---- */
 
 static void script_done(void *owner, call *c)
@@ -241,7 +250,8 @@ static void script_fire(sim_ctx *ctx, void *obj, uint64_t idx)
         if (c->msg[0] && m == MSG_NONE)
             return; /* validated at load: cannot happen */
     }
-    call_start_pinned(&w->calls, c->kind, c->actor, &w->script_rs[idx], kv_loc(w, c->loc), m, c->faults, c->nfaults,
+    call_start_pinned(&w->calls, c->kind, c->actor, &w->script_rs[idx],
+                      c->kind == EP_CRON ? cron_machine(w, c->loc) : c->loc, m, c->faults, c->nfaults,
                       c->npins ? w->sc->pins + c->pin_off : NULL, c->npins, w, script_done);
 }
 
@@ -272,7 +282,7 @@ static void cron_fire(sim_ctx *ctx, void *obj, uint64_t arg)
 {
     world *w = obj;
     (void)arg;
-    call_start(&w->calls, EP_CRON, "cron", &w->cron_rs, kv_loc(w, w->st.p.cron_loc), MSG_NONE, NULL, 0, NULL, NULL);
+    call_start(&w->calls, EP_CRON, "cron", &w->cron_rs, cron_machine(w, w->st.p.cron_loc), MSG_NONE, NULL, 0, NULL, NULL);
     sim_us epoch = w->sc->epoch_ms * SIM_US_PER_MS;
     sim_at(ctx, cron_next(sim_now(ctx) + epoch, w->st.p.cron_every) - epoch, cron_fire, w, 0);
 }
