@@ -126,6 +126,9 @@ struct call_env {
     met_id m_entry_missing;
     met_id m_retries, m_gave_up;
     met_id m_wait_until, m_wait_until_cut;
+    /* the plan's daily request cap (kv_config.daily_request_cap) */
+    int64_t req_day, day_requests;
+    met_id m_capped, r_caps;
 };
 
 /* The cache value could not be parsed (a corrupt recent:comments). */
@@ -157,6 +160,9 @@ int call_env_init(call_env *env, sim_ctx *ctx, kv_store *kv, msg_table *msgs, ui
 void call_env_deinit(call_env *env);
 
 /* Starts a request; it runs until its first KV operation before returning.
+ * Past the plan's daily request cap the Worker does not run: the request
+ * ends at once (in an event of its own) with 429, the status of Cloudflare's
+ * error 1027 page, and counts as worker.requests.capped, not as a request.
  * done(owner, c) is called when it ends; c is recycled right after. */
 call *call_start(call_env *env, int kind, const char *actor, const kv_streams *rs, int loc, uint32_t msg,
                  const call_fault *faults, int nfaults, void *owner, call_done_fn done);

@@ -34,7 +34,53 @@ struct kv_store {
     kv_write_fn on_write;
     void *on_write_ud;
     met_id r_caps;
+    /* Storage billing: the bytes stored now (key names and values of the
+     * central store), kept on every landed write, and their integral over
+     * time up to stored_t, in byte-µs. */
+    int64_t stored_bytes;
+    __int128 stored_byte_us;
+    sim_us stored_t;
 };
+
+/* Advances the storage integral to now, then applies delta bytes. */
+static void stored_change(kv_store *kv, int64_t delta)
+{
+    sim_us now = sim_now(kv->ctx);
+    kv->stored_byte_us += (__int128)kv->stored_bytes * (now - kv->stored_t);
+    kv->stored_t = now;
+    kv->stored_bytes += delta;
+}
+
+/* What an individual key costs in storage with central value v (0 absent,
+ * else status + 1): its name and its value. */
+static int64_t key_stored_bytes(const kv_store *kv, uint32_t key, uint8_t v)
+{
+    char name[600];
+    if (!v)
+        return 0;
+    int klen = msg_key_name(kv->msgs, kv_key_to_msg(key), kv_key_legacy(key), name, sizeof name);
+    return klen + kv_msg_bytes(kv, kv_key_to_msg(key), v - 1);
+}
+
+static int64_t list_stored_bytes(const kv_store *kv, const kv_list *l)
+{
+    return l ? (int64_t)strlen(kv->cfg.cache_key_name) + l->bytes : 0;
+}
+
+/* Sets key's central value, keeping the stored bytes. */
+static void set_central(kv_store *kv, uint32_t key, uint8_t v)
+{
+    stored_change(kv, key_stored_bytes(kv, key, v) - key_stored_bytes(kv, key, kv->st[key]));
+    kv->st[key] = v;
+}
+
+int64_t kv_stored_bytes(const kv_store *kv) { return kv->stored_bytes; }
+
+int64_t kv_storage_byte_s(kv_store *kv)
+{
+    stored_change(kv, 0);
+    return (int64_t)(kv->stored_byte_us / SIM_US_PER_S);
+}
 
 static void count_day(kv_store *kv, int put)
 {
@@ -301,7 +347,7 @@ const kv_list *kv_central_list(const kv_store *kv) { return kv->list; }
 
 void kv_seed_status(kv_store *kv, uint32_t key, int status)
 {
-    kv->st[key] = (uint8_t)(status + 1);
+    set_central(kv, key, (uint8_t)(status + 1));
     if (kv->on_write)
         kv->on_write(kv->on_write_ud, key, NULL, NULL, -1);
 }
@@ -309,6 +355,7 @@ void kv_seed_status(kv_store *kv, uint32_t key, int status)
 void kv_seed_list(kv_store *kv, kv_list *l)
 {
     kv_list *old = kv->list;
+    stored_change(kv, list_stored_bytes(kv, l) - list_stored_bytes(kv, old));
     kv->list = l;
     if (kv->on_write)
         kv->on_write(kv->on_write_ud, KV_KEY_CACHE, old, l, -1);
@@ -464,6 +511,7 @@ static void put_done(sim_ctx *ctx, void *obj, uint64_t arg)
     location *L = &kv->locs[op->loc];
     if (key == KV_KEY_CACHE) {
         kv_list *old = kv->list;
+        stored_change(kv, list_stored_bytes(kv, op->put_list) - list_stored_bytes(kv, old));
         kv->list = op->put_list; /* the reference given by the caller */
         op->put_list = NULL;
         kv->list_last_put = t;
@@ -476,7 +524,7 @@ static void put_done(sim_ctx *ctx, void *obj, uint64_t arg)
             kv->on_write(kv->on_write_ud, key, old, kv->list, op->tag);
         kv_list_unref(kv, old);
     } else {
-        kv->st[key] = (uint8_t)(op->put_status + 1);
+        set_central(kv, key, (uint8_t)(op->put_status + 1));
         kv->last_put[key] = t;
         if (kv->cfg.own_writes_visible) {
             L->val[key] = kv->st[key];

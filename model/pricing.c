@@ -75,7 +75,7 @@ int pr_load(const char *path, pr_plan *p, sim_err *err)
         cJSON_Delete(root);
         return -1;
     }
-    double d[14];
+    double d[16];
     int rc = num(root, NULL, "days_per_month", 30, &d[0], path, err) ||
              num(root, NULL, "base_per_month", 0, &d[1], path, err) ||
              num(root, "kv", "read_per_million", 0, &d[2], path, err) ||
@@ -87,7 +87,14 @@ int pr_load(const char *path, pr_plan *p, sim_err *err)
              num(root, "workers", "included_requests_per_month", 0, &d[8], path, err) ||
              num(root, "daily_caps", "kv_reads", 0, &d[9], path, err) ||
              num(root, "daily_caps", "kv_writes", 0, &d[10], path, err) ||
-             num(root, "daily_caps", "workers_requests", 0, &d[11], path, err);
+             num(root, "daily_caps", "workers_requests", 0, &d[11], path, err) ||
+             num(root, "kv", "included_storage_gb", 0, &d[12], path, err) ||
+             num(root, "kv", "storage_bytes_per_gb", 1e9, &d[13], path, err);
+    if (rc == 0 && (d[13] < 1 || d[13] != floor(d[13]))) {
+        snprintf(err->msg, sizeof err->msg, "%.400s: kv.storage_bytes_per_gb: expected a whole number >= 1", path);
+        err->code = 2;
+        rc = -1;
+    }
     if (rc == 0 && (d[0] < 1 || d[0] > 31 || d[0] != floor(d[0]))) {
         snprintf(err->msg, sizeof err->msg, "%.400s: days_per_month: expected a whole number from 1 to 31", path);
         err->code = 2;
@@ -115,6 +122,8 @@ int pr_load(const char *path, pr_plan *p, sim_err *err)
         p->cap_reads_day = (int64_t)d[9];
         p->cap_writes_day = (int64_t)d[10];
         p->cap_requests_day = (int64_t)d[11];
+        p->storage_gb_bytes = (int64_t)d[13];
+        p->incl_storage_bytes = (int64_t)llround(d[12] * d[13]);
     }
     cJSON_Delete(root);
     return rc ? -1 : 0;
@@ -144,11 +153,20 @@ void pr_apply(const pr_plan *p, met_registry *m, sim_us duration)
     int64_t mr = scale(reads, month, duration) - p->incl_reads_month;
     int64_t mw = scale(writes, month, duration) - p->incl_writes_month;
     int64_t mq = scale(reqs, month, duration) - p->incl_requests_month;
+    /* storage: byte_s / (duration_us / 1e6) is the average stored bytes */
+    int64_t byte_s = counter(m, "kv.storage.byte_s");
+    __int128 gb_us = (__int128)duration * p->storage_gb_bytes; /* average GB x duration, in byte-µs */
+    int64_t day_s = duration && p->storage_gb_bytes
+                        ? (int64_t)((__int128)byte_s * SIM_US_PER_S * p->storage_gb_month_pusd /
+                                    (gb_us * p->days_per_month))
+                        : 0;
+    __int128 excess = (__int128)byte_s * SIM_US_PER_S - (__int128)p->incl_storage_bytes * duration;
+    int64_t ms = excess > 0 && gb_us ? (int64_t)(excess * p->storage_gb_month_pusd / gb_us) : 0;
     int64_t bill = p->base_month_pusd + (mr > 0 ? mr * p->read_pusd : 0) + (mw > 0 ? mw * p->write_pusd : 0) +
-                   (mq > 0 ? mq * p->request_pusd : 0);
+                   (mq > 0 ? mq * p->request_pusd : 0) + ms;
     struct { const char *k; int64_t v; } rows[] = {
         { "day.kv_reads", day_r }, { "day.kv_writes", day_w }, { "day.requests", day_q },
-        { "day.total", day_r + day_w + day_q }, { "month.total", bill },
+        { "day.storage", day_s }, { "day.total", day_r + day_w + day_q + day_s }, { "month.total", bill },
     };
     for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
         snprintf(name, sizeof name, "cost.%s.%s_pusd", p->plan, rows[i].k);

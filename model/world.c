@@ -348,6 +348,8 @@ int world_run(world *w, sim_us until, sim_err *err)
     met_add(m, met_counter(m, "sim.events"), end, (int64_t)sim_events(w->ctx));
     met_add(m, met_counter(m, "sim.duration_us"), end, end);
     met_add(m, met_counter(m, "messages"), end, (int64_t)w->msgs.n);
+    met_add(m, met_counter(m, "kv.storage.byte_s"), end, kv_storage_byte_s(w->kv));
+    met_add(m, met_counter(m, "kv.storage.bytes_end"), end, kv_stored_bytes(w->kv));
     w->finished = 1;
     return 0;
 }
