@@ -63,7 +63,9 @@ int call_env_init(call_env *env, sim_ctx *ctx, kv_store *kv, msg_table *msgs, ui
     env->m_entry_missing = met_counter(m, "cache_update.entry_missing");
     env->m_retries = met_counter(m, "cache_update.retries");
     env->m_gave_up = met_counter(m, "cache_update.gave_up");
-    env->m_wait_until = env->m_wait_until_cut = env->m_capped = -1; /* created on first use */
+    env->m_wait_until = met_counter(m, "worker.responded_before_end");
+    env->m_wait_until_cut = met_counter(m, "cache_update.wait_until_cancelled");
+    env->m_capped = met_counter_daily(m, "worker.requests.capped");
     env->req_day = -1;
     env->r_caps = met_series(m, "cap_crossing", "day,kind,t_us");
     met_series_keep(m, env->r_caps, 1);
@@ -92,19 +94,9 @@ void call_retried(call *c)
     met_add(sim_metrics(c->env->ctx), c->env->m_retries, sim_now(c->env->ctx), 1);
 }
 
-/* Adds 1 to a counter registered on its first use, so that runs which
- * never meet the feature keep the counter set (and results.json) they had. */
-static void count_lazy(call_env *env, met_id *id, const char *name)
-{
-    met_registry *m = sim_metrics(env->ctx);
-    if (*id < 0)
-        *id = met_counter(m, name);
-    met_add(m, *id, sim_now(env->ctx), 1);
-}
-
 void call_wait_until_cancelled(call *c)
 {
-    count_lazy(c->env, &c->env->m_wait_until_cut, "cache_update.wait_until_cancelled");
+    met_add(sim_metrics(c->env->ctx), c->env->m_wait_until_cut, sim_now(c->env->ctx), 1);
 }
 
 void call_gave_up(call *c)
@@ -118,7 +110,7 @@ void call_respond(call *c)
         return;
     c->responded = 1;
     c->responded_at = sim_now(c->env->ctx);
-    count_lazy(c->env, &c->env->m_wait_until, "worker.responded_before_end");
+    met_add(sim_metrics(c->env->ctx), c->env->m_wait_until, c->responded_at, 1);
     if (c->done)
         c->done(c->owner, c);
 }
@@ -320,8 +312,6 @@ call *call_start_pinned(call_env *env, int kind, const char *actor, const kv_str
         fputs("}\n", env->trace);
     }
     if (!admitted) {
-        if (env->m_capped < 0)
-            env->m_capped = met_counter_daily(m, "worker.requests.capped");
         met_add(m, env->m_capped, c->started, 1);
         c->status = 429;
         sim_after(env->ctx, 0, capped_done, c, 0);
