@@ -13,7 +13,8 @@
  *    with 1 s backoff doubling and 8 tries, the wait before try 6 (32 s)
  *    would end past it, so exactly 5 tries are made and the cut counted;
  *    inline makes all 8;
- *  - a bad placement name is refused with its key path.
+ *  - a bad placement name is refused with its key path; both names survive
+ *    parse(write(parse(x))).
  *
  * One location, constant latencies (get hit 1 ms, miss 20 ms, put 30 ms),
  * no 429s. Times by hand: the bot polls at 0: cache get (a miss, 20 ms),
@@ -29,6 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
+#include <cJSON.h>
 
 #include "harness.h"
 #include "trace_reader.h"
@@ -153,6 +155,27 @@ static void test_default_is_wait_until(void **state)
     sc_free(s);
 }
 
+static void test_placement_round_trip(void **state)
+{
+    (void)state;
+    static const char *const names[] = { "wait_until", "inline" };
+    for (int k = 0; k < 2; k++) {
+        char text[128];
+        snprintf(text, sizeof text, "{\"strategy\":{\"option2_placement\":\"%s\"}}", names[k]);
+        scenario *s = h_parse(text);
+        cJSON *j = sc_to_json(s, NULL);
+        const cJSON *st = cJSON_GetObjectItemCaseSensitive(j, "strategy");
+        assert_string_equal(cJSON_GetObjectItemCaseSensitive(st, "option2_placement")->valuestring, names[k]);
+        char *out = cJSON_PrintUnformatted(j);
+        scenario *back = h_parse(out);
+        assert_int_equal(back->strategy.option2_placement, k == 0 ? ST_PLACE_WAIT_UNTIL : ST_PLACE_INLINE);
+        free(out);
+        cJSON_Delete(j);
+        sc_free(back);
+        sc_free(s);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -160,6 +183,7 @@ int main(void)
         cmocka_unit_test(test_wait_until_cut_at_30s),
         cmocka_unit_test(test_bad_placement),
         cmocka_unit_test(test_default_is_wait_until),
+        cmocka_unit_test(test_placement_round_trip),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
