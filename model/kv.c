@@ -13,6 +13,7 @@ typedef struct {
     uint8_t *val;    /* per key: 0 miss, else status + 1 */
     kv_list *list;   /* cached recent:comments (NULL: a cached miss) */
     sim_us list_exp;
+    sim_us forgot;   /* copies fetched before this are gone (kv_location_forget) */
 } location;
 
 #define NEVER INT64_MIN /* last_put of a key never written through the binding */
@@ -373,18 +374,21 @@ static void roll_day(kv_store *kv)
     }
 }
 
+/* O(1): a copy's fetch time is its expiry minus cacheTtl, so copies with
+ * an expiry under forgot + cacheTtl were fetched before the forget. */
 void kv_location_forget(kv_store *kv, int loc)
 {
     location *L = &kv->locs[loc];
     kv_list_unref(kv, L->list);
     L->list = NULL;
     L->list_exp = 0;
-    memset(L->exp, 0, kv->nkeys * sizeof *L->exp);
+    L->forgot = sim_now(kv->ctx);
 }
 
-static int loc_valid(const location *L, uint32_t key, sim_us t)
+static int loc_valid(const kv_store *kv, const location *L, uint32_t key, sim_us t)
 {
-    return key == KV_KEY_CACHE ? L->list_exp > t : L->exp[key] > t;
+    sim_us exp = key == KV_KEY_CACHE ? L->list_exp : L->exp[key];
+    return exp > t && exp >= L->forgot + kv->cfg.cache_ttl;
 }
 
 /* Packs the decision taken at issue time into the event argument. */
@@ -402,7 +406,7 @@ static void get_done(sim_ctx *ctx, void *obj, uint64_t arg)
         sim_us t = sim_now(kv->ctx);
         location *L = &kv->locs[op->loc];
         uint32_t key = op->key;
-        if (!loc_valid(L, key, t)) {
+        if (!loc_valid(kv, L, key, t)) {
             /* fetch from the central store and cache it here, misses too */
             if (key == KV_KEY_CACHE) {
                 kv_list_unref(kv, L->list);
@@ -437,7 +441,7 @@ static int capped(kv_store *kv, int put)
 void kv_get(kv_store *kv, kv_op *op)
 {
     sim_us now = sim_now(kv->ctx);
-    int hit = loc_valid(&kv->locs[op->loc], op->key, now);
+    int hit = loc_valid(kv, &kv->locs[op->loc], op->key, now);
     sim_us lat = op->pin_lat >= 0 ? op->pin_lat
                                   : dist_draw(hit ? &kv->cfg.get_hit : &kv->cfg.get_miss, lat_rng(kv, op));
     double p = op->pin_lat >= 0 ? 0 : kv->cfg.get_error_prob[kv_key_class(op->key)];
