@@ -75,12 +75,14 @@ int cli_load(const char *path, const char *data_given, const char *plan, const c
     }
     (*s)->kv.daily_read_cap = p->cap_reads_day;
     (*s)->kv.daily_write_cap = p->cap_writes_day;
+    (*s)->kv.daily_request_cap = p->cap_requests_day;
     /* Watch the free plan's caps on every plan, to say when they would bite. */
     pr_plan free_plan;
     snprintf(pricing, sizeof pricing, "%s/pricing/cloudflare-free-2026.json", data);
     if (pr_load(pricing, &free_plan, &err) == 0) {
         (*s)->kv.watch_reads_day = free_plan.cap_reads_day;
         (*s)->kv.watch_writes_day = free_plan.cap_writes_day;
+        (*s)->kv.watch_requests_day = free_plan.cap_requests_day;
     } else if (access(pricing, F_OK) != 0) {
         fprintf(stderr, "qsim: warning: %s not found: no free-plan cap warnings (caps.csv stays empty)\n", pricing);
     } else {

@@ -180,7 +180,7 @@ static scenario *build(const searcher *S, const trial *t)
     snprintf(s->locs[0], SC_NAME, "near");
     snprintf(s->locs[1], SC_NAME, "far");
     s->kv.nlocs = s->nlocs;
-    s->strategy.cron_loc = 0;
+    s->strategy.cron_loc = ST_CRON_LOC_CLOUDFLARE;
     s->kv.cache_ttl = two ? s->limits.cache_ttl_min + (sim_us)(L[F_LOCS] * 90e6) : s->limits.cache_ttl_default;
     s->kv.put_error_prob[KV_CLASS_CACHE] = t->on[F_PUT_ERR] ? 0.2 * L[F_PUT_ERR] : 0;
     s->kv.put_error_prob[KV_CLASS_INDIVIDUAL] = t->on[F_PUT_ERR] ? 0.05 * L[F_PUT_ERR] : 0;

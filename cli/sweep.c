@@ -218,6 +218,7 @@ static int point_scenario(const char *file, const cJSON *doc, const grid *g, int
     }
     (*out)->kv.daily_read_cap = plan->cap_reads_day;
     (*out)->kv.daily_write_cap = plan->cap_writes_day;
+    (*out)->kv.daily_request_cap = plan->cap_requests_day;
     if (days) {
         char d[64];
         snprintf(d, sizeof d, "%sd", days);

@@ -129,8 +129,10 @@ static void fz_clamp(scenario *s, const fz_env *e)
     const pr_plan *p = s->seed & 1 ? &e->free_plan : &e->paid;
     s->kv.daily_read_cap = p->cap_reads_day;
     s->kv.daily_write_cap = p->cap_writes_day;
+    s->kv.daily_request_cap = p->cap_requests_day;
     s->kv.watch_reads_day = e->free_plan.cap_reads_day;
     s->kv.watch_writes_day = e->free_plan.cap_writes_day;
+    s->kv.watch_requests_day = e->free_plan.cap_requests_day;
 }
 
 static void fz_run(scenario *s, const fz_env *e)

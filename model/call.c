@@ -63,6 +63,12 @@ int call_env_init(call_env *env, sim_ctx *ctx, kv_store *kv, msg_table *msgs, ui
     env->m_entry_missing = met_counter(m, "cache_update.entry_missing");
     env->m_retries = met_counter(m, "cache_update.retries");
     env->m_gave_up = met_counter(m, "cache_update.gave_up");
+    env->m_wait_until = met_counter(m, "worker.responded_before_end");
+    env->m_wait_until_cut = met_counter(m, "cache_update.wait_until_cancelled");
+    env->m_capped = met_counter_daily(m, "worker.requests.capped");
+    env->req_day = -1;
+    env->r_caps = met_series(m, "cap_crossing", "day,kind,t_us");
+    met_series_keep(m, env->r_caps, 1);
     return 0;
 }
 
@@ -111,9 +117,25 @@ void call_retried(call *c)
     met_add(sim_metrics(c->env->ctx), c->env->m_retries, sim_now(c->env->ctx), 1);
 }
 
+void call_wait_until_cancelled(call *c)
+{
+    met_add(sim_metrics(c->env->ctx), c->env->m_wait_until_cut, sim_now(c->env->ctx), 1);
+}
+
 void call_gave_up(call *c)
 {
     met_add(sim_metrics(c->env->ctx), c->env->m_gave_up, sim_now(c->env->ctx), 1);
+}
+
+void call_respond(call *c)
+{
+    if (c->responded)
+        return;
+    c->responded = 1;
+    c->responded_at = sim_now(c->env->ctx);
+    met_add(sim_metrics(c->env->ctx), c->env->m_wait_until, c->responded_at, 1);
+    if (c->done)
+        c->done(c->owner, c);
 }
 
 void call_note_fix(call *c, uint32_t m, int st)
@@ -241,7 +263,7 @@ static void finish(call *c)
         env->msgs->m[c->msg].inflight--;
     if (env->hooks.on_call_end)
         env->hooks.on_call_end(env->hooks.ud, c);
-    if (c->done)
+    if (c->done && !c->responded)
         c->done(c->owner, c);
     kv_list_unref(env->kv, c->list);
     kv_list_unref(env->kv, c->op.list);
@@ -255,6 +277,34 @@ static void resume(call *c)
 {
     if (c->env->entry[c->kind](c) == CO_DONE)
         finish(c);
+}
+
+static void capped_done(sim_ctx *ctx, void *obj, uint64_t arg)
+{
+    (void)ctx;
+    (void)arg;
+    finish(obj);
+}
+
+/* Counts a request against the day's cap (days start at 00:00 UTC); 0 when
+ * the Worker runs, -1 when the request is past the cap. The 100,000th
+ * request of a day still runs; the next fails. */
+static int admit(call_env *env)
+{
+    const kv_config *k = kv_config_of(env->kv);
+    sim_us utc = sim_now(env->ctx) + k->utc_offset;
+    int64_t day = utc / MET_US_PER_DAY;
+    if (day != env->req_day) {
+        env->req_day = day;
+        env->day_requests = 0;
+    }
+    if (k->daily_request_cap > 0 && env->day_requests >= k->daily_request_cap)
+        return -1;
+    if (++env->day_requests == k->watch_requests_day) {
+        int64_t row[3] = { day, 2, utc % MET_US_PER_DAY };
+        met_row(sim_metrics(env->ctx), env->r_caps, row);
+    }
+    return 0;
 }
 
 call *call_start(call_env *env, int kind, const char *actor, const kv_streams *rs, int loc, uint32_t msg,
@@ -296,7 +346,9 @@ call *call_start_pinned(call_env *env, int kind, const char *actor, const kv_str
         env->msgs->m[msg].inflight++;
     met_registry *m = sim_metrics(env->ctx);
     met_add(m, env->m_calls_ep[kind], c->started, 1);
-    met_add(m, env->m_requests, c->started, 1);
+    int admitted = admit(env) == 0;
+    if (admitted)
+        met_add(m, env->m_requests, c->started, 1);
     if (env->trace) {
         fprintf(env->trace, "{\"t\":%" PRId64 ",\"type\":\"call\",\"call\":%" PRIu64 ",\"actor\":",
                 c->started, c->id);
@@ -307,6 +359,12 @@ call *call_start_pinned(call_env *env, int kind, const char *actor, const kv_str
         else
             fputs("null", env->trace);
         fputs("}\n", env->trace);
+    }
+    if (!admitted) {
+        met_add(m, env->m_capped, c->started, 1);
+        c->status = 429;
+        sim_after(env->ctx, 0, capped_done, c, 0);
+        return c;
     }
     resume(c);
     return c;

@@ -85,6 +85,9 @@ struct call {
     sim_us started;
     int kvr, kvw, ops;    /* the Worker's own kvReads/kvWrites, and all ops */
     int status;           /* HTTP status of the response */
+    int responded;        /* the response went out before the invocation
+                           * ended (call_respond: ctx.waitUntil) */
+    sim_us responded_at;
     int pc[CO_LEVELS];
     kv_op op;
     /* scratch for endpoint and strategy code */
@@ -144,6 +147,10 @@ struct call_env {
     int nepfaults;
     met_id m_ep_matched[CALL_MAX_EPFAULTS], m_ep_fired[CALL_MAX_EPFAULTS];
     met_id m_failed_ep[EP_COUNT][2][2]; /* [endpoint][op][key class], with epfaults only */
+    met_id m_wait_until, m_wait_until_cut;
+    /* the plan's daily request cap (kv_config.daily_request_cap) */
+    int64_t req_day, day_requests;
+    met_id m_capped, r_caps;
 };
 
 /* The cache value could not be parsed (a corrupt recent:comments). */
@@ -159,6 +166,15 @@ void call_entry_missing(call *c);
 /* Option 2's bookkeeping: a retry of the cache update, and giving up. */
 void call_retried(call *c);
 void call_gave_up(call *c);
+/* Work left to ctx.waitUntil was cancelled by the runtime's limit. */
+void call_wait_until_cancelled(call *c);
+/* Sends the response now with c->status, while the invocation goes on:
+ * the handler returned and left work to ctx.waitUntil. The owner's done
+ * runs now and sees kvr/kvw as they are (the response can only report
+ * operations made before it); the call's later operations still count
+ * against its per-invocation limit, and the call ends (trace "end",
+ * on_call_end, in-flight count) when that work finishes. */
+void call_respond(call *c);
 /* Records that entry m should read status st (an upsert in c->fix_*). */
 void call_note_fix(call *c, uint32_t m, int st);
 
@@ -172,6 +188,9 @@ void call_env_deinit(call_env *env);
 void call_env_set_faults(call_env *env, const call_epfault *faults, int n);
 
 /* Starts a request; it runs until its first KV operation before returning.
+ * Past the plan's daily request cap the Worker does not run: the request
+ * ends at once (in an event of its own) with 429, the status of Cloudflare's
+ * error 1027 page, and counts as worker.requests.capped, not as a request.
  * done(owner, c) is called when it ends; c is recycled right after. */
 call *call_start(call_env *env, int kind, const char *actor, const kv_streams *rs, int loc, uint32_t msg,
                  const call_fault *faults, int nfaults, void *owner, call_done_fn done);

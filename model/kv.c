@@ -27,6 +27,7 @@ typedef struct {
     /* counters by key class: gets served from the copy, gets that fetched
      * from the central store, background fetches that landed */
     met_id m_local[2], m_central[2], m_refresh[2];
+    sim_us forgot;   /* copies fetched before this are gone (kv_location_forget) */
 } location;
 
 #define NEVER INT64_MIN /* last_put of a key never written through the binding */
@@ -48,7 +49,53 @@ struct kv_store {
     kv_write_fn on_write;
     void *on_write_ud;
     met_id r_caps;
+    /* Storage billing: the bytes stored now (key names and values of the
+     * central store), kept on every landed write, and their integral over
+     * time up to stored_t, in byte-µs. */
+    int64_t stored_bytes;
+    __int128 stored_byte_us;
+    sim_us stored_t;
 };
+
+/* Advances the storage integral to now, then applies delta bytes. */
+static void stored_change(kv_store *kv, int64_t delta)
+{
+    sim_us now = sim_now(kv->ctx);
+    kv->stored_byte_us += (__int128)kv->stored_bytes * (now - kv->stored_t);
+    kv->stored_t = now;
+    kv->stored_bytes += delta;
+}
+
+/* What an individual key costs in storage with central value v (0 absent,
+ * else status + 1): its name and its value. */
+static int64_t key_stored_bytes(const kv_store *kv, uint32_t key, uint8_t v)
+{
+    char name[600];
+    if (!v)
+        return 0;
+    int klen = msg_key_name(kv->msgs, kv_key_to_msg(key), kv_key_legacy(key), name, sizeof name);
+    return klen + kv_msg_bytes(kv, kv_key_to_msg(key), v - 1);
+}
+
+static int64_t list_stored_bytes(const kv_store *kv, const kv_list *l)
+{
+    return l ? (int64_t)strlen(kv->cfg.cache_key_name) + l->bytes : 0;
+}
+
+/* Sets key's central value, keeping the stored bytes. */
+static void set_central(kv_store *kv, uint32_t key, uint8_t v)
+{
+    stored_change(kv, key_stored_bytes(kv, key, v) - key_stored_bytes(kv, key, kv->st[key]));
+    kv->st[key] = v;
+}
+
+int64_t kv_stored_bytes(const kv_store *kv) { return kv->stored_bytes; }
+
+int64_t kv_storage_byte_s(kv_store *kv)
+{
+    stored_change(kv, 0);
+    return (int64_t)(kv->stored_byte_us / SIM_US_PER_S);
+}
 
 static void count_day(kv_store *kv, int put)
 {
@@ -358,7 +405,7 @@ const kv_list *kv_central_list(const kv_store *kv) { return kv->list; }
 
 void kv_seed_status(kv_store *kv, uint32_t key, int status)
 {
-    kv->st[key] = (uint8_t)(status + 1);
+    set_central(kv, key, (uint8_t)(status + 1));
     if (kv->on_write)
         kv->on_write(kv->on_write_ud, key, NULL, NULL, -1);
 }
@@ -366,6 +413,7 @@ void kv_seed_status(kv_store *kv, uint32_t key, int status)
 void kv_seed_list(kv_store *kv, kv_list *l)
 {
     kv_list *old = kv->list;
+    stored_change(kv, list_stored_bytes(kv, l) - list_stored_bytes(kv, old));
     kv->list = l;
     if (kv->on_write)
         kv->on_write(kv->on_write_ud, KV_KEY_CACHE, old, l, -1);
@@ -408,9 +456,21 @@ static void roll_day(kv_store *kv)
     }
 }
 
-static int loc_valid(const location *L, uint32_t key, sim_us t)
+/* O(1): a copy's fetch time is its expiry minus cacheTtl, so copies with
+ * an expiry under forgot + cacheTtl were fetched before the forget. */
+void kv_location_forget(kv_store *kv, int loc)
 {
-    return key == KV_KEY_CACHE ? L->list_exp > t : L->exp[key] > t;
+    location *L = &kv->locs[loc];
+    kv_list_unref(kv, L->list);
+    L->list = NULL;
+    L->list_exp = 0;
+    L->forgot = sim_now(kv->ctx);
+}
+
+static int loc_valid(const kv_store *kv, const location *L, uint32_t key, sim_us t)
+{
+    sim_us exp = key == KV_KEY_CACHE ? L->list_exp : L->exp[key];
+    return exp > t && exp >= L->forgot + kv->cfg.cache_ttl;
 }
 
 /* Packs the decision taken at issue time into the event argument. */
@@ -477,7 +537,7 @@ static void get_done(sim_ctx *ctx, void *obj, uint64_t arg)
         location *L = &kv->locs[op->loc];
         uint32_t key = op->key;
         int cls = kv_key_class(key);
-        if (!loc_valid(L, key, t)) {
+        if (!loc_valid(kv, L, key, t)) {
             fetch(kv, L, key, t); /* misses are cached too */
             met_add(sim_metrics(kv->ctx), L->m_central[cls], t, 1);
         } else {
@@ -508,7 +568,7 @@ static int capped(kv_store *kv, int put)
 void kv_get(kv_store *kv, kv_op *op)
 {
     sim_us now = sim_now(kv->ctx);
-    int hit = loc_valid(&kv->locs[op->loc], op->key, now);
+    int hit = loc_valid(kv, &kv->locs[op->loc], op->key, now);
     sim_us lat = op->pin_lat >= 0 ? op->pin_lat
                                   : dist_draw(hit ? &kv->cfg.get_hit : &kv->cfg.get_miss, lat_rng(kv, op));
     double p = op->pin_lat >= 0 ? 0 : kv->cfg.get_error_prob[kv_key_class(op->key)];
@@ -584,10 +644,11 @@ static void put_done(sim_ctx *ctx, void *obj, uint64_t arg)
      * own_writes_visible, drawn from the writer's stream only when strictly
      * between 0 and 1); its expiry stays fetch time + cache_ttl. */
     double pv = kv->cfg.own_writes_visible;
-    int own = loc_valid(L, key, t) &&
+    int own = loc_valid(kv, L, key, t) &&
               (pv >= 1 || (pv > 0 && (op->pin_lat >= 0 || gsl_rng_uniform(fail_rng(kv, op)) < pv)));
     if (key == KV_KEY_CACHE) {
         kv_list *old = kv->list;
+        stored_change(kv, list_stored_bytes(kv, op->put_list) - list_stored_bytes(kv, old));
         kv->list = op->put_list; /* the reference given by the caller */
         op->put_list = NULL;
         kv->list_last_put = t;
@@ -599,7 +660,7 @@ static void put_done(sim_ctx *ctx, void *obj, uint64_t arg)
             kv->on_write(kv->on_write_ud, key, old, kv->list, op->tag);
         kv_list_unref(kv, old);
     } else {
-        kv->st[key] = (uint8_t)(op->put_status + 1);
+        set_central(kv, key, (uint8_t)(op->put_status + 1));
         kv->last_put[key] = t;
         if (own)
             L->val[key] = kv->st[key];

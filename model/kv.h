@@ -90,6 +90,10 @@ typedef struct kv_config {
      * first moment each day's billed reads or writes reach them is recorded
      * in the series "cap_crossing" (day, kind 0 reads / 1 writes, t_us). */
     int64_t watch_reads_day, watch_writes_day;
+    /* The Workers request cap of the plan (0: none) and the watched one
+     * (kind 2 in "cap_crossing"): not KV's, but counted per UTC day like
+     * KV's caps, so it lives with them; enforced in model/call.c. */
+    int64_t daily_request_cap, watch_requests_day;
     /* UTC time of day at simulated time 0, in µs: daily caps reset at
      * 00:00 UTC, i.e. when (t + utc_offset) crosses a multiple of 24 h. */
     sim_us utc_offset;
@@ -151,6 +155,10 @@ const kv_config *kv_config_of(const kv_store *kv);
 /* Grows the key arrays for nmsgs messages. -1 on OOM. */
 int kv_reserve(kv_store *kv, size_t nmsgs);
 
+/* Location loc forgets every copy it holds, as a machine that never served
+ * this namespace: its next get of any key goes to the central store. */
+void kv_location_forget(kv_store *kv, int loc);
+
 void kv_get(kv_store *kv, kv_op *op);
 void kv_put(kv_store *kv, kv_op *op);
 
@@ -179,6 +187,11 @@ int64_t kv_msg_bytes(const kv_store *kv, uint32_t msg, int status);
 int kv_central_status(const kv_store *kv, uint32_t key);
 const kv_list *kv_central_list(const kv_store *kv);
 void kv_seed_status(kv_store *kv, uint32_t key, int status);
+/* Storage, as KV bills it (docs/model.md): the bytes stored now, key names
+ * and values of every key, kept up to date on each landed write; and their
+ * integral from time 0 to now in byte-seconds (rounded down). */
+int64_t kv_stored_bytes(const kv_store *kv);
+int64_t kv_storage_byte_s(kv_store *kv);
 /* Replaces the central cache value (takes the reference), as a write that
  * bypasses the binding: initial state and scheduled corrupt writes. */
 void kv_seed_list(kv_store *kv, kv_list *l);

@@ -32,6 +32,14 @@ static int price(jv *v, const cJSON *obj, const char *key, double max_usd, doubl
     return 0;
 }
 
+/* A note: a string of any length (the source of a value). */
+static int note(jv *v, const cJSON *obj, const char *key)
+{
+    char buf[8];
+    const cJSON *j = jv_get(v, obj, key, 0);
+    return j && !cJSON_IsString(j) ? jv_string(v, obj, key, 0, buf, sizeof buf) : 0;
+}
+
 int pr_load(const char *path, pr_plan *p, sim_err *err)
 {
     static const char *const top_keys[] = { "name", "source", "date", "plan", "currency", "days_per_month",
@@ -39,11 +47,12 @@ int pr_load(const char *path, pr_plan *p, sim_err *err)
                                             NULL };
     static const char *const kv_keys[] = { "read_per_million", "write_per_million", "storage_per_gb_month",
                                            "included_reads_per_month", "included_writes_per_month",
-                                           "included_storage_gb", NULL };
+                                           "included_storage_gb", "storage_bytes_per_gb", "storage_note", NULL };
     static const char *const wk_keys[] = { "request_per_million", "included_requests_per_month", NULL };
     static const char *const do_keys[] = { "request_per_million", "included_requests_per_month",
                                            "gb_s_per_million", NULL };
-    static const char *const cap_keys[] = { "kv_reads", "kv_writes", "workers_requests", "reset_utc", NULL };
+    static const char *const cap_keys[] = { "kv_reads", "kv_writes", "workers_requests", "workers_requests_note",
+                                            "reset_utc", NULL };
     /* Bounds keep every product in pr_apply far from int64 overflow for
      * realistic runs (it saturates beyond): $1,000 per million operations
      * is 2,000 times the list price of a read. */
@@ -58,7 +67,7 @@ int pr_load(const char *path, pr_plan *p, sim_err *err)
     if (!root)
         return -1;
     jv v = { path, "", err, 0 };
-    int64_t days = 30, dummy = 0;
+    int64_t days = 30, dummy = 0, incl_gb = 0, gb_bytes = 1000000000;
     char currency[8] = "USD", caps_reset[8] = "00:00";
     const cJSON *kv = NULL, *wk = NULL, *dobj = NULL, *caps = NULL;
     snprintf(p->plan, sizeof p->plan, "paid");
@@ -91,8 +100,12 @@ int pr_load(const char *path, pr_plan *p, sim_err *err)
             price(&v, kv, "write_per_million", max_per_million, 1e6, &p->write_pusd) == 0 &&
             price(&v, kv, "storage_per_gb_month", max_usd, 1e12, &p->storage_gb_month_pusd) == 0 &&
             jv_int(&v, kv, "included_reads_per_month", 0, max_count, &p->incl_reads_month) == 0 &&
-            jv_int(&v, kv, "included_writes_per_month", 0, max_count, &p->incl_writes_month) == 0)
-            jv_int(&v, kv, "included_storage_gb", 0, max_count, &dummy);
+            jv_int(&v, kv, "included_writes_per_month", 0, max_count, &p->incl_writes_month) == 0 &&
+            jv_int(&v, kv, "included_storage_gb", 0, 1e6, &incl_gb) == 0 &&
+            jv_int(&v, kv, "storage_bytes_per_gb", 1, 1e12, &gb_bytes) == 0)
+            note(&v, kv, "storage_note");
+        p->storage_gb_bytes = gb_bytes;
+        p->incl_storage_bytes = incl_gb * gb_bytes; /* <= 1e18: no overflow */
         jv_pop(&v, n);
     }
     if (!v.failed && (wk = jv_get(&v, root, "workers", 0))) {
@@ -116,6 +129,7 @@ int pr_load(const char *path, pr_plan *p, sim_err *err)
             jv_int(&v, caps, "kv_reads", 0, max_count, &p->cap_reads_day) == 0 &&
             jv_int(&v, caps, "kv_writes", 0, max_count, &p->cap_writes_day) == 0 &&
             jv_int(&v, caps, "workers_requests", 0, max_count, &p->cap_requests_day) == 0 &&
+            note(&v, caps, "workers_requests_note") == 0 &&
             jv_string(&v, caps, "reset_utc", 0, caps_reset, sizeof caps_reset) == 0 &&
             strcmp(caps_reset, "00:00") != 0) {
             size_t m = jv_push(&v, "reset_utc", 0);
@@ -160,11 +174,22 @@ void pr_apply(const pr_plan *p, met_registry *m, sim_us duration)
     int64_t mr = scale(reads, month, duration) - p->incl_reads_month;
     int64_t mw = scale(writes, month, duration) - p->incl_writes_month;
     int64_t mq = scale(reqs, month, duration) - p->incl_requests_month;
+    /* storage: byte_s / (duration_us / 1e6) is the average stored bytes */
+    int64_t byte_s = counter(m, "kv.storage.byte_s");
+    __int128 gb_us = (__int128)duration * p->storage_gb_bytes; /* average GB x duration, in byte-µs */
+    int64_t day_s = duration && p->storage_gb_bytes
+                        ? sat((__int128)byte_s * SIM_US_PER_S * p->storage_gb_month_pusd /
+                              (gb_us * p->days_per_month))
+                        : 0;
+    __int128 excess = (__int128)byte_s * SIM_US_PER_S - (__int128)p->incl_storage_bytes * duration;
+    int64_t ms = excess > 0 && gb_us ? sat(excess * p->storage_gb_month_pusd / gb_us) : 0;
     int64_t bill = sat((__int128)p->base_month_pusd + (mr > 0 ? (__int128)mr * p->read_pusd : 0) +
-                       (mw > 0 ? (__int128)mw * p->write_pusd : 0) + (mq > 0 ? (__int128)mq * p->request_pusd : 0));
+                       (mw > 0 ? (__int128)mw * p->write_pusd : 0) + (mq > 0 ? (__int128)mq * p->request_pusd : 0) +
+                       ms);
     struct { const char *k; int64_t v; } rows[] = {
         { "day.kv_reads", day_r }, { "day.kv_writes", day_w }, { "day.requests", day_q },
-        { "day.total", sat((__int128)day_r + day_w + day_q) }, { "month.total", bill },
+        { "day.storage", day_s }, { "day.total", sat((__int128)day_r + day_w + day_q + day_s) },
+        { "month.total", bill },
     };
     for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
         snprintf(name, sizeof name, "cost.%s.%s_pusd", p->plan, rows[i].k);

@@ -19,17 +19,22 @@ typedef struct pr_plan {
     int64_t base_month_pusd;
     int64_t read_pusd, write_pusd, request_pusd; /* per operation */
     int64_t storage_gb_month_pusd;
+    int64_t storage_gb_bytes;     /* bytes in the GB storage is billed in */
+    int64_t incl_storage_bytes;   /* stored bytes included (monthly average) */
     int64_t incl_reads_month, incl_writes_month, incl_requests_month;
     int64_t cap_reads_day, cap_writes_day, cap_requests_day; /* 0: none */
 } pr_plan;
 
 int pr_load(const char *path, pr_plan *out, sim_err *err);
 
-/* Adds cost counters (pico-USD) to m, from its kv.reads, kv.writes and
- * worker.requests over a run of duration us:
- *   cost.<plan>.day.{kv_reads,kv_writes,requests,total}  list price per day
+/* Adds cost counters (pico-USD) to m, from its kv.reads, kv.writes,
+ * worker.requests and kv.storage.byte_s over a run of duration us:
+ *   cost.<plan>.day.{kv_reads,kv_writes,requests,storage,total}  list price per day
  *   cost.<plan>.month.total  the month's bill with included amounts and base
- * The per-day figure is the run's total scaled to 24 h. */
+ * The per-day figure is the run's total scaled to 24 h. Storage is billed
+ * per GB-month of the run's average stored bytes (byte_s / duration): a day
+ * costs that average times the GB-month price over days_per_month, and the
+ * month bills the average beyond the included bytes for one month. */
 void pr_apply(const pr_plan *p, met_registry *m, sim_us duration);
 
 #endif

@@ -223,7 +223,8 @@ static int load_limits(const char *path, sc_limits *l, sim_err *err)
                                         "ops_per_invocation", "same_key_write_interval", "same_key_write_enforcement",
                                         "same_key_write_enforcement_note", "cache_ttl_min",
                                         "cache_ttl_default", "own_writes_visible", "own_writes_visible_note",
-                                        "background_refresh", "background_refresh_note", NULL };
+                                        "background_refresh", "background_refresh_note", "wait_until_after_response",
+                                        "wait_until_after_response_source", NULL };
     size_t len = 0;
     char *text = jv_slurp(path, &len, err);
     if (!text)
@@ -255,6 +256,8 @@ static int load_limits(const char *path, sc_limits *l, sim_err *err)
                     (long long)l->cache_ttl_default);
             jv_pop(&v, n);
         }
+        l->wait_until_limit = 30 * SIM_US_PER_S;
+        jv_duration(&v, root, "wait_until_after_response", 0, 0, &l->wait_until_limit);
     }
     cJSON_Delete(root);
     l->value_max_bytes = vmax;
@@ -622,10 +625,29 @@ static int cron_every_ok(sim_us t)
     return (t < hour && t % min == 0) || (t >= hour && t < day && t % hour == 0) || t == day;
 }
 
+/* strategy.option2_placement: "wait_until" or "inline". */
+static int parse_placement(jv *v, const cJSON *j, int *out)
+{
+    char name[SC_NAME] = "";
+    if (!jv_get(v, j, "option2_placement", 0))
+        return 0;
+    if (jv_string(v, j, "option2_placement", 0, name, sizeof name) != 0)
+        return -1;
+    if (strcmp(name, "wait_until") == 0 || strcmp(name, "inline") == 0) {
+        *out = name[0] == 'w' ? ST_PLACE_WAIT_UNTIL : ST_PLACE_INLINE;
+        return 0;
+    }
+    size_t n = jv_push(v, "option2_placement", 0);
+    jv_fail(v, "expected \"wait_until\" (the update runs after the response, in ctx.waitUntil) or \"inline\" "
+               "(awaited before the response), got '%s'", name);
+    jv_pop(v, n);
+    return -1;
+}
+
 static int parse_strategy(jv *v, const cJSON *j, scenario *s)
 {
-    static const char *const keys[] = { "retry_max_attempts", "retry_first_backoff", "cron_every",
-                                        "cron_location", NULL };
+    static const char *const keys[] = { "retry_max_attempts", "retry_first_backoff", "option2_placement",
+                                        "cron_every", "cron_location", NULL };
     int64_t attempts = s->strategy.retry_max_attempts;
     if (!j)
         return 0;
@@ -633,6 +655,7 @@ static int parse_strategy(jv *v, const cJSON *j, scenario *s)
     if (jv_object(v, j, keys) == 0 && jv_int(v, j, "retry_max_attempts", 1, 64, &attempts) == 0 &&
         jv_duration(v, j, "retry_first_backoff", 0, 0, &s->strategy.retry_first_backoff) == 0 &&
         at_most(v, "retry_first_backoff", s->strategy.retry_first_backoff, SC_MAX_SPAN / 64) == 0 &&
+        parse_placement(v, j, &s->strategy.option2_placement) == 0 &&
         jv_duration(v, j, "cron_every", 0, 60 * SIM_US_PER_S, &s->strategy.cron_every) == 0 &&
         jv_location(v, s, j, "cron_location", &s->strategy.cron_loc) == 0 &&
         !cron_every_ok(s->strategy.cron_every)) {
@@ -794,6 +817,8 @@ static int parse_script(jv *v, const cJSON *arr, scenario *s)
             jv_location(v, s, e, "location", &c->loc) != 0 || parse_faults(v, jv_get(v, e, "fail", 0), c) != 0)
             goto next;
         c->kind = strcmp(call, "corrupt-cache") == 0 ? SC_CORRUPT : ep_parse(call);
+        if (c->kind == EP_CRON && !jv_get(v, e, "location", 0))
+            c->loc = s->strategy.cron_loc; /* where Cloudflare runs it, unless overridden */
         if (c->kind < 0) {
             size_t k = jv_push(v, "call", 0);
             jv_fail(v, "unknown call '%s' (post, pending, claim, complete, fail, cron, corrupt-cache)", call);
@@ -1031,6 +1056,7 @@ static void defaults(scenario *s, const sc_limits *lim)
     s->kv.cache_key_name = "recent:comments";
     s->plain_bytes = 400;
     st_params_default(&s->strategy);
+    s->strategy.wait_until_limit = lim->wait_until_limit;
 }
 
 int sc_parse(const char *name, const char *text, size_t len, const char *limits_path,

@@ -122,6 +122,7 @@ typedef struct sc_limits {
     sim_us cache_ttl_default;
     double own_writes_visible;   /* default kv.own_writes_visible */
     double background_refresh;   /* default kv.background_refresh */
+    sim_us wait_until_limit;     /* ctx.waitUntil work after the response */
 } sc_limits;
 
 typedef struct scenario {

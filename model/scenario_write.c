@@ -186,8 +186,11 @@ cJSON *sc_to_json(const scenario *s, const char *description)
     cJSON *st = cJSON_AddObjectToObject(root, "strategy");
     cJSON_AddNumberToObject(st, "retry_max_attempts", s->strategy.retry_max_attempts);
     add_duration(st, "retry_first_backoff", s->strategy.retry_first_backoff);
+    cJSON_AddStringToObject(st, "option2_placement",
+                            s->strategy.option2_placement == ST_PLACE_INLINE ? "inline" : "wait_until");
     add_duration(st, "cron_every", s->strategy.cron_every);
-    cJSON_AddStringToObject(st, "cron_location", s->locs[s->strategy.cron_loc]);
+    if (s->strategy.cron_loc >= 0) /* absent: where Cloudflare chooses */
+        cJSON_AddStringToObject(st, "cron_location", s->locs[s->strategy.cron_loc]);
     if (s->nfaults > 0)
         cJSON_AddItemToObject(root, "faults", ep_faults_json(s->faults, s->nfaults));
     if (s->ncalls > 0) {
@@ -197,7 +200,8 @@ cJSON *sc_to_json(const scenario *s, const char *description)
             cJSON *o = cJSON_CreateObject();
             add_duration(o, "at", c->at);
             cJSON_AddStringToObject(o, "actor", c->actor);
-            cJSON_AddStringToObject(o, "location", s->locs[c->loc]);
+            if (c->loc >= 0) /* a cron call where Cloudflare chooses has none */
+                cJSON_AddStringToObject(o, "location", s->locs[c->loc]);
             cJSON_AddStringToObject(o, "call", c->kind == SC_CORRUPT ? "corrupt-cache" : ep_name(c->kind));
             if (c->kind == EP_POST) {
                 cJSON *m = cJSON_AddObjectToObject(o, "msg");

@@ -23,8 +23,10 @@ void st_params_default(st_params *p)
     memset(p, 0, sizeof *p);
     p->retry_max_attempts = 5;
     p->retry_first_backoff = SIM_US_PER_S;
+    p->option2_placement = ST_PLACE_WAIT_UNTIL;
+    p->wait_until_limit = 30 * SIM_US_PER_S; /* replaced by the limits file's value */
     p->cron_every = 60 * SIM_US_PER_S;
-    p->cron_loc = 0;
+    p->cron_loc = ST_CRON_LOC_CLOUDFLARE;
 }
 
 static const st_hooks *lookup(const char *name, size_t len)

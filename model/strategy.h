@@ -14,12 +14,26 @@
 
 typedef int (*st_co)(call *c, int lvl);
 
+/* Where Option 2's cache update runs: after the response, in
+ * ctx.waitUntil (the default), or before it, awaited in the handler. */
+enum { ST_PLACE_WAIT_UNTIL = 0, ST_PLACE_INLINE = 1 };
+
+/* Cron Triggers run where Cloudflare chooses ("underutilized machines"),
+ * not at an edge location of the scenario: a KV location of its own, after
+ * the scenario's (model/world.c). */
+#define ST_CRON_LOC_CLOUDFLARE (-1)
+
 /* Parameters strategies may read; set from the scenario's "strategy". */
 typedef struct st_params {
     int retry_max_attempts;     /* Option 2: tries of the cache update */
     sim_us retry_first_backoff; /* Option 2: first wait, doubling */
+    int option2_placement;      /* ST_PLACE_* */
+    sim_us wait_until_limit;    /* how long work may go on after the
+                                 * response (data/limits) */
     sim_us cron_every;          /* Option 3: trigger period */
-    int cron_loc;               /* Option 3: where the cron invocation runs */
+    int cron_loc;               /* Option 3: where the cron invocation runs:
+                                 * a scenario location (an override), or
+                                 * ST_CRON_LOC_CLOUDFLARE */
 } st_params;
 
 typedef struct st_hooks {

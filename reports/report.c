@@ -96,6 +96,13 @@ void rep_polls_sink(void *ud, const int64_t *row, int ncols)
     }
 }
 
+/* The kind column of "cap_crossing": 0 KV reads, 1 KV writes, 2 Worker
+ * requests (model/kv.c, model/call.c). */
+static const char *cap_kind(int64_t k)
+{
+    return k == 0 ? "reads" : k == 1 ? "writes" : "requests";
+}
+
 int64_t rep_counter(const met_registry *m, const char *name)
 {
     met_id id = met_find_counter(m, name);
@@ -183,7 +190,7 @@ static cJSON *run_json(const rep_run *r, int64_t duration)
     for (size_t k = 0; cd && k < met_series_rows(m, cs); k++) {
         cJSON *c = cJSON_CreateObject();
         cJSON_AddNumberToObject(c, "day", (double)cd[k * 3]);
-        cJSON_AddStringToObject(c, "kind", cd[k * 3 + 1] ? "writes" : "reads");
+        cJSON_AddStringToObject(c, "kind", cap_kind(cd[k * 3 + 1]));
         cJSON_AddNumberToObject(c, "t_in_day_us", (double)cd[k * 3 + 2]);
         cJSON_AddItemToArray(caps, c);
     }
@@ -290,7 +297,7 @@ void rep_summary(FILE *f, const rep_meta *meta, const rep_run *runs, int n)
                                                 : "would be reached");
         for (size_t k = 0; k < rows && k < 4; k++) {
             int64_t s = d[k * 3 + 2] / 1000000;
-            fprintf(f, "%s %s on day %" PRId64 " at %02d:%02d:%02d UTC", k ? "," : "", d[k * 3 + 1] ? "writes" : "reads",
+            fprintf(f, "%s %s on day %" PRId64 " at %02d:%02d:%02d UTC", k ? "," : "", cap_kind(d[k * 3 + 1]),
                     d[k * 3] + 1, (int)(s / 3600), (int)(s / 60 % 60), (int)(s % 60));
         }
         if (rows > 4)
@@ -370,6 +377,6 @@ void rep_caps_csv(FILE *f, const char *option, met_registry *m)
     met_id cs = met_find_series(m, "cap_crossing");
     const int64_t *d = cs >= 0 ? met_series_data(m, cs) : NULL;
     for (size_t k = 0; d && k < met_series_rows(m, cs); k++)
-        fprintf(f, "%s,%" PRId64 ",%s,%" PRId64 "\n", option, d[k * 3], d[k * 3 + 1] ? "writes" : "reads",
+        fprintf(f, "%s,%" PRId64 ",%s,%" PRId64 "\n", option, d[k * 3], cap_kind(d[k * 3 + 1]),
                 d[k * 3 + 2] / 1000000);
 }

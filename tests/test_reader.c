@@ -22,7 +22,10 @@
  * $0.30 / M requests: $4.32 + $2.592 = $6.912 a day. A 30-day month:
  * 259,200,000 of each; minus the included 10 M reads and 10 M requests,
  * 249,200,000 x $0.50 / M = $124.60 and 249,200,000 x $0.30 / M = $74.76,
- * plus the $5 base: $204.36. */
+ * plus the $5 base: $204.36. Storage: the empty cache, key
+ * "recent:comments" (15 bytes) and value "[]" (2), 17 bytes for the day:
+ * 17 x $0.50 / 10^9 / 30 = 283.3 pico-dollars a day, within the included
+ * 1 GB for the month. */
 static void test_readers_billed(void **state)
 {
     (void)state;
@@ -42,7 +45,8 @@ static void test_readers_billed(void **state)
     pr_apply(&p, r.m, r.s->duration);
     assert_int_equal(h_counter(&r, "cost.paid.day.kv_reads_pusd"), INT64_C(4320000000000));
     assert_int_equal(h_counter(&r, "cost.paid.day.requests_pusd"), INT64_C(2592000000000));
-    assert_int_equal(h_counter(&r, "cost.paid.day.total_pusd"), INT64_C(6912000000000));
+    assert_int_equal(h_counter(&r, "cost.paid.day.storage_pusd"), 283);
+    assert_int_equal(h_counter(&r, "cost.paid.day.total_pusd"), INT64_C(6912000000283));
     assert_int_equal(h_counter(&r, "cost.paid.month.total_pusd"), INT64_C(204360000000000));
     h_free(&r);
 }

@@ -3,7 +3,15 @@
  * backoff (first wait strategy.retry_first_backoff, doubling) up to
  * strategy.retry_max_attempts tries, and records every error instead of
  * swallowing it. It fixes nothing that is already stale, and an entry that
- * has aged out of the window cannot be updated at all. */
+ * has aged out of the window cannot be updated at all.
+ *
+ * strategy.option2_placement says where the update runs. "wait_until"
+ * (the default): the handler answers 200 as soon as the key is written and
+ * hands the update to ctx.waitUntil, so the bot's next step never waits for
+ * the retries; the runtime cancels that work strategy.wait_until_limit
+ * after the response (30 s, data/limits), so a retry whose wait would end
+ * past that point is never made. "inline": the handler awaits the update,
+ * retries included, before it answers. */
 #include "model/endpoint.h"
 #include "strategies.h"
 
@@ -12,6 +20,10 @@ static int update(call *c, int lvl)
     const st_params *p = &((const st_set *)c->env->strategy)->p;
     int idx;
     CO_BEGIN(c, lvl);
+    if (p->option2_placement == ST_PLACE_WAIT_UNTIL) {
+        c->status = 200; /* ctx.waitUntil(update()); return 200 */
+        call_respond(c);
+    }
     for (c->attempt = 1;; c->attempt++) {
         CALL_GET(c, lvl, KV_KEY_CACHE);
         if (c->op.res == KV_MISS)
@@ -38,6 +50,11 @@ static int update(call *c, int lvl)
         }
         if (c->attempt >= p->retry_max_attempts) {
             call_gave_up(c);
+            CO_RETURN(c, lvl);
+        }
+        if (c->responded &&
+            sim_now(c->env->ctx) + (p->retry_first_backoff << (c->attempt - 1)) > c->responded_at + p->wait_until_limit) {
+            call_wait_until_cancelled(c); /* the runtime ends the invocation during this wait */
             CO_RETURN(c, lvl);
         }
         call_retried(c);
