@@ -33,6 +33,9 @@ int call_env_init(call_env *env, sim_ctx *ctx, kv_store *kv, msg_table *msgs, ui
     env->m_writes = met_counter_daily(m, "kv.writes");
     env->m_requests = met_counter_daily(m, "worker.requests");
     static const char *const cls[2] = { "cache", "individual" };
+    for (int k = 0; k < KV_CLASS_COUNT; k++)
+        env->m_reads_class[k] = env->m_writes_class[k] = -1;
+    env->m_cache_reset = -1;
     for (int k = 0; k < 2; k++) {
         snprintf(name, sizeof name, "kv.reads.key.%s", cls[k]);
         env->m_reads_class[k] = met_counter(m, name);
@@ -64,6 +67,18 @@ int call_env_init(call_env *env, sim_ctx *ctx, kv_store *kv, msg_table *msgs, ui
     env->m_retries = met_counter(m, "cache_update.retries");
     env->m_gave_up = met_counter(m, "cache_update.gave_up");
     return 0;
+}
+
+void call_env_deployed(call_env *env, const call_deployed *dep, const call_sender *senders, uint32_t nsenders)
+{
+    met_registry *m = sim_metrics(env->ctx);
+    env->endpoints = CALL_EP_DEPLOYED;
+    env->dep = *dep;
+    env->senders = senders;
+    env->nsenders = nsenders;
+    env->m_reads_class[KV_CLASS_OTHER] = met_counter(m, "kv.reads.key.other");
+    env->m_writes_class[KV_CLASS_OTHER] = met_counter(m, "kv.writes.key.other");
+    env->m_cache_reset = met_counter(m, "cache.reset_unparseable");
 }
 
 void call_take_list(call *c)
@@ -126,7 +141,14 @@ void call_env_deinit(call_env *env)
 
 void call_key_name(const call_env *env, uint32_t key, char *buf, size_t len)
 {
-    if (key == KV_KEY_CACHE)
+    if (key == KV_KEY_HEARTBEAT)
+        snprintf(buf, len, "dashboard:heartbeat");
+    else if (key == KV_KEY_MSG_COUNT)
+        snprintf(buf, len, "message-count");
+    else if (kv_key_is_misc(key))
+        snprintf(buf, len, "ratelimit:%s",
+                 key - KV_KEY_MISC - 2 < env->nsenders ? env->senders[key - KV_KEY_MISC - 2].name : "?");
+    else if (key == KV_KEY_CACHE)
         snprintf(buf, len, "%s", kv_config_of(env->kv)->cache_key_name);
     else
         msg_key_name(env->msgs, kv_key_to_msg(key), kv_key_legacy(key), buf, len);
@@ -263,6 +285,17 @@ call *call_start_pinned(call_env *env, int kind, const char *actor, const kv_str
     return c;
 }
 
+int call_fault_key_matches(int sel, uint32_t key)
+{
+    switch (sel) {
+    case -1: return 1;
+    case CALL_KEY_HEARTBEAT: return key == KV_KEY_HEARTBEAT;
+    case CALL_KEY_MSG_COUNT: return key == KV_KEY_MSG_COUNT;
+    case CALL_KEY_RATE_LIMIT: return kv_key_is_misc(key) && key >= kv_key_rate_limit(0);
+    default: return sel == kv_key_class(key);
+    }
+}
+
 /* Which result the next op must have, from the per-invocation limit and
  * the scripted faults; 0 when it is free to succeed. */
 static int forced(call *c, int type, uint32_t key)
@@ -272,7 +305,7 @@ static int forced(call *c, int type, uint32_t key)
         return KV_EOPLIMIT;
     for (int i = 0; i < c->nfaults; i++) {
         const call_fault *f = &c->faults[i];
-        if ((f->op < 0 || f->op == type) && (f->key_class < 0 || f->key_class == kv_key_class(key)) &&
+        if ((f->op < 0 || f->op == type) && call_fault_key_matches(f->key_class, key) &&
             ++c->fault_seen[i] == f->nth && !force)
             force = f->kind;
     }
@@ -301,12 +334,14 @@ static void op_done(sim_ctx *ctx, kv_op *op)
             c->kvr++;
             met_add(m, env->m_reads, now, 1);
             met_add(m, env->m_reads_ep[c->kind], now, 1);
-            met_add(m, env->m_reads_class[cls], now, 1);
+            if (env->m_reads_class[cls] >= 0)
+                met_add(m, env->m_reads_class[cls], now, 1);
         } else {
             c->kvw++;
             met_add(m, env->m_writes, now, 1);
             met_add(m, env->m_writes_ep[c->kind], now, 1);
-            met_add(m, env->m_writes_class[cls], now, 1);
+            if (env->m_writes_class[cls] >= 0)
+                met_add(m, env->m_writes_class[cls], now, 1);
         }
     } else {
         met_add(m, env->m_failed[op->res], now, 1);
@@ -329,6 +364,9 @@ static kv_op *prepare(call *c, int type, uint32_t key)
     kv_list_unref(c->env->kv, op->list);
     op->list = NULL;
     op->put_list = NULL;
+    op->put_attempts = 0;
+    op->put_num = 0;
+    op->put_ttl = 0;
     op->type = (uint8_t)type;
     op->loc = c->loc;
     op->key = key;
@@ -349,6 +387,15 @@ void call_put_status(call *c, uint32_t key, int status)
 {
     kv_op *op = prepare(c, KV_PUT, key);
     op->put_status = (uint8_t)status;
+    op->put_attempts = c->found_attempts;
+    kv_put(c->env->kv, op);
+}
+
+void call_put_num(call *c, uint32_t key, int64_t num, sim_us ttl)
+{
+    kv_op *op = prepare(c, KV_PUT, key);
+    op->put_num = num;
+    op->put_ttl = ttl;
     kv_put(c->env->kv, op);
 }
 

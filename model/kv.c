@@ -1,5 +1,6 @@
-/* kv.c - the KV model. Central values: st[key] (0 absent, else status + 1)
- * and one kv_list for recent:comments. Each location caches, per key, what
+/* kv.c - the KV model. Central values: st[key] (0 absent, else status + 1
+ * in the low 3 bits and botParams.attempts above them), one kv_list for
+ * recent:comments, and the misc keys' numbers (mval, with an expiration). Each location caches, per key, what
  * it last fetched (a miss too) with an expiry; a get served within the
  * expiry never reaches the store. Whether a get is a hit is decided when it
  * is issued (that fixes its latency); its value is taken when it completes. */
@@ -8,12 +9,26 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* A misc key's value: set, its number, and when it expires (0: never). */
+typedef struct {
+    int64_t num;
+    sim_us expires;
+    uint8_t set;
+} misc_val;
+
 typedef struct {
     sim_us *exp;     /* per key: cached until (exclusive); 0 never fetched */
-    uint8_t *val;    /* per key: 0 miss, else status + 1 */
+    uint8_t *val;    /* per key: 0 miss, else packed status (ST_PACK) */
     kv_list *list;   /* cached recent:comments (NULL: a cached miss) */
     sim_us list_exp;
+    sim_us *mexp;    /* per misc key: cached until */
+    misc_val *mval;  /* per misc key: the copy fetched */
 } location;
+
+/* An individual key's value byte: status + 1, attempts in bits 3..7. */
+#define ST_PACK(status, attempts) ((uint8_t)(((status) + 1) | ((attempts) > 31 ? 31 : (attempts)) << 3))
+#define ST_STATUS(v) (((v) & 7) - 1)
+#define ST_ATTEMPTS(v) ((v) >> 3)
 
 #define NEVER INT64_MIN /* last_put of a key never written through the binding */
 
@@ -27,6 +42,8 @@ struct kv_store {
     sim_us *last_put;    /* central: time of the last landed write, per key */
     kv_list *list;       /* central recent:comments (NULL: absent) */
     sim_us list_last_put;
+    misc_val *mval;      /* central misc keys, cfg.nmisc of them */
+    sim_us *mlast_put;
     location *locs;
     int64_t day;         /* daily caps: the day the counts are for */
     int64_t day_reads, day_writes;
@@ -86,6 +103,18 @@ kv_store *kv_new(sim_ctx *ctx, const kv_config *cfg, const msg_table *msgs)
     kv->locs = calloc((size_t)(cfg->nlocs > 0 ? cfg->nlocs : 1), sizeof *kv->locs);
     if (!kv->lat_rng || !kv->fail_rng || !kv->locs)
         goto fail;
+    if (cfg->nmisc) {
+        kv->mval = calloc(cfg->nmisc, sizeof *kv->mval);
+        kv->mlast_put = malloc(cfg->nmisc * sizeof *kv->mlast_put);
+        if (!kv->mval || !kv->mlast_put)
+            goto fail;
+        for (uint32_t k = 0; k < cfg->nmisc; k++)
+            kv->mlast_put[k] = NEVER;
+        for (int i = 0; i < cfg->nlocs; i++)
+            if (!(kv->locs[i].mexp = calloc(cfg->nmisc, sizeof(sim_us))) ||
+                !(kv->locs[i].mval = calloc(cfg->nmisc, sizeof(misc_val))))
+                goto fail;
+    }
     if (kv_reserve(kv, 64) != 0)
         goto fail;
     return kv;
@@ -102,6 +131,8 @@ void kv_free(kv_store *kv)
         for (int i = 0; i < kv->cfg.nlocs; i++) {
             free(kv->locs[i].exp);
             free(kv->locs[i].val);
+            free(kv->locs[i].mexp);
+            free(kv->locs[i].mval);
             kv_list_unref(kv, kv->locs[i].list);
         }
         free(kv->locs);
@@ -115,6 +146,8 @@ void kv_free(kv_store *kv)
     }
     free(kv->st);
     free(kv->last_put);
+    free(kv->mval);
+    free(kv->mlast_put);
     free(kv);
 }
 
@@ -290,18 +323,72 @@ void kv_list_append(kv_store *kv, kv_list *l, uint32_t msg, int status)
     kv_list_recount(kv, l);
 }
 
+void kv_list_insert_sorted(kv_store *kv, kv_list *l, uint32_t msg, int status)
+{
+    const struct msg *m = kv->msgs->m;
+    /* stable insertion sort of what was read: linear when already sorted */
+    for (uint32_t i = 1; i < l->n; i++) {
+        kv_entry e = l->e[i];
+        uint32_t j = i;
+        for (; j > 0 && m[l->e[j - 1].msg].ts_ms > m[e.msg].ts_ms; j--)
+            l->e[j] = l->e[j - 1];
+        l->e[j] = e;
+    }
+    int64_t ts = m[msg].ts_ms;
+    uint32_t p = l->n; /* after every entry with ts <= the new one's */
+    while (p > 0 && m[l->e[p - 1].msg].ts_ms > ts)
+        p--;
+    kv_entry e = { msg, (uint8_t)status, m[msg].type == MT_HUMAN && m[msg].entity };
+    if (l->n >= kv->cfg.window) {
+        uint32_t drop = l->n - kv->cfg.window + 1; /* the oldest, new one included */
+        if (p < drop) { /* the new message is among the oldest: trimmed at once */
+            drop--;
+            memmove(l->e, l->e + drop, (l->n - drop) * sizeof(kv_entry));
+            l->n -= drop;
+        } else {
+            memmove(l->e, l->e + drop, (p - drop) * sizeof(kv_entry));
+            memmove(l->e + (p - drop) + 1, l->e + p, (l->n - p) * sizeof(kv_entry));
+            l->e[p - drop] = e;
+            l->n -= drop - 1;
+        }
+    } else {
+        memmove(l->e + p + 1, l->e + p, (l->n - p) * sizeof(kv_entry));
+        l->e[p] = e;
+        l->n++;
+    }
+    l->open_valid = 0;
+    kv_list_recount(kv, l);
+}
+
 /* ---- central store ---- */
 
 int kv_central_status(const kv_store *kv, uint32_t key)
 {
-    return key < kv->nkeys && kv->st[key] ? kv->st[key] - 1 : -1;
+    return key < kv->nkeys && kv->st[key] ? ST_STATUS(kv->st[key]) : -1;
+}
+
+int kv_central_attempts(const kv_store *kv, uint32_t key)
+{
+    return key < kv->nkeys ? ST_ATTEMPTS(kv->st[key]) : 0;
+}
+
+/* The misc value v as seen at time t: expired is absent. */
+static int misc_live(const misc_val *v, sim_us t) { return v->set && (v->expires == 0 || t < v->expires); }
+
+int kv_central_num(const kv_store *kv, uint32_t key, int64_t *num)
+{
+    uint32_t k = key - KV_KEY_MISC;
+    if (!kv_key_is_misc(key) || k >= kv->cfg.nmisc || !misc_live(&kv->mval[k], sim_now(kv->ctx)))
+        return -1;
+    *num = kv->mval[k].num;
+    return 0;
 }
 
 const kv_list *kv_central_list(const kv_store *kv) { return kv->list; }
 
 void kv_seed_status(kv_store *kv, uint32_t key, int status)
 {
-    kv->st[key] = (uint8_t)(status + 1);
+    kv->st[key] = ST_PACK(status, 0);
     if (kv->on_write)
         kv->on_write(kv->on_write_ud, key, NULL, NULL, -1);
 }
@@ -328,6 +415,8 @@ static void roll_day(kv_store *kv)
 
 static int loc_valid(const location *L, uint32_t key, sim_us t)
 {
+    if (kv_key_is_misc(key))
+        return L->mexp[key - KV_KEY_MISC] > t;
     return key == KV_KEY_CACHE ? L->list_exp > t : L->exp[key] > t;
 }
 
@@ -348,7 +437,10 @@ static void get_done(sim_ctx *ctx, void *obj, uint64_t arg)
         uint32_t key = op->key;
         if (!loc_valid(L, key, t)) {
             /* fetch from the central store and cache it here, misses too */
-            if (key == KV_KEY_CACHE) {
+            if (kv_key_is_misc(key)) {
+                L->mval[key - KV_KEY_MISC] = kv->mval[key - KV_KEY_MISC];
+                L->mexp[key - KV_KEY_MISC] = t + kv->cfg.cache_ttl;
+            } else if (key == KV_KEY_CACHE) {
                 kv_list_unref(kv, L->list);
                 L->list = kv_list_ref(kv->list);
                 L->list_exp = t + kv->cfg.cache_ttl;
@@ -357,12 +449,18 @@ static void get_done(sim_ctx *ctx, void *obj, uint64_t arg)
                 L->exp[key] = t + kv->cfg.cache_ttl;
             }
         }
-        if (key == KV_KEY_CACHE) {
+        if (kv_key_is_misc(key)) {
+            /* a copy past the value's expiration reads as absent */
+            const misc_val *v = &L->mval[key - KV_KEY_MISC];
+            op->res = misc_live(v, t) ? KV_OK : KV_MISS;
+            op->num = op->res == KV_OK ? v->num : 0;
+        } else if (key == KV_KEY_CACHE) {
             op->list = kv_list_ref(L->list);
             op->res = op->list ? KV_OK : KV_MISS;
         } else {
             op->res = L->val[key] ? KV_OK : KV_MISS;
-            op->status = L->val[key] ? (uint8_t)(L->val[key] - 1) : 0;
+            op->status = L->val[key] ? (uint8_t)ST_STATUS(L->val[key]) : 0;
+            op->attempts = (uint8_t)ST_ATTEMPTS(L->val[key]);
         }
         roll_day(kv);
         count_day(kv, 0);
@@ -405,11 +503,17 @@ void kv_put(kv_store *kv, kv_op *op)
     int res = KV_OK;
     sim_us lat = 0;
     char name[600];
-    int klen = op->key == KV_KEY_CACHE
+    /* misc keys: fixed names, or "ratelimit:" + an actor name (< 64
+     * bytes), and small numbers: never near the limits */
+    int misc = kv_key_is_misc(op->key);
+    int klen = misc ? 0
+               : op->key == KV_KEY_CACHE
                    ? (int)strlen(kv->cfg.cache_key_name)
                    : msg_key_name(kv->msgs, kv_key_to_msg(op->key), kv_key_legacy(op->key), name, sizeof name);
     if (op->force)
         res = op->force;
+    else if (misc)
+        res = capped(kv, 1) ? KV_ECAP : KV_OK;
     else if (klen > kv->cfg.key_max_bytes ||
              (op->key == KV_KEY_CACHE && op->put_list && op->put_list->bytes > kv->cfg.value_max_bytes) ||
              (op->key != KV_KEY_CACHE &&
@@ -439,7 +543,9 @@ static void put_done(sim_ctx *ctx, void *obj, uint64_t arg)
     uint32_t key = op->key;
     op->res = (uint8_t)arg;
     if (op->res == KV_OK) {
-        sim_us last = key == KV_KEY_CACHE ? kv->list_last_put : kv->last_put[key];
+        sim_us last = kv_key_is_misc(key)   ? kv->mlast_put[key - KV_KEY_MISC]
+                      : key == KV_KEY_CACHE ? kv->list_last_put
+                                            : kv->last_put[key];
         if (op->pin_lat < 0 && last != NEVER && t - last < kv->cfg.same_key_interval && kv->cfg.p429 > 0 &&
             gsl_rng_uniform(fail_rng(kv, op)) < kv->cfg.p429)
             op->res = KV_E429;
@@ -453,7 +559,18 @@ static void put_done(sim_ctx *ctx, void *obj, uint64_t arg)
     roll_day(kv);
     count_day(kv, 1);
     location *L = &kv->locs[op->loc];
-    if (key == KV_KEY_CACHE) {
+    if (kv_key_is_misc(key)) {
+        /* no observer: the tracker follows messages only */
+        misc_val *v = &kv->mval[key - KV_KEY_MISC];
+        v->set = 1;
+        v->num = op->put_num;
+        v->expires = op->put_ttl > 0 ? t + op->put_ttl : 0;
+        kv->mlast_put[key - KV_KEY_MISC] = t;
+        if (kv->cfg.own_writes_visible) {
+            L->mval[key - KV_KEY_MISC] = *v;
+            L->mexp[key - KV_KEY_MISC] = t + kv->cfg.cache_ttl;
+        }
+    } else if (key == KV_KEY_CACHE) {
         kv_list *old = kv->list;
         kv->list = op->put_list; /* the reference given by the caller */
         op->put_list = NULL;
@@ -467,7 +584,7 @@ static void put_done(sim_ctx *ctx, void *obj, uint64_t arg)
             kv->on_write(kv->on_write_ud, key, old, kv->list, op->tag);
         kv_list_unref(kv, old);
     } else {
-        kv->st[key] = (uint8_t)(op->put_status + 1);
+        kv->st[key] = ST_PACK(op->put_status, op->put_attempts);
         kv->last_put[key] = t;
         if (kv->cfg.own_writes_visible) {
             L->val[key] = kv->st[key];

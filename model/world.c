@@ -28,6 +28,8 @@ struct world {
     kv_streams cron_rs;
     kv_streams *script_rs;   /* per script entry: its actor's streams */
     bot *bots[SC_MAX_BOTS];
+    call_sender *senders;    /* deployed: rate-limit slots, one per actor name */
+    uint32_t nsenders;
     int started, finished;
 };
 
@@ -73,6 +75,7 @@ static int seed_state(world *w, sim_err *err)
         mm->entity = (uint8_t)sm->entity;
         mm->legacy = (uint8_t)sm->legacy;
         mm->bytes = sm->bytes;
+        mm->priority = (uint8_t)sm->priority;
         mm->posted = -1;
         if (sm->stored >= 0)
             kv_seed_status(w->kv, kv_key_msg(m, sm->legacy), sm->stored);
@@ -80,6 +83,30 @@ static int seed_state(world *w, sim_err *err)
             kv_list_append(w->kv, l, m, sm->cached);
     }
     kv_seed_list(w->kv, l);
+    return 0;
+}
+
+/* The deployed post's senders: humans, bots, then script actors named by
+ * neither (those are limited by message type: a human message pays). */
+static int build_senders(world *w)
+{
+    const scenario *s = w->sc;
+    size_t cap = (size_t)s->nhumans + (size_t)s->nbots + (size_t)s->ncalls;
+    if (cap && !(w->senders = calloc(cap, sizeof *w->senders)))
+        return -1;
+    for (int i = 0; i < s->nhumans; i++)
+        w->senders[w->nsenders++] = (call_sender){ s->humans[i].name,
+                                                   s->humans[i].rate_limited ? CALL_RL_LIMITED : CALL_RL_EXEMPT };
+    for (int i = 0; i < s->nbots; i++)
+        w->senders[w->nsenders++] = (call_sender){ s->bots[i].name,
+                                                   s->bots[i].rate_limited ? CALL_RL_LIMITED : CALL_RL_EXEMPT };
+    for (int i = 0; i < s->ncalls; i++) {
+        uint32_t k = 0;
+        while (k < w->nsenders && strcmp(w->senders[k].name, s->script[i].actor) != 0)
+            k++;
+        if (k == w->nsenders)
+            w->senders[w->nsenders++] = (call_sender){ s->script[i].actor, CALL_RL_BY_TYPE };
+    }
     return 0;
 }
 
@@ -97,6 +124,13 @@ world *world_new(const scenario *s, const char *option, uint64_t seed, const wor
     w->ctx = sim_new(seed);
     kv_config kvc = s->kv;
     kvc.utc_offset = s->epoch_ms % (MET_US_PER_DAY / 1000) * 1000;
+    if (s->endpoints == CALL_EP_DEPLOYED) {
+        if (build_senders(w) != 0) {
+            fail(err, "out of memory");
+            goto fail;
+        }
+        kvc.nmisc = 2 + w->nsenders; /* heartbeat, message-count, rate limits */
+    }
     if (!w->ctx || !(w->kv = kv_new(w->ctx, &kvc, &w->msgs)) ||
         !(w->track = track_new(w->ctx, &w->msgs, w->kv))) {
         fail(err, "out of memory");
@@ -107,7 +141,12 @@ world *world_new(const scenario *s, const char *option, uint64_t seed, const wor
     w->calls.trace = o ? o->trace : NULL;
     w->calls.hooks.on_call_end = track_on_call_end;
     w->calls.hooks.ud = w->track;
-    ep_install(&w->calls, &w->st);
+    if (s->endpoints == CALL_EP_DEPLOYED) {
+        call_env_deployed(&w->calls, &s->deployed, w->senders, w->nsenders);
+        ep_install_deployed(&w->calls, &w->st);
+    } else {
+        ep_install(&w->calls, &w->st);
+    }
     if (o && o->check)
         track_set_check(w->track, s->limits.ops_per_invocation);
     kv_set_observer(w->kv, track_on_write, w->track);
@@ -176,6 +215,7 @@ void world_free(world *w)
         call_env_deinit(&w->calls);
     track_free(w->track);
     free(w->script_rs);
+    free(w->senders);
     kv_free(w->kv);
     sim_free(w->ctx);
     msg_table_deinit(&w->msgs);
@@ -226,6 +266,7 @@ static void script_fire(sim_ctx *ctx, void *obj, uint64_t idx)
         mm->entity = (uint8_t)c->entity;
         mm->legacy = (uint8_t)c->legacy;
         mm->bytes = c->bytes;
+        mm->priority = (uint8_t)c->priority;
         mm->posted = sim_now(ctx);
     } else {
         m = c->msg[0] ? msg_find(&w->msgs, c->msg) : MSG_NONE;
@@ -345,6 +386,7 @@ int world_msg_info(const world *w, const char *id, sc_msg *out)
     out->entity = mm->entity;
     out->legacy = mm->legacy;
     out->bytes = mm->bytes;
+    out->priority = mm->priority;
     out->stored = kv_central_status(w->kv, kv_key_msg(m, mm->legacy));
     const kv_list *l = kv_central_list(w->kv);
     int idx = l && !l->corrupt ? kv_list_find(l, m) : -1;
