@@ -141,6 +141,7 @@ struct call_env {
     int op_limit;          /* KV operations per invocation */
     int endpoints;         /* CALL_EP_* */
     call_deployed dep;
+    int64_t epoch_ms;      /* wall-clock ms at simulated time 0 (Date.now()) */
     const call_sender *senders; /* the run's senders, by slot */
     uint32_t nsenders;
     /* metric ids */

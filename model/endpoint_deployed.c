@@ -102,7 +102,7 @@ static int post(call *c)
     c->stored = 1;
     CO_AWAIT(c, 0, post_cache(c, 1));
     /* await KV.put('dashboard:heartbeat', Date.now()): outside any try */
-    CALL_PUT_NUM(c, 0, KV_KEY_HEARTBEAT, sim_now(env->ctx) / SIM_US_PER_MS, 0);
+    CALL_PUT_NUM(c, 0, KV_KEY_HEARTBEAT, env->epoch_ms + sim_now(env->ctx) / SIM_US_PER_MS, 0);
     if (call_failed(c)) {
         c->status = 500;
         CO_RETURN(c, 0);

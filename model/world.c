@@ -34,6 +34,7 @@ struct world {
 };
 
 sim_ctx *world_ctx(world *w) { return w->ctx; }
+const kv_store *world_kv(const world *w) { return w->kv; }
 const char *world_option(const world *w) { return w->st.name; }
 
 static int fail(sim_err *err, const char *what)
@@ -143,6 +144,7 @@ world *world_new(const scenario *s, const char *option, uint64_t seed, const wor
     w->calls.hooks.ud = w->track;
     if (s->endpoints == CALL_EP_DEPLOYED) {
         call_env_deployed(&w->calls, &s->deployed, w->senders, w->nsenders);
+        w->calls.epoch_ms = s->epoch_ms;
         ep_install_deployed(&w->calls, &w->st);
     } else {
         ep_install(&w->calls, &w->st);

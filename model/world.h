@@ -39,6 +39,8 @@ int world_msg_info(const world *w, const char *id, sc_msg *out);
  * *corrupt is set when the cache value is unparseable. -1 on OOM. */
 int world_snapshot(const world *w, scenario *dst, int *corrupt);
 sim_ctx *world_ctx(world *w);
+/* The run's KV store, for reading the central values (tests). */
+const struct kv_store *world_kv(const world *w);
 /* End state of a message: its status in the central cache (-1: not there)
  * and in its individual key (-1: absent). -1 when the id is unknown. */
 int world_msg_state(const world *w, const char *id, int *cache_status, int *stored_status);
