@@ -365,6 +365,30 @@ static void test_unparseable_cache_reset(void **state)
     h_free(&r);
 }
 
+/* scenarios/faults/heartbeat-429.json: 1.2 posts/s make the heartbeat
+ * put a 429, and the post a 500; a bot reply's 500 sends an answered
+ * message back to pending, so it is answered twice. The same room under
+ * the write-up's endpoints has neither. */
+static void test_heartbeat_429_scenario(void **state)
+{
+    (void)state;
+    h_run r;
+    h_run_file(&r, "scenarios/faults/heartbeat-429.json", "0");
+    assert_true(h_counter(&r, "http.post.500") > 0);
+    assert_true(h_counter(&r, "safety.answered_twice") > 0);
+    h_expectations(&r, "0");
+    h_free(&r);
+    sim_err err = { 0, "" };
+    scenario *s = NULL;
+    assert_int_equal(sc_load("scenarios/faults/heartbeat-429.json", H_LIMITS, &s, &err), 0);
+    s->endpoints = CALL_EP_WRITE_UP;
+    h_run_scenario(&r, s, "0");
+    assert_int_equal(h_counter(&r, "http.post.500"), 0);
+    assert_int_equal(h_counter(&r, "safety.answered_twice"), 0);
+    assert_true(h_counter(&r, "kv.failed.429") > 0); /* the cache's, caught */
+    h_free(&r);
+}
+
 /* Bad input: the choice and its parameters are validated. */
 static void test_rejects(void **state)
 {
@@ -435,6 +459,7 @@ int main(void)
         cmocka_unit_test(test_fail_attempts),
         cmocka_unit_test(test_cache_sorted_by_client_timestamp),
         cmocka_unit_test(test_unparseable_cache_reset),
+        cmocka_unit_test(test_heartbeat_429_scenario),
         cmocka_unit_test(test_rejects),
         cmocka_unit_test(test_round_trip),
     };
