@@ -33,6 +33,9 @@ int call_env_init(call_env *env, sim_ctx *ctx, kv_store *kv, msg_table *msgs, ui
     env->m_writes = met_counter_daily(m, "kv.writes");
     env->m_requests = met_counter_daily(m, "worker.requests");
     static const char *const cls[2] = { "cache", "individual" };
+    for (int k = 0; k < KV_CLASS_COUNT; k++)
+        env->m_reads_class[k] = env->m_writes_class[k] = -1;
+    env->m_cache_reset = -1;
     for (int k = 0; k < 2; k++) {
         snprintf(name, sizeof name, "kv.reads.key.%s", cls[k]);
         env->m_reads_class[k] = met_counter(m, name);
@@ -74,7 +77,8 @@ int call_env_init(call_env *env, sim_ctx *ctx, kv_store *kv, msg_table *msgs, ui
 
 void call_env_set_faults(call_env *env, const call_epfault *faults, int n)
 {
-    static const char *const ops[2] = { "get", "put" }, *const cls[2] = { "cache", "individual" };
+    static const char *const ops[2] = { "get", "put" };
+    static const char *const cls[KV_CLASS_COUNT] = { "cache", "individual", "other" };
     char name[96];
     met_registry *m = sim_metrics(env->ctx);
     env->epfaults = faults;
@@ -89,10 +93,22 @@ void call_env_set_faults(call_env *env, const call_epfault *faults, int n)
     }
     for (int e = 0; e < EP_COUNT; e++)
         for (int o = 0; o < 2; o++)
-            for (int k = 0; k < 2; k++) {
+            for (int k = 0; k < KV_CLASS_COUNT; k++) {
                 snprintf(name, sizeof name, "kv.failed.%s.%s.%s", ep_names[e], ops[o], cls[k]);
                 env->m_failed_ep[e][o][k] = met_counter(m, name);
             }
+}
+
+void call_env_deployed(call_env *env, const call_deployed *dep, const call_sender *senders, uint32_t nsenders)
+{
+    met_registry *m = sim_metrics(env->ctx);
+    env->endpoints = CALL_EP_DEPLOYED;
+    env->dep = *dep;
+    env->senders = senders;
+    env->nsenders = nsenders;
+    env->m_reads_class[KV_CLASS_OTHER] = met_counter(m, "kv.reads.key.other");
+    env->m_writes_class[KV_CLASS_OTHER] = met_counter(m, "kv.writes.key.other");
+    env->m_cache_reset = met_counter(m, "cache.reset_unparseable");
 }
 
 void call_take_list(call *c)
@@ -171,7 +187,14 @@ void call_env_deinit(call_env *env)
 
 void call_key_name(const call_env *env, uint32_t key, char *buf, size_t len)
 {
-    if (key == KV_KEY_CACHE)
+    if (key == KV_KEY_HEARTBEAT)
+        snprintf(buf, len, "dashboard:heartbeat");
+    else if (key == KV_KEY_MSG_COUNT)
+        snprintf(buf, len, "message-count");
+    else if (kv_key_is_misc(key))
+        snprintf(buf, len, "ratelimit:%s",
+                 key - KV_KEY_MISC - 2 < env->nsenders ? env->senders[key - KV_KEY_MISC - 2].name : "?");
+    else if (key == KV_KEY_CACHE)
         snprintf(buf, len, "%s", kv_config_of(env->kv)->cache_key_name);
     else
         msg_key_name(env->msgs, kv_key_to_msg(key), kv_key_legacy(key), buf, len);
@@ -370,12 +393,23 @@ call *call_start_pinned(call_env *env, int kind, const char *actor, const kv_str
     return c;
 }
 
+int call_fault_key_matches(int sel, uint32_t key)
+{
+    switch (sel) {
+    case -1: return 1;
+    case CALL_KEY_HEARTBEAT: return key == KV_KEY_HEARTBEAT;
+    case CALL_KEY_MSG_COUNT: return key == KV_KEY_MSG_COUNT;
+    case CALL_KEY_RATE_LIMIT: return kv_key_is_misc(key) && key >= kv_key_rate_limit(0);
+    default: return sel == kv_key_class(key);
+    }
+}
+
 /* The endpoint fault (if any) that fails this op: the first matching
  * entry whose draw fires; -1 when none. Every matching entry with
  * 0 < prob < 1 draws, fired or not, so the fault stream's position depends
  * only on the operations the actor has issued. A pinned op (a replayed
  * call) takes its outcome from its script and draws nothing. */
-static int endpoint_fault(call *c, int type, int cls)
+static int endpoint_fault(call *c, int type, uint32_t key)
 {
     call_env *env = c->env;
     int hit = -1;
@@ -384,7 +418,7 @@ static int endpoint_fault(call *c, int type, int cls)
     for (int i = 0; i < env->nepfaults; i++) {
         const call_epfault *f = &env->epfaults[i];
         if ((f->endpoint >= 0 && f->endpoint != c->kind) || (f->op >= 0 && f->op != type) ||
-            (f->key_class >= 0 && f->key_class != cls))
+            !call_fault_key_matches(f->key_class, key))
             continue;
         met_add(sim_metrics(env->ctx), env->m_ep_matched[i], sim_now(env->ctx), 1);
         int fires = f->prob >= 1.0 || (f->prob > 0.0 && gsl_rng_uniform(c->rs->fault) < f->prob);
@@ -399,14 +433,14 @@ static int endpoint_fault(call *c, int type, int cls)
  * when it is free to succeed. */
 static int forced(call *c, int type, uint32_t key)
 {
-    int force = 0, cls = kv_key_class(key);
+    int force = 0;
     ++c->ops;
-    int ep = c->env->nepfaults ? endpoint_fault(c, type, cls) : -1;
+    int ep = c->env->nepfaults ? endpoint_fault(c, type, key) : -1;
     if (c->ops > c->env->op_limit)
         return KV_EOPLIMIT;
     for (int i = 0; i < c->nfaults; i++) {
         const call_fault *f = &c->faults[i];
-        if ((f->op < 0 || f->op == type) && (f->key_class < 0 || f->key_class == cls) &&
+        if ((f->op < 0 || f->op == type) && call_fault_key_matches(f->key_class, key) &&
             ++c->fault_seen[i] == f->nth && !force)
             force = f->kind;
     }
@@ -439,12 +473,14 @@ static void op_done(sim_ctx *ctx, kv_op *op)
             c->kvr++;
             met_add(m, env->m_reads, now, 1);
             met_add(m, env->m_reads_ep[c->kind], now, 1);
-            met_add(m, env->m_reads_class[cls], now, 1);
+            if (env->m_reads_class[cls] >= 0)
+                met_add(m, env->m_reads_class[cls], now, 1);
         } else {
             c->kvw++;
             met_add(m, env->m_writes, now, 1);
             met_add(m, env->m_writes_ep[c->kind], now, 1);
-            met_add(m, env->m_writes_class[cls], now, 1);
+            if (env->m_writes_class[cls] >= 0)
+                met_add(m, env->m_writes_class[cls], now, 1);
         }
     } else {
         met_add(m, env->m_failed[op->res], now, 1);
@@ -469,6 +505,9 @@ static kv_op *prepare(call *c, int type, uint32_t key)
     kv_list_unref(c->env->kv, op->list);
     op->list = NULL;
     op->put_list = NULL;
+    op->put_attempts = 0;
+    op->put_num = 0;
+    op->put_ttl = 0;
     op->type = (uint8_t)type;
     op->loc = c->loc;
     op->key = key;
@@ -489,6 +528,15 @@ void call_put_status(call *c, uint32_t key, int status)
 {
     kv_op *op = prepare(c, KV_PUT, key);
     op->put_status = (uint8_t)status;
+    op->put_attempts = c->found_attempts;
+    kv_put(c->env->kv, op);
+}
+
+void call_put_num(call *c, uint32_t key, int64_t num, sim_us ttl)
+{
+    kv_op *op = prepare(c, KV_PUT, key);
+    op->put_num = num;
+    op->put_ttl = ttl;
     kv_put(c->env->kv, op);
 }
 

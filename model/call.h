@@ -40,12 +40,16 @@ enum { CO_DONE = 0, CO_WAIT = 1 };
 #define CALL_PUT_STATUS(c, lvl, key, st) do { call_put_status((c), (key), (st)); CO_YIELD(c, lvl); } while (0)
 #define CALL_PUT_LIST(c, lvl) do { call_put_list(c); CO_YIELD(c, lvl); } while (0)
 #define CALL_SLEEP(c, lvl, dt) do { call_sleep((c), (dt)); CO_YIELD(c, lvl); } while (0)
+/* await env.KV.put(key, String(num), ttl ? { expirationTtl } : {}) on a misc key. */
+#define CALL_PUT_NUM(c, lvl, key, num, ttl) do { call_put_num((c), (key), (num), (ttl)); CO_YIELD(c, lvl); } while (0)
 
 /* A scripted fault: the nth operation of this call matching (op, key class)
  * fails with kind. op and key_class -1 match any. */
+/* Fault key selectors beyond the key classes: one misc key kind each. */
+enum { CALL_KEY_HEARTBEAT = 10, CALL_KEY_MSG_COUNT, CALL_KEY_RATE_LIMIT };
 typedef struct call_fault {
     int op;         /* KV_GET, KV_PUT or -1 */
-    int key_class;  /* KV_CLASS_CACHE, KV_CLASS_INDIVIDUAL or -1 */
+    int key_class;  /* KV_CLASS_*, CALL_KEY_* or -1 */
     int nth;        /* 1-based */
     int kind;       /* kv_result */
 } call_fault;
@@ -98,6 +102,10 @@ struct call {
     int dirty;            /* the working copy was changed */
     int target;           /* status claim/complete/fail write */
     int attempt;
+    uint8_t found_attempts; /* botParams.attempts found by a lookup; an
+                             * individual put writes it back */
+    uint8_t stored;       /* deployed post: the message's own key landed */
+    uint32_t slot;        /* deployed post: the sender's rate-limit slot */
     uint32_t *ret;        /* pending: messages returned */
     uint32_t nret;
     uint32_t *fix_msg;    /* cache changes this call means to make */
@@ -112,6 +120,24 @@ struct call {
     uint8_t running;      /* started and not yet finished */
     call *next_free;
 };
+
+/* Which comments-worker.js the endpoints run (docs/model.md). */
+enum { CALL_EP_WRITE_UP = 0, CALL_EP_DEPLOYED = 1 };
+
+/* The deployed Worker's parameters. */
+typedef struct call_deployed {
+    uint32_t pending_limit;  /* ?limit= of the bot's pending request */
+    int max_attempts;        /* fail: pending again until this attempt */
+    int rate_posts;          /* posts a sender may make per window */
+    sim_us rate_window;      /* the rate-limit key's expirationTtl */
+} call_deployed;
+
+/* A sender's rate-limit slot: its key is kv_key_rate_limit(slot). */
+enum { CALL_RL_EXEMPT = 0, CALL_RL_LIMITED = 1, CALL_RL_BY_TYPE = 2 };
+typedef struct call_sender {
+    const char *name;
+    uint8_t limited;   /* CALL_RL_*; BY_TYPE: human messages only */
+} call_sender;
 
 /* What a strategy or the world may observe or count. */
 typedef struct call_hooks {
@@ -133,10 +159,15 @@ struct call_env {
     call **all;            /* every call ever made, to free */
     size_t nall, capall;
     int op_limit;          /* KV operations per invocation */
+    int endpoints;         /* CALL_EP_* */
+    call_deployed dep;
+    int64_t epoch_ms;      /* wall-clock ms at simulated time 0 (Date.now()) */
+    const call_sender *senders; /* the run's senders, by slot */
+    uint32_t nsenders;
     /* metric ids */
     met_id m_reads, m_writes, m_requests;
     met_id m_reads_ep[EP_COUNT], m_writes_ep[EP_COUNT], m_calls_ep[EP_COUNT];
-    met_id m_reads_class[2], m_writes_class[2];
+    met_id m_reads_class[KV_CLASS_COUNT], m_writes_class[KV_CLASS_COUNT];
     met_id m_failed[KV_RESULT_COUNT];
     met_id m_http[EP_COUNT][6];
     met_id m_swallowed[KV_RESULT_COUNT + 1]; /* + CALL_EPARSE */
@@ -146,11 +177,12 @@ struct call_env {
     const call_epfault *epfaults;
     int nepfaults;
     met_id m_ep_matched[CALL_MAX_EPFAULTS], m_ep_fired[CALL_MAX_EPFAULTS];
-    met_id m_failed_ep[EP_COUNT][2][2]; /* [endpoint][op][key class], with epfaults only */
+    met_id m_failed_ep[EP_COUNT][2][KV_CLASS_COUNT]; /* [endpoint][op][key class], with epfaults only */
     met_id m_wait_until, m_wait_until_cut;
     /* the plan's daily request cap (kv_config.daily_request_cap) */
     int64_t req_day, day_requests;
     met_id m_capped, r_caps;
+    met_id m_cache_reset; /* deployed post: an unparseable cache replaced */
 };
 
 /* The cache value could not be parsed (a corrupt recent:comments). */
@@ -179,6 +211,11 @@ void call_respond(call *c);
 void call_note_fix(call *c, uint32_t m, int st);
 
 int call_env_init(call_env *env, sim_ctx *ctx, kv_store *kv, msg_table *msgs, uint32_t window, int op_limit);
+/* Switches env to the deployed endpoints' keys and metrics (the "other"
+ * key class, cache resets); senders (kept by reference) name the
+ * rate-limit slots. Counters are registered only here, so write-up runs
+ * report exactly what they did before. */
+void call_env_deployed(call_env *env, const call_deployed *dep, const call_sender *senders, uint32_t nsenders);
 void call_env_deinit(call_env *env);
 /* Installs the scenario's endpoint faults (the array must outlive env) and
  * registers their counters: faults.<i>.matched, faults.<i>.fired and the
@@ -210,6 +247,9 @@ void call_put_status(call *c, uint32_t key, int status);
 /* Puts c->list (the call keeps its reference; kv gets another). */
 void call_put_list(call *c);
 void call_sleep(call *c, sim_us dt);
+void call_put_num(call *c, uint32_t key, int64_t num, sim_us ttl);
+/* Does a fault's key selector (KV_CLASS_*, CALL_KEY_*, -1) match key? */
+int call_fault_key_matches(int sel, uint32_t key);
 
 /* The trace key text of a KV key. */
 void call_key_name(const call_env *env, uint32_t key, char *buf, size_t len);

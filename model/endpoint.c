@@ -33,8 +33,10 @@ int ep_lookup(call *c, int lvl, uint32_t m, int legacy_fallback)
         c->key = kv_key_msg(m, 1);
         CALL_GET(c, lvl, c->key);
     }
-    if (c->op.res == KV_OK)
+    if (c->op.res == KV_OK) {
         c->found = c->op.status;
+        c->found_attempts = c->op.attempts;
+    }
     CO_END(c, lvl);
 }
 
@@ -49,7 +51,7 @@ static int verify_seed(call *c, int lvl)
 }
 
 /* The seed's cache update in claim/complete/fail: one try, errors logged. */
-static int cache_update_seed(call *c, int lvl)
+int ep_cache_update_seed(call *c, int lvl)
 {
     int idx;
     CO_BEGIN(c, lvl);
@@ -130,37 +132,42 @@ static uint32_t next_to_verify(const call *c, const st_hooks *h, uint32_t i)
     return i;
 }
 
-static int pending(call *c)
+int ep_pending_body(call *c, int lvl)
 {
     const st_hooks *h = hooks(c);
-    CO_BEGIN(c, 0);
+    CO_BEGIN(c, lvl);
     c->nret = 0;
-    CALL_GET(c, 0, KV_KEY_CACHE);
+    CALL_GET(c, lvl, KV_KEY_CACHE);
     if (call_failed(c)) {
         c->status = 500;
-        CO_RETURN(c, 0);
+        CO_RETURN(c, lvl);
     }
     if (c->op.res == KV_MISS) { /* JSON.parse(null) is null; iterating it throws */
         c->status = 500;
-        CO_RETURN(c, 0);
+        CO_RETURN(c, lvl);
     }
     call_take_list(c);
     if (c->list->corrupt) { /* JSON.parse throws, uncaught */
         c->status = 500;
-        CO_RETURN(c, 0);
+        CO_RETURN(c, lvl);
     }
     for (c->i = next_to_verify(c, h, 0); c->i < c->list->n; c->i = next_to_verify(c, h, c->i + 1)) {
-        CO_AWAIT(c, 0, (h->pending_verify ? h->pending_verify : verify_seed)(c, 1));
+        CO_AWAIT(c, lvl, (h->pending_verify ? h->pending_verify : verify_seed)(c, lvl + 1));
         if (call_failed(c)) { /* a throwing get inside the loop: 500 */
             c->status = 500;
             c->nret = 0;
-            CO_RETURN(c, 0);
+            CO_RETURN(c, lvl);
         }
     }
     if (h->pending_after_scan)
-        CO_AWAIT(c, 0, h->pending_after_scan(c, 1));
+        CO_AWAIT(c, lvl, h->pending_after_scan(c, lvl + 1));
     c->status = 200;
-    CO_END(c, 0);
+    CO_END(c, lvl);
+}
+
+static int pending(call *c)
+{
+    return ep_pending_body(c, 0);
 }
 
 /* claim, complete and fail share one shape: look the key up, check, write
@@ -198,7 +205,7 @@ static int transition(call *c)
         c->status = 500;
         CO_RETURN(c, 0);
     }
-    CO_AWAIT(c, 0, (h->cache_update ? h->cache_update : cache_update_seed)(c, 1));
+    CO_AWAIT(c, 0, (h->cache_update ? h->cache_update : ep_cache_update_seed)(c, 1));
     c->status = 200;
     CO_END(c, 0);
 }

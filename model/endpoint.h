@@ -13,6 +13,10 @@
  * reference: it must outlive the run). */
 void ep_install(call_env *env, const st_set *st);
 
+/* The same under the deployed comments-worker.js (endpoint_deployed.c):
+ * env->endpoints must be CALL_EP_DEPLOYED (call_env_deployed). */
+void ep_install_deployed(call_env *env, const st_set *st);
+
 /* Shared steps that strategies reuse. */
 /* Reads message m's individual key: current format, then on a miss the
  * legacy one when legacy_fallback. Sets c->key and c->found (-1: missing);
@@ -22,5 +26,10 @@ int ep_lookup(call *c, int lvl, uint32_t m, int legacy_fallback);
 int ep_is_bot_work(const call *c, const kv_entry *e);
 /* Appends m to the pending response. */
 void ep_return(call *c, uint32_t m);
+/* The seed's pending endpoint (cache read, verification scan, the
+ * strategy's hooks) as a coroutine at level lvl. */
+int ep_pending_body(call *c, int lvl);
+/* The seed's cache update of claim/complete/fail: one try, errors logged. */
+int ep_cache_update_seed(call *c, int lvl);
 
 #endif

@@ -52,8 +52,10 @@ static void arrive(sim_ctx *ctx, void *obj, uint64_t arg)
     int legacy = gsl_rng_uniform(h->rng) < h->cfg->legacy_share;
     int32_t bytes = (int32_t)dist_draw(&h->cfg->bytes, h->rng);
     uint32_t m = actor_new_msg(h->env, h->rng, MT_HUMAN, entity, legacy, bytes);
-    if (m != MSG_NONE)
+    if (m != MSG_NONE) {
+        msg_get(h->env->msgs, m)->priority = (uint8_t)h->cfg->priority;
         call_start(h->env->calls, EP_POST, h->name, &h->rs, h->cfg->loc, m, NULL, 0, NULL, NULL);
+    }
     sim_after(ctx, gap(h), arrive, h, 0);
 }
 

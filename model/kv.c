@@ -1,19 +1,28 @@
-/* kv.c - the KV model. Central values: st[key] (0 absent, else status + 1)
- * and one kv_list for recent:comments. Each location caches, per key, what
- * it last fetched from the central store (a miss too) until fetch time +
- * cache_ttl; a get served within that never reaches the store. Nothing but
- * a fetch sets the expiry: an own write may replace the copy's value, never
- * its age, so every copy is at most cache_ttl older than the central value
- * it came from. Whether a get is a hit is decided when it is issued (that
- * fixes its latency); its value is taken when it completes. */
+/* kv.c - the KV model. Central values: st[key] (0 absent, else status + 1
+ * in the low 3 bits and botParams.attempts above them), one kv_list for
+ * recent:comments, and the misc keys' numbers (mval, with an expiration).
+ * Each location caches, per key, what it last fetched from the central
+ * store (a miss too) until fetch time + cache_ttl; a get served within
+ * that never reaches the store. Nothing but a fetch sets the expiry: an own
+ * write may replace the copy's value, never its age, so every copy is at
+ * most cache_ttl older than the central value it came from. Whether a get
+ * is a hit is decided when it is issued (that fixes its latency); its value
+ * is taken when it completes. */
 #include "kv.h"
 
 #include <stdlib.h>
 #include <string.h>
 
+/* A misc key's value: set, its number, and when it expires (0: never). */
+typedef struct {
+    int64_t num;
+    sim_us expires;
+    uint8_t set;
+} misc_val;
+
 typedef struct {
     sim_us *exp;     /* per key: cached until (exclusive); 0 never fetched */
-    uint8_t *val;    /* per key: 0 miss, else status + 1 */
+    uint8_t *val;    /* per key: 0 miss, else packed status (ST_PACK) */
     uint8_t *refreshing; /* per key: generation of the background fetch in
                           * flight (0: none); a fetch that lands with another
                           * generation was cancelled (its key was dropped) */
@@ -21,14 +30,22 @@ typedef struct {
     kv_list *list;   /* cached recent:comments (NULL: a cached miss) */
     sim_us list_exp;
     uint8_t list_refreshing;
+    sim_us *mexp;    /* per misc key: cached until */
+    misc_val *mval;  /* per misc key: the copy fetched */
+    uint8_t *mrefreshing; /* per misc key, as refreshing */
     struct kv_store *kv;
     int index;
     gsl_rng *refresh_rng; /* "kv:refresh:<location>": background fetch latency */
     /* counters by key class: gets served from the copy, gets that fetched
      * from the central store, background fetches that landed */
-    met_id m_local[2], m_central[2], m_refresh[2];
+    met_id m_local[KV_CLASS_COUNT], m_central[KV_CLASS_COUNT], m_refresh[KV_CLASS_COUNT];
     sim_us forgot;   /* copies fetched before this are gone (kv_location_forget) */
 } location;
+
+/* An individual key's value byte: status + 1, attempts in bits 3..7. */
+#define ST_PACK(status, attempts) ((uint8_t)(((status) + 1) | ((attempts) > 31 ? 31 : (attempts)) << 3))
+#define ST_STATUS(v) (((v) & 7) - 1)
+#define ST_ATTEMPTS(v) ((v) >> 3)
 
 #define NEVER INT64_MIN /* last_put of a key never written through the binding */
 
@@ -42,6 +59,8 @@ struct kv_store {
     sim_us *last_put;    /* central: time of the last landed write, per key */
     kv_list *list;       /* central recent:comments (NULL: absent) */
     sim_us list_last_put;
+    misc_val *mval;      /* central misc keys, cfg.nmisc of them */
+    sim_us *mlast_put;
     location *locs;
     int64_t day;         /* daily caps: the day the counts are for */
     int64_t day_reads, day_writes;
@@ -74,7 +93,7 @@ static int64_t key_stored_bytes(const kv_store *kv, uint32_t key, uint8_t v)
     if (!v)
         return 0;
     int klen = msg_key_name(kv->msgs, kv_key_to_msg(key), kv_key_legacy(key), name, sizeof name);
-    return klen + kv_msg_bytes(kv, kv_key_to_msg(key), v - 1);
+    return klen + kv_msg_bytes(kv, kv_key_to_msg(key), ST_STATUS(v));
 }
 
 static int64_t list_stored_bytes(const kv_store *kv, const kv_list *l)
@@ -135,9 +154,10 @@ const char *kv_result_name(int r)
 
 static int init_location(kv_store *kv, int i, const char *name)
 {
-    static const char *const cls[2] = { "cache", "individual" };
+    static const char *const cls[KV_CLASS_COUNT] = { "cache", "individual", "other" };
     met_registry *m = sim_metrics(kv->ctx);
     location *L = &kv->locs[i];
+    int ncls = kv->cfg.nmisc ? KV_CLASS_COUNT : 2; /* "other": the deployed Worker's keys only */
     char idx[16], buf[160];
     if (!name) {
         snprintf(idx, sizeof idx, "%d", i);
@@ -148,7 +168,7 @@ static int init_location(kv_store *kv, int i, const char *name)
     snprintf(buf, sizeof buf, "kv:refresh:%s", name);
     if (!(L->refresh_rng = sim_rng(kv->ctx, buf)))
         return -1;
-    for (int c = 0; c < 2; c++) {
+    for (int c = 0; c < ncls; c++) {
         snprintf(buf, sizeof buf, "kv.gets.local.%s.%s", cls[c], name);
         L->m_local[c] = met_counter(m, buf);
         snprintf(buf, sizeof buf, "kv.gets.central.%s.%s", cls[c], name);
@@ -177,6 +197,19 @@ kv_store *kv_new(sim_ctx *ctx, const kv_config *cfg, const msg_table *msgs)
     kv->locs = calloc((size_t)(cfg->nlocs > 0 ? cfg->nlocs : 1), sizeof *kv->locs);
     if (!kv->lat_rng || !kv->fail_rng || !kv->locs)
         goto fail;
+    if (cfg->nmisc) {
+        kv->mval = calloc(cfg->nmisc, sizeof *kv->mval);
+        kv->mlast_put = malloc(cfg->nmisc * sizeof *kv->mlast_put);
+        if (!kv->mval || !kv->mlast_put)
+            goto fail;
+        for (uint32_t k = 0; k < cfg->nmisc; k++)
+            kv->mlast_put[k] = NEVER;
+        for (int i = 0; i < cfg->nlocs; i++)
+            if (!(kv->locs[i].mexp = calloc(cfg->nmisc, sizeof(sim_us))) ||
+                !(kv->locs[i].mval = calloc(cfg->nmisc, sizeof(misc_val))) ||
+                !(kv->locs[i].mrefreshing = calloc(cfg->nmisc, 1)))
+                goto fail;
+    }
     kv->cfg.loc_names = NULL; /* only valid during kv_new */
     for (int i = 0; i < cfg->nlocs; i++)
         if (init_location(kv, i, cfg->loc_names ? cfg->loc_names[i] : NULL) != 0)
@@ -198,6 +231,9 @@ void kv_free(kv_store *kv)
             free(kv->locs[i].exp);
             free(kv->locs[i].val);
             free(kv->locs[i].refreshing);
+            free(kv->locs[i].mexp);
+            free(kv->locs[i].mval);
+            free(kv->locs[i].mrefreshing);
             kv_list_unref(kv, kv->locs[i].list);
         }
         free(kv->locs);
@@ -211,6 +247,8 @@ void kv_free(kv_store *kv)
     }
     free(kv->st);
     free(kv->last_put);
+    free(kv->mval);
+    free(kv->mlast_put);
     free(kv);
 }
 
@@ -394,18 +432,72 @@ void kv_list_append(kv_store *kv, kv_list *l, uint32_t msg, int status)
     l->bytes = 2 + sum + (l->n > 1 ? l->n - 1 : 0);
 }
 
+void kv_list_insert_sorted(kv_store *kv, kv_list *l, uint32_t msg, int status)
+{
+    const struct msg *m = kv->msgs->m;
+    /* stable insertion sort of what was read: linear when already sorted */
+    for (uint32_t i = 1; i < l->n; i++) {
+        kv_entry e = l->e[i];
+        uint32_t j = i;
+        for (; j > 0 && m[l->e[j - 1].msg].ts_ms > m[e.msg].ts_ms; j--)
+            l->e[j] = l->e[j - 1];
+        l->e[j] = e;
+    }
+    int64_t ts = m[msg].ts_ms;
+    uint32_t p = l->n; /* after every entry with ts <= the new one's */
+    while (p > 0 && m[l->e[p - 1].msg].ts_ms > ts)
+        p--;
+    kv_entry e = { msg, (uint8_t)status, m[msg].type == MT_HUMAN && m[msg].entity };
+    if (l->n >= kv->cfg.window) {
+        uint32_t drop = l->n - kv->cfg.window + 1; /* the oldest, new one included */
+        if (p < drop) { /* the new message is among the oldest: trimmed at once */
+            drop--;
+            memmove(l->e, l->e + drop, (l->n - drop) * sizeof(kv_entry));
+            l->n -= drop;
+        } else {
+            memmove(l->e, l->e + drop, (p - drop) * sizeof(kv_entry));
+            memmove(l->e + (p - drop) + 1, l->e + p, (l->n - p) * sizeof(kv_entry));
+            l->e[p - drop] = e;
+            l->n -= drop - 1;
+        }
+    } else {
+        memmove(l->e + p + 1, l->e + p, (l->n - p) * sizeof(kv_entry));
+        l->e[p] = e;
+        l->n++;
+    }
+    l->open_valid = 0;
+    kv_list_recount(kv, l);
+}
+
 /* ---- central store ---- */
 
 int kv_central_status(const kv_store *kv, uint32_t key)
 {
-    return key < kv->nkeys && kv->st[key] ? kv->st[key] - 1 : -1;
+    return key < kv->nkeys && kv->st[key] ? ST_STATUS(kv->st[key]) : -1;
+}
+
+int kv_central_attempts(const kv_store *kv, uint32_t key)
+{
+    return key < kv->nkeys ? ST_ATTEMPTS(kv->st[key]) : 0;
+}
+
+/* The misc value v as seen at time t: expired is absent. */
+static int misc_live(const misc_val *v, sim_us t) { return v->set && (v->expires == 0 || t < v->expires); }
+
+int kv_central_num(const kv_store *kv, uint32_t key, int64_t *num)
+{
+    uint32_t k = key - KV_KEY_MISC;
+    if (!kv_key_is_misc(key) || k >= kv->cfg.nmisc || !misc_live(&kv->mval[k], sim_now(kv->ctx)))
+        return -1;
+    *num = kv->mval[k].num;
+    return 0;
 }
 
 const kv_list *kv_central_list(const kv_store *kv) { return kv->list; }
 
 void kv_seed_status(kv_store *kv, uint32_t key, int status)
 {
-    set_central(kv, key, (uint8_t)(status + 1));
+    set_central(kv, key, ST_PACK(status, 0));
     if (kv->on_write)
         kv->on_write(kv->on_write_ud, key, NULL, NULL, -1);
 }
@@ -467,9 +559,16 @@ void kv_location_forget(kv_store *kv, int loc)
     L->forgot = sim_now(kv->ctx);
 }
 
+static sim_us *loc_exp(const location *L, uint32_t key)
+{
+    if (kv_key_is_misc(key))
+        return &L->mexp[key - KV_KEY_MISC];
+    return key == KV_KEY_CACHE ? (sim_us *)&L->list_exp : &L->exp[key];
+}
+
 static int loc_valid(const kv_store *kv, const location *L, uint32_t key, sim_us t)
 {
-    sim_us exp = key == KV_KEY_CACHE ? L->list_exp : L->exp[key];
+    sim_us exp = *loc_exp(L, key);
     return exp > t && exp >= L->forgot + kv->cfg.cache_ttl;
 }
 
@@ -480,7 +579,10 @@ static int loc_valid(const kv_store *kv, const location *L, uint32_t key, sim_us
  * t + cache_ttl: the only place an expiry is set. */
 static void fetch(kv_store *kv, location *L, uint32_t key, sim_us t)
 {
-    if (key == KV_KEY_CACHE) {
+    if (kv_key_is_misc(key)) {
+        L->mval[key - KV_KEY_MISC] = kv->mval[key - KV_KEY_MISC];
+        L->mexp[key - KV_KEY_MISC] = t + kv->cfg.cache_ttl;
+    } else if (key == KV_KEY_CACHE) {
         kv_list_unref(kv, L->list);
         L->list = kv_list_ref(kv->list);
         L->list_exp = t + kv->cfg.cache_ttl;
@@ -492,6 +594,8 @@ static void fetch(kv_store *kv, location *L, uint32_t key, sim_us t)
 
 static uint8_t *refreshing(location *L, uint32_t key)
 {
+    if (kv_key_is_misc(key))
+        return &L->mrefreshing[key - KV_KEY_MISC];
     return key == KV_KEY_CACHE ? &L->list_refreshing : &L->refreshing[key];
 }
 
@@ -512,7 +616,7 @@ static void refresh_done(sim_ctx *ctx, void *obj, uint64_t arg)
  * operation). The copy keeps serving until the fetch lands. */
 static void maybe_refresh(kv_store *kv, location *L, uint32_t key, sim_us t)
 {
-    sim_us exp = key == KV_KEY_CACHE ? L->list_exp : L->exp[key];
+    sim_us exp = *loc_exp(L, key);
     sim_us window = (sim_us)(kv->cfg.background_refresh * (double)kv->cfg.cache_ttl);
     uint8_t *busy = refreshing(L, key);
     if (window <= 0 || *busy || t < exp - window)
@@ -544,12 +648,18 @@ static void get_done(sim_ctx *ctx, void *obj, uint64_t arg)
             met_add(sim_metrics(kv->ctx), L->m_local[cls], t, 1);
             maybe_refresh(kv, L, key, t);
         }
-        if (key == KV_KEY_CACHE) {
+        if (kv_key_is_misc(key)) {
+            /* a copy past the value's expiration reads as absent */
+            const misc_val *v = &L->mval[key - KV_KEY_MISC];
+            op->res = misc_live(v, t) ? KV_OK : KV_MISS;
+            op->num = op->res == KV_OK ? v->num : 0;
+        } else if (key == KV_KEY_CACHE) {
             op->list = kv_list_ref(L->list);
             op->res = op->list ? KV_OK : KV_MISS;
         } else {
             op->res = L->val[key] ? KV_OK : KV_MISS;
-            op->status = L->val[key] ? (uint8_t)(L->val[key] - 1) : 0;
+            op->status = L->val[key] ? (uint8_t)ST_STATUS(L->val[key]) : 0;
+            op->attempts = (uint8_t)ST_ATTEMPTS(L->val[key]);
         }
         roll_day(kv);
         count_day(kv, 0);
@@ -592,11 +702,17 @@ void kv_put(kv_store *kv, kv_op *op)
     int res = KV_OK;
     sim_us lat = 0;
     char name[600];
-    int klen = op->key == KV_KEY_CACHE
+    /* misc keys: fixed names, or "ratelimit:" + an actor name (< 64
+     * bytes), and small numbers: never near the limits */
+    int misc = kv_key_is_misc(op->key);
+    int klen = misc ? 0
+               : op->key == KV_KEY_CACHE
                    ? (int)strlen(kv->cfg.cache_key_name)
                    : msg_key_name(kv->msgs, kv_key_to_msg(op->key), kv_key_legacy(op->key), name, sizeof name);
     if (op->force)
         res = op->force;
+    else if (misc)
+        res = capped(kv, 1) ? KV_ECAP : KV_OK;
     else if (klen > kv->cfg.key_max_bytes ||
              (op->key == KV_KEY_CACHE && op->put_list && op->put_list->bytes > kv->cfg.value_max_bytes) ||
              (op->key != KV_KEY_CACHE &&
@@ -626,7 +742,9 @@ static void put_done(sim_ctx *ctx, void *obj, uint64_t arg)
     uint32_t key = op->key;
     op->res = (uint8_t)arg;
     if (op->res == KV_OK) {
-        sim_us last = key == KV_KEY_CACHE ? kv->list_last_put : kv->last_put[key];
+        sim_us last = kv_key_is_misc(key)   ? kv->mlast_put[key - KV_KEY_MISC]
+                      : key == KV_KEY_CACHE ? kv->list_last_put
+                                            : kv->last_put[key];
         if (op->pin_lat < 0 && last != NEVER && t - last < kv->cfg.same_key_interval && kv->cfg.p429 > 0 &&
             gsl_rng_uniform(fail_rng(kv, op)) < kv->cfg.p429)
             op->res = KV_E429;
@@ -646,7 +764,16 @@ static void put_done(sim_ctx *ctx, void *obj, uint64_t arg)
     double pv = kv->cfg.own_writes_visible;
     int own = loc_valid(kv, L, key, t) &&
               (pv >= 1 || (pv > 0 && (op->pin_lat >= 0 || gsl_rng_uniform(fail_rng(kv, op)) < pv)));
-    if (key == KV_KEY_CACHE) {
+    if (kv_key_is_misc(key)) {
+        /* no observer: the tracker follows messages only */
+        misc_val *v = &kv->mval[key - KV_KEY_MISC];
+        v->set = 1;
+        v->num = op->put_num;
+        v->expires = op->put_ttl > 0 ? t + op->put_ttl : 0;
+        kv->mlast_put[key - KV_KEY_MISC] = t;
+        if (own)
+            L->mval[key - KV_KEY_MISC] = *v;
+    } else if (key == KV_KEY_CACHE) {
         kv_list *old = kv->list;
         stored_change(kv, list_stored_bytes(kv, op->put_list) - list_stored_bytes(kv, old));
         kv->list = op->put_list; /* the reference given by the caller */
@@ -660,7 +787,7 @@ static void put_done(sim_ctx *ctx, void *obj, uint64_t arg)
             kv->on_write(kv->on_write_ud, key, old, kv->list, op->tag);
         kv_list_unref(kv, old);
     } else {
-        set_central(kv, key, (uint8_t)(op->put_status + 1));
+        set_central(kv, key, ST_PACK(op->put_status, op->put_attempts));
         kv->last_put[key] = t;
         if (own)
             L->val[key] = kv->st[key];

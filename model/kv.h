@@ -19,14 +19,28 @@
 #include "sim/sim.h"
 
 /* Keys are integers: 0 is recent:comments, 1 + 2m is comment:<id> of
- * message m, 2 + 2m its legacy comment:<ts>:<id>. */
+ * message m, 2 + 2m its legacy comment:<ts>:<id>. From KV_KEY_MISC on are
+ * the deployed Worker's small keys, each holding a number (kv_op.num):
+ * dashboard:heartbeat, message-count, then one rate-limit key per sender
+ * slot. They live in a table of their own (kv_config.nmisc entries), so the
+ * message keys keep their numbers. */
 #define KV_KEY_CACHE 0u
+#define KV_KEY_MISC 0x80000000u
+#define KV_KEY_HEARTBEAT (KV_KEY_MISC + 0u)
+#define KV_KEY_MSG_COUNT (KV_KEY_MISC + 1u)
+static inline uint32_t kv_key_rate_limit(uint32_t slot) { return KV_KEY_MISC + 2u + slot; }
+static inline int kv_key_is_misc(uint32_t key) { return key >= KV_KEY_MISC; }
 static inline uint32_t kv_key_msg(uint32_t m, int legacy) { return 1u + 2u * m + (legacy ? 1u : 0u); }
 static inline uint32_t kv_key_to_msg(uint32_t key) { return (key - 1u) / 2u; }
-static inline int kv_key_legacy(uint32_t key) { return key != 0 && (key - 1u) % 2u == 1u; }
+static inline int kv_key_legacy(uint32_t key) { return key != 0 && !kv_key_is_misc(key) && (key - 1u) % 2u == 1u; }
 
-enum { KV_CLASS_CACHE = 0, KV_CLASS_INDIVIDUAL = 1 };
-static inline int kv_key_class(uint32_t key) { return key == KV_KEY_CACHE ? KV_CLASS_CACHE : KV_CLASS_INDIVIDUAL; }
+/* Key classes, for error probabilities and metrics: "other" is the misc
+ * keys (only the deployed endpoints use them). */
+enum { KV_CLASS_CACHE = 0, KV_CLASS_INDIVIDUAL = 1, KV_CLASS_OTHER = 2, KV_CLASS_COUNT };
+static inline int kv_key_class(uint32_t key)
+{
+    return key == KV_KEY_CACHE ? KV_CLASS_CACHE : kv_key_is_misc(key) ? KV_CLASS_OTHER : KV_CLASS_INDIVIDUAL;
+}
 
 typedef enum {
     KV_OK = 0,
@@ -79,8 +93,8 @@ typedef struct kv_config {
     double background_refresh;
     const char *const *loc_names; /* counter names; NULL: "0", "1", ... */
     dist get_hit, get_miss, put; /* µs */
-    double get_error_prob[2];    /* by key class */
-    double put_error_prob[2];
+    double get_error_prob[KV_CLASS_COUNT]; /* by key class */
+    double put_error_prob[KV_CLASS_COUNT];
     sim_us same_key_interval;    /* 1 s: writes closer than this may 429 */
     double p429;                 /* probability a too-fast write is rejected */
     int64_t value_max_bytes;
@@ -99,6 +113,7 @@ typedef struct kv_config {
     sim_us utc_offset;
     uint32_t window;             /* capacity of recent:comments */
     const char *cache_key_name;
+    uint32_t nmisc;              /* misc keys (KV_KEY_MISC + i); 0: none */
 } kv_config;
 
 typedef struct kv_store kv_store;
@@ -131,11 +146,16 @@ typedef struct kv_op {
     int loc;
     uint32_t key;
     uint8_t put_status; /* individual put */
+    uint8_t put_attempts; /* individual put: botParams.attempts */
+    int64_t put_num;    /* misc put: the number stored */
+    sim_us put_ttl;     /* misc put: expirationTtl (> 0), or 0: never expires */
     kv_list *put_list;  /* cache put: a reference the caller gives away */
     void (*done)(sim_ctx *ctx, struct kv_op *op);
     /* reply */
     uint8_t res;        /* kv_result */
     uint8_t status;     /* individual get: stored status */
+    uint8_t attempts;   /* individual get: stored botParams.attempts */
+    int64_t num;        /* misc get: the number stored */
     kv_list *list;      /* cache get: a reference the receiver owns */
     sim_us issued;
     struct kv_store *store; /* set by kv_get/kv_put */
@@ -177,6 +197,10 @@ uint32_t kv_list_next_open(kv_list *l, uint32_t i);
 int kv_list_find(const kv_list *l, uint32_t msg);
 /* Appends and drops the oldest entries past the window. */
 void kv_list_append(kv_store *kv, kv_list *l, uint32_t msg, int status);
+/* The deployed post's update: append, stable-sort by the messages' client
+ * timestamps (ts_ms, oldest first), keep the newest window. A message
+ * older than every entry of a full list is dropped at once. */
+void kv_list_insert_sorted(kv_store *kv, kv_list *l, uint32_t msg, int status);
 void kv_list_recount(kv_store *kv, kv_list *l);
 /* Serialized size of message msg with the given bot status (its
  * individual value, and its entry in the cache). */
@@ -185,6 +209,10 @@ int64_t kv_msg_bytes(const kv_store *kv, uint32_t msg, int status);
 /* The central store, for initial state, scheduled corruption and metrics.
  * kv_central_status: stored status, or -1 when the key does not exist. */
 int kv_central_status(const kv_store *kv, uint32_t key);
+/* Stored botParams.attempts of an individual key (0 when absent). */
+int kv_central_attempts(const kv_store *kv, uint32_t key);
+/* A misc key's central value: 0 and *num set, or -1 when absent/expired. */
+int kv_central_num(const kv_store *kv, uint32_t key, int64_t *num);
 const kv_list *kv_central_list(const kv_store *kv);
 void kv_seed_status(kv_store *kv, uint32_t key, int status);
 /* Storage, as KV bills it (docs/model.md): the bytes stored now, key names

@@ -40,6 +40,8 @@ typedef struct msg {
     uint8_t type;        /* msg_type */
     uint8_t entity;      /* botParams.entity set: work for the bots */
     uint8_t legacy;      /* stored under comment:<ts>:<id> */
+    uint8_t priority;    /* botParams.priority: the deployed pending serves
+                          * higher first (docs/model.md) */
     uint32_t inflight;   /* calls on this message now running */
     /* measurement (model/track.c) */
     uint8_t in_cache;    /* present in the central recent:comments */

@@ -270,6 +270,7 @@ static int load_limits(const char *path, sc_limits *l, sim_err *err)
 
 #define MAX_MSG_BYTES (64 * 1024 * 1024)
 #define MAX_INITIAL 1000000
+#define SC_MAX_PRIORITY 100 /* botParams.priority: 0 (default) to 100 */
 
 /* true, false, or a probability in [0, 1]. */
 static int parse_own_writes(jv *v, const cJSON *obj, double *out)
@@ -292,7 +293,7 @@ static int parse_kv(jv *v, const cJSON *j, scenario *s)
     static const char *const keys[] = { "cache_ttl", "own_writes_visible", "background_refresh", "latency",
                                         "get_error_prob", "put_error_prob", "p429", NULL };
     static const char *const lat_keys[] = { "get_hit", "get_miss", "put", NULL };
-    static const char *const cls_keys[] = { "cache", "individual", NULL };
+    static const char *const cls_keys[] = { "cache", "individual", "other", NULL };
     const sim_us max_lat = INT64_C(3600000000);
     if (!j)
         return 0;
@@ -320,12 +321,13 @@ static int parse_kv(jv *v, const cJSON *j, scenario *s)
             if (cJSON_IsNumber(p)) {
                 double x = 0;
                 if (jv_prob(v, j, probs[k], &x) == 0)
-                    dst[0] = dst[1] = x;
+                    dst[KV_CLASS_CACHE] = dst[KV_CLASS_INDIVIDUAL] = dst[KV_CLASS_OTHER] = x;
                 continue;
             }
             size_t m = jv_push(v, probs[k], 0);
-            if (jv_object(v, p, cls_keys) == 0 && jv_prob(v, p, "cache", &dst[KV_CLASS_CACHE]) == 0)
-                jv_prob(v, p, "individual", &dst[KV_CLASS_INDIVIDUAL]);
+            if (jv_object(v, p, cls_keys) == 0 && jv_prob(v, p, "cache", &dst[KV_CLASS_CACHE]) == 0 &&
+                jv_prob(v, p, "individual", &dst[KV_CLASS_INDIVIDUAL]) == 0)
+                jv_prob(v, p, "other", &dst[KV_CLASS_OTHER]);
             jv_pop(v, m);
         }
     }
@@ -336,7 +338,7 @@ static int parse_kv(jv *v, const cJSON *j, scenario *s)
 static int parse_humans(jv *v, const cJSON *arr, scenario *s)
 {
     static const char *const keys[] = { "name", "location", "rate_per_s", "entity_share", "legacy_share",
-                                        "bytes", NULL };
+                                        "bytes", "priority", "rate_limited", NULL };
     if (!arr)
         return 0;
     size_t n = jv_push(v, "humans", 0);
@@ -350,13 +352,19 @@ static int parse_humans(jv *v, const cJSON *arr, scenario *s)
         size_t m = jv_push(v, NULL, i);
         snprintf(hu->name, sizeof hu->name, "human-%d", i + 1);
         hu->bytes = dist_const(600);
+        hu->rate_limited = 1;
+        int64_t prio = 0;
         if (jv_object(v, h, keys) == 0 && jv_string(v, h, "name", 0, hu->name, sizeof hu->name) == 0 &&
             jv_location(v, s, h, "location", &hu->loc) == 0 &&
             jv_number(v, h, "rate_per_s", 0, 1000, &hu->rate_per_s) == 0 &&
             jv_prob(v, h, "entity_share", &hu->entity_share) == 0 &&
             jv_prob(v, h, "legacy_share", &hu->legacy_share) == 0 &&
-            jv_dist(v, h, "bytes", 0, MAX_MSG_BYTES, &hu->bytes) == 0)
+            jv_dist(v, h, "bytes", 0, MAX_MSG_BYTES, &hu->bytes) == 0 &&
+            jv_int(v, h, "priority", 0, SC_MAX_PRIORITY, &prio) == 0 &&
+            jv_bool(v, h, "rate_limited", &hu->rate_limited) == 0) {
+            hu->priority = (int)prio;
             s->nhumans++;
+        }
         jv_pop(v, m);
     }
     jv_pop(v, n);
@@ -402,7 +410,8 @@ static int parse_first_poll(jv *v, const cJSON *b, sim_us *out)
 static int parse_bots(jv *v, const cJSON *arr, scenario *s)
 {
     static const char *const keys[] = { "name", "location", "loop", "poll_every", "first_poll", "generation",
-                                        "reply_bytes", "fail_prob", "crash_prob", "restart_after", NULL };
+                                        "reply_bytes", "fail_prob", "crash_prob", "restart_after", "rate_limited",
+                                        NULL };
     if (!arr)
         return 0;
     size_t n = jv_push(v, "bots", 0);
@@ -428,7 +437,8 @@ static int parse_bots(jv *v, const cJSON *arr, scenario *s)
             jv_dist(v, b, "reply_bytes", 0, MAX_MSG_BYTES, &bo->reply_bytes) == 0 &&
             jv_prob(v, b, "fail_prob", &bo->fail_prob) == 0 && jv_prob(v, b, "crash_prob", &bo->crash_prob) == 0 &&
             jv_duration(v, b, "restart_after", 0, 0, &bo->restart_after) == 0 &&
-            at_most(v, "restart_after", bo->restart_after, SC_MAX_SPAN) == 0)
+            at_most(v, "restart_after", bo->restart_after, SC_MAX_SPAN) == 0 &&
+            jv_bool(v, b, "rate_limited", &bo->rate_limited) == 0)
             s->nbots++;
         jv_pop(v, m);
     }
@@ -545,7 +555,8 @@ static int parse_initial(jv *v, const cJSON *j, scenario *s)
 {
     static const char *const keys[] = { "plain", "messages", NULL };
     static const char *const plain_keys[] = { "count", "bytes", NULL };
-    static const char *const msg_keys[] = { "id", "type", "entity", "key", "stored", "cached", "bytes", NULL };
+    static const char *const msg_keys[] = { "id", "type", "entity", "key", "stored", "cached", "bytes",
+                                            "priority", NULL };
     if (!j)
         return 0;
     size_t n = jv_push(v, "initial", 0);
@@ -577,7 +588,7 @@ static int parse_initial(jv *v, const cJSON *j, scenario *s)
         for (const cJSON *e = arr->child; e && !v->failed; e = e->next, i++) {
             sc_msg *mm = &s->msgs[s->nmsgs];
             char type[8] = "human", key[8] = "current", entity[SC_NAME] = "";
-            int64_t bytes = 600;
+            int64_t bytes = 600, prio = 0;
             size_t k = jv_push(v, NULL, i);
             mm->stored = -2;
             mm->cached = -2;
@@ -585,7 +596,9 @@ static int parse_initial(jv *v, const cJSON *j, scenario *s)
                 jv_string(v, e, "type", 0, type, sizeof type) == 0 &&
                 jv_string(v, e, "entity", 0, entity, sizeof entity) == 0 &&
                 jv_string(v, e, "key", 0, key, sizeof key) == 0 && parse_status(v, e, "stored", &mm->stored) == 0 &&
-                parse_status(v, e, "cached", &mm->cached) == 0 && jv_int(v, e, "bytes", 1, MAX_MSG_BYTES, &bytes) == 0) {
+                parse_status(v, e, "cached", &mm->cached) == 0 && jv_int(v, e, "bytes", 1, MAX_MSG_BYTES, &bytes) == 0 &&
+                jv_int(v, e, "priority", 0, SC_MAX_PRIORITY, &prio) == 0) {
+                mm->priority = (int)prio;
                 mm->type = strcmp(type, "ai") == 0 ? MT_AI : MT_HUMAN;
                 mm->entity = entity[0] != 0;
                 mm->legacy = strcmp(key, "legacy") == 0;
@@ -706,16 +719,23 @@ static int fault_fields(jv *v, const cJSON *f, int *op_out, int *key_out, int *k
         jv_string(v, f, "kind", 1, kind, sizeof kind) != 0)
         return -1;
     *op_out = strcmp(op, "get") == 0 ? KV_GET : strcmp(op, "put") == 0 ? KV_PUT : strcmp(op, "any") == 0 ? -1 : -2;
-    *key_out = strcmp(key, "cache") == 0 ? KV_CLASS_CACHE
-             : strcmp(key, "individual") == 0 ? KV_CLASS_INDIVIDUAL
-             : strcmp(key, "any") == 0 ? -1 : -2;
+    static const struct { const char *name; int sel; } sels[] = {
+        { "any", -1 }, { "cache", KV_CLASS_CACHE }, { "individual", KV_CLASS_INDIVIDUAL },
+        { "other", KV_CLASS_OTHER }, { "heartbeat", CALL_KEY_HEARTBEAT },
+        { "message-count", CALL_KEY_MSG_COUNT }, { "rate-limit", CALL_KEY_RATE_LIMIT },
+    };
+    *key_out = -2;
+    for (size_t q = 0; q < sizeof sels / sizeof sels[0]; q++)
+        if (strcmp(key, sels[q].name) == 0)
+            *key_out = sels[q].sel;
     *kind_out = strcmp(kind, "error") == 0 ? KV_ETRANSIENT : strcmp(kind, "429") == 0 ? KV_E429
               : strcmp(kind, "too-large") == 0 ? KV_ETOOLARGE : strcmp(kind, "daily-cap") == 0 ? KV_ECAP
               : strcmp(kind, "op-limit") == 0 ? KV_EOPLIMIT : 0;
     if (*op_out == -2)
         return jv_fail(v, "op must be \"get\", \"put\" or \"any\", got '%s'", op);
     if (*key_out == -2)
-        return jv_fail(v, "key must be \"cache\", \"individual\" or \"any\", got '%s'", key);
+        return jv_fail(v, "key must be \"cache\", \"individual\", \"other\", \"heartbeat\", \"message-count\", "
+                       "\"rate-limit\" or \"any\", got '%s'", key);
     if (!*kind_out)
         return jv_fail(v, "kind must be \"error\", \"429\", \"too-large\", \"daily-cap\" or \"op-limit\", got '%s'",
                        kind);
@@ -794,7 +814,7 @@ static int parse_ep_faults(jv *v, const cJSON *arr, scenario *s)
 static int parse_script(jv *v, const cJSON *arr, scenario *s)
 {
     static const char *const keys[] = { "at", "actor", "location", "call", "msg", "fail", "done_us", NULL };
-    static const char *const post_keys[] = { "id", "type", "entity", "key", "bytes", NULL };
+    static const char *const post_keys[] = { "id", "type", "entity", "key", "bytes", "priority", NULL };
     if (!arr)
         return 0;
     size_t n = jv_push(v, "script", 0);
@@ -870,7 +890,7 @@ static int parse_script(jv *v, const cJSON *arr, scenario *s)
         const cJSON *msgj = jv_get(v, e, "msg", 0);
         if (c->kind == EP_POST) {
             char type[8] = "human", key[8] = "current", entity[SC_NAME] = "";
-            int64_t bytes = 600;
+            int64_t bytes = 600, prio = 0;
             size_t k = jv_push(v, "msg", 0);
             if (!msgj)
                 jv_fail(v, "a post needs \"msg\": {\"id\": ...}");
@@ -878,7 +898,9 @@ static int parse_script(jv *v, const cJSON *arr, scenario *s)
                      jv_string(v, msgj, "type", 0, type, sizeof type) == 0 &&
                      jv_string(v, msgj, "entity", 0, entity, sizeof entity) == 0 &&
                      jv_string(v, msgj, "key", 0, key, sizeof key) == 0 &&
-                     jv_int(v, msgj, "bytes", 1, MAX_MSG_BYTES, &bytes) == 0) {
+                     jv_int(v, msgj, "bytes", 1, MAX_MSG_BYTES, &bytes) == 0 &&
+                     jv_int(v, msgj, "priority", 0, SC_MAX_PRIORITY, &prio) == 0) {
+                c->priority = (int)prio;
                 c->type = strcmp(type, "ai") == 0 ? MT_AI : MT_HUMAN;
                 c->entity = entity[0] != 0;
                 c->legacy = strcmp(key, "legacy") == 0;
@@ -1057,6 +1079,54 @@ static void defaults(scenario *s, const sc_limits *lim)
     s->plain_bytes = 400;
     st_params_default(&s->strategy);
     s->strategy.wait_until_limit = lim->wait_until_limit;
+    s->endpoints = CALL_EP_WRITE_UP;
+    s->deployed.pending_limit = 10;
+    s->deployed.max_attempts = 3;
+    s->deployed.rate_posts = 10;
+    s->deployed.rate_window = 60 * SIM_US_PER_S;
+}
+
+/* "endpoints": which comments-worker.js runs; "deployed": its parameters,
+ * accepted only with "endpoints": "deployed" (they change nothing else). */
+static int parse_endpoints(jv *v, const cJSON *root, scenario *s)
+{
+    static const char *const keys[] = { "pending_limit", "max_attempts", "rate_limit", NULL };
+    static const char *const rl_keys[] = { "posts", "window", NULL };
+    char name[16] = "write-up";
+    if (jv_string(v, root, "endpoints", 0, name, sizeof name) != 0)
+        return -1;
+    if (strcmp(name, "deployed") == 0) {
+        s->endpoints = CALL_EP_DEPLOYED;
+    } else if (strcmp(name, "write-up") != 0) {
+        size_t n = jv_push(v, "endpoints", 0);
+        jv_fail(v, "expected \"write-up\" or \"deployed\", got '%s'", name);
+        jv_pop(v, n);
+        return -1;
+    }
+    const cJSON *d = jv_get(v, root, "deployed", 0);
+    if (!d)
+        return 0;
+    size_t n = jv_push(v, "deployed", 0);
+    int64_t limit = s->deployed.pending_limit, att = s->deployed.max_attempts, posts = s->deployed.rate_posts;
+    if (s->endpoints != CALL_EP_DEPLOYED)
+        jv_fail(v, "only with \"endpoints\": \"deployed\"");
+    else if (jv_object(v, d, keys) == 0 && jv_int(v, d, "pending_limit", 1, 100000, &limit) == 0 &&
+             jv_int(v, d, "max_attempts", 1, 31, &att) == 0) {
+        const cJSON *rl = jv_get(v, d, "rate_limit", 0);
+        if (rl) {
+            size_t m = jv_push(v, "rate_limit", 0);
+            /* expirationTtl: at least 60 s (Cloudflare KV) */
+            if (jv_object(v, rl, rl_keys) == 0 && jv_int(v, rl, "posts", 1, 1000000, &posts) == 0 &&
+                jv_duration(v, rl, "window", 0, 60 * SIM_US_PER_S, &s->deployed.rate_window) == 0)
+                at_most(v, "window", s->deployed.rate_window, SC_MAX_SPAN);
+            jv_pop(v, m);
+        }
+        s->deployed.pending_limit = (uint32_t)limit;
+        s->deployed.max_attempts = (int)att;
+        s->deployed.rate_posts = (int)posts;
+    }
+    jv_pop(v, n);
+    return v->failed ? -1 : 0;
 }
 
 int sc_parse(const char *name, const char *text, size_t len, const char *limits_path,
@@ -1079,7 +1149,7 @@ int sc_parse_limits(const char *name, const char *text, size_t len, const sc_lim
 {
     static const char *const keys[] = { "name", "description", "seed", "duration", "start_epoch_ms", "options", "locations",
                                         "kv", "cache", "humans", "bots", "readers", "initial", "strategy",
-                                        "script", "expect", "faults", NULL };
+                                        "script", "expect", "faults", "endpoints", "deployed", NULL };
     static const char *const cache_keys[] = { "window", NULL };
     const sc_limits lim = *limits;
     *out = NULL;
@@ -1157,7 +1227,7 @@ int sc_parse_limits(const char *name, const char *text, size_t len, const sc_lim
         }
         jv_pop(&v, n);
     }
-    if (v.failed || parse_kv(&v, jv_get(&v, root, "kv", 0), s) != 0)
+    if (v.failed || parse_kv(&v, jv_get(&v, root, "kv", 0), s) != 0 || parse_endpoints(&v, root, s) != 0)
         goto done;
     const cJSON *cache = jv_get(&v, root, "cache", 0);
     if (cache) {

@@ -30,6 +30,8 @@ typedef struct sc_human {
     double entity_share;   /* share addressed to an AI entity */
     double legacy_share;   /* share stored under the legacy key format */
     dist bytes;
+    int priority;          /* botParams.priority of its messages (deployed) */
+    int rate_limited;      /* pays the deployed post's rate limit */
 } sc_human;
 
 /* bots[].loop: how the bot schedules its polls (docs/model.md#bots). */
@@ -49,6 +51,7 @@ typedef struct sc_bot {
     double fail_prob;      /* generation fails: the bot calls fail */
     double crash_prob;     /* crashes after a successful claim */
     sim_us restart_after;  /* PM2 restarts the crashed bot after this */
+    int rate_limited;      /* its replies pay the deployed post's rate limit */
 } sc_bot;
 
 /* Open chat pages polling GET /api/comments: count identical pages at one
@@ -71,6 +74,7 @@ typedef struct sc_msg {
     int stored;            /* msg_status in the individual key; -1: none */
     int cached;            /* msg_status in the cache; -1: not in the cache */
     int32_t bytes;
+    int priority;          /* botParams.priority */
 } sc_msg;
 
 /* A scripted call: run through the same endpoint code as generated ones.
@@ -87,6 +91,7 @@ typedef struct sc_call {
     char msg[SC_NAME];     /* message id ("" for pending) */
     int type, entity, legacy;  /* post: the new message */
     int32_t bytes;
+    int priority;
     int nfaults;
     call_fault faults[SC_MAX_FAULTS];
     int npins;             /* "done_us": op completion times after the call's start (a replay) */
@@ -148,6 +153,8 @@ typedef struct scenario {
     int nmsgs;
     sc_msg *msgs;          /* initial messages, oldest first */
     st_params strategy;
+    int endpoints;         /* CALL_EP_WRITE_UP (default) or CALL_EP_DEPLOYED */
+    call_deployed deployed;
     int ncalls;
     sc_call *script;
     sim_us *pins;          /* every script call's pinned latencies */

@@ -44,7 +44,11 @@ static void fault_scope_json(cJSON *o, int op, int key_class)
 {
     cJSON_AddStringToObject(o, "op", op == KV_GET ? "get" : op == KV_PUT ? "put" : "any");
     cJSON_AddStringToObject(o, "key", key_class == KV_CLASS_CACHE ? "cache"
-                                      : key_class == KV_CLASS_INDIVIDUAL ? "individual" : "any");
+                                      : key_class == KV_CLASS_INDIVIDUAL ? "individual"
+                                      : key_class == KV_CLASS_OTHER ? "other"
+                                      : key_class == CALL_KEY_HEARTBEAT ? "heartbeat"
+                                      : key_class == CALL_KEY_MSG_COUNT ? "message-count"
+                                      : key_class == CALL_KEY_RATE_LIMIT ? "rate-limit" : "any");
 }
 
 static const char *fault_kind_text(int kind)
@@ -107,12 +111,23 @@ cJSON *sc_to_json(const scenario *s, const char *description)
     cJSON *ge = cJSON_AddObjectToObject(kv, "get_error_prob");
     cJSON_AddNumberToObject(ge, "cache", s->kv.get_error_prob[KV_CLASS_CACHE]);
     cJSON_AddNumberToObject(ge, "individual", s->kv.get_error_prob[KV_CLASS_INDIVIDUAL]);
+    cJSON_AddNumberToObject(ge, "other", s->kv.get_error_prob[KV_CLASS_OTHER]);
     cJSON *pe = cJSON_AddObjectToObject(kv, "put_error_prob");
     cJSON_AddNumberToObject(pe, "cache", s->kv.put_error_prob[KV_CLASS_CACHE]);
     cJSON_AddNumberToObject(pe, "individual", s->kv.put_error_prob[KV_CLASS_INDIVIDUAL]);
+    cJSON_AddNumberToObject(pe, "other", s->kv.put_error_prob[KV_CLASS_OTHER]);
     cJSON_AddNumberToObject(kv, "p429", s->kv.p429);
     cJSON *cache = cJSON_AddObjectToObject(root, "cache");
     cJSON_AddNumberToObject(cache, "window", s->kv.window);
+    cJSON_AddStringToObject(root, "endpoints", s->endpoints == CALL_EP_DEPLOYED ? "deployed" : "write-up");
+    if (s->endpoints == CALL_EP_DEPLOYED) { /* "deployed" is refused with the write-up's endpoints */
+        cJSON *d = cJSON_AddObjectToObject(root, "deployed");
+        cJSON_AddNumberToObject(d, "pending_limit", s->deployed.pending_limit);
+        cJSON_AddNumberToObject(d, "max_attempts", s->deployed.max_attempts);
+        cJSON *rl = cJSON_AddObjectToObject(d, "rate_limit");
+        cJSON_AddNumberToObject(rl, "posts", s->deployed.rate_posts);
+        add_duration(rl, "window", s->deployed.rate_window);
+    }
 
     cJSON *hs = cJSON_AddArrayToObject(root, "humans");
     for (int i = 0; i < s->nhumans; i++) {
@@ -124,6 +139,8 @@ cJSON *sc_to_json(const scenario *s, const char *description)
         cJSON_AddNumberToObject(o, "entity_share", h->entity_share);
         cJSON_AddNumberToObject(o, "legacy_share", h->legacy_share);
         cJSON_AddItemToObject(o, "bytes", dist_json(&h->bytes, 0));
+        cJSON_AddNumberToObject(o, "priority", h->priority);
+        cJSON_AddBoolToObject(o, "rate_limited", h->rate_limited);
         cJSON_AddItemToArray(hs, o);
     }
     cJSON *bs = cJSON_AddArrayToObject(root, "bots");
@@ -143,6 +160,7 @@ cJSON *sc_to_json(const scenario *s, const char *description)
         cJSON_AddNumberToObject(o, "fail_prob", b->fail_prob);
         cJSON_AddNumberToObject(o, "crash_prob", b->crash_prob);
         add_duration(o, "restart_after", b->restart_after);
+        cJSON_AddBoolToObject(o, "rate_limited", b->rate_limited);
         cJSON_AddItemToArray(bs, o);
     }
     if (s->nreaders > 0) {
@@ -181,6 +199,7 @@ cJSON *sc_to_json(const scenario *s, const char *description)
         cJSON_AddStringToObject(o, "stored", status_text(m->stored));
         cJSON_AddStringToObject(o, "cached", status_text(m->cached));
         cJSON_AddNumberToObject(o, "bytes", m->bytes);
+        cJSON_AddNumberToObject(o, "priority", m->priority);
         cJSON_AddItemToArray(ms, o);
     }
     cJSON *st = cJSON_AddObjectToObject(root, "strategy");
@@ -211,6 +230,7 @@ cJSON *sc_to_json(const scenario *s, const char *description)
                     cJSON_AddStringToObject(m, "entity", "E");
                 cJSON_AddStringToObject(m, "key", c->legacy ? "legacy" : "current");
                 cJSON_AddNumberToObject(m, "bytes", c->bytes);
+                cJSON_AddNumberToObject(m, "priority", c->priority);
             } else if (c->msg[0]) {
                 cJSON_AddStringToObject(o, "msg", c->msg);
             }

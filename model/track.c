@@ -285,7 +285,9 @@ void track_on_call_end(void *ud, const call *c)
     if (c->msg == MSG_NONE)
         return;
     msg *m = &t->msgs->m[c->msg];
-    if (c->kind == EP_POST && c->status == 201) {
+    /* a deployed post that stored the message and then failed on its
+     * heartbeat answers 500, yet the reply is in the chat: an answer */
+    if (c->kind == EP_POST && (c->status == 201 || c->stored)) {
         m->post_done = now;
         if (m->reply_to != MSG_NONE) {
             msg *h = &t->msgs->m[m->reply_to];

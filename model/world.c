@@ -30,6 +30,8 @@ struct world {
     kv_streams *script_rs;   /* per script entry: its actor's streams */
     bot *bots[SC_MAX_BOTS];
     reader *readers[SC_MAX_READERS];
+    call_sender *senders;    /* deployed: rate-limit slots, one per actor name */
+    uint32_t nsenders;
     int started, finished;
 };
 
@@ -109,6 +111,8 @@ static int names_messages(const scenario *s)
             return 1;
     return 0;
 }
+
+const kv_store *world_kv(const world *w) { return w->kv; }
 const char *world_option(const world *w) { return w->st.name; }
 
 static int fail(sim_err *err, const char *what)
@@ -159,6 +163,7 @@ static int seed_state(world *w, sim_err *err)
         mm->entity = (uint8_t)sm->entity;
         mm->legacy = (uint8_t)sm->legacy;
         mm->bytes = sm->bytes;
+        mm->priority = (uint8_t)sm->priority;
         mm->posted = -1;
         if (sm->stored >= 0)
             kv_seed_status(w->kv, kv_key_msg(m, sm->legacy), sm->stored);
@@ -168,6 +173,30 @@ static int seed_state(world *w, sim_err *err)
             kv_list_append(w->kv, l, m, sm->cached);
     }
     kv_seed_list(w->kv, l);
+    return 0;
+}
+
+/* The deployed post's senders: humans, bots, then script actors named by
+ * neither (those are limited by message type: a human message pays). */
+static int build_senders(world *w)
+{
+    const scenario *s = w->sc;
+    size_t cap = (size_t)s->nhumans + (size_t)s->nbots + (size_t)s->ncalls;
+    if (cap && !(w->senders = calloc(cap, sizeof *w->senders)))
+        return -1;
+    for (int i = 0; i < s->nhumans; i++)
+        w->senders[w->nsenders++] = (call_sender){ s->humans[i].name,
+                                                   s->humans[i].rate_limited ? CALL_RL_LIMITED : CALL_RL_EXEMPT };
+    for (int i = 0; i < s->nbots; i++)
+        w->senders[w->nsenders++] = (call_sender){ s->bots[i].name,
+                                                   s->bots[i].rate_limited ? CALL_RL_LIMITED : CALL_RL_EXEMPT };
+    for (int i = 0; i < s->ncalls; i++) {
+        uint32_t k = 0;
+        while (k < w->nsenders && strcmp(w->senders[k].name, s->script[i].actor) != 0)
+            k++;
+        if (k == w->nsenders)
+            w->senders[w->nsenders++] = (call_sender){ s->script[i].actor, CALL_RL_BY_TYPE };
+    }
     return 0;
 }
 
@@ -186,6 +215,13 @@ world *world_new(const scenario *s, const char *option, uint64_t seed, const wor
     kv_config kvc = s->kv;
     kvc.nlocs = s->nlocs + 1; /* the last: where Cloudflare runs Cron Triggers */
     kvc.utc_offset = s->epoch_ms % (MET_US_PER_DAY / 1000) * 1000;
+    if (s->endpoints == CALL_EP_DEPLOYED) {
+        if (build_senders(w) != 0) {
+            fail(err, "out of memory");
+            goto fail;
+        }
+        kvc.nmisc = 2 + w->nsenders; /* heartbeat, message-count, rate limits */
+    }
     const char *loc_names[SC_MAX_LOCS + 1];
     for (int i = 0; i < s->nlocs && i < SC_MAX_LOCS; i++)
         loc_names[i] = s->locs[i];
@@ -201,7 +237,13 @@ world *world_new(const scenario *s, const char *option, uint64_t seed, const wor
     w->calls.trace = o ? o->trace : NULL;
     w->calls.hooks.on_call_end = track_on_call_end;
     w->calls.hooks.ud = w->track;
-    ep_install(&w->calls, &w->st);
+    if (s->endpoints == CALL_EP_DEPLOYED) {
+        call_env_deployed(&w->calls, &s->deployed, w->senders, w->nsenders);
+        w->calls.epoch_ms = s->epoch_ms;
+        ep_install_deployed(&w->calls, &w->st);
+    } else {
+        ep_install(&w->calls, &w->st);
+    }
     call_env_set_faults(&w->calls, s->faults, s->nfaults);
     if (o && o->check)
         track_set_check(w->track, s->limits.ops_per_invocation);
@@ -280,6 +322,7 @@ void world_free(world *w)
         call_env_deinit(&w->calls);
     track_free(w->track);
     free(w->script_rs);
+    free(w->senders);
     kv_free(w->kv);
     sim_free(w->ctx);
     msg_table_deinit(&w->msgs);
@@ -347,6 +390,7 @@ static void script_fire(sim_ctx *ctx, void *obj, uint64_t idx)
         mm->entity = (uint8_t)c->entity;
         mm->legacy = (uint8_t)c->legacy;
         mm->bytes = c->bytes;
+        mm->priority = (uint8_t)c->priority;
         mm->posted = sim_now(ctx);
     } else {
         m = c->msg[0] ? msg_find(&w->msgs, c->msg) : MSG_NONE;
@@ -471,6 +515,7 @@ int world_msg_info(const world *w, const char *id, sc_msg *out)
     out->entity = mm->entity;
     out->legacy = mm->legacy;
     out->bytes = mm->bytes;
+    out->priority = mm->priority;
     out->stored = kv_central_status(w->kv, kv_key_msg(m, mm->legacy));
     const kv_list *l = kv_central_list(w->kv);
     int idx = l && !l->corrupt ? kv_list_find(l, m) : -1;

@@ -45,6 +45,8 @@ sim_ctx *world_ctx(world *w);
  * messages ever created. */
 size_t world_msg_slots(const world *w);
 uint64_t world_msgs_total(const world *w);
+/* The run's KV store, for reading the central values (tests). */
+const struct kv_store *world_kv(const world *w);
 /* End state of a message: its status in the central cache (-1: not there)
  * and in its individual key (-1: absent). -1 when the id is unknown. */
 int world_msg_state(const world *w, const char *id, int *cache_status, int *stored_status);
