@@ -110,6 +110,12 @@ static void judge(const experiment *e, const double *vals, int o, int base, cons
             }
         }
         stat_summary s = col(e, vals, o, t->metric);
+        if (s.never) {
+            snprintf(v->why, sizeof v->why, "misses %.60s: never reached in %zu of %zu runs (Kaplan-Meier)", t->text,
+                     s.never, s.n);
+            v->ok = 0;
+            break;
+        }
         if (s.n > 0 && s.mean + s.half > t->limit) {
             snprintf(v->why, sizeof v->why, "misses %.60s: %.4g (95 %% CI up to %.4g)", t->text, s.mean, s.mean + s.half);
             v->ok = 0;

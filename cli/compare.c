@@ -36,6 +36,8 @@ static void fmt_ci(char *buf, size_t len, stat_summary st, int metric)
         prec = 2;
     if (st.n == 0)
         snprintf(buf, len, "-");
+    else if (st.never)
+        snprintf(buf, len, "never (%zu/%zu)", st.never, st.n);
     else
         snprintf(buf, len, "%.*f ± %.*f", prec, st.mean, prec, st.half);
 }
@@ -97,7 +99,9 @@ static cJSON *summary_json(stat_summary st)
 {
     cJSON *o = cJSON_CreateObject();
     cJSON_AddNumberToObject(o, "n", (double)st.n);
-    if (st.n) {
+    if (st.never) /* replications whose healing curve never reached it */
+        cJSON_AddNumberToObject(o, "never", (double)st.never);
+    else if (st.n) {
         cJSON_AddNumberToObject(o, "mean", st.mean);
         cJSON_AddNumberToObject(o, "sd", st.sd);
         cJSON_AddNumberToObject(o, "ci95_low", st.mean - st.half);
@@ -125,6 +129,8 @@ static int write_outputs(const char *dir, const experiment *e, const double *val
                 fprintf(f.f, "%s,%d,%" PRIu64 ",%s,", e->options[o], r, exp_rep_seed(e->base_seed, r), exp_metric_names[k]);
                 if (isnan(v))
                     fputs("NA\n", f.f);
+                else if (isinf(v))
+                    fputs("never\n", f.f);
                 else
                     fprintf(f.f, "%.9g\n", v);
             }
@@ -175,7 +181,9 @@ static int write_outputs(const char *dir, const experiment *e, const double *val
     for (int o = 0; o < e->nopt; o++)
         for (int k = 0; k < M_COUNT; k++) {
             stat_summary st = stat_of(vals + (size_t)o * e->reps * M_COUNT + k, (size_t)e->reps, M_COUNT);
-            if (st.n)
+            if (st.never)
+                fprintf(f.f, "%s,%s,%zu,never,NA,NA\n", e->options[o], exp_metric_names[k], st.n);
+            else if (st.n)
                 fprintf(f.f, "%s,%s,%zu,%.9g,%.9g,%.9g\n", e->options[o], exp_metric_names[k], st.n, st.mean,
                         st.mean - st.half, st.mean + st.half);
             else

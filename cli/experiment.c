@@ -33,6 +33,16 @@ static double quantile_s(met_registry *m, const char *name, double p)
     return n ? (double)met_quantile(v, n, p) / 1e6 : NAN;
 }
 
+/* A Kaplan-Meier healing quantile in s: NaN without episodes, +inf
+ * ("never") where the run's curve does not reach it (reports/stats.h). */
+static double heal_s(met_registry *m, const char *name)
+{
+    if (rep_counter(m, "divergence.episodes") == 0)
+        return NAN;
+    int64_t v = rep_counter(m, name);
+    return v < 0 ? INFINITY : (double)v / 1e6;
+}
+
 static void extract(met_registry *m, const pr_plan *p, sim_us duration, double *v)
 {
     char key[96];
@@ -45,9 +55,9 @@ static void extract(met_registry *m, const pr_plan *p, sim_us duration, double *
     v[M_USD_MONTH] = (double)rep_counter(m, key) / 1e12;
     int64_t polls = rep_counter(m, "calls.pending");
     v[M_KVR_POLL] = polls ? (double)rep_counter(m, "kv.reads.pending") / (double)polls : NAN;
-    v[M_HEAL50] = quantile_s(m, "heal_latency_us", 0.50);
-    v[M_HEAL95] = quantile_s(m, "heal_latency_us", 0.95);
-    v[M_HEAL99] = quantile_s(m, "heal_latency_us", 0.99);
+    v[M_HEAL50] = heal_s(m, "heal.km.p50_us");
+    v[M_HEAL95] = heal_s(m, "heal.km.p95_us");
+    v[M_HEAL99] = heal_s(m, "heal.km.p99_us");
     v[M_EPISODES] = (double)rep_counter(m, "divergence.episodes");
     v[M_HEALED] = (double)rep_counter(m, "divergence.healed");
     v[M_CENSORED] = (double)(rep_counter(m, "divergence.censored.aged_out") +

@@ -109,7 +109,17 @@ static int violated(const property *p, met_registry *m, char *why, size_t len, s
             *witness = rep_counter(m, "witness.slowest_heal_end_us");
             return 1;
         }
+        /* the censored episodes, as the Kaplan-Meier estimate sees them: one
+         * that ended unhealed (aged out, overwritten, open at the end) later
+         * than the limit did not heal within it */
+        h = met_samples_sorted(m, met_samples(m, "heal_censored_us"), &n);
         v = rep_counter(m, "divergence.open_max_age_us");
+        if (n && (double)h[n - 1] > p->x && (double)v <= p->x) {
+            snprintf(why, len, "a divergence episode ended unhealed (aged out or overwritten) %.3f s after it began "
+                     "(limit %.3f s)", (double)h[n - 1] / 1e6, p->x / 1e6);
+            *witness = rep_counter(m, "sim.duration_us");
+            return 1;
+        }
         if ((double)v > p->x) {
             snprintf(why, len, "a divergence episode was still open %.3f s after it began (limit %.3f s)",
                      (double)v / 1e6, p->x / 1e6);

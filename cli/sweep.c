@@ -231,7 +231,9 @@ static cJSON *stat_json(stat_summary st)
 {
     cJSON *o = cJSON_CreateObject();
     cJSON_AddNumberToObject(o, "n", (double)st.n);
-    if (st.n) {
+    if (st.never) /* healing quantile never reached in that many replications */
+        cJSON_AddNumberToObject(o, "never", (double)st.never);
+    else if (st.n) {
         cJSON_AddNumberToObject(o, "mean", st.mean);
         cJSON_AddNumberToObject(o, "ci95_low", st.mean - st.half);
         cJSON_AddNumberToObject(o, "ci95_high", st.mean + st.half);

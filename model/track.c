@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "sim/km.h"
+
 struct track {
     sim_ctx *ctx;
     msg_table *msgs;
@@ -13,6 +15,7 @@ struct track {
     int64_t stuck, stuck_peak;
     met_id m_opened, m_healed, m_cens_aged, m_cens_lost, m_cens_end;
     met_id s_heal, s_censored, s_reply;
+    met_id m_km[4];      /* heal.km.p50/p90/p95/p99_us */
     met_id m_aged, m_lost, m_removals, m_corrupted, m_pending_aged, m_never_cached;
     met_id m_lost_by[EP_COUNT], m_first_lost_by[EP_COUNT];
     met_id m_never_answered, m_answered_twice, m_returned_claimed, m_answers;
@@ -71,6 +74,10 @@ track *track_new(sim_ctx *ctx, msg_table *msgs, kv_store *kv)
     /* episodes that ended without healing, at the time they were censored
      * (aged out, overwritten, open at the end): Kaplan-Meier needs both */
     t->s_censored = met_samples(m, "heal_censored_us");
+    static const char *const km_names[4] = { "heal.km.p50_us", "heal.km.p90_us", "heal.km.p95_us",
+                                             "heal.km.p99_us" };
+    for (int k = 0; k < 4; k++)
+        t->m_km[k] = met_counter(m, km_names[k]);
     t->s_reply = met_samples(m, "reply_latency_us");
     t->m_aged = met_counter(m, "cache.aged_out");
     t->m_lost = met_counter(m, "cache.lost_by_overwrite");
@@ -328,6 +335,41 @@ void track_retire(track *t, uint32_t i)
     settle(t, &t->msgs->m[i], sim_now(t->ctx));
 }
 
+/* Healing-time quantiles by Kaplan-Meier over every episode: healed ones
+ * are events, the others (aged out, overwritten, open at the end) are
+ * censored when they ended. -1: the curve never reaches the quantile
+ * ("never": too much stayed unhealed), or no episode at all. */
+static void heal_quantiles(track *t, sim_us now)
+{
+    static const double q[4] = { 0.50, 0.90, 0.95, 0.99 };
+    met_registry *mr = sim_metrics(t->ctx);
+    size_t nh = 0, nc = 0;
+    const int64_t *h = met_samples_sorted(mr, t->s_heal, &nh);
+    const int64_t *c = met_samples_sorted(mr, t->s_censored, &nc);
+    int64_t *tt = malloc((nh + nc + 1) * sizeof *tt);
+    unsigned char *ev = malloc(nh + nc + 1);
+    km_curve k = { 0 };
+    int ok = tt && ev;
+    if (ok) {
+        for (size_t i = 0; i < nh; i++) {
+            tt[i] = h[i];
+            ev[i] = 1;
+        }
+        for (size_t i = 0; i < nc; i++) {
+            tt[nh + i] = c[i];
+            ev[nh + i] = 0;
+        }
+        ok = km_fit(tt, ev, nh + nc, &k) == 0;
+    }
+    if (!ok)
+        violate(t, "out of memory", "the healing-time estimate");
+    for (int i = 0; i < 4; i++)
+        met_add(mr, t->m_km[i], now, ok ? km_quantile(&k, q[i]) : -1);
+    km_free(&k);
+    free(tt);
+    free(ev);
+}
+
 void track_finish(track *t)
 {
     met_registry *mr = sim_metrics(t->ctx);
@@ -351,4 +393,5 @@ void track_finish(track *t)
     met_row(mr, t->r_stuck, row);
     met_add(mr, t->m_stuck_peak, now, t->stuck_peak);
     met_add(mr, t->m_stuck_final, now, t->stuck);
+    heal_quantiles(t, now);
 }

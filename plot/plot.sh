@@ -92,10 +92,11 @@ md="$out/report.md.tmp"; html="$out/report.html.tmp"
         file=$(sed -n 's/^[[:space:]]*"file":[[:space:]]*"\(.*\)",$/\1/p' "$out/results.json" | head -1)
         echo "Scenario **$sc** (\`$file\`)."
         echo
-        echo "| option | polls | KVr per poll | reads/day | writes/day | \$/day | \$/month | episodes | healed | heal p50 (s) | stuck at end |"
+        echo "| option | polls | KVr per poll | reads/day | writes/day | \$/day | \$/month | episodes | healed | heal p50 (s, Kaplan-Meier) | stuck at end |"
         echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
-        # heal p50 only where something healed (summary.csv has 0 otherwise)
-        awk -F, 'NR > 1 { p50 = $10 > 0 ? sprintf("%.3f", $12 / 1e6) : "-"
+        # heal p50: Kaplan-Meier, empty in summary.csv where the curve never
+        # reaches 50 % ("never") or no episode opened ("-")
+        awk -F, 'NR > 1 { p50 = $9 == 0 ? "-" : $12 == "" ? "never" : sprintf("%.3f", $12 / 1e6)
             printf "| %s | %s | %.3f | %.1f | %.1f | %s | %s | %s | %s | %s | %s |\n", $1, $2, $3, $4, $5, $7, $8, $9, $10, p50, $16 }' "$out/summary.csv"
         echo
     fi

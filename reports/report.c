@@ -269,12 +269,13 @@ void rep_summary(FILE *f, const rep_meta *meta, const rep_run *runs, int n)
         snprintf(key, sizeof key, "cost.%s.month.total_pusd", meta->plan);
         rep_usd(bill, sizeof bill, rep_counter(m, key));
         profile_text(runs[i].polls, prof, sizeof prof);
-        met_stat hs;
-        met_samples_stat(m, met_samples(m, "heal_latency_us"), &hs);
-        if (hs.n)
-            duration_text(p50, sizeof p50, hs.p50);
-        else
+        int64_t km50 = rep_counter(m, "heal.km.p50_us");
+        if (rep_counter(m, "divergence.episodes") == 0)
             snprintf(p50, sizeof p50, "-");
+        else if (km50 < 0)
+            snprintf(p50, sizeof p50, "never");
+        else
+            duration_text(p50, sizeof p50, km50);
         char eps[32];
         snprintf(eps, sizeof eps, "%" PRId64 "/%" PRId64, rep_counter(m, "divergence.healed"),
                  rep_counter(m, "divergence.episodes"));
@@ -321,17 +322,32 @@ void rep_summary_csv(FILE *f, const rep_meta *meta, const rep_run *runs, int n)
         rep_usd(month, sizeof month, rep_counter(m, key));
         met_stat hs;
         met_samples_stat(m, met_samples(m, "heal_latency_us"), &hs);
+        /* Kaplan-Meier quantiles; empty where the curve never reaches them
+         * or nothing opened, never 0 */
+        char q[4][24];
+        static const char *const qn[3] = { "heal.km.p50_us", "heal.km.p95_us", "heal.km.p99_us" };
+        for (int k = 0; k < 3; k++) {
+            int64_t v = rep_counter(m, qn[k]);
+            if (v >= 0 && rep_counter(m, "divergence.episodes") > 0)
+                snprintf(q[k], sizeof q[k], "%" PRId64, v);
+            else
+                q[k][0] = 0;
+        }
+        if (hs.n)
+            snprintf(q[3], sizeof q[3], "%" PRId64, hs.max);
+        else
+            q[3][0] = 0;
         int64_t censored = rep_counter(m, "divergence.censored.aged_out") +
                            rep_counter(m, "divergence.censored.overwritten") +
                            rep_counter(m, "divergence.censored.open_at_end");
-        fprintf(f, "%s,%" PRId64 ",%.6f,%.6f,%.6f,%.6f,%s,%s,%" PRId64 ",%" PRId64 ",%" PRId64 ",%" PRId64 ",%" PRId64
-                   ",%" PRId64 ",%" PRId64 ",%" PRId64 ",%" PRId64 ",%" PRId64 ",%" PRId64 ",%" PRId64 "\n",
+        fprintf(f, "%s,%" PRId64 ",%.6f,%.6f,%.6f,%.6f,%s,%s,%" PRId64 ",%" PRId64 ",%" PRId64 ",%s,%s,%s,%s,%" PRId64
+                   ",%" PRId64 ",%" PRId64 ",%" PRId64 ",%" PRId64 "\n",
                 runs[i].option, p ? p->count : 0, p && p->count ? (double)p->sum_kvr / (double)p->count : 0.0,
                 per_day(rep_counter(m, "kv.reads"), meta->duration_us),
                 per_day(rep_counter(m, "kv.writes"), meta->duration_us),
                 per_day(rep_counter(m, "worker.requests"), meta->duration_us), day, month,
                 rep_counter(m, "divergence.episodes"), rep_counter(m, "divergence.healed"), censored,
-                hs.p50, hs.p95, hs.p99, hs.max, rep_counter(m, "stuck.final"), rep_counter(m, "cache.lost_by_overwrite"),
+                q[0], q[1], q[2], q[3], rep_counter(m, "stuck.final"), rep_counter(m, "cache.lost_by_overwrite"),
                 rep_counter(m, "cache.aged_out"), rep_counter(m, "liveness.never_answered"),
                 rep_counter(m, "safety.answered_twice"));
     }

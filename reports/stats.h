@@ -1,52 +1,24 @@
 /* stats.h - summaries of replicated results: mean, standard deviation and
  * the 95 % confidence interval of the mean from Student's t (GSL). NaN
  * values (a quantity undefined in a replication, such as the healing
- * latency of a run that healed nothing) are left out and n says so. */
+ * latency of a run with no episode) are left out and n says so. +inf
+ * values are "never" (a healing quantile the replication's Kaplan-Meier
+ * curve never reached): they count in n and in never, and make the mean
+ * +inf, so a figure with one such replication reads "never", not the mean
+ * of the others. */
 #ifndef QSIM_STATS_H
 #define QSIM_STATS_H
 
 #include <stddef.h>
-#include <stdint.h>
 
 typedef struct stat_summary {
     size_t n;        /* values used (non-NaN) */
     double mean;
     double sd;       /* sample standard deviation (n - 1) */
     double half;     /* 95 % CI half-width: t(0.975, n-1) * sd / sqrt(n); 0 when n < 2 */
+    size_t never;    /* values that were +inf (then mean is +inf, sd and half NaN) */
 } stat_summary;
 
 stat_summary stat_of(const double *x, size_t n, size_t stride);
-
-/* Kaplan-Meier product-limit estimate of a time-to-event distribution
- * (healing time) from observations that either ended with the event
- * (healed) or were censored (still open at the end of the run, or ended
- * another way: aged out, overwritten). One step per distinct event time;
- * at a time with both, events come before censorings (the usual
- * convention). var is Greenwood's variance of S. */
-typedef struct km_step {
-    int64_t t;         /* event time */
-    int64_t at_risk;   /* observations with time >= t */
-    int64_t events;    /* events at t */
-    double s;          /* S(t): share still without the event after t */
-    double var;        /* Greenwood: S^2 * sum d / (n (n - d)) */
-} km_step;
-
-typedef struct km_curve {
-    size_t nsteps;
-    km_step *step;     /* by increasing t */
-    size_t nobs, nevents;
-    int64_t last_t;    /* largest observed time, event or censored */
-} km_curve;
-
-/* Fits t[i] (any order) with event[i] != 0 for an event, 0 for a censored
- * observation. 0, or -1 on OOM. Free with km_free. */
-int km_fit(const int64_t *t, const unsigned char *event, size_t n, km_curve *out);
-void km_free(km_curve *c);
-/* S just after time t (1 before the first event). */
-double km_survival(const km_curve *c, int64_t t);
-/* The p-quantile of the time to the event: the smallest event time with
- * 1 - S(t) >= p, or -1 when the curve never reaches p ("never": too
- * much is censored before). */
-int64_t km_quantile(const km_curve *c, double p);
 
 #endif

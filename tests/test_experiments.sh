@@ -93,12 +93,16 @@ pairs=$(tail -n +2 "$csv" | cut -d, -f2,3 | sort -u | wc -l)
 seeds=$(tail -n +2 "$csv" | cut -d, -f3 | sort -u | wc -l)
 [ "$pairs" -eq 4 ] && [ "$seeds" -eq 4 ] && ok ||
     fail "compare.csv: $pairs (rep,seed) pairs and $seeds seeds, expected 4 and 4"
-# compare_summary.csv: n counts the non-NA values, mean is their mean
+# compare_summary.csv: n counts the non-NA values, mean is their mean; a
+# healing quantile that one replication never reached ("never": its
+# Kaplan-Meier curve stays above it) makes the mean "never"
 bad=$(awk -F, -v M="$M" '
     FNR == 1 { next }
-    FILENAME == ARGV[1] { if ($5 != "NA") { s[$1 "," $4] += $5; c[$1 "," $4]++ } next }
-    { k = $1 "," $2; n = c[k] + 0; seen++
+    FILENAME == ARGV[1] { if ($5 == "never") nv[$1 "," $4]++
+                          else if ($5 != "NA") { s[$1 "," $4] += $5; c[$1 "," $4]++ } next }
+    { k = $1 "," $2; n = c[k] + nv[k]; seen++
       if ($3 != n) { print "n of " k ": " $3 " vs " n; next }
+      if (nv[k] > 0) { if ($4 != "never") print "mean of " k " should be never"; next }
       if (n == 0) { if ($4 != "NA") print "mean of " k " should be NA"; next }
       m = s[k] / n; d = $4 - m; if (d < 0) d = -d; a = m < 0 ? -m : m
       if (d > 1e-7 * a + 1e-9) print "mean of " k ": " $4 " vs " m
@@ -124,7 +128,9 @@ for row in csv.DictReader(open(sys.argv[2])):
     o = next(x for x in d["options"] if x["option"] == row["option"])
     m = o["metrics"][row["metric"]]
     assert m["n"] == int(row["n"]), (row, m)
-    if m["n"]:
+    if m.get("never"):
+        assert row["mean"] == "never" and "mean" not in m, (row, m)
+    elif m["n"]:
         assert math.isclose(m["mean"], float(row["mean"]), rel_tol=1e-7, abs_tol=1e-9), (row, m)
 # the paired difference of the baseline against itself is exactly 0
 z = next(x for x in d["options"] if x["option"] == "0")["paired_difference_vs_baseline"]["reads_per_day"]

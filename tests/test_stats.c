@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "reports/stats.h"
+#include "sim/km.h"
 #include "sim/metrics.h"
 
 #define TOL 1e-6
