@@ -85,7 +85,7 @@ test-fuzz: deps
 	@echo "== fuzz smoke: tests/corpus replayed, then 60 s of libFuzzer (log: $(FUZZ_DIR)/smoke.log)"
 	@mkdir -p $(FUZZ_DIR)
 	@rc=0; $(MAKE) --no-print-directory fuzz-smoke FUZZ_TIME=60 > $(FUZZ_DIR)/smoke.log 2>&1 || rc=1; \
-	grep -E '^fuzz-replay:|^fuzz-seed:|number_of_executed_units|average_exec_per_sec|ERROR|SUMMARY' \
+	grep -E '^fuzz-replay:|^fuzz-seed:|^fuzz-data:|number_of_executed_units|average_exec_per_sec|ERROR|SUMMARY' \
 		$(FUZZ_DIR)/smoke.log; \
 	if [ $$rc = 0 ]; then echo "fuzz: 1 passed, 0 failed"; else echo "fuzz: 0 passed, 1 failed"; fi; exit $$rc
 

@@ -25,11 +25,15 @@ FUZZ_SRC    := $(wildcard sim/*.c) $(wildcard model/*.c) $(wildcard model/strate
                $(wildcard reports/*.c)
 FUZZ_OBJ    := $(FUZZ_SRC:%.c=$(FUZZ_DIR)/obj/%.o)
 FUZZ_BIN    := $(FUZZ_DIR)/fuzz_scenario
+FUZZ_DATA_BIN := $(FUZZ_DIR)/fuzz_data
+FUZZ_DATA_CORPUS := $(FUZZ_DIR)/corpus-data
+# of FUZZ_TIME, the share (in %) spent on the data files' target
+FUZZ_DATA_PCT ?= 25
 FUZZ_CORPUS := $(FUZZ_DIR)/corpus
 FUZZ_RUN    := -max_len=65536 -timeout=10 -rss_limit_mb=4096 -dict=fuzz/scenario.dict \
                -artifact_prefix=$(FUZZ_DIR)/ -print_final_stats=1
 
-.PHONY: fuzz fuzz-smoke fuzz-build fuzz-seed fuzz-replay
+.PHONY: fuzz fuzz-smoke fuzz-build fuzz-seed fuzz-replay fuzz-data-seed
 
 # Static pattern rules: explicit, so the top Makefile's $(BUILD)/%.o rule
 # (gcc, no libFuzzer instrumentation) never builds these objects.
@@ -43,7 +47,21 @@ $(FUZZ_BIN): fuzz/fuzz_scenario.c $(FUZZ_OBJ)
 	@echo "  FUZZLD  $@"
 	@$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_OBJ) $(FUZZ_LIBS)
 
-fuzz-build: $(FUZZ_BIN)
+$(FUZZ_DATA_BIN): fuzz/fuzz_data.c $(FUZZ_OBJ)
+	@mkdir -p $(dir $@)
+	@echo "  FUZZLD  $@"
+	@$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_OBJ) $(FUZZ_LIBS)
+
+fuzz-build: $(FUZZ_BIN) $(FUZZ_DATA_BIN)
+
+# The data files' target: seeds are the shipped pricing (first byte 'P',
+# even) and limits files ('Q', odd) and the bad ones of the corpus.
+fuzz-data-seed: $(FUZZ_DATA_BIN)
+	@mkdir -p $(FUZZ_DATA_CORPUS)
+	@for f in data/pricing/*.json; do { printf P; cat "$$f"; } > "$(FUZZ_DATA_CORPUS)/seed-$$(basename $$f)"; done; \
+	for f in data/limits/*.json; do { printf Q; cat "$$f"; } > "$(FUZZ_DATA_CORPUS)/seed-$$(basename $$f)"; done; \
+	for f in tests/bad_scenarios/pricing-*.json; do [ -f "$$f" ] && { printf P; cat "$$f"; } > "$(FUZZ_DATA_CORPUS)/seed-$$(basename $$f)"; done; \
+	for f in tests/bad_scenarios/limits-*.json; do [ -f "$$f" ] && { printf Q; cat "$$f"; } > "$(FUZZ_DATA_CORPUS)/seed-$$(basename $$f)"; done; true
 
 # The corpus grows in build/fuzz/corpus; every run first adds the seeds
 # (scenarios, the bad-input cases, past crashes) under names that cannot
@@ -74,9 +92,13 @@ fuzz: $(FUZZ_BIN) fuzz-seed
 
 # The replay's verdict is kept until the fuzzing is done, so that a known
 # crash in tests/corpus does not stop the search for new ones.
-fuzz-smoke: $(FUZZ_BIN) fuzz-seed
+fuzz-smoke: $(FUZZ_BIN) fuzz-seed $(FUZZ_DATA_BIN) fuzz-data-seed
 	@rc=0; sh fuzz/replay.sh $(FUZZ_BIN) tests/corpus || rc=1; \
-	$(FUZZ_BIN) $(FUZZ_CORPUS) $(FUZZ_RUN) -max_total_time=$(FUZZ_TIME) $(FUZZ_ARGS) || rc=1; \
+	dt=$$(( $(FUZZ_TIME) * $(FUZZ_DATA_PCT) / 100 )); [ $$dt -ge 1 ] || dt=1; \
+	$(FUZZ_BIN) $(FUZZ_CORPUS) $(FUZZ_RUN) -max_total_time=$$(( $(FUZZ_TIME) - dt )) $(FUZZ_ARGS) || rc=1; \
+	echo "fuzz-data: $$dt s on pricing and limits files"; \
+	$(FUZZ_DATA_BIN) $(FUZZ_DATA_CORPUS) -max_len=16384 -timeout=10 -rss_limit_mb=2048 \
+	    -artifact_prefix=$(FUZZ_DIR)/data- -print_final_stats=1 -max_total_time=$$dt || rc=1; \
 	exit $$rc
 
 -include $(FUZZ_OBJ:.o=.d)
