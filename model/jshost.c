@@ -87,6 +87,9 @@ struct jsh {
     size_t idx_cap, idx_n, indexed;
     jsh_rng rng[32];
     int nrng;
+    uint64_t serial;       /* blobs made */
+    uint64_t *sent;        /* per KV key: serial of the value the host holds */
+    size_t nsent;
     int failed;
     char err[512];
 };
@@ -330,6 +333,16 @@ static uint32_t key_of(jsh *h, const char *k, size_t n)
     return kv_key_msg(m, legacy);
 }
 
+/* A blob of ours: numbered, so that the host can be told "the value you
+ * already have" instead of being sent it again. */
+static kv_blob *new_blob(jsh *h, const char *data, size_t len)
+{
+    kv_blob *b = kv_blob_new(data, len);
+    if (b)
+        b->serial = ++h->serial;
+    return b;
+}
+
 /* ---- the JSON bridge ---- */
 
 static void json_str(jsh *h, const char *s)
@@ -381,7 +394,7 @@ static void render_msg(jsh *h, uint32_t mi, int status)
 /* Renders into a blob using the write buffer as scratch. */
 static kv_blob *blob_from_w(jsh *h, size_t from)
 {
-    kv_blob *b = kv_blob_new(h->wb + from, h->wlen - from);
+    kv_blob *b = new_blob(h, h->wb + from, h->wlen - from);
     h->wlen = from;
     return b;
 }
@@ -394,7 +407,7 @@ kv_blob *jsh_render(void *ud, uint32_t key, int status, const kv_list *list)
         if (!list)
             return NULL;
         if (list->corrupt)
-            return kv_blob_new("[{\"id\":", 7); /* unparseable: JSON.parse throws */
+            return new_blob(h, "[{\"id\":", 7); /* unparseable: JSON.parse throws */
         wput(h, "[", 1);
         for (uint32_t k = 0; k < list->n; k++) {
             if (k)
@@ -616,7 +629,7 @@ static void pump(jsh *h)
                 return;
             }
             if (t == 'P') {
-                kc.blob = kv_blob_new(k + kl, vl);
+                kc.blob = new_blob(h, k + kl, vl);
                 if (!kc.blob) {
                     fail_run(h, "out of memory");
                     return;
@@ -824,6 +837,25 @@ static void send_result(jsh *h, call *c)
         b = op->key == KV_KEY_CACHE ? (op->list ? op->list->blob : NULL) : op->blob;
     if (op->res == KV_OK && op->type == KV_GET && !b) /* a value qsim holds no text for */
         b = NULL;
+    /* the host keeps the last value it got per key: -2 is "that one" */
+    uint32_t slot = kv_key_is_misc(op->key) ? UINT32_MAX : op->key;
+    if (b && slot >= h->nsent && slot != UINT32_MAX) {
+        size_t n = h->nsent ? h->nsent : 256;
+        while (n <= slot)
+            n *= 2;
+        uint64_t *p = realloc(h->sent, n * sizeof *p);
+        if (p) {
+            memset(p + h->nsent, 0, (n - h->nsent) * sizeof *p);
+            h->sent = p;
+            h->nsent = n;
+        }
+    }
+    if (b && slot < h->nsent && h->sent[slot] == b->serial) {
+        wprintf_(h, "R %" PRIu64 " %" PRId64 " %d -2\n", c->id, sim_now(h->ctx), (int)op->res);
+        return;
+    }
+    if (b && slot < h->nsent)
+        h->sent[slot] = b->serial;
     wprintf_(h, "R %" PRIu64 " %" PRId64 " %d %" PRId64 "\n", c->id, sim_now(h->ctx), (int)op->res,
              b ? (int64_t)b->len : (int64_t)-1);
     if (b)
@@ -978,6 +1010,7 @@ void jsh_free(jsh *h)
     free(h->invs);
     free(h->touched);
     free(h->idx);
+    free(h->sent);
     free(h->wb);
     free(h->rb);
     free(h);

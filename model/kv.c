@@ -318,6 +318,7 @@ kv_blob *kv_blob_new(const char *data, size_t len)
         return NULL;
     b->refs = 1;
     b->len = (uint32_t)len;
+    b->serial = 0;
     memcpy(b->data, data, len);
     b->data[len] = '\0';
     return b;

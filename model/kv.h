@@ -68,6 +68,7 @@ typedef struct kv_entry {
 typedef struct kv_blob {
     uint32_t refs;
     uint32_t len;
+    uint64_t serial; /* its creator's number for it (0: none) */
     char data[];    /* len bytes, then a NUL */
 } kv_blob;
 kv_blob *kv_blob_new(const char *data, size_t len); /* NULL on OOM */

@@ -107,12 +107,16 @@ let nextTimer = 1;
 const timers = new Map(); // id -> { inv, fn, args, every }
 globalThis.setTimeout = (fn, ms, ...args) => addTimer(fn, ms, args, false);
 globalThis.setInterval = (fn, ms, ...args) => addTimer(fn, ms, args, true);
-globalThis.clearTimeout = globalThis.clearInterval = (id) => { timers.delete(id); };
+globalThis.clearTimeout = globalThis.clearInterval = (id) => {
+  const t = timers.get(id);
+  if (t) { t.inv.timers--; timers.delete(id); }
+};
 function addTimer(fn, ms, args, every) {
   if (!cur) throw new Error('qsim: timer outside an invocation');
   const id = nextTimer++;
   const d = Math.max(0, Math.floor(Number(ms) || 0));
   timers.set(id, { inv: cur, fn, args, every: every ? d : -1 });
+  cur.timers++;
   emit(`Z ${cur.id} ${id} ${d * 1000}\n`);
   return id;
 }
@@ -198,12 +202,13 @@ class Invocation {
     for (let i = 0; i < 12; i++) this.rand();
     this.q = [];          // KV calls awaiting their result, in issue order
     this.waits = 0;       // ctx.waitUntil promises not yet settled
+    this.timers = 0;      // its timers not yet fired
     this.responded = false;
     this.ended = false;
   }
   op(kind, key, value, ttl) {
     return new Promise((resolve, reject) => {
-      this.q.push({ resolve, reject });
+      this.q.push({ resolve, reject, key });
       const kl = lenOf(key);
       if (kind === 'G') emit(`G ${this.id} ${kl}\n${key}`);
       else emit(`P ${this.id} ${kl} ${lenOf(value)} ${ttl}\n${key}${value}`);
@@ -233,6 +238,7 @@ class Invocation {
   }
 }
 const invs = new Map();
+const held = new Map(); // key -> the last value qsim sent for it (R ... -2)
 let mod = null, vars = {}, kvNames = [];
 function makeEnv(inv) {
   const env = { ...vars };
@@ -287,11 +293,17 @@ function handle() {
       const id = Number(f[1]);
       nowUs = Number(f[2]);
       const res = Number(f[3]), n = Number(f[4]);
-      const v = n >= 0 ? readBytes(n) : null;
+      let v = n >= 0 ? readBytes(n) : null;
       const inv = invs.get(id);
       if (!inv || inv.q.length === 0) fatal(`qsim sent a KV result for call ${id}, which has no KV call waiting`);
       cur = inv;
       const w = inv.q.shift();
+      if (n === -2) { // the value this host last received for the key
+        v = held.get(w.key);
+        if (v === undefined) fatal(`qsim referred to a value of '${w.key}' this host never received`);
+      } else if (v !== null) {
+        held.set(w.key, v);
+      }
       if (res <= 1) w.resolve(v);
       else w.reject(new Error(ERR[res] || 'KV error'));
       break;
@@ -303,14 +315,30 @@ function handle() {
       if (!t || t.inv.ended) { timers.delete(id); break; } // cancelled with its invocation
       cur = t.inv;
       if (t.every >= 0) emit(`Z ${t.inv.id} ${id} ${t.every * 1000}\n`);
-      else timers.delete(id);
+      else { timers.delete(id); t.inv.timers--; }
       try { t.fn(...t.args); } catch (e) { log('Uncaught (in timer)', e); }
       break;
     }
     case 'Q': process.exit(0);
     default: fatal(`unknown message '${f[0]}' from qsim`);
   }
-  setImmediate(turn);
+  // A tick queued from a microtask runs once the microtask queue is empty
+  // (Node drains all microtasks before the next tick): that is "idle".
+  queueMicrotask(() => process.nextTick(drained));
+}
+// Idle unless some invocation waits on neither KV nor a timer (it awaits
+// something of Node's own, such as a stream): then let the event loop run.
+let spins = 0;
+function drained() {
+  for (const inv of invs.values()) {
+    if (inv.q.length === 0 && !inv.ended && inv.timers === 0) {
+      if (++spins > 10000) fatal(`call ${inv.id} awaits something that never settles (not KV, not a timer)`);
+      setImmediate(drained);
+      return;
+    }
+  }
+  spins = 0;
+  turn();
 }
 function turn() {
   cur = null;
