@@ -112,6 +112,8 @@ const char *jsh_error(const jsh *h) { return h && h->failed ? h->err : NULL; }
 
 /* ---- pipes ---- */
 
+static void host_gone(jsh *h, const char *when);
+
 static int wreserve(jsh *h, size_t n)
 {
     if (h->wlen + n <= h->wcap)
@@ -156,8 +158,8 @@ static int wflush(jsh *h)
         if (n < 0 && errno == EINTR)
             continue;
         if (n <= 0) {
-            fail_run(h, "worker host: the Node.js process is gone (write: %s)", strerror(errno));
             h->wlen = 0;
+            host_gone(h, "(it stopped reading)");
             return -1;
         }
         off += (size_t)n;
