@@ -125,7 +125,7 @@ test-valgrind: deps
 
 bench: deps
 	@$(MAKE) --no-print-directory qsim $(BENCH_BIN)
-	@sh bench/run.sh $(BENCH_BIN) bench/bench_model.sh
+	@sh bench/run.sh $(BENCH_BIN) bench/bench_model.sh bench/bench_worker.sh
 
 clean:
 	rm -rf $(BUILD) qsim
