@@ -201,7 +201,8 @@ static int rneed(jsh *h, size_t n)
 static char *rline(jsh *h)
 {
     for (size_t scan = 0;;) {
-        char *nl = memchr(h->rb + h->rpos + scan, '\n', h->rlen - h->rpos - scan);
+        size_t left = h->rlen - h->rpos - scan;
+        char *nl = left ? memchr(h->rb + h->rpos + scan, '\n', left) : NULL;
         if (nl) {
             char *s = h->rb + h->rpos;
             *nl = '\0';
