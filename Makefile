@@ -42,6 +42,14 @@ $(BUILD)/%.o: %.c
 	@$(if $(V),,echo "  CC      $<")
 	$(Q)$(CC) $(CFLAGS) $(PKG_CFLAGS) -MMD -MP -c $< -o $@
 
+# The worker host's script (model/worker_host.js), embedded as bytes: the
+# build needs no node, only od and sed.
+$(BUILD)/worker_host.inc: model/worker_host.js
+	@mkdir -p $(dir $@)
+	$(Q)od -An -v -tx1 < $< | sed 's/ *\([0-9a-f][0-9a-f]\)/0x\1,/g' > $@
+$(BUILD)/model/jshost.o: $(BUILD)/worker_host.inc
+$(BUILD)/model/jshost.o: CFLAGS += -I$(BUILD)
+
 $(BUILD)/libqsim.a: $(LIB_OBJ)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
@@ -117,7 +125,7 @@ test-valgrind: deps
 
 bench: deps
 	@$(MAKE) --no-print-directory qsim $(BENCH_BIN)
-	@sh bench/run.sh $(BENCH_BIN) bench/bench_model.sh
+	@sh bench/run.sh $(BENCH_BIN) bench/bench_model.sh bench/bench_worker.sh
 
 clean:
 	rm -rf $(BUILD) qsim

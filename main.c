@@ -56,6 +56,8 @@ static void usage(FILE *f)
           "      --pricing FILE a pricing file of your own (see data/pricing/)\n"
           "      --data DIR     where data/ is (default: next to the qsim binary, else ./data)\n"
           "      --check        verify runtime invariants; a violation stops the run (exit 1)\n"
+          "      --worker FILE  serve the endpoints from this Worker module, run by Node.js under\n"
+          "                     qsim's clock and KV model (docs/worker-host.md)\n"
           "  -q, --quiet        no summary on stdout\n"
           "\n"
           "  -h, --help         this help;  -V, --version  the version\n"
@@ -84,6 +86,7 @@ typedef struct {
     int log_polls;
     int no_polls_csv;
     int check;
+    const char *worker;   /* --worker FILE, or NULL */
     const char *plan;
     const char *pricing;
     const char *data;
@@ -106,12 +109,13 @@ static int add_options(run_args *a, char *list)
 
 static int parse_run_args(int argc, char **argv, run_args *a)
 {
-    enum { O_OUT = 256, O_TRACE, O_LOG_POLLS, O_PLAN, O_PRICING, O_DATA, O_NO_POLLS, O_CHECK };
+    enum { O_OUT = 256, O_TRACE, O_LOG_POLLS, O_PLAN, O_PRICING, O_DATA, O_NO_POLLS, O_CHECK, O_WORKER };
     static const struct option longs[] = {
         { "option", required_argument, 0, 'o' }, { "seed", required_argument, 0, 's' },
         { "days", required_argument, 0, 'd' },   { "out", required_argument, 0, O_OUT },
         { "trace", required_argument, 0, O_TRACE }, { "log-polls", no_argument, 0, O_LOG_POLLS },
         { "no-polls-csv", no_argument, 0, O_NO_POLLS }, { "check", no_argument, 0, O_CHECK },
+        { "worker", required_argument, 0, O_WORKER },
         { "plan", required_argument, 0, O_PLAN }, { "pricing", required_argument, 0, O_PRICING },
         { "data", required_argument, 0, O_DATA }, { "quiet", no_argument, 0, 'q' },
         { "help", no_argument, 0, 'h' },         { 0, 0, 0, 0 },
@@ -159,6 +163,11 @@ static int parse_run_args(int argc, char **argv, run_args *a)
         case O_LOG_POLLS: a->log_polls = 1; break;
         case O_NO_POLLS: a->no_polls_csv = 1; break;
         case O_CHECK: a->check = 1; break;
+        case O_WORKER:
+            if (!*optarg)
+                return cli_usage_error("%s", "--worker wants a module file");
+            a->worker = optarg;
+            break;
         case O_PLAN:
             if (strcmp(optarg, "paid") != 0 && strcmp(optarg, "free") != 0)
                 return cli_usage_error("--plan is paid or free, got '%s'", optarg);
@@ -244,6 +253,11 @@ static int cmd_run(int argc, char **argv)
         return 2;
     if ((rc = cli_load(a.scenario_path, a.data, a.plan, a.pricing, a.days, &s, &plan)) != 0)
         goto out;
+    if (a.worker && sc_set_worker(s, a.worker, &err) != 0) {
+        fprintf(stderr, "qsim: %s\n", err.msg);
+        rc = 2;
+        goto out;
+    }
     rc = 1;
     if (a.noptions == 0)
         for (int i = 0; i < s->noptions; i++)

@@ -174,6 +174,8 @@ void call_env_deinit(call_env *env)
         kv_list_unref(env->kv, env->all[i]->op.list);
         /* a put still in flight when the run ended holds its list */
         kv_list_unref(env->kv, env->all[i]->op.put_list);
+        kv_blob_unref(env->all[i]->op.blob);
+        kv_blob_unref(env->all[i]->op.put_blob);
         free(env->all[i]->ret);
         free(env->all[i]->fix_msg);
         free(env->all[i]->fix_status);
@@ -291,6 +293,8 @@ static void finish(call *c)
     kv_list_unref(env->kv, c->list);
     kv_list_unref(env->kv, c->op.list);
     c->list = c->op.list = NULL;
+    kv_blob_unref(c->op.blob);
+    c->op.blob = NULL;
     c->running = 0;
     c->next_free = env->free_calls;
     env->free_calls = c;
@@ -345,7 +349,9 @@ call *call_start_pinned(call_env *env, int kind, const char *actor, const kv_str
         return NULL;
     uint32_t *ret = c->ret, *fix_msg = c->fix_msg;
     uint8_t *fix_status = c->fix_status;
+    void *js = c->js;
     memset(c, 0, sizeof *c);
+    c->js = js;
     c->ret = ret;
     c->fix_msg = fix_msg;
     c->fix_status = fix_status;
@@ -504,7 +510,10 @@ static kv_op *prepare(call *c, int type, uint32_t key)
     kv_op *op = &c->op;
     kv_list_unref(c->env->kv, op->list);
     op->list = NULL;
+    kv_blob_unref(op->blob);
+    op->blob = NULL;
     op->put_list = NULL;
+    op->put_blob = NULL;
     op->put_attempts = 0;
     op->put_num = 0;
     op->put_ttl = 0;
@@ -537,6 +546,15 @@ void call_put_num(call *c, uint32_t key, int64_t num, sim_us ttl)
     kv_op *op = prepare(c, KV_PUT, key);
     op->put_num = num;
     op->put_ttl = ttl;
+    kv_put(c->env->kv, op);
+}
+
+void call_put_blob(call *c, uint32_t key, kv_blob *blob, int status, kv_list *list)
+{
+    kv_op *op = prepare(c, KV_PUT, key);
+    op->put_status = (uint8_t)status;
+    op->put_list = list;
+    op->put_blob = blob; /* NULL for the cache key: list->blob holds its text */
     kv_put(c->env->kv, op);
 }
 

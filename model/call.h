@@ -118,6 +118,7 @@ struct call {
     const sim_us *pins;   /* op k completes at started + pins[k]; NULL: drawn */
     int npins;
     uint8_t running;      /* started and not yet finished */
+    void *js;             /* JS mode: the invocation's host state (model/jshost.c) */
     call *next_free;
 };
 
@@ -183,6 +184,7 @@ struct call_env {
     int64_t req_day, day_requests;
     met_id m_capped, r_caps;
     met_id m_cache_reset; /* deployed post: an unparseable cache replaced */
+    void *js;              /* JS mode: the worker host (model/jshost.h), or NULL */
 };
 
 /* The cache value could not be parsed (a corrupt recent:comments). */
@@ -248,6 +250,10 @@ void call_put_status(call *c, uint32_t key, int status);
 void call_put_list(call *c);
 void call_sleep(call *c, sim_us dt);
 void call_put_num(call *c, uint32_t key, int64_t num, sim_us ttl);
+/* JS mode: puts a Worker's value. blob (a reference given away) is what the
+ * module stored; status or list (a reference given away; cache key only)
+ * is what qsim reads from it for its metrics. */
+void call_put_blob(call *c, uint32_t key, kv_blob *blob, int status, kv_list *list);
 /* Does a fault's key selector (KV_CLASS_*, CALL_KEY_*, -1) match key? */
 int call_fault_key_matches(int sel, uint32_t key);
 

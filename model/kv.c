@@ -23,6 +23,7 @@ typedef struct {
 typedef struct {
     sim_us *exp;     /* per key: cached until (exclusive); 0 never fetched */
     uint8_t *val;    /* per key: 0 miss, else packed status (ST_PACK) */
+    kv_blob **bval;  /* JS mode: per key, the copy's text (NULL: a miss) */
     uint8_t *refreshing; /* per key: generation of the background fetch in
                           * flight (0: none); a fetch that lands with another
                           * generation was cancelled (its key was dropped) */
@@ -56,6 +57,7 @@ struct kv_store {
     gsl_rng *lat_rng, *fail_rng;
     size_t nkeys;        /* key arrays' capacity */
     uint8_t *st;         /* central: 0 absent, else status + 1 */
+    kv_blob **bst;       /* JS mode: central text per key; NULL in C mode */
     sim_us *last_put;    /* central: time of the last landed write, per key */
     kv_list *list;       /* central recent:comments (NULL: absent) */
     sim_us list_last_put;
@@ -230,6 +232,10 @@ void kv_free(kv_store *kv)
         for (int i = 0; i < kv->cfg.nlocs; i++) {
             free(kv->locs[i].exp);
             free(kv->locs[i].val);
+            if (kv->locs[i].bval)
+                for (size_t k = 0; k < kv->nkeys; k++)
+                    kv_blob_unref(kv->locs[i].bval[k]);
+            free(kv->locs[i].bval);
             free(kv->locs[i].refreshing);
             free(kv->locs[i].mexp);
             free(kv->locs[i].mval);
@@ -241,10 +247,15 @@ void kv_free(kv_store *kv)
     kv_list_unref(kv, kv->list);
     while (kv->free_lists) {
         kv_list *n = kv->free_lists->next_free;
+        kv_blob_unref(kv->free_lists->blob);
         free(kv->free_lists->open);
         free(kv->free_lists);
         kv->free_lists = n;
     }
+    if (kv->bst)
+        for (size_t k = 0; k < kv->nkeys; k++)
+            kv_blob_unref(kv->bst[k]);
+    free(kv->bst);
     free(kv->st);
     free(kv->last_put);
     free(kv->mval);
@@ -283,13 +294,48 @@ int kv_reserve(kv_store *kv, size_t nmsgs)
         return -1;
     for (size_t k = kv->nkeys; k < n; k++)
         kv->last_put[k] = NEVER;
+    int opaque = kv->cfg.render != NULL;
+    if (opaque && grow((void **)&kv->bst, kv->nkeys, n, sizeof *kv->bst))
+        return -1;
     for (int i = 0; i < kv->cfg.nlocs; i++)
         if (grow((void **)&kv->locs[i].exp, kv->nkeys, n, sizeof(sim_us)) ||
             grow((void **)&kv->locs[i].val, kv->nkeys, n, 1) ||
-            grow((void **)&kv->locs[i].refreshing, kv->nkeys, n, 1))
+            grow((void **)&kv->locs[i].refreshing, kv->nkeys, n, 1) ||
+            (opaque && grow((void **)&kv->locs[i].bval, kv->nkeys, n, sizeof(kv_blob *))))
             return -1;
     kv->nkeys = n;
     return 0;
+}
+
+/* ---- opaque values (JS mode) ---- */
+
+kv_blob *kv_blob_new(const char *data, size_t len)
+{
+    if (len > UINT32_MAX - 1)
+        return NULL;
+    kv_blob *b = malloc(sizeof *b + len + 1);
+    if (!b)
+        return NULL;
+    b->refs = 1;
+    b->len = (uint32_t)len;
+    b->serial = 0;
+    memcpy(b->data, data, len);
+    b->data[len] = '\0';
+    return b;
+}
+
+void kv_blob_unref(kv_blob *b)
+{
+    if (b && --b->refs == 0)
+        free(b);
+}
+
+/* Replaces *slot's reference with b's (b may be NULL). */
+static void blob_set(kv_blob **slot, kv_blob *b)
+{
+    kv_blob_ref(b);
+    kv_blob_unref(*slot);
+    *slot = b;
 }
 
 /* ---- snapshots of recent:comments ---- */
@@ -312,6 +358,7 @@ kv_list *kv_list_new(kv_store *kv)
     l->n = 0;
     l->bytes = 2;
     l->corrupt = 0;
+    l->blob = NULL;
     l->next_free = NULL;
     return l;
 }
@@ -320,6 +367,8 @@ void kv_list_unref(kv_store *kv, kv_list *l)
 {
     if (!l || --l->refs > 0)
         return;
+    kv_blob_unref(l->blob);
+    l->blob = NULL;
     l->next_free = kv->free_lists;
     kv->free_lists = l;
 }
@@ -328,6 +377,8 @@ int kv_list_mutable(kv_store *kv, kv_list **l)
 {
     if ((*l)->refs == 1) {
         (*l)->open_valid = 0; /* the caller is about to change entries */
+        kv_blob_unref((*l)->blob); /* its text no longer says what it holds */
+        (*l)->blob = NULL;
         return 0;
     }
     kv_list *c = kv_list_new(kv);
@@ -498,6 +549,10 @@ const kv_list *kv_central_list(const kv_store *kv) { return kv->list; }
 void kv_seed_status(kv_store *kv, uint32_t key, int status)
 {
     set_central(kv, key, ST_PACK(status, 0));
+    if (kv->bst) {
+        kv_blob_unref(kv->bst[key]);
+        kv->bst[key] = kv->cfg.render(kv->cfg.render_ud, key, status, NULL);
+    }
     if (kv->on_write)
         kv->on_write(kv->on_write_ud, key, NULL, NULL, -1);
 }
@@ -505,6 +560,8 @@ void kv_seed_status(kv_store *kv, uint32_t key, int status)
 void kv_seed_list(kv_store *kv, kv_list *l)
 {
     kv_list *old = kv->list;
+    if (kv->cfg.render && l && !l->blob)
+        l->blob = kv->cfg.render(kv->cfg.render_ud, KV_KEY_CACHE, -1, l);
     stored_change(kv, list_stored_bytes(kv, l) - list_stored_bytes(kv, old));
     kv->list = l;
     if (kv->on_write)
@@ -529,7 +586,11 @@ void kv_forget_msg(kv_store *kv, uint32_t m)
             continue;
         kv->st[key] = 0;
         kv->last_put[key] = NEVER;
+        if (kv->bst)
+            blob_set(&kv->bst[key], NULL);
         for (int i = 0; i < kv->cfg.nlocs; i++) {
+            if (kv->locs[i].bval)
+                blob_set(&kv->locs[i].bval[key], NULL);
             kv->locs[i].exp[key] = 0;
             kv->locs[i].val[key] = 0;
             kv->locs[i].refreshing[key] = 0;
@@ -588,6 +649,8 @@ static void fetch(kv_store *kv, location *L, uint32_t key, sim_us t)
         L->list_exp = t + kv->cfg.cache_ttl;
     } else {
         L->val[key] = kv->st[key];
+        if (L->bval)
+            blob_set(&L->bval[key], kv->bst[key]);
         L->exp[key] = t + kv->cfg.cache_ttl;
     }
 }
@@ -636,6 +699,7 @@ static void get_done(sim_ctx *ctx, void *obj, uint64_t arg)
     op->res = (uint8_t)(arg & 0xffu);
     op->status = 0;
     op->list = NULL;
+    op->blob = NULL; /* the caller released the last reply's (call.c prepare) */
     if (op->res == KV_OK) {
         sim_us t = sim_now(kv->ctx);
         location *L = &kv->locs[op->loc];
@@ -660,6 +724,8 @@ static void get_done(sim_ctx *ctx, void *obj, uint64_t arg)
             op->res = L->val[key] ? KV_OK : KV_MISS;
             op->status = L->val[key] ? (uint8_t)ST_STATUS(L->val[key]) : 0;
             op->attempts = (uint8_t)ST_ATTEMPTS(L->val[key]);
+            if (L->bval)
+                op->blob = kv_blob_ref(L->bval[key]);
         }
         roll_day(kv);
         count_day(kv, 0);
@@ -716,7 +782,8 @@ void kv_put(kv_store *kv, kv_op *op)
     else if (klen > kv->cfg.key_max_bytes ||
              (op->key == KV_KEY_CACHE && op->put_list && op->put_list->bytes > kv->cfg.value_max_bytes) ||
              (op->key != KV_KEY_CACHE &&
-              kv_msg_bytes(kv, kv_key_to_msg(op->key), op->put_status) > kv->cfg.value_max_bytes))
+              (op->put_blob ? (int64_t)op->put_blob->len
+                            : kv_msg_bytes(kv, kv_key_to_msg(op->key), op->put_status)) > kv->cfg.value_max_bytes))
         res = KV_ETOOLARGE; /* the binding refuses before sending */
     else if (capped(kv, 1))
         res = KV_ECAP;
@@ -752,6 +819,8 @@ static void put_done(sim_ctx *ctx, void *obj, uint64_t arg)
     if (op->res != KV_OK) {
         kv_list_unref(kv, op->put_list);
         op->put_list = NULL;
+        kv_blob_unref(op->put_blob);
+        op->put_blob = NULL;
         op->done(ctx, op);
         return;
     }
@@ -789,8 +858,16 @@ static void put_done(sim_ctx *ctx, void *obj, uint64_t arg)
     } else {
         set_central(kv, key, ST_PACK(op->put_status, op->put_attempts));
         kv->last_put[key] = t;
-        if (own)
+        if (kv->bst) {
+            kv_blob_unref(kv->bst[key]);
+            kv->bst[key] = op->put_blob; /* the reference given by the caller */
+            op->put_blob = NULL;
+        }
+        if (own) {
             L->val[key] = kv->st[key];
+            if (L->bval)
+                blob_set(&L->bval[key], kv->bst[key]);
+        }
         if (kv->on_write)
             kv->on_write(kv->on_write_ud, key, NULL, NULL, op->tag);
     }

@@ -63,12 +63,25 @@ typedef struct kv_entry {
                      * so the pending scan never leaves the list */
 } kv_entry;
 
+/* An opaque value: the bytes a Worker module stored (JS mode, model/jshost.c).
+ * Reference-counted and immutable, so location copies share it. */
+typedef struct kv_blob {
+    uint32_t refs;
+    uint32_t len;
+    uint64_t serial; /* its creator's number for it (0: none) */
+    char data[];    /* len bytes, then a NUL */
+} kv_blob;
+kv_blob *kv_blob_new(const char *data, size_t len); /* NULL on OOM */
+static inline kv_blob *kv_blob_ref(kv_blob *b) { if (b) b->refs++; return b; }
+void kv_blob_unref(kv_blob *b);
+
 typedef struct kv_list {
     uint32_t refs;
     uint32_t n;
     int64_t bytes;  /* serialized size: 2 + sum(entry bytes) + (n - 1) commas */
     uint8_t corrupt; /* unparseable: every JSON.parse of it throws */
     uint8_t open_valid; /* open[] is up to date */
+    kv_blob *blob;  /* JS mode: the value's text (owned); NULL otherwise */
     struct kv_list *next_free;
     /* Bitmap of entries that are bot work with a non-terminal status: what
      * the seed's pending scan verifies. Computed on first use and kept while
@@ -114,6 +127,14 @@ typedef struct kv_config {
     uint32_t window;             /* capacity of recent:comments */
     const char *cache_key_name;
     uint32_t nmisc;              /* misc keys (KV_KEY_MISC + i); 0: none */
+    /* Opaque values (JS mode): every message key also carries a kv_blob,
+     * central and per location, and the sizes checked against the limits
+     * are the blobs' lengths. render makes the blob of a value seeded from
+     * outside the binding (initial state, scheduled corruption): key, its
+     * status (-1 absent) or, for the cache, the list. NULL: C mode, no
+     * blobs, no cost. */
+    kv_blob *(*render)(void *ud, uint32_t key, int status, const struct kv_list *list);
+    void *render_ud;
 } kv_config;
 
 typedef struct kv_store kv_store;
@@ -150,6 +171,7 @@ typedef struct kv_op {
     int64_t put_num;    /* misc put: the number stored */
     sim_us put_ttl;     /* misc put: expirationTtl (> 0), or 0: never expires */
     kv_list *put_list;  /* cache put: a reference the caller gives away */
+    kv_blob *put_blob;  /* individual put, JS mode: a reference given away */
     void (*done)(sim_ctx *ctx, struct kv_op *op);
     /* reply */
     uint8_t res;        /* kv_result */
@@ -157,6 +179,7 @@ typedef struct kv_op {
     uint8_t attempts;   /* individual get: stored botParams.attempts */
     int64_t num;        /* misc get: the number stored */
     kv_list *list;      /* cache get: a reference the receiver owns */
+    kv_blob *blob;      /* individual get, JS mode: a reference the receiver owns */
     sim_us issued;
     struct kv_store *store; /* set by kv_get/kv_put */
 } kv_op;

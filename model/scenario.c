@@ -1129,6 +1129,104 @@ static int parse_endpoints(jv *v, const cJSON *root, scenario *s)
     return v->failed ? -1 : 0;
 }
 
+static int worker_module_ok(const char *path, char *why, size_t len)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        snprintf(why, len, "cannot read '%s': %s", path, strerror(errno));
+        return -1;
+    }
+    fclose(f);
+    return 0;
+}
+
+int sc_set_worker(scenario *s, const char *path, sim_err *err)
+{
+    char why[1200];
+    if (strlen(path) >= sizeof s->worker.module || worker_module_ok(path, why, sizeof why) != 0) {
+        err->code = 2;
+        snprintf(err->msg, sizeof err->msg, "--worker: %.900s", strlen(path) >= sizeof s->worker.module
+                                                                ? "path too long" : why);
+        return -1;
+    }
+    snprintf(s->worker.module, sizeof s->worker.module, "%s", path);
+    if (s->worker.nkv == 0)
+        snprintf(s->worker.kv[s->worker.nkv++], SC_NAME, "COMMENTS_KV");
+    return 0;
+}
+
+/* "worker": { "module": "w.js", "kv": { "COMMENTS_KV": "default" },
+ * "vars": { "NAME": "text" } }; the module path is relative to the
+ * scenario's folder. */
+static int parse_worker(jv *v, const cJSON *w, const char *scenario_path, scenario *s)
+{
+    static const char *const keys[] = { "module", "kv", "vars", NULL };
+    char mod[1024], why[1200];
+    if (!w)
+        return 0;
+    size_t n = jv_push(v, "worker", 0);
+    if (jv_object(v, w, keys) != 0 || jv_string(v, w, "module", 1, mod, sizeof mod) != 0)
+        goto done;
+    if (s->endpoints == CALL_EP_DEPLOYED) {
+        jv_fail(v, "the module is the endpoints: leave \"endpoints\" out");
+        goto done;
+    }
+    const char *slash = strrchr(scenario_path, '/');
+    int dirlen = mod[0] != '/' && slash ? (int)(slash - scenario_path) : 0;
+    if (snprintf(s->worker.module, sizeof s->worker.module, "%.*s%s%s", dirlen, scenario_path, dirlen ? "/" : "",
+                 mod) >= (int)sizeof s->worker.module) {
+        jv_fail(v, "module path too long");
+        goto done;
+    }
+    if (worker_module_ok(s->worker.module, why, sizeof why) != 0) {
+        size_t m = jv_push(v, "module", 0);
+        jv_fail(v, "%.700s", why);
+        jv_pop(v, m);
+        goto done;
+    }
+    const cJSON *kv = jv_get(v, w, "kv", 0), *e;
+    if (kv) {
+        size_t m = jv_push(v, "kv", 0);
+        if (!cJSON_IsObject(kv))
+            jv_fail(v, "expected an object of binding names, each \"default\"");
+        for (e = cJSON_IsObject(kv) ? kv->child : NULL; e && !v->failed; e = e->next) {
+            size_t q = jv_push(v, e->string, 0);
+            if (!cJSON_IsString(e) || strcmp(e->valuestring, "default") != 0)
+                jv_fail(v, "expected \"default\" (qsim models one KV namespace)");
+            else if (s->worker.nkv == SC_WORKER_NAMES || strlen(e->string) >= SC_NAME || !e->string[0])
+                jv_fail(v, "at most %d bindings, names of 1 to %d characters", SC_WORKER_NAMES, SC_NAME - 1);
+            else
+                snprintf(s->worker.kv[s->worker.nkv++], SC_NAME, "%s", e->string);
+            jv_pop(v, q);
+        }
+        jv_pop(v, m);
+    } else {
+        snprintf(s->worker.kv[s->worker.nkv++], SC_NAME, "COMMENTS_KV");
+    }
+    const cJSON *vars = jv_get(v, w, "vars", 0);
+    if (vars && !v->failed) {
+        size_t m = jv_push(v, "vars", 0);
+        if (!cJSON_IsObject(vars))
+            jv_fail(v, "expected an object of text variables");
+        for (e = cJSON_IsObject(vars) ? vars->child : NULL; e && !v->failed; e = e->next) {
+            size_t q = jv_push(v, e->string, 0);
+            if (!cJSON_IsString(e) || strlen(e->valuestring) >= 256)
+                jv_fail(v, "expected a string of at most 255 bytes");
+            else if (s->worker.nvars == SC_WORKER_NAMES || strlen(e->string) >= SC_NAME || !e->string[0])
+                jv_fail(v, "at most %d vars, names of 1 to %d characters", SC_WORKER_NAMES, SC_NAME - 1);
+            else {
+                snprintf(s->worker.var_names[s->worker.nvars], SC_NAME, "%s", e->string);
+                snprintf(s->worker.var_values[s->worker.nvars++], 256, "%s", e->valuestring);
+            }
+            jv_pop(v, q);
+        }
+        jv_pop(v, m);
+    }
+done:
+    jv_pop(v, n);
+    return v->failed ? -1 : 0;
+}
+
 int sc_parse(const char *name, const char *text, size_t len, const char *limits_path,
              scenario **out, sim_err *err)
 {
@@ -1147,7 +1245,7 @@ int sc_load_limits(const char *limits_path, sc_limits *out, sim_err *err)
 int sc_parse_limits(const char *name, const char *text, size_t len, const sc_limits *limits, scenario **out,
                     sim_err *err)
 {
-    static const char *const keys[] = { "name", "description", "seed", "duration", "start_epoch_ms", "options", "locations",
+    static const char *const keys[] = { "name", "description", "seed", "duration", "start_epoch_ms", "options", "locations", "worker",
                                         "kv", "cache", "humans", "bots", "readers", "initial", "strategy",
                                         "script", "expect", "faults", "endpoints", "deployed", NULL };
     static const char *const cache_keys[] = { "window", NULL };
@@ -1242,7 +1340,8 @@ int sc_parse_limits(const char *name, const char *text, size_t len, const sc_lim
         parse_initial(&v, jv_get(&v, root, "initial", 0), s) == 0 &&
         parse_strategy(&v, jv_get(&v, root, "strategy", 0), s) == 0 &&
         parse_script(&v, jv_get(&v, root, "script", 0), s) == 0 &&
-        parse_ep_faults(&v, jv_get(&v, root, "faults", 0), s) == 0)
+        parse_ep_faults(&v, jv_get(&v, root, "faults", 0), s) == 0 &&
+        parse_worker(&v, jv_get(&v, root, "worker", 0), name, s) == 0)
         parse_expect(&v, jv_get(&v, root, "expect", 0), s);
 done:
     cJSON_Delete(root);

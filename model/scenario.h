@@ -130,6 +130,18 @@ typedef struct sc_limits {
     sim_us wait_until_limit;     /* ctx.waitUntil work after the response */
 } sc_limits;
 
+/* "worker" (docs/worker-host.md): the endpoints are a Worker module run by
+ * the worker host (model/jshost.h); module "" means the C endpoints. */
+#define SC_WORKER_NAMES 8
+typedef struct sc_worker {
+    char module[1024];     /* resolved against the scenario's folder */
+    int nkv;
+    char kv[SC_WORKER_NAMES][SC_NAME]; /* KV binding names, one namespace */
+    int nvars;
+    char var_names[SC_WORKER_NAMES][SC_NAME];
+    char var_values[SC_WORKER_NAMES][256];
+} sc_worker;
+
 typedef struct scenario {
     char path[512];
     char name[SC_NAME];
@@ -163,6 +175,7 @@ typedef struct scenario {
     sc_expect *expect;
     int nfaults;           /* endpoint faults ("faults") */
     call_epfault faults[SC_MAX_EPFAULTS];
+    sc_worker worker;      /* "worker": endpoints from a Worker module */
 } scenario;
 
 /* Loads path, reading KV limits from limits_path (a data file). Returns 0,
@@ -177,6 +190,11 @@ int sc_load_limits(const char *limits_path, sc_limits *out, sim_err *err);
 int sc_parse_limits(const char *name, const char *text, size_t len, const sc_limits *limits, scenario **out,
                     sim_err *err);
 void sc_free(scenario *s);
+/* Sets the worker module (--worker FILE): path as given, bindings
+ * COMMENTS_KV unless the scenario named some. -1 with err (code 2) when
+ * the file cannot be read. */
+int sc_set_worker(scenario *s, const char *path, sim_err *err);
+
 
 /* The scenario as explicit JSON (every value written; expectations are
  * not), that sc_parse reads back to the same scenario. Caller deletes. */

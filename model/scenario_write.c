@@ -120,6 +120,18 @@ cJSON *sc_to_json(const scenario *s, const char *description)
     cJSON *cache = cJSON_AddObjectToObject(root, "cache");
     cJSON_AddNumberToObject(cache, "window", s->kv.window);
     cJSON_AddStringToObject(root, "endpoints", s->endpoints == CALL_EP_DEPLOYED ? "deployed" : "write-up");
+    if (s->worker.module[0]) { /* written resolved: read back from anywhere */
+        cJSON *w = cJSON_AddObjectToObject(root, "worker");
+        cJSON_AddStringToObject(w, "module", s->worker.module);
+        cJSON *kv = cJSON_AddObjectToObject(w, "kv");
+        for (int i = 0; i < s->worker.nkv; i++)
+            cJSON_AddStringToObject(kv, s->worker.kv[i], "default");
+        if (s->worker.nvars) {
+            cJSON *vars = cJSON_AddObjectToObject(w, "vars");
+            for (int i = 0; i < s->worker.nvars; i++)
+                cJSON_AddStringToObject(vars, s->worker.var_names[i], s->worker.var_values[i]);
+        }
+    }
     if (s->endpoints == CALL_EP_DEPLOYED) { /* "deployed" is refused with the write-up's endpoints */
         cJSON *d = cJSON_AddObjectToObject(root, "deployed");
         cJSON_AddNumberToObject(d, "pending_limit", s->deployed.pending_limit);

@@ -9,6 +9,7 @@
 #include "model/call.h"
 #include "model/endpoint.h"
 #include "model/human.h"
+#include "model/jshost.h"
 #include "model/kv.h"
 #include "model/msg.h"
 #include "model/reader.h"
@@ -33,6 +34,7 @@ struct world {
     call_sender *senders;    /* deployed: rate-limit slots, one per actor name */
     uint32_t nsenders;
     int started, finished;
+    jsh *js;                 /* JS mode: the worker host, else NULL */
 };
 
 sim_ctx *world_ctx(world *w) { return w->ctx; }
@@ -227,6 +229,21 @@ world *world_new(const scenario *s, const char *option, uint64_t seed, const wor
         loc_names[i] = s->locs[i];
     loc_names[s->nlocs] = "(cron)"; /* counters kv.gets.*.<class>.(cron) */
     kvc.loc_names = loc_names;
+    if (s->worker.module[0]) { /* JS mode: the module's values, as blobs */
+        const char *kvn[SC_WORKER_NAMES], *vn[SC_WORKER_NAMES], *vv[SC_WORKER_NAMES];
+        for (int i = 0; i < s->worker.nkv; i++)
+            kvn[i] = s->worker.kv[i];
+        for (int i = 0; i < s->worker.nvars; i++) {
+            vn[i] = s->worker.var_names[i];
+            vv[i] = s->worker.var_values[i];
+        }
+        jsh_config jc = { s->worker.module, kvn, s->worker.nkv, vn, vv, s->worker.nvars, option, s->epoch_ms,
+                          s->deployed.pending_limit, s->kv.window };
+        if (!w->ctx || !(w->js = jsh_new(w->ctx, &w->msgs, &jc, err)))
+            goto fail;
+        kvc.render = jsh_render;
+        kvc.render_ud = w->js;
+    }
     if (!w->ctx || !(w->kv = kv_new(w->ctx, &kvc, &w->msgs)) ||
         !(w->track = track_new(w->ctx, &w->msgs, w->kv))) {
         fail(err, "out of memory");
@@ -244,6 +261,8 @@ world *world_new(const scenario *s, const char *option, uint64_t seed, const wor
     } else {
         ep_install(&w->calls, &w->st);
     }
+    if (w->js)
+        jsh_install(w->js, &w->calls, w->kv);
     call_env_set_faults(&w->calls, s->faults, s->nfaults);
     if (o && o->check)
         track_set_check(w->track, s->limits.ops_per_invocation);
@@ -271,7 +290,7 @@ world *world_new(const scenario *s, const char *option, uint64_t seed, const wor
     }
     if (seed_state(w, err) != 0)
         goto fail;
-    if (!names_messages(s) && !(o && o->keep_messages))
+    if (!names_messages(s) && !(o && o->keep_messages) && !w->js) /* jshost.c indexes slots by id */
         msg_set_reclaim(&w->msgs, reclaim, w);
     /* KV streams of the scripted actors (same name, same streams) and cron */
     if (s->ncalls && !(w->script_rs = calloc((size_t)s->ncalls, sizeof *w->script_rs))) {
@@ -323,6 +342,7 @@ void world_free(world *w)
     track_free(w->track);
     free(w->script_rs);
     free(w->senders);
+    jsh_free(w->js); /* before kv_free: its queued puts hold lists */
     kv_free(w->kv);
     sim_free(w->ctx);
     msg_table_deinit(&w->msgs);
@@ -476,6 +496,11 @@ int world_advance(world *w, sim_us t, sim_err *err)
         sim_run_until(w->ctx, t);
     if (sim_out_of_memory(w->ctx))
         return fail(err, "out of memory: an event could not be queued");
+    if (jsh_error(w->js)) {
+        err->code = 1;
+        snprintf(err->msg, sizeof err->msg, "%s", jsh_error(w->js));
+        return -1;
+    }
     if (track_violation(w->track)) {
         err->code = 1;
         snprintf(err->msg, sizeof err->msg, "%s", track_violation(w->track));

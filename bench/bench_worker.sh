@@ -1,0 +1,44 @@
+#!/bin/sh
+# bench_worker.sh - JS mode's speed (make bench): the incident under
+# --worker tests/worker/seed-worker.js, Option 0 (5 KV ops a poll), and a
+# minimal module doing the same 5 gets per poll with tiny values (the
+# host's own cost per KV round trip). Reports simulated KV ops per second
+# of wall time and of CPU time (qsim + node: on a shared machine wall time
+# includes waiting for a core). Same protocol: [--quick] --json FILE.
+set -eu
+QSIM=${QSIM:-./qsim}
+quick=0; json=/dev/null
+while [ $# -gt 0 ]; do
+    case $1 in
+    --quick) quick=1 ;;
+    --json) json=$2; shift ;;
+    *) echo "usage: bench_worker.sh [--quick] [--json FILE]" >&2; exit 2 ;;
+    esac
+    shift
+done
+: > "$json"
+if ! command -v "${QSIM_NODE:-node}" > /dev/null 2>&1; then
+    echo "bench_worker: skipped: node not found"
+    exit 0
+fi
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT INT TERM
+days=1; [ "$quick" = 1 ] && days=0.02
+cat > "$tmp/tiny.js" <<'JS'
+export default { async fetch(req, env) {
+  if (new URL(req.url).pathname !== '/api/queue/pending') return new Response('', { status: 404 });
+  for (let i = 0; i < 5; i++) await env.COMMENTS_KV.get('comment:1761922126074-d9ostp8tt');
+  return Response.json({ pending: [], kvStats: { reads: 5, writes: 0 } }); } };
+JS
+printf '%-34s %10s %8s %8s %12s %12s\n' case kv_ops wall_s cpu_s ops/s_wall ops/s_cpu
+for c in seed-worker tiny; do
+    m=tests/worker/seed-worker.js; [ $c = tiny ] && m=$tmp/tiny.js
+    /usr/bin/time -f '%e %U %S' -o "$tmp/t" "$QSIM" run scenarios/incident-164.json -o 0 --days "$days" \
+        --worker "$m" --no-polls-csv -q --out "$tmp/o" 2> "$tmp/err" || { cat "$tmp/err" >&2; exit 1; }
+    ops=$(sed -n 's/.*"kv.reads": *\([0-9]*\).*/\1/p' "$tmp/o/results.json" | head -n 1)
+    [ -n "$ops" ] || ops=$(awk "BEGIN { print int($days * 28800 * 5) }")
+    read wall u s < "$tmp/t"
+    awk -v c="incident-$days""d-js-$c" -v o="$ops" -v w="$wall" -v u="$u" -v s="$s" -v j="$json" 'BEGIN {
+        cpu = u + s; printf "%-34s %10d %8.2f %8.2f %12.0f %12.0f\n", c, o, w, cpu, o / w, (cpu > 0 ? o / cpu : 0)
+        printf "{\"bench\":\"%s\",\"kv_ops\":%d,\"wall_s\":%.3f,\"cpu_s\":%.3f,\"ops_per_s_wall\":%.0f}\n", c, o, w, cpu, o / w >> j }'
+done

@@ -1,0 +1,1020 @@
+/* jshost.c - the worker host's qsim side: the Node.js process, the pipe
+ * protocol (docs/worker-host.md), and the JS endpoints.
+ *
+ * Every endpoint kind is one entry, js_entry, driven by state rather than
+ * by a program counter: an invocation starts by sending its request; each
+ * message batch from the host may queue KV calls, a response, an end, log
+ * lines and timers. KV calls of one invocation go to the KV model one at a
+ * time, in the order issued (the C endpoints' shape: one operation in
+ * flight per invocation). The host answers every message with a batch
+ * ending in "." once its microtasks have drained, so qsim never advances
+ * while the module could still issue a call for the current instant.
+ *
+ * The JSON bridge: the host's values are strings. qsim reads a status from
+ * an individual value (botParams.status, botParams.attempts) and the
+ * entries of recent:comments (id, botParams.status) when a put is issued,
+ * so the tracker's divergence, stuck and liveness metrics see JS mode as
+ * they see C mode. Initial state is rendered to JSON with the message
+ * sizes of docs/model.md, so sizes agree byte for byte. */
+#define _GNU_SOURCE /* pipe2 */
+#include "jshost.h"
+
+#include <cJSON.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "model/endpoint.h"
+
+/* the host script, embedded at build time (Makefile: worker_host.inc) */
+static const char host_js[] = {
+#include "worker_host.inc"
+    0
+};
+
+typedef struct jsh_kvcall {
+    uint8_t type;      /* KV_GET, KV_PUT */
+    uint32_t key;
+    kv_blob *blob;     /* put: the value */
+    int status;        /* put: what qsim reads from it */
+    kv_list *list;     /* put of the cache: its entries */
+} jsh_kvcall;
+
+typedef struct jsh_inv {
+    call *c;
+    jsh_kvcall *q;     /* KV calls issued by the module, not yet sent to KV */
+    uint32_t qhead, nq, capq;
+    uint8_t live;      /* the current invocation of c */
+    uint8_t inflight;  /* a KV operation of c is in the KV model */
+    uint8_t wake;      /* a zero-delay resume is scheduled */
+    uint8_t responded, ended;
+} jsh_inv;
+
+/* a timer the module set: which call it belongs to */
+typedef struct {
+    uint64_t id;
+    uint64_t call_id;
+} jsh_timer;
+
+typedef struct {
+    const char *actor;
+    gsl_rng *r;
+} jsh_rng;
+
+struct jsh {
+    sim_ctx *ctx;
+    msg_table *msgs;
+    call_env *env;
+    kv_store *kv;
+    jsh_config cfg;
+    pid_t pid;
+    int wfd, rfd;
+    char *wb;              /* outgoing message */
+    size_t wlen, wcap;
+    char *rb;              /* incoming bytes */
+    size_t rlen, rpos, rcap;
+    jsh_inv **invs;        /* every state ever made (one per call struct) */
+    size_t ninvs, capinvs;
+    jsh_inv **touched;     /* other invocations a batch changed */
+    size_t ntouched, captouched;
+    uint32_t *idx;         /* id -> message slot (open addressing) */
+    size_t idx_cap, idx_n, indexed;
+    jsh_rng rng[32];
+    int nrng;
+    uint64_t serial;       /* blobs made */
+    uint64_t *sent;        /* per KV key: serial of the value the host holds */
+    size_t nsent;
+    int failed;
+    char err[512];
+};
+
+/* ---- errors ---- */
+
+static void fail_run(jsh *h, const char *fmt, ...)
+{
+    if (h->failed)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(h->err, sizeof h->err, fmt, ap);
+    va_end(ap);
+    h->failed = 1;
+    sim_stop(h->ctx);
+}
+
+const char *jsh_error(const jsh *h) { return h && h->failed ? h->err : NULL; }
+
+/* ---- pipes ---- */
+
+static void host_gone(jsh *h, const char *when);
+
+static int wreserve(jsh *h, size_t n)
+{
+    if (h->wlen + n <= h->wcap)
+        return 0;
+    size_t cap = h->wcap ? h->wcap : 4096;
+    while (cap < h->wlen + n)
+        cap *= 2;
+    char *p = realloc(h->wb, cap);
+    if (!p)
+        return -1;
+    h->wb = p;
+    h->wcap = cap;
+    return 0;
+}
+
+static void wput(jsh *h, const char *s, size_t n)
+{
+    if (wreserve(h, n) == 0) {
+        memcpy(h->wb + h->wlen, s, n);
+        h->wlen += n;
+    }
+}
+
+#define WLIT(h, lit) wput((h), (lit), sizeof(lit) - 1)
+
+static void wprintf_(jsh *h, const char *fmt, ...)
+{
+    char buf[256];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    if (n > 0)
+        wput(h, buf, (size_t)n < sizeof buf ? (size_t)n : sizeof buf - 1);
+}
+
+static int wflush(jsh *h)
+{
+    size_t off = 0;
+    while (off < h->wlen) {
+        ssize_t n = write(h->wfd, h->wb + off, h->wlen - off);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            h->wlen = 0;
+            host_gone(h, "(it stopped reading)");
+            return -1;
+        }
+        off += (size_t)n;
+    }
+    h->wlen = 0;
+    return 0;
+}
+
+/* Makes n bytes available at rb + rpos. -1 when the host is gone. */
+static int rneed(jsh *h, size_t n)
+{
+    while (h->rlen - h->rpos < n) {
+        if (h->rpos > 0) {
+            memmove(h->rb, h->rb + h->rpos, h->rlen - h->rpos);
+            h->rlen -= h->rpos;
+            h->rpos = 0;
+        }
+        if (h->rlen + n > h->rcap || h->rcap - h->rlen < 4096) {
+            size_t cap = h->rcap ? h->rcap : 65536;
+            while (cap < h->rlen + n + 4096)
+                cap *= 2;
+            char *p = realloc(h->rb, cap);
+            if (!p)
+                return -1;
+            h->rb = p;
+            h->rcap = cap;
+        }
+        ssize_t got = read(h->rfd, h->rb + h->rlen, h->rcap - h->rlen);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got <= 0)
+            return -1;
+        h->rlen += (size_t)got;
+    }
+    return 0;
+}
+
+/* The next header line (NUL-terminated in place), or NULL. */
+static char *rline(jsh *h)
+{
+    for (size_t scan = 0;;) {
+        size_t left = h->rlen - h->rpos - scan;
+        char *nl = left ? memchr(h->rb + h->rpos + scan, '\n', left) : NULL;
+        if (nl) {
+            char *s = h->rb + h->rpos;
+            *nl = '\0';
+            h->rpos = (size_t)(nl - h->rb) + 1;
+            return s;
+        }
+        scan = h->rlen - h->rpos;
+        if (rneed(h, scan + 1) != 0)
+            return NULL;
+    }
+}
+
+/* Why the host is gone: its exit status, or its fatal message. */
+static void host_gone(jsh *h, const char *when)
+{
+    int st = 0;
+    if (h->pid > 0 && waitpid(h->pid, &st, 0) == h->pid) {
+        h->pid = -1;
+        if (WIFEXITED(st) && WEXITSTATUS(st) == 127)
+            fail_run(h, "worker host: cannot run node (install Node.js: sh tools/deps.sh, or set QSIM_NODE)");
+        else if (WIFSIGNALED(st))
+            fail_run(h, "worker host: the Node.js process died (signal %d) %s", WTERMSIG(st), when);
+        else
+            fail_run(h, "worker host: the Node.js process exited (status %d) %s", WEXITSTATUS(st), when);
+    } else {
+        fail_run(h, "worker host: the Node.js process is gone %s", when);
+    }
+}
+
+/* ---- message ids ---- */
+
+static uint64_t fnv(const char *s, size_t n)
+{
+    uint64_t x = 1469598103934665603ull;
+    for (size_t i = 0; i < n; i++)
+        x = (x ^ (unsigned char)s[i]) * 1099511628211ull;
+    return x;
+}
+
+static int idx_insert(jsh *h, uint32_t m)
+{
+    if (2 * (h->idx_n + 1) > h->idx_cap) {
+        size_t cap = h->idx_cap ? h->idx_cap * 2 : 1024;
+        uint32_t *n = malloc(cap * sizeof *n), *old = h->idx;
+        if (!n)
+            return -1;
+        for (size_t i = 0; i < cap; i++)
+            n[i] = MSG_NONE;
+        size_t oc = h->idx_cap;
+        h->idx = n;
+        h->idx_cap = cap;
+        h->idx_n = 0;
+        for (size_t i = 0; i < oc; i++)
+            if (old[i] != MSG_NONE)
+                idx_insert(h, old[i]);
+        free(old);
+    }
+    const char *id = msg_id(h->msgs, m);
+    size_t i = fnv(id, strlen(id)) & (h->idx_cap - 1);
+    while (h->idx[i] != MSG_NONE)
+        i = (i + 1) & (h->idx_cap - 1);
+    h->idx[i] = m;
+    h->idx_n++;
+    return 0;
+}
+
+/* The message with this id (n bytes), or MSG_NONE. JS-mode runs never
+ * recycle slots (model/world.c), so new slots are indexed as they appear. */
+static uint32_t find_msg(jsh *h, const char *id, size_t n)
+{
+    for (int pass = 0; pass < 2; pass++) {
+        if (h->idx_cap) {
+            size_t i = fnv(id, n) & (h->idx_cap - 1);
+            for (; h->idx[i] != MSG_NONE; i = (i + 1) & (h->idx_cap - 1)) {
+                const char *s = msg_id(h->msgs, h->idx[i]);
+                if (strncmp(s, id, n) == 0 && s[n] == '\0')
+                    return h->idx[i];
+            }
+        }
+        if (h->indexed == h->msgs->n)
+            break;
+        for (; h->indexed < h->msgs->n; h->indexed++)
+            if (idx_insert(h, (uint32_t)h->indexed) != 0)
+                return MSG_NONE;
+    }
+    return MSG_NONE;
+}
+
+/* A message the module names that qsim never made (a claim of an unknown
+ * id): a slot of its own, so that its keys exist. */
+static uint32_t add_msg(jsh *h, const char *id, size_t n)
+{
+    char buf[256];
+    if (n >= sizeof buf)
+        n = sizeof buf - 1;
+    memcpy(buf, id, n);
+    buf[n] = '\0';
+    uint32_t m = msg_add(h->msgs, buf, msg_id_ts(buf));
+    if (m == MSG_NONE || kv_reserve(h->kv, h->msgs->n) != 0)
+        return MSG_NONE;
+    msg_get(h->msgs, m)->posted = -1;
+    return m;
+}
+
+/* The KV key of a key name, or UINT32_MAX when JS mode cannot model it. */
+static uint32_t key_of(jsh *h, const char *k, size_t n)
+{
+    const char *ck = kv_config_of(h->kv)->cache_key_name;
+    if (strlen(ck) == n && memcmp(ck, k, n) == 0)
+        return KV_KEY_CACHE;
+    if (n <= 8 || memcmp(k, "comment:", 8) != 0)
+        return UINT32_MAX;
+    const char *id = k + 8, *colon = memchr(id, ':', n - 8);
+    int legacy = colon != NULL;
+    if (legacy)
+        id = colon + 1;
+    size_t idn = n - (size_t)(id - k);
+    if (idn == 0 || memchr(id, ':', idn))
+        return UINT32_MAX;
+    uint32_t m = find_msg(h, id, idn);
+    if (m == MSG_NONE)
+        m = add_msg(h, id, idn);
+    if (m == MSG_NONE)
+        return UINT32_MAX;
+    if (legacy) { /* comment:<ts>:<id>, ts the id's own */
+        char want[64];
+        snprintf(want, sizeof want, "%" PRId64 ":", msg_get(h->msgs, m)->ts_ms);
+        if ((size_t)(colon - (k + 8)) + 1 != strlen(want) || memcmp(k + 8, want, strlen(want)) != 0)
+            return UINT32_MAX;
+    }
+    return kv_key_msg(m, legacy);
+}
+
+/* A blob of ours: numbered, so that the host can be told "the value you
+ * already have" instead of being sent it again. */
+static kv_blob *new_blob(jsh *h, const char *data, size_t len)
+{
+    kv_blob *b = kv_blob_new(data, len);
+    if (b)
+        b->serial = ++h->serial;
+    return b;
+}
+
+/* ---- the JSON bridge ---- */
+
+static void json_str(jsh *h, const char *s)
+{
+    wput(h, "\"", 1);
+    for (; *s; s++) {
+        unsigned char ch = (unsigned char)*s;
+        if (ch == '"' || ch == '\\') {
+            char e[2] = { '\\', (char)ch };
+            wput(h, e, 2);
+        } else if (ch < 0x20) {
+            wprintf_(h, "\\u%04x", ch);
+        } else {
+            wput(h, (const char *)&ch, 1);
+        }
+    }
+    wput(h, "\"", 1);
+}
+
+/* A message as the seed's Worker stores it, padded so that its length is
+ * the model's (docs/model.md "Messages and keys"): bytes for the message,
+ * plus ',"status":"<s>"' and, once terminal, ',"processed":true'. Appended
+ * to h->wb. */
+static void render_msg(jsh *h, uint32_t mi, int status)
+{
+    const msg *m = msg_get(h->msgs, mi);
+    const char *id = msg_id(h->msgs, mi);
+    const char *type = m->type == MT_AI ? "AI" : "human";
+    /* skeleton without text: {"id":"<id>","text":"","message-type":"<t>"} + botParams */
+    size_t skel = 37 + strlen(id) + strlen(type) + (m->entity ? 27 : 0);
+    size_t pad = m->bytes > 0 && (size_t)m->bytes > skel ? (size_t)m->bytes - skel : 0;
+    wprintf_(h, "{\"id\":\"%s\",\"text\":\"", id);
+    if (wreserve(h, pad) == 0) {
+        memset(h->wb + h->wlen, 'x', pad);
+        h->wlen += pad;
+    }
+    wprintf_(h, "\",\"message-type\":\"%s\"", type);
+    if (m->entity) {
+        WLIT(h, ",\"botParams\":{\"entity\":\"E\"");
+        if (status != ST_NONE)
+            wprintf_(h, ",\"status\":\"%s\"", msg_status_name(status));
+        if (msg_status_terminal(status))
+            WLIT(h, ",\"processed\":true");
+        wput(h, "}", 1);
+    }
+    wput(h, "}", 1);
+}
+
+/* Renders into a blob using the write buffer as scratch. */
+static kv_blob *blob_from_w(jsh *h, size_t from)
+{
+    kv_blob *b = new_blob(h, h->wb + from, h->wlen - from);
+    h->wlen = from;
+    return b;
+}
+
+kv_blob *jsh_render(void *ud, uint32_t key, int status, const kv_list *list)
+{
+    jsh *h = ud;
+    size_t from = h->wlen;
+    if (key == KV_KEY_CACHE) {
+        if (!list)
+            return NULL;
+        if (list->corrupt)
+            return new_blob(h, "[{\"id\":", 7); /* unparseable: JSON.parse throws */
+        wput(h, "[", 1);
+        for (uint32_t k = 0; k < list->n; k++) {
+            if (k)
+                wput(h, ",", 1);
+            render_msg(h, list->e[k].msg, list->e[k].status);
+        }
+        wput(h, "]", 1);
+        return blob_from_w(h, from);
+    }
+    if (status < 0 || kv_key_is_misc(key))
+        return NULL;
+    render_msg(h, kv_key_to_msg(key), status);
+    return blob_from_w(h, from);
+}
+
+static int status_of(const cJSON *o, int *attempts)
+{
+    const cJSON *bp = cJSON_GetObjectItemCaseSensitive(o, "botParams");
+    const cJSON *st = cJSON_GetObjectItemCaseSensitive(bp, "status");
+    const cJSON *at = cJSON_GetObjectItemCaseSensitive(bp, "attempts");
+    if (attempts)
+        *attempts = cJSON_IsNumber(at) && at->valuedouble > 0 ? (int)at->valuedouble : 0;
+    int s = cJSON_IsString(st) ? msg_status_parse(st->valuestring) : ST_NONE;
+    return s < 0 ? ST_NONE : s;
+}
+
+/* What qsim reads from a cache value: its entries, or corrupt. */
+static kv_list *list_of(jsh *h, kv_blob *b)
+{
+    kv_list *l = kv_list_new(h->kv);
+    if (!l) {
+        kv_blob_unref(b);
+        return NULL;
+    }
+    cJSON *root = cJSON_ParseWithLength(b->data, b->len);
+    if (!cJSON_IsArray(root)) {
+        l->corrupt = 1; /* not an array: the seed's for..of over it throws */
+    } else {
+        const cJSON *e;
+        cJSON_ArrayForEach(e, root) {
+            const cJSON *id = cJSON_GetObjectItemCaseSensitive(e, "id");
+            if (!cJSON_IsString(id))
+                continue;
+            size_t n = strlen(id->valuestring);
+            uint32_t m = find_msg(h, id->valuestring, n);
+            if (m == MSG_NONE && (m = add_msg(h, id->valuestring, n)) != MSG_NONE) {
+                msg *mm = msg_get(h->msgs, m);
+                const cJSON *t = cJSON_GetObjectItemCaseSensitive(e, "message-type");
+                mm->type = cJSON_IsString(t) && strcmp(t->valuestring, "AI") == 0 ? MT_AI : MT_HUMAN;
+                mm->entity = cJSON_GetObjectItemCaseSensitive(
+                                 cJSON_GetObjectItemCaseSensitive(e, "botParams"), "entity") != NULL;
+            }
+            if (m != MSG_NONE)
+                kv_list_append(h->kv, l, m, status_of(e, NULL));
+        }
+    }
+    cJSON_Delete(root);
+    l->bytes = b->len; /* the limits see the real value */
+    l->blob = b;
+    return l;
+}
+
+/* ---- invocations ---- */
+
+static jsh_inv *inv_of(jsh *h, call *c)
+{
+    jsh_inv *v = c->js;
+    if (v)
+        return v;
+    if (h->ninvs == h->capinvs) {
+        size_t cap = h->capinvs ? h->capinvs * 2 : 16;
+        jsh_inv **p = realloc(h->invs, cap * sizeof *p);
+        if (!p)
+            return NULL;
+        h->invs = p;
+        h->capinvs = cap;
+    }
+    if (!(v = calloc(1, sizeof *v)))
+        return NULL;
+    h->invs[h->ninvs++] = v;
+    c->js = v;
+    return v;
+}
+
+static jsh_inv *inv_by_id(jsh *h, uint64_t id)
+{
+    /* calls live in the env's pool: few, and the search runs only for a
+     * message about another invocation (timers, waitUntil) */
+    for (size_t i = 0; i < h->ninvs; i++)
+        if (h->invs[i]->live && h->invs[i]->c->id == id)
+            return h->invs[i];
+    return NULL;
+}
+
+static void touch(jsh *h, jsh_inv *v)
+{
+    for (size_t i = 0; i < h->ntouched; i++)
+        if (h->touched[i] == v)
+            return;
+    if (h->ntouched == h->captouched) {
+        size_t cap = h->captouched ? h->captouched * 2 : 8;
+        jsh_inv **p = realloc(h->touched, cap * sizeof *p);
+        if (!p)
+            return;
+        h->touched = p;
+        h->captouched = cap;
+    }
+    h->touched[h->ntouched++] = v;
+}
+
+static void push_kvcall(jsh_inv *v, const jsh_kvcall *k)
+{
+    if (v->qhead == v->nq)
+        v->qhead = v->nq = 0;
+    if (v->nq == v->capq) {
+        uint32_t cap = v->capq ? v->capq * 2 : 4;
+        jsh_kvcall *p = realloc(v->q, cap * sizeof *p);
+        if (!p)
+            return;
+        v->q = p;
+        v->capq = cap;
+    }
+    v->q[v->nq++] = *k;
+}
+
+static void drop_kvcalls(jsh *h, jsh_inv *v)
+{
+    for (uint32_t i = v->qhead; i < v->nq; i++) {
+        kv_blob_unref(v->q[i].blob);
+        kv_list_unref(h->kv, v->q[i].list);
+    }
+    v->qhead = v->nq = 0;
+}
+
+/* A pending call's response: ids of the "pending" array, kvStats. */
+static void read_pending(jsh *h, call *c, const char *body, size_t n)
+{
+    cJSON *root = cJSON_ParseWithLength(body, n);
+    const cJSON *arr = cJSON_GetObjectItemCaseSensitive(root, "pending"), *e;
+    c->nret = 0;
+    cJSON_ArrayForEach(e, arr) {
+        const cJSON *id = cJSON_GetObjectItemCaseSensitive(e, "id");
+        uint32_t m = cJSON_IsString(id) ? find_msg(h, id->valuestring, strlen(id->valuestring)) : MSG_NONE;
+        if (m != MSG_NONE)
+            ep_return(c, m);
+    }
+    const cJSON *st = cJSON_GetObjectItemCaseSensitive(root, "kvStats");
+    const cJSON *r = cJSON_GetObjectItemCaseSensitive(st, "reads"), *w = cJSON_GetObjectItemCaseSensitive(st, "writes");
+    if (cJSON_IsNumber(r)) /* the bot logs what the Worker reports */
+        c->kvr = (int)r->valuedouble;
+    if (cJSON_IsNumber(w))
+        c->kvw = (int)w->valuedouble;
+    cJSON_Delete(root);
+}
+
+static void trace_log(jsh *h, uint64_t id, const char *s, size_t n)
+{
+    FILE *f = h->env->trace;
+    if (!f)
+        return;
+    fprintf(f, "{\"t\":%" PRId64 ",\"type\":\"log\",\"call\":%" PRIu64 ",\"text\":\"", sim_now(h->ctx), id);
+    for (size_t i = 0; i < n; i++) {
+        unsigned char ch = (unsigned char)s[i];
+        if (ch == '"' || ch == '\\')
+            fprintf(f, "\\%c", ch);
+        else if (ch < 0x20)
+            fprintf(f, "\\u%04x", ch);
+        else
+            fputc(ch, f);
+    }
+    fputs("\"}\n", f);
+}
+
+static void timer_fire(sim_ctx *ctx, void *obj, uint64_t arg);
+
+/* Sends h->wb and reads the host's batch up to ".", applying each message. */
+static void pump(jsh *h)
+{
+    if (h->failed || wflush(h) != 0)
+        return;
+    for (;;) {
+        char *line = rline(h);
+        if (!line) {
+            host_gone(h, "while running the module");
+            return;
+        }
+        char t = line[0];
+        if (t == '.')
+            return;
+        uint64_t id = 0, a = 0, b = 0;
+        int64_t c3 = 0;
+        int nf = sscanf(line + 1, " %" SCNu64 " %" SCNu64 " %" SCNu64 " %" SCNd64, &id, &a, &b, &c3);
+        if (t == 'F') {
+            size_t n = (size_t)id;
+            if (rneed(h, n) != 0)
+                n = h->rlen - h->rpos;
+            fail_run(h, "worker host: %.*s", (int)(n > 400 ? 400 : n), h->rb + h->rpos);
+            h->rpos += n;
+            return;
+        }
+        jsh_inv *v = inv_by_id(h, id);
+        if (t == 'G' || t == 'P') {
+            size_t kl = (size_t)a, vl = t == 'P' ? (size_t)b : 0;
+            if (nf < (t == 'P' ? 4 : 2) || rneed(h, kl + vl) != 0) {
+                fail_run(h, "worker host: protocol error: bad '%c' message", t);
+                return;
+            }
+            const char *k = h->rb + h->rpos;
+            jsh_kvcall kc = { (uint8_t)(t == 'G' ? KV_GET : KV_PUT), key_of(h, k, kl), NULL, ST_NONE, NULL };
+            if (kc.key == UINT32_MAX) {
+                fail_run(h, "worker used KV key '%.*s': JS mode models '%s' and comment:<id> / "
+                            "comment:<ts>:<id> keys only (docs/worker-host.md)",
+                         (int)(kl > 200 ? 200 : kl), k, kv_config_of(h->kv)->cache_key_name);
+                return;
+            }
+            if (t == 'P' && c3 > 0) {
+                fail_run(h, "worker put '%.*s' with an expiration: JS mode does not model expiring "
+                            "comment keys yet (docs/worker-host.md)", (int)(kl > 200 ? 200 : kl), k);
+                return;
+            }
+            if (t == 'P') {
+                kc.blob = new_blob(h, k + kl, vl);
+                if (!kc.blob) {
+                    fail_run(h, "out of memory");
+                    return;
+                }
+                if (kc.key == KV_KEY_CACHE) {
+                    kc.list = list_of(h, kc.blob); /* takes the blob */
+                    kc.blob = NULL;
+                    if (!kc.list) {
+                        fail_run(h, "out of memory");
+                        return;
+                    }
+                } else {
+                    cJSON *o = cJSON_ParseWithLength(kc.blob->data, kc.blob->len);
+                    kc.status = status_of(o, NULL);
+                    cJSON_Delete(o);
+                }
+            }
+            h->rpos += kl + vl;
+            if (!v) {
+                kv_blob_unref(kc.blob);
+                kv_list_unref(h->kv, kc.list);
+                continue; /* the invocation ended (the runtime cancels it) */
+            }
+            push_kvcall(v, &kc);
+            touch(h, v);
+        } else if (t == 'W') {
+            size_t n = (size_t)b;
+            if (nf < 3 || rneed(h, n) != 0) {
+                fail_run(h, "worker host: protocol error: bad 'W' message");
+                return;
+            }
+            if (v) {
+                v->c->status = (int)a;
+                if (v->c->kind == EP_PENDING && a == 200)
+                    read_pending(h, v->c, h->rb + h->rpos, n);
+                v->responded = 1;
+                touch(h, v);
+            }
+            h->rpos += n;
+        } else if (t == 'E') {
+            if (v) {
+                v->ended = 1;
+                touch(h, v);
+            }
+        } else if (t == 'L') {
+            size_t n = (size_t)a;
+            if (nf < 2 || rneed(h, n) != 0) {
+                fail_run(h, "worker host: protocol error: bad 'L' message");
+                return;
+            }
+            trace_log(h, id, h->rb + h->rpos, n);
+            h->rpos += n;
+        } else if (t == 'Z') {
+            /* Z <call> <timer> <delay_us> */
+            if (nf < 3) {
+                fail_run(h, "worker host: protocol error: bad 'Z' message");
+                return;
+            }
+            sim_after(h->ctx, (sim_us)b, timer_fire, h, a);
+        } else {
+            fail_run(h, "worker host: protocol error: unknown message '%c'", t);
+            return;
+        }
+    }
+}
+
+/* Sends the invocation's next KV call to the KV model, if it has one and
+ * none is in flight. 1 when one was sent. */
+static int issue(jsh *h, jsh_inv *v)
+{
+    if (v->inflight || v->qhead == v->nq)
+        return 0;
+    jsh_kvcall k = v->q[v->qhead++];
+    v->inflight = 1;
+    if (k.type == KV_GET)
+        call_get(v->c, k.key);
+    else
+        call_put_blob(v->c, k.key, k.blob, k.status, k.list);
+    (void)h;
+    return 1;
+}
+
+/* The state of an invocation after a batch: CO_DONE when it has ended. */
+static int settle(jsh *h, jsh_inv *v)
+{
+    if (h->failed) {
+        drop_kvcalls(h, v);
+        if (!v->responded)
+            v->c->status = 500;
+        return v->inflight ? CO_WAIT : CO_DONE;
+    }
+    issue(h, v);
+    if (v->ended && !v->inflight) {
+        drop_kvcalls(h, v);
+        return CO_DONE;
+    }
+    if (v->responded && !v->c->responded)
+        call_respond(v->c); /* ctx.waitUntil work goes on */
+    return CO_WAIT;
+}
+
+/* Invocations a batch changed besides the one running now. */
+static void settle_others(jsh *h, jsh_inv *self)
+{
+    while (h->ntouched) {
+        jsh_inv *v = h->touched[--h->ntouched];
+        if (v == self || !v->live)
+            continue;
+        if (settle(h, v) == CO_DONE && !v->wake) {
+            v->wake = 1;
+            call_sleep(v->c, 0); /* finishes in an event of its own */
+        }
+    }
+}
+
+static void timer_fire(sim_ctx *ctx, void *obj, uint64_t arg)
+{
+    jsh *h = obj;
+    if (h->failed)
+        return;
+    wprintf_(h, "T %" PRIu64 " %" PRId64 "\n", arg, sim_now(ctx));
+    pump(h);
+    settle_others(h, NULL);
+}
+
+static gsl_rng *actor_rng(jsh *h, const char *actor)
+{
+    for (int i = 0; i < h->nrng; i++)
+        if (h->rng[i].actor == actor)
+            return h->rng[i].r;
+    char name[160];
+    snprintf(name, sizeof name, "js:%s", actor);
+    gsl_rng *r = sim_rng(h->ctx, name);
+    if (h->nrng < (int)(sizeof h->rng / sizeof h->rng[0]))
+        h->rng[h->nrng++] = (jsh_rng){ actor, r };
+    return r;
+}
+
+static const char *const paths[EP_COUNT] = {
+    "POST /api/comments", "GET /api/queue/pending", "POST /api/queue/claim", "POST /api/queue/complete",
+    "POST /api/queue/fail", "", "GET /api/comments",
+};
+
+/* "S <call> <t> <seed> <len>\n{request}": the request as the actors send it. */
+static void send_start(jsh *h, call *c)
+{
+    gsl_rng *r = actor_rng(h, c->actor);
+    uint64_t seed = r ? ((uint64_t)gsl_rng_get(r) << 32) ^ gsl_rng_get(r) : c->id;
+    if (c->kind == EP_CRON) {
+        wprintf_(h, "C %" PRIu64 " %" PRId64 " %" PRIu64 " 9\n* * * * *", c->id, c->started, seed);
+        return;
+    }
+    size_t hdr = h->wlen;
+    wprintf_(h, "S %" PRIu64 " %" PRId64 " %" PRIu64 " ", c->id, c->started, seed);
+    size_t lenpos = h->wlen;
+    wput(h, "0000000000\n", 11); /* the length, filled in below */
+    size_t body0 = h->wlen;
+    const char *p = paths[c->kind];
+    const char *sp = strchr(p, ' ');
+    wprintf_(h, "{\"m\":\"%.*s\",\"u\":\"https://qsim.worker%s", (int)(sp - p), p, sp + 1);
+    if (c->kind == EP_PENDING)
+        wprintf_(h, "?limit=%u", h->cfg.pending_limit);
+    if (c->kind == EP_COMMENTS)
+        wprintf_(h, "?limit=%u", c->env->window);
+    WLIT(h, "\",\"h\":{\"content-type\":\"application/json\"");
+    const msg *m = c->msg != MSG_NONE ? msg_get(h->msgs, c->msg) : NULL;
+    if (c->kind == EP_POST && m && m->legacy)
+        WLIT(h, ",\"x-qsim-legacy-key\":\"1\"");
+    WLIT(h, "},\"b\":");
+    size_t b0 = h->wlen;
+    if (c->kind == EP_POST && m) {
+        render_msg(h, c->msg, m->type == MT_HUMAN && m->entity ? ST_PENDING : ST_NONE);
+    } else if (m) {
+        wprintf_(h, "{\"messageId\":\"%s\"", msg_id(h->msgs, c->msg));
+        if (c->kind == EP_CLAIM) {
+            WLIT(h, ",\"botId\":");
+            json_str(h, c->actor);
+        }
+        if (c->kind == EP_FAIL)
+            WLIT(h, ",\"error\":\"generation failed\"");
+        wput(h, "}", 1);
+    }
+    /* the body travels as a JSON string */
+    size_t blen = h->wlen - b0;
+    char *tmp = malloc(blen + 1);
+    if (tmp) {
+        memcpy(tmp, h->wb + b0, blen);
+        tmp[blen] = '\0';
+        h->wlen = b0;
+        json_str(h, tmp);
+        free(tmp);
+    }
+    wput(h, "}", 1);
+    char num[12];
+    snprintf(num, sizeof num, "%010zu", h->wlen - body0);
+    memcpy(h->wb + lenpos, num, 10);
+    (void)hdr;
+}
+
+static void send_result(jsh *h, call *c)
+{
+    const kv_op *op = &c->op;
+    const kv_blob *b = NULL;
+    if (op->res == KV_OK && op->type == KV_GET)
+        b = op->key == KV_KEY_CACHE ? (op->list ? op->list->blob : NULL) : op->blob;
+    if (op->res == KV_OK && op->type == KV_GET && !b) /* a value qsim holds no text for */
+        b = NULL;
+    /* the host keeps the last value it got per key: -2 is "that one" */
+    uint32_t slot = kv_key_is_misc(op->key) ? UINT32_MAX : op->key;
+    if (b && slot >= h->nsent && slot != UINT32_MAX) {
+        size_t n = h->nsent ? h->nsent : 256;
+        while (n <= slot)
+            n *= 2;
+        uint64_t *p = realloc(h->sent, n * sizeof *p);
+        if (p) {
+            memset(p + h->nsent, 0, (n - h->nsent) * sizeof *p);
+            h->sent = p;
+            h->nsent = n;
+        }
+    }
+    if (b && slot < h->nsent && h->sent[slot] == b->serial) {
+        wprintf_(h, "R %" PRIu64 " %" PRId64 " %d -2\n", c->id, sim_now(h->ctx), (int)op->res);
+        return;
+    }
+    if (b && slot < h->nsent)
+        h->sent[slot] = b->serial;
+    wprintf_(h, "R %" PRIu64 " %" PRId64 " %d %" PRId64 "\n", c->id, sim_now(h->ctx), (int)op->res,
+             b ? (int64_t)b->len : (int64_t)-1);
+    if (b)
+        wput(h, b->data, b->len);
+}
+
+static int js_entry(call *c)
+{
+    jsh *h = c->env->js;
+    jsh_inv *v = c->js;
+    if (!v || !v->live) {
+        if (!(v = inv_of(h, c))) {
+            fail_run(h, "out of memory");
+            c->status = 500;
+            return CO_DONE;
+        }
+        drop_kvcalls(h, v);
+        v->c = c;
+        v->live = 1;
+        v->inflight = v->wake = v->responded = v->ended = 0;
+        if (h->failed) {
+            v->live = 0;
+            c->status = 500;
+            return CO_DONE;
+        }
+        send_start(h, c);
+        pump(h);
+    } else if (v->wake) {
+        v->wake = 0;
+    } else if (v->inflight) {
+        v->inflight = 0;
+        if (!h->failed) {
+            send_result(h, c);
+            pump(h);
+        }
+    }
+    int r = settle(h, v);
+    if (r == CO_DONE)
+        v->live = 0;
+    settle_others(h, v);
+    return r;
+}
+
+void jsh_install(jsh *h, call_env *env, kv_store *kv)
+{
+    h->env = env;
+    h->kv = kv;
+    env->js = h;
+    for (int k = 0; k < EP_COUNT; k++)
+        env->entry[k] = js_entry;
+}
+
+/* ---- the process ---- */
+
+jsh *jsh_new(sim_ctx *ctx, msg_table *msgs, const jsh_config *cfg, sim_err *err)
+{
+    int to[2] = { -1, -1 }, from[2] = { -1, -1 };
+    jsh *h = calloc(1, sizeof *h);
+    if (!h) {
+        err->code = 1;
+        snprintf(err->msg, sizeof err->msg, "out of memory");
+        return NULL;
+    }
+    h->ctx = ctx;
+    h->msgs = msgs;
+    h->cfg = *cfg;
+    h->pid = -1;
+    h->wfd = h->rfd = -1;
+    if (pipe2(to, O_CLOEXEC) != 0 || pipe2(from, O_CLOEXEC) != 0)
+        goto fail_sys;
+    const char *node = getenv("QSIM_NODE");
+    if (!node || !*node)
+        node = "node";
+    fflush(NULL);
+    h->pid = fork();
+    if (h->pid < 0)
+        goto fail_sys;
+    if (h->pid == 0) {
+        dup2(to[0], 0);
+        dup2(from[1], 1);
+        execlp(node, node, "--stack-size=4000", "-e", host_js, "--", cfg->module, (char *)NULL);
+        _exit(127);
+    }
+    close(to[0]);
+    close(from[1]);
+    h->wfd = to[1];
+    h->rfd = from[0];
+    signal(SIGPIPE, SIG_IGN); /* a dead host shows as a failed write */
+    /* I <len>\n{"epoch_ms":..,"kv":[..],"vars":{..}} */
+    wprintf_(h, "{\"epoch_ms\":%" PRId64 ",\"kv\":[", cfg->epoch_ms);
+    size_t j0 = 0;
+    for (int i = 0; i < cfg->nkv; i++) {
+        if (i)
+            wput(h, ",", 1);
+        json_str(h, cfg->kv_names[i]);
+    }
+    WLIT(h, "],\"vars\":{\"QSIM_OPTION\":");
+    json_str(h, cfg->option ? cfg->option : "0");
+    wprintf_(h, ",\"QSIM_CACHE_WINDOW\":\"%u\"", cfg->window);
+    for (int i = 0; i < cfg->nvars; i++) {
+        wput(h, ",", 1);
+        json_str(h, cfg->var_names[i]);
+        wput(h, ":", 1);
+        json_str(h, cfg->var_values[i]);
+    }
+    wput(h, "}}", 2);
+    size_t jl = h->wlen - j0;
+    char *json = malloc(jl);
+    if (!json)
+        goto fail_sys;
+    memcpy(json, h->wb, jl);
+    h->wlen = 0;
+    wprintf_(h, "I %zu\n", jl);
+    wput(h, json, jl);
+    free(json);
+    pump(h);
+    if (h->failed) {
+        err->code = 1;
+        snprintf(err->msg, sizeof err->msg, "%s", h->err);
+        jsh_free(h);
+        return NULL;
+    }
+    return h;
+fail_sys:
+    err->code = 1;
+    snprintf(err->msg, sizeof err->msg, "worker host: cannot start node: %s", strerror(errno));
+    for (int i = 0; i < 2; i++) {
+        if (to[i] >= 0 && (h->wfd != to[i]))
+            close(to[i]);
+        if (from[i] >= 0 && (h->rfd != from[i]))
+            close(from[i]);
+    }
+    jsh_free(h);
+    return NULL;
+}
+
+void jsh_free(jsh *h)
+{
+    if (!h)
+        return;
+    if (h->wfd >= 0)
+        close(h->wfd); /* EOF: the host exits */
+    if (h->rfd >= 0)
+        close(h->rfd);
+    if (h->pid > 0)
+        waitpid(h->pid, NULL, 0);
+    for (size_t i = 0; i < h->ninvs; i++) {
+        drop_kvcalls(h, h->invs[i]);
+        free(h->invs[i]->q);
+        free(h->invs[i]);
+    }
+    free(h->invs);
+    free(h->touched);
+    free(h->idx);
+    free(h->sent);
+    free(h->wb);
+    free(h->rb);
+    free(h);
+}

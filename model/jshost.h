@@ -1,0 +1,48 @@
+/* jshost.h - the worker host: a scenario's endpoints served by a Worker
+ * module's own JavaScript, run by one Node.js process per run under qsim's
+ * clock and KV model (docs/worker-host.md).
+ *
+ * qsim stays the only clock: every invocation is a call (model/call.h)
+ * whose steps are the module's KV calls. The host reports each KV call it
+ * issues; qsim runs it through the KV model (latency, location caches,
+ * 429s, limits, caps, faults, billing, trace) and sends the result back at
+ * the simulated completion time. Values are the module's strings: the KV
+ * model keeps them as opaque blobs (kv_config.render), beside the
+ * structured view qsim's metrics read from them. */
+#ifndef QSIM_JSHOST_H
+#define QSIM_JSHOST_H
+
+#include "model/call.h"
+#include "sim/sim.h"
+
+typedef struct jsh jsh;
+
+/* What the scenario says about the worker. */
+typedef struct jsh_config {
+    const char *module;          /* path of the module (ES module or CommonJS) */
+    const char *const *kv_names; /* KV bindings (env.<NAME>), all one namespace */
+    int nkv;
+    const char *const *var_names; /* plain-text vars (env.<NAME>) */
+    const char *const *var_values;
+    int nvars;
+    const char *option;          /* env.QSIM_OPTION: the strategy spec of the run */
+    int64_t epoch_ms;            /* Date.now() at simulated time 0 */
+    uint32_t pending_limit;      /* ?limit= of the bots' pending request */
+    uint32_t window;             /* env.QSIM_CACHE_WINDOW: the cache's length */
+} jsh_config;
+
+/* Starts the host process and loads the module. NULL with err set (code 1)
+ * when node cannot run or the module does not load. The node binary is
+ * $QSIM_NODE, else "node" on the PATH. */
+jsh *jsh_new(sim_ctx *ctx, msg_table *msgs, const jsh_config *cfg, sim_err *err);
+/* Ends the host process; NULL is a no-op. */
+void jsh_free(jsh *h);
+/* kv_config.render for the store of a JS-mode run (ud: the jsh). */
+kv_blob *jsh_render(void *ud, uint32_t key, int status, const kv_list *list);
+/* Installs the JS endpoints into env (every ep_kind) over store kv. */
+void jsh_install(jsh *h, call_env *env, kv_store *kv);
+/* The first runtime failure (host crash, protocol error, unsupported KV
+ * key), or NULL. It stops the simulation when it happens. */
+const char *jsh_error(const jsh *h);
+
+#endif

@@ -1,0 +1,367 @@
+// worker_host.js - the worker host: runs a Worker module under qsim's clock.
+//
+// qsim (model/jshost.c) starts this script once per run, as
+// `node -e <this file> <module>`, and talks to it over stdin/stdout with the
+// message protocol of docs/worker-host.md. The host has no clock and no
+// entropy of its own: Date, performance.now, Math.random and crypto draw
+// from what qsim sends; every KV call is a message to qsim, whose promise
+// is settled when qsim sends its result. After each message from qsim the
+// host lets every microtask run (a setImmediate turn), then reports "."
+// (idle): qsim advances only then.
+'use strict';
+const fs = require('fs');
+const path = require('path');
+const { pathToFileURL } = require('url');
+
+// ---- output: one write per turn ----
+let out = [];
+function emit(s) { out.push(s); }
+function flush() {
+  out.push('.\n');
+  const s = out.join('');
+  out = [];
+  let buf = Buffer.from(s);
+  let off = 0;
+  while (off < buf.length) off += fs.writeSync(1, buf, off, buf.length - off);
+}
+function fatal(msg) {
+  const b = Buffer.from(String(msg));
+  out = [];
+  fs.writeSync(1, 'F ' + b.length + '\n');
+  fs.writeSync(1, b);
+  process.exit(3);
+}
+function lenOf(s) { return Buffer.byteLength(s); }
+
+// ---- input: blocking reads, length-prefixed payloads ----
+let inb = Buffer.alloc(1 << 16), inLen = 0, inPos = 0;
+function fill() {
+  if (inPos > 0) { inb.copy(inb, 0, inPos, inLen); inLen -= inPos; inPos = 0; }
+  if (inLen === inb.length) { const n = Buffer.alloc(inb.length * 2); inb.copy(n, 0, 0, inLen); inb = n; }
+  let n;
+  for (;;) {
+    try { n = fs.readSync(0, inb, inLen, inb.length - inLen, null); break; }
+    catch (e) { if (e.code !== 'EAGAIN' && e.code !== 'EINTR') throw e; }
+  }
+  if (n === 0) process.exit(0); // qsim closed the pipe: the run is over
+  inLen += n;
+}
+function readLine() {
+  for (;;) {
+    const i = inb.indexOf(10, inPos);
+    if (i >= 0 && i < inLen) { const s = inb.toString('latin1', inPos, i); inPos = i + 1; return s; }
+    fill();
+  }
+}
+function readBytes(n) {
+  while (inLen - inPos < n) fill();
+  const s = inb.toString('utf8', inPos, inPos + n);
+  inPos += n;
+  return s;
+}
+
+// ---- simulated time and entropy ----
+let epochMs = 0, nowUs = 0;
+const simMs = () => epochMs + Math.floor(nowUs / 1000);
+const RealDate = Date;
+class SimDate extends RealDate {
+  constructor(...a) { if (a.length === 0) super(simMs()); else super(...a); }
+  static now() { return simMs(); }
+}
+globalThis.Date = SimDate;
+Object.defineProperty(performance, 'now', { value: () => nowUs / 1000, configurable: true, writable: true });
+
+// sfc32, seeded per invocation by qsim (stream "js:<actor>")
+function sfc32(a, b, c, d) {
+  return function () {
+    a |= 0; b |= 0; c |= 0; d |= 0;
+    const t = (((a + b) | 0) + d) | 0;
+    d = (d + 1) | 0;
+    a = b ^ (b >>> 9);
+    b = (c + (c << 3)) | 0;
+    c = (c << 21) | (c >>> 11);
+    c = (c + t) | 0;
+    return (t >>> 0) / 4294967296;
+  };
+}
+let cur = null; // the invocation whose message is being handled
+const noRandom = () => { throw new Error('qsim: randomness outside an invocation'); };
+Math.random = () => (cur ? cur.rand() : noRandom());
+const getRandomValues = (arr) => {
+  const r = cur ? cur.rand : noRandom;
+  const u8 = new Uint8Array(arr.buffer, arr.byteOffset, arr.byteLength);
+  for (let i = 0; i < u8.length; i++) u8[i] = Math.floor(r() * 256);
+  return arr;
+};
+const randomUUID = () => {
+  const b = getRandomValues(new Uint8Array(16));
+  b[6] = (b[6] & 0x0f) | 0x40; b[8] = (b[8] & 0x3f) | 0x80;
+  const h = Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+};
+Object.defineProperty(globalThis.crypto, 'getRandomValues', { value: getRandomValues, configurable: true });
+Object.defineProperty(globalThis.crypto, 'randomUUID', { value: randomUUID, configurable: true });
+
+// ---- timers on qsim's queue ----
+let nextTimer = 1;
+const timers = new Map(); // id -> { inv, fn, args, every }
+globalThis.setTimeout = (fn, ms, ...args) => addTimer(fn, ms, args, false);
+globalThis.setInterval = (fn, ms, ...args) => addTimer(fn, ms, args, true);
+globalThis.clearTimeout = globalThis.clearInterval = (id) => {
+  const t = timers.get(id);
+  if (t) { t.inv.timers--; timers.delete(id); }
+};
+function addTimer(fn, ms, args, every) {
+  if (!cur) throw new Error('qsim: timer outside an invocation');
+  const id = nextTimer++;
+  const d = Math.max(0, Math.floor(Number(ms) || 0));
+  timers.set(id, { inv: cur, fn, args, every: every ? d : -1 });
+  cur.timers++;
+  emit(`Z ${cur.id} ${id} ${d * 1000}\n`);
+  return id;
+}
+
+// ---- console -> trace ----
+function fmt(a) {
+  return a.map((x) => (typeof x === 'string' ? x : x instanceof Error ? String(x) : safeJson(x))).join(' ');
+}
+function safeJson(x) { try { return JSON.stringify(x) ?? String(x); } catch { return String(x); } }
+function log(...a) {
+  const s = fmt(a);
+  emit(`L ${cur ? cur.id : 0} ${lenOf(s)}\n${s}`);
+}
+console.log = console.info = console.warn = console.error = console.debug = log;
+
+// ---- responses whose body we can read without a stream ----
+const RealResponse = Response;
+class QResponse extends RealResponse {
+  constructor(body, init) {
+    super(body, init);
+    this.__qsimBody = body == null ? '' : typeof body === 'string' ? body : undefined;
+  }
+  static json(data, init) {
+    const h = new Headers(init && init.headers);
+    if (!h.has('content-type')) h.set('content-type', 'application/json');
+    return new QResponse(JSON.stringify(data), { ...(init || {}), headers: h });
+  }
+}
+globalThis.Response = QResponse;
+class QRequest extends Request {
+  constructor(input, init) {
+    super(input, init);
+    this.__qsimBody = init && typeof init.body === 'string' ? init.body : '';
+  }
+  text() { return Promise.resolve(this.__qsimBody); }
+  json() { return new Promise((res) => res(JSON.parse(this.__qsimBody))); }
+}
+
+// ---- KV binding ----
+const ERR = ['', '', 'KV: transient error', 'KV PUT failed: 429 Too Many Requests',
+  'KV: value or key too large', 'KV: daily limit exceeded', 'KV: too many API requests by a single Worker invocation'];
+class KVNamespace {
+  constructor(inv) { this.inv = inv; }
+  get(key, opt) {
+    const type = typeof opt === 'string' ? opt : (opt && opt.type) || 'text';
+    return this.inv.op('G', String(key), null, 0).then((v) => convert(v, type));
+  }
+  getWithMetadata(key, opt) {
+    return this.get(key, opt).then((value) => ({ value, metadata: null, cacheStatus: null }));
+  }
+  put(key, value, opts) {
+    if (typeof value !== 'string') {
+      if (value instanceof ArrayBuffer || ArrayBuffer.isView(value)) value = Buffer.from(value.buffer || value).toString('latin1');
+      else return Promise.reject(new TypeError('KV put() accepts only strings, ArrayBuffers, ArrayBufferViews, and ReadableStreams as values.'));
+    }
+    let ttl = 0;
+    if (opts && opts.expirationTtl != null) ttl = Math.floor(Number(opts.expirationTtl));
+    else if (opts && opts.expiration != null) ttl = Math.floor(Number(opts.expiration)) - Math.floor(simMs() / 1000);
+    if ((opts && (opts.expirationTtl != null || opts.expiration != null)) && !(ttl >= 60))
+      return Promise.reject(new Error('KV PUT failed: 400 Invalid expiration_ttl of ' + ttl + '. Expiration TTL must be at least 60.'));
+    return this.inv.op('P', String(key), value, ttl).then(() => undefined);
+  }
+  delete() { return Promise.reject(new Error('qsim: KV delete() is not modelled yet (docs/worker-host.md)')); }
+  list() { return Promise.reject(new Error('qsim: KV list() is not modelled yet (docs/worker-host.md)')); }
+}
+function convert(v, type) {
+  if (v === null) return null;
+  switch (type) {
+    case 'text': return v;
+    case 'json': return JSON.parse(v);
+    case 'arrayBuffer': return new Uint8Array(Buffer.from(v)).buffer;
+    case 'stream': return new Blob([v]).stream();
+    default: throw new TypeError(`Unknown response type. Possible types are "text", "arrayBuffer", "json", and "stream".`);
+  }
+}
+
+// ---- invocations ----
+class Invocation {
+  constructor(id, seed) {
+    this.id = id;
+    const s = BigInt.asUintN(64, BigInt(seed));
+    this.rand = sfc32(Number(s & 0xffffffffn), Number(s >> 32n), 0x9e3779b9, 0x243f6a88);
+    for (let i = 0; i < 12; i++) this.rand();
+    this.q = [];          // KV calls awaiting their result, in issue order
+    this.waits = 0;       // ctx.waitUntil promises not yet settled
+    this.timers = 0;      // its timers not yet fired
+    this.responded = false;
+    this.ended = false;
+  }
+  op(kind, key, value, ttl) {
+    return new Promise((resolve, reject) => {
+      this.q.push({ resolve, reject, key });
+      const kl = lenOf(key);
+      if (kind === 'G') emit(`G ${this.id} ${kl}\n${key}`);
+      else emit(`P ${this.id} ${kl} ${lenOf(value)} ${ttl}\n${key}${value}`);
+    });
+  }
+  ctx() {
+    return {
+      waitUntil: (p) => {
+        this.waits++;
+        Promise.resolve(p).catch((e) => { const c = cur; cur = this; log('Uncaught (in waitUntil)', e); cur = c; })
+          .finally(() => { this.waits--; this.maybeEnd(); });
+      },
+      passThroughOnException() {},
+    };
+  }
+  respond(status, body) {
+    this.responded = true;
+    emit(`W ${this.id} ${status} ${lenOf(body)}\n${body}`);
+    this.maybeEnd();
+  }
+  maybeEnd() {
+    if (this.responded && this.waits === 0 && !this.ended) {
+      this.ended = true;
+      invs.delete(this.id);
+      emit(`E ${this.id}\n`);
+    }
+  }
+}
+const invs = new Map();
+const held = new Map(); // key -> the last value qsim sent for it (R ... -2)
+let mod = null, vars = {}, kvNames = [];
+function makeEnv(inv) {
+  const env = { ...vars };
+  const kv = new KVNamespace(inv);
+  for (const n of kvNames) env[n] = kv;
+  return env;
+}
+async function runFetch(inv, req) {
+  try {
+    const headers = new Headers(req.h || {});
+    const request = new QRequest(req.u, { method: req.m, headers, body: req.m === 'GET' ? undefined : req.b });
+    const r = await mod.fetch(request, makeEnv(inv), inv.ctx());
+    cur = inv;
+    if (!(r instanceof RealResponse)) throw new TypeError('fetch() must return a Response');
+    const body = r.__qsimBody !== undefined ? r.__qsimBody : await r.text();
+    inv.respond(r.status, body);
+  } catch (e) {
+    cur = inv;
+    log('Uncaught', e);
+    inv.respond(500, ''); // Cloudflare error 1101: the Worker threw
+  }
+}
+async function runScheduled(inv, cron) {
+  try {
+    if (typeof mod.scheduled !== 'function') throw new Error('the module has no scheduled() handler');
+    await mod.scheduled({ cron, scheduledTime: simMs(), type: 'scheduled' }, makeEnv(inv), inv.ctx());
+    cur = inv;
+    inv.respond(200, '');
+  } catch (e) {
+    cur = inv;
+    log('Uncaught', e);
+    inv.respond(500, '');
+  }
+}
+
+// One message from qsim, handled; the idle report follows after a turn.
+function handle() {
+  const f = readLine().split(' ');
+  switch (f[0]) {
+    case 'S': case 'C': {
+      const id = Number(f[1]);
+      nowUs = Number(f[2]);
+      const payload = readBytes(Number(f[4]));
+      const inv = new Invocation(id, f[3]);
+      invs.set(id, inv);
+      cur = inv;
+      if (f[0] === 'S') runFetch(inv, JSON.parse(payload));
+      else runScheduled(inv, payload);
+      break;
+    }
+    case 'R': {
+      const id = Number(f[1]);
+      nowUs = Number(f[2]);
+      const res = Number(f[3]), n = Number(f[4]);
+      let v = n >= 0 ? readBytes(n) : null;
+      const inv = invs.get(id);
+      if (!inv || inv.q.length === 0) fatal(`qsim sent a KV result for call ${id}, which has no KV call waiting`);
+      cur = inv;
+      const w = inv.q.shift();
+      if (n === -2) { // the value this host last received for the key
+        v = held.get(w.key);
+        if (v === undefined) fatal(`qsim referred to a value of '${w.key}' this host never received`);
+      } else if (v !== null) {
+        held.set(w.key, v);
+      }
+      if (res <= 1) w.resolve(v);
+      else w.reject(new Error(ERR[res] || 'KV error'));
+      break;
+    }
+    case 'T': {
+      const id = Number(f[1]);
+      nowUs = Number(f[2]);
+      const t = timers.get(id);
+      if (!t || t.inv.ended) { timers.delete(id); break; } // cancelled with its invocation
+      cur = t.inv;
+      if (t.every >= 0) emit(`Z ${t.inv.id} ${id} ${t.every * 1000}\n`);
+      else { timers.delete(id); t.inv.timers--; }
+      try { t.fn(...t.args); } catch (e) { log('Uncaught (in timer)', e); }
+      break;
+    }
+    case 'Q': process.exit(0);
+    default: fatal(`unknown message '${f[0]}' from qsim`);
+  }
+  // A tick queued from a microtask runs once the microtask queue is empty
+  // (Node drains all microtasks before the next tick): that is "idle".
+  queueMicrotask(() => process.nextTick(drained));
+}
+// Idle unless some invocation waits on neither KV nor a timer (it awaits
+// something of Node's own, such as a stream): then let the event loop run.
+let spins = 0;
+function drained() {
+  for (const inv of invs.values()) {
+    if (inv.q.length === 0 && !inv.ended && inv.timers === 0) {
+      if (++spins > 10000) fatal(`call ${inv.id} awaits something that never settles (not KV, not a timer)`);
+      setImmediate(drained);
+      return;
+    }
+  }
+  spins = 0;
+  turn();
+}
+function turn() {
+  cur = null;
+  flush();
+  handle();
+}
+
+async function main() {
+  const file = process.argv[process.argv.length - 1];
+  // init: "I <len>\n{json}" with vars, epoch and binding names
+  const f = readLine().split(' ');
+  if (f[0] !== 'I') fatal('expected the init message');
+  const init = JSON.parse(readBytes(Number(f[1])));
+  epochMs = init.epoch_ms;
+  vars = init.vars || {};
+  kvNames = init.kv || [];
+  try {
+    const m = await import(pathToFileURL(path.resolve(file)).href);
+    mod = m.default && typeof m.default === 'object' ? m.default : m;
+  } catch (e) {
+    fatal(`cannot load ${file}: ${e && e.message ? e.message : e}`);
+  }
+  if (typeof mod.fetch !== 'function') fatal(`${file}: the module exports no fetch() handler (export default { fetch })`);
+  setImmediate(turn);
+}
+main();
