@@ -344,7 +344,9 @@ static int cmd_run(int argc, char **argv)
         goto out;
     /* the file name only: outputs must not depend on where qsim is installed */
     const char *pricing_name = cli_basename(plan.path);
-    rep_meta meta = { QSIM_VERSION, s->name, s->path, pricing_name, plan.plan, seed, s->duration };
+    rep_meta meta = { QSIM_VERSION, s->name, s->path, pricing_name, plan.plan, seed, s->duration,
+                      plan.base_month_pusd, plan.incl_reads_month, plan.incl_writes_month,
+                      plan.incl_requests_month, plan.incl_storage_bytes };
     if (open_out(&results, set.stage, "results.json") != 0)
         goto out;
     if (rep_results_json(results.f, &meta, runs, n) != 0) {
