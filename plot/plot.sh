@@ -203,7 +203,7 @@ mv "$md" "$out/report.md"
 # referenced beside the page (offline, small page), not inlined.
 {
     echo '<!doctype html><html><head><meta charset="utf-8"><title>qsim report</title>'
-    echo '<style>body{font-family:sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222;line-height:1.4}table{border-collapse:collapse;font-size:13px;display:block;overflow-x:auto;margin:1em 0}td,th{border:1px solid #ccc;padding:3px 7px;white-space:nowrap}td:first-child{font-weight:600}img{max-width:100%;height:auto;border:1px solid #eee}pre{background:#f6f6f6;padding:.6em;overflow-x:auto;font-size:12px}code{background:#f3f3f3}h2{border-bottom:1px solid #ddd;padding-bottom:.2em;margin-top:1.6em}</style></head><body>'
+    echo '<style>body{font-family:sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222;line-height:1.4}table{border-collapse:collapse;font-size:13px;display:block;overflow-x:auto;margin:1em 0}td,th{border:1px solid #ccc;padding:3px 7px;vertical-align:top}td[align="right"],th[align="right"]{white-space:nowrap}td:first-child{font-weight:600}img{max-width:100%;height:auto;border:1px solid #eee}pre{background:#f6f6f6;padding:.6em;overflow-x:auto;font-size:12px}code{background:#f3f3f3}h2{border-bottom:1px solid #ddd;padding-bottom:.2em;margin-top:1.6em}</style></head><body>'
     if command -v cmark-gfm >/dev/null 2>&1; then
         cmark-gfm --extension table "$out/report.md"
     else
