@@ -25,7 +25,7 @@ QSIM_BIN ?= qsim
 OUT      ?= out
 SCENARIO ?= scenarios/incident-164.json
 
-.PHONY: all deps run test test-unit test-asan test-valgrind test-builds test-fuzz bench clean
+.PHONY: all deps deps-test run test test-unit test-asan test-valgrind test-builds test-fuzz bench clean
 all: $(QSIM_BIN)
 
 # make fuzz, make fuzz-smoke: the libFuzzer target (fuzz/fuzz.mk).
@@ -33,6 +33,9 @@ include fuzz/fuzz.mk
 
 deps:
 	@sh tools/deps.sh
+
+deps-test:
+	@sh tools/deps.sh test
 
 # V=1 shows the full command lines.
 Q = $(if $(V),,@)
@@ -70,16 +73,17 @@ $(BUILD)/bench/%: bench/%.c $(BUILD)/libqsim.a
 	$(Q)$(CC) $(CFLAGS) $(PKG_CFLAGS) -o $@ $< $(BUILD)/libqsim.a $(LDLIBS)
 
 # The incident under Options 0 and 1, then every option on the busy
-# scenario with replications, then charts and report.md/report.html.
+# scenario with replications, also at the ends and middle of every assumed
+# value (--robust), then charts and report.md/report.html.
 run: deps
 	@$(MAKE) --no-print-directory qsim
 	./qsim run $(SCENARIO) --out $(OUT)
-	./qsim compare scenarios/busy.json --reps 5 --days 0.25 --out $(OUT)/compare
+	./qsim compare scenarios/busy.json --reps 5 --days 0.25 --robust --out $(OUT)/compare
 	@sh plot/plot.sh $(OUT)
 
 # make test = the unit and scenario tests, then the same under
 # AddressSanitizer + UBSan, then under valgrind memcheck (docs/testing.md).
-test: deps
+test: deps-test
 	@$(MAKE) --no-print-directory test-unit
 	@$(MAKE) --no-print-directory test-builds
 	@$(MAKE) --no-print-directory test-fuzz
@@ -89,7 +93,7 @@ test: deps
 # The corpus of past crashes replayed, then 60 s of fuzzing (clang, libFuzzer).
 # libFuzzer's own output goes to build/fuzz/smoke.log; its verdict and
 # counts are printed here.
-test-fuzz: deps
+test-fuzz: deps-test
 	@echo "== fuzz smoke: tests/corpus replayed, then 60 s of libFuzzer (log: $(FUZZ_DIR)/smoke.log)"
 	@mkdir -p $(FUZZ_DIR)
 	@rc=0; $(MAKE) --no-print-directory fuzz-smoke FUZZ_TIME=60 > $(FUZZ_DIR)/smoke.log 2>&1 || rc=1; \
@@ -98,32 +102,32 @@ test-fuzz: deps
 	if [ $$rc = 0 ]; then echo "fuzz: 1 passed, 0 failed"; else echo "fuzz: 0 passed, 1 failed"; fi; exit $$rc
 
 # The same outputs from gcc -O2 and clang -O0 builds (no float drift).
-test-builds: deps
+test-builds: deps-test
 	@echo "== determinism across builds: $(CC) $(OPT) against clang -O0"
 	@$(MAKE) --no-print-directory qsim
 	@$(MAKE) --no-print-directory BUILD=build/clang-O0 CC=clang OPT=-O0 QSIM_BIN=build/clang-O0/qsim \
 		build/clang-O0/qsim
 	@sh tests/builds.sh ./qsim build/clang-O0/qsim
 
-test-unit: deps
+test-unit: deps-test
 	@$(MAKE) --no-print-directory qsim $(TEST_BIN)
 	@sh tests/run.sh $(TEST_BIN)
 
 SAN_OPT = -O1 -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 ASAN_TESTS = $(TEST_BIN:$(BUILD)/%=build/asan/%)
-test-asan: deps
+test-asan: deps-test
 	@echo "== tests under AddressSanitizer + UndefinedBehaviorSanitizer"
 	@$(MAKE) --no-print-directory BUILD=build/asan OPT="$(SAN_OPT)" QSIM_BIN=build/asan/qsim \
 		build/asan/qsim $(ASAN_TESTS)
 	@QSIM=build/asan/qsim ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 		sh tests/run.sh $(ASAN_TESTS)
 
-test-valgrind: deps
+test-valgrind: deps-test
 	@echo "== tests under valgrind memcheck"
 	@$(MAKE) --no-print-directory qsim $(TEST_BIN)
 	@sh tests/valgrind.sh $(TEST_BIN)
 
-bench: deps
+bench: deps-test
 	@$(MAKE) --no-print-directory qsim $(BENCH_BIN)
 	@sh bench/run.sh $(BENCH_BIN) bench/bench_model.sh bench/bench_worker.sh
 

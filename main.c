@@ -227,7 +227,7 @@ static int commit_out(of_file *o)
 }
 
 static const char *const run_outputs[] = { "results.json", "summary.csv", "polls.csv", "stuck.csv",
-                                           "heal_latency.csv", "caps.csv", NULL };
+                                           "heal_latency.csv", "caps.csv", "summary.txt", NULL };
 
 /* Each option runs, writes its rows (polls, stuck, heal latencies, caps)
  * and is freed before the next starts: only its metrics, with the sample
@@ -358,7 +358,9 @@ static int cmd_run(int argc, char **argv)
         goto out;
     /* the file name only: outputs must not depend on where qsim is installed */
     const char *pricing_name = cli_basename(plan.path);
-    rep_meta meta = { QSIM_VERSION, s->name, s->path, pricing_name, plan.plan, seed, s->duration };
+    rep_meta meta = { QSIM_VERSION, s->name, s->path, pricing_name, plan.plan, seed, s->duration,
+                      plan.base_month_pusd, plan.incl_reads_month, plan.incl_writes_month,
+                      plan.incl_requests_month, plan.incl_storage_bytes };
     if (open_out(&results, set.stage, "results.json") != 0)
         goto out;
     if (rep_results_json(results.f, &meta, runs, n) != 0) {
@@ -368,6 +370,10 @@ static int cmd_run(int argc, char **argv)
     if (commit_out(&results) != 0 || open_out(&results, set.stage, "summary.csv") != 0)
         goto out;
     rep_summary_csv(results.f, &meta, runs, n);
+    /* the table as printed, for the report's first screen (plot/plot.sh) */
+    if (commit_out(&results) != 0 || open_out(&results, set.stage, "summary.txt") != 0)
+        goto out;
+    rep_summary(results.f, &meta, runs, n);
     if (commit_out(&results) != 0)
         goto out;
     if (of_set_commit(&set) != 0) {
@@ -380,7 +386,7 @@ static int cmd_run(int argc, char **argv)
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
     fprintf(stderr, "qsim: %d run%s, %" PRIu64 " events in %.3f s (%.2f M events/s), peak RSS %.1f MiB; "
-                    "wrote %s/{results.json,summary.csv,polls.csv,stuck.csv,heal_latency.csv,caps.csv}\n",
+                    "wrote %s/{results.json,summary.csv,summary.txt,polls.csv,stuck.csv,heal_latency.csv,caps.csv}\n",
             n, n == 1 ? "" : "s", events, wall, wall > 0 ? (double)events / wall / 1e6 : 0.0,
             (double)ru.ru_maxrss / 1024.0, a.out);
     rc = 0;

@@ -25,6 +25,7 @@
 #include "reports/report.h"
 #include "reports/stats.h"
 #include "cli/experiment.h"
+#include "cli/robust.h"
 
 /* "12.3 ± 0.4" with a precision that suits the metric. */
 static void fmt_ci(char *buf, size_t len, stat_summary st, int metric)
@@ -110,7 +111,7 @@ static cJSON *summary_json(stat_summary st)
     return o;
 }
 
-static int write_outputs(const char *dir, const experiment *e, const double *vals, int base)
+static int write_outputs(const char *dir, const experiment *e, const double *vals, int base, const rb_set *rb)
 {
     char path[1200];
     of_file f;
@@ -161,6 +162,8 @@ static int write_outputs(const char *dir, const experiment *e, const double *val
         }
         cJSON_AddItemToArray(arr, oj);
     }
+    if (rb)
+        cJSON_AddItemToObject(root, "robust", rb_json(rb));
     char *text = cJSON_Print(root);
     cJSON_Delete(root);
     snprintf(path, sizeof path, "%s/compare.json", dir);
@@ -213,8 +216,20 @@ static int write_outputs(const char *dir, const experiment *e, const double *val
         }
         fprintf(f.f, "| %s | %s | %s | %s |\n", e->options[o], c1, c2, c3);
     }
+    if (rb) {
+        fputs("\n## Robustness to the assumptions\n\n", f.f);
+        rb_write(f.f, rb, 1);
+    }
     if (of_commit(&f) != 0)
         goto fail;
+    if (rb) { /* the section alone, for the report's first screen */
+        snprintf(path, sizeof path, "%s/robust.md", dir);
+        if (of_open(&f, path) != 0)
+            goto fail;
+        rb_write(f.f, rb, 1);
+        if (of_commit(&f) != 0)
+            goto fail;
+    }
     free(diff);
     return 0;
 fail:
@@ -225,16 +240,17 @@ fail:
 
 int cmd_compare(int argc, char **argv)
 {
-    enum { O_BASE = 256 };
+    enum { O_BASE = 256, O_ROBUST };
     static const struct option longs[] = {
         { "options", required_argument, 0, 'o' }, { "option", required_argument, 0, 'o' },
-        { "baseline", required_argument, 0, O_BASE }, { "help", no_argument, 0, 'h' }, CLI_EXP_LONGS,
+        { "baseline", required_argument, 0, O_BASE }, { "robust", no_argument, 0, O_ROBUST },
+        { "help", no_argument, 0, 'h' }, CLI_EXP_LONGS,
         { 0, 0, 0, 0 },
     };
     const char *baseline = NULL;
     char optbuf[1024] = "";
     const char *options[SC_MAX_OPTIONS];
-    int nopt = 0, c, r;
+    int nopt = 0, c, r, robust = 0;
     cli_exp x;
     cli_exp_defaults(&x, 30, "out");
     optind = 1;
@@ -251,11 +267,16 @@ int cmd_compare(int argc, char **argv)
             snprintf(optbuf, sizeof optbuf, "%s", optarg);
             break;
         case O_BASE: baseline = optarg; break;
+        case O_ROBUST: robust = 1; break;
         case 'h':
             puts("usage: qsim compare SCENARIO [--options 0,1,2,3,1+2] [--reps 30] [--jobs N] [--seed S]\n"
-                 "                    [--days D] [--out DIR] [--plan paid|free] [--pricing FILE] [--baseline OPT] [-q]\n"
+                 "                    [--days D] [--out DIR] [--plan paid|free] [--pricing FILE] [--baseline OPT]\n"
+                 "                    [--robust] [-q]\n"
                  "Runs every option on the same replication seeds and writes DIR/compare.csv,\n"
-                 "DIR/compare.json and DIR/report.md (means with 95 % CIs, paired differences).");
+                 "DIR/compare.json and DIR/report.md (means with 95 % CIs, paired differences).\n"
+                 "--robust: runs them again at the low end, middle and high end of every assumed\n"
+                 "value of the limits and pricing files (same seeds) and says for each figure\n"
+                 "whether the ranking of the options holds everywhere (also DIR/robust.md).");
             return 0;
         default: return cli_usage_error("%s", "bad option for 'compare'");
         }
@@ -283,17 +304,36 @@ int cmd_compare(int argc, char **argv)
     }
     double t0 = cli_wall();
     rc = 1;
-    if (exp_run_all(&e, (int)jobs, vals, !quiet && isatty(2)) != 0 || write_outputs(out, &e, vals, base) != 0) {
+    rb_set rb = { 0 };
+    if (exp_run_all(&e, (int)jobs, vals, !quiet && isatty(2)) != 0) {
         fprintf(stderr, "qsim: compare failed\n");
+        free(vals);
+        goto out;
+    }
+    if (robust && (rc = rb_run(&rb, argv[optind], x.data, s, &pp, &e, vals, (int)jobs, !quiet && isatty(2))) != 0) {
+        rb_free(&rb);
+        free(vals);
+        goto out;
+    }
+    rc = 1;
+    if (write_outputs(out, &e, vals, base, robust ? &rb : NULL) != 0) {
+        fprintf(stderr, "qsim: compare failed\n");
+        rb_free(&rb);
         free(vals);
         goto out;
     }
     if (!quiet) {
         printf("%s: %d replications per option (common random numbers), 95 %% CIs\n\n", s->name, reps);
         write_table(stdout, &e, vals, 0);
+        if (robust) {
+            putchar('\n');
+            rb_write(stdout, &rb, 0);
+        }
     }
-    fprintf(stderr, "qsim: compare: %d runs in %.2f s with %ld jobs; wrote %s/{compare.csv,compare_summary.csv,compare.json,report.md}\n",
-            nopt * reps, cli_wall() - t0, jobs, out);
+    int rb_points = rb.npoints;
+    rb_free(&rb);
+    fprintf(stderr, "qsim: compare: %d runs in %.2f s with %ld jobs; wrote %s/{compare.csv,compare_summary.csv,compare.json,report.md%s}\n",
+            nopt * reps * (robust ? rb_points : 1), cli_wall() - t0, jobs, out, robust ? ",robust.md" : "");
     free(vals);
     rc = 0;
 out:

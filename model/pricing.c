@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "model/jv.h"
+#include "model/provenance.h"
 
 /* A price in USD as exact pico-dollars: v * scale must be a whole number
  * (scale 1e12 for a price per unit, 1e6 for a price per million
@@ -44,7 +45,7 @@ int pr_load(const char *path, pr_plan *p, sim_err *err)
 {
     static const char *const top_keys[] = { "name", "source", "date", "plan", "currency", "days_per_month",
                                             "base_per_month", "kv", "workers", "durable_objects", "daily_caps",
-                                            NULL };
+                                            "published", "assumptions", NULL };
     static const char *const kv_keys[] = { "read_per_million", "write_per_million", "storage_per_gb_month",
                                            "included_reads_per_month", "included_writes_per_month",
                                            "included_storage_gb", "storage_bytes_per_gb", "storage_note", NULL };
@@ -138,6 +139,8 @@ int pr_load(const char *path, pr_plan *p, sim_err *err)
         }
         jv_pop(&v, n);
     }
+    if (!v.failed)
+        pv_check(&v, root, NULL); /* each value published or assumed (model/provenance.h) */
     cJSON_Delete(root);
     if (v.failed)
         return -1;

@@ -18,6 +18,7 @@
 
 #include "idset.h"
 #include "jv.h"
+#include "provenance.h"
 
 /* ---- durations ---- */
 
@@ -224,7 +225,7 @@ static int load_limits(const char *path, sc_limits *l, sim_err *err)
                                         "same_key_write_enforcement_note", "cache_ttl_min",
                                         "cache_ttl_default", "own_writes_visible", "own_writes_visible_note",
                                         "background_refresh", "background_refresh_note", "wait_until_after_response",
-                                        "wait_until_after_response_source", NULL };
+                                        "wait_until_after_response_source", "published", "assumptions", NULL };
     size_t len = 0;
     char *text = jv_slurp(path, &len, err);
     if (!text)
@@ -258,6 +259,8 @@ static int load_limits(const char *path, sc_limits *l, sim_err *err)
         }
         l->wait_until_limit = 30 * SIM_US_PER_S;
         jv_duration(&v, root, "wait_until_after_response", 0, 0, &l->wait_until_limit);
+        if (!v.failed)
+            pv_check(&v, root, NULL); /* each value published or assumed (model/provenance.h) */
     }
     cJSON_Delete(root);
     l->value_max_bytes = vmax;

@@ -11,7 +11,7 @@
 #   caps       when the free plan's daily caps are reached     (caps.csv)
 #   compare/cost_ci  $/day with 95 % CI error bars             (compare/compare_summary.csv)
 #   sweep/sweep      reads/day against the first swept parameter (sweep/sweep.csv)
-# then writes DIR/report.md and a self-contained DIR/report.html (SVG inline).
+# then writes DIR/report.md and DIR/report.html (cmark-gfm; the charts beside it).
 # Without gnuplot it says so, skips the charts and still writes the report.
 set -eu
 out=${1:-out}
@@ -83,57 +83,135 @@ if [ "$have_gnuplot" = 1 ]; then
 fi
 
 # ---- report.md and report.html ----
+# caption NAME: what the chart shows and what to look for.
+caption() {
+    case $1 in
+    kvr) echo "KV reads per bot poll over time (log time axis, so the first seconds are visible). Option 0 stays at 1 + the number of stuck messages; a fix that heals steps down to 1 at its first put." ;;
+    cost) echo "List price per day by option (no included amounts). The month's bill, which is what you pay, is in the decision table above." ;;
+    heal_cdf) echo "Healing latency of the episodes that healed (empirical CDF of healed episodes only: an option with no healed episode has no line, and the share is of healed, not opened, episodes; compare healed/opened in the run table and the Kaplan-Meier p50)." ;;
+    stuck) echo "Messages stuck over time (cache not terminal while the key is): each costs one extra read per poll under Option 0." ;;
+    caps) echo "When the free plan's daily caps would be reached: each point is a cap crossing (hour of day, simulated day)." ;;
+    compare/cost_ci) echo "Mean list price per day over the replications with 95 % confidence intervals (whiskers)." ;;
+    sweep/sweep) echo "The chosen metric against the swept parameter, one line per option." ;;
+    *) echo "$1" ;;
+    esac
+}
+has_chart() { case " $charts " in *" $out/$1 "*) return 0 ;; esac; return 1; }
 md="$out/report.md.tmp"; html="$out/report.html.tmp"
 {
-    echo "# qsim report"
-    echo
+    sc=""
     if [ -f "$out/results.json" ]; then
         sc=$(sed -n 's/^[[:space:]]*"scenario":[[:space:]]*"\(.*\)",$/\1/p' "$out/results.json" | head -1)
         file=$(sed -n 's/^[[:space:]]*"file":[[:space:]]*"\(.*\)",$/\1/p' "$out/results.json" | head -1)
-        echo "Scenario **$sc** (\`$file\`)."
+    fi
+    echo "# qsim report${sc:+: $sc}"
+    echo
+    if [ -f "$out/summary.csv" ]; then
+        echo "## Decision"
         echo
-        echo "| option | polls | KVr per poll | reads/day | writes/day | \$/day | \$/month | episodes | healed | heal p50 (s, Kaplan-Meier) | stuck at end |"
-        echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+        echo "Scenario **$sc** (\`$file\`), one run per option. The month's bill (with included amounts) is what you pay; the list price per day is the marginal rate. A row marked **worse** loses more posts, leaves more messages unanswered or stuck, or answers more twice than option 0."
+        echo
+        echo "| option | bill per month | vs option 0 | list price per day | lost posts | never answered | answered twice | stuck | worse than option 0 |"
+        echo "|---|---:|---:|---:|---:|---:|---:|---:|---|"
+        awk -F, 'NR > 1 { vs = $1 == "0" ? "base" : $21 + 0 == 0 ? "same" : sprintf("%s$%.2f", $21 < 0 ? "-" : "+", $21 < 0 ? -$21 : $21)
+            w = $22 == "" ? "no" : "**worse: " $22 "**"
+            printf "| %s | $%.2f | %s | $%.6f | %s | %s | %s | %s | %s |\n", $1, $8, vs, $7, $17, $19, $20, $16, w }' "$out/summary.csv"
+        echo
+        if [ -f "$out/summary.txt" ] && grep -q '^decision' "$out/summary.txt"; then
+            echo '```'
+            sed -n '/^decision/,$p' "$out/summary.txt"
+            echo '```'
+            echo
+        fi
+    fi
+    if [ -f "$cmp_dir/robust.md" ]; then
+        echo "## Under which assumptions"
+        echo
+        echo "The comparison (below) was re-run at the low end, middle and high end of every value nobody publishes (same seeds)."
+        echo
+        grep -E '^(Conclusions|No ranking)' "$cmp_dir/robust.md"
+        echo
+        if grep -q 'DEPENDS' "$cmp_dir/robust.md"; then
+            echo "| figure | how it depends |"
+            echo "|---|---|"
+            grep 'DEPENDS' "$cmp_dir/robust.md"
+            echo
+        fi
+        echo "The assumptions and every figure's ranking are listed under Compare below."
+        echo
+    elif [ -f "$cmp_dir/compare_summary.csv" ]; then
+        echo "## Under which assumptions"
+        echo
+        echo "Not checked: run \`qsim compare ... --robust\` to re-run the comparison across the assumed values."
+        echo
+    fi
+    if [ -f "$out/summary.csv" ]; then
+        echo "## Run: $sc"
+        echo
+        echo "| option | polls | KVr per poll | reads/day | writes/day | episodes | healed | heal p50 (s, Kaplan-Meier) |"
+        echo "|---|---:|---:|---:|---:|---:|---:|---:|"
         # heal p50: Kaplan-Meier, empty in summary.csv where the curve never
         # reaches 50 % ("never") or no episode opened ("-")
         awk -F, 'NR > 1 { p50 = $9 == 0 ? "-" : $12 == "" ? "never" : sprintf("%.3f", $12 / 1e6)
-            printf "| %s | %s | %.3f | %.1f | %.1f | %s | %s | %s | %s | %s | %s |\n", $1, $2, $3, $4, $5, $7, $8, $9, $10, p50, $16 }' "$out/summary.csv"
+            printf "| %s | %s | %.3f | %.1f | %.1f | %s | %s | %s |\n", $1, $2, $3, $4, $5, $9, $10, p50 }' "$out/summary.csv"
         echo
+        for c in kvr cost heal_cdf stuck caps; do
+            if has_chart "$c"; then
+                echo "![$c]($c.svg)"
+                echo
+                echo "*Figure ($c). $(caption "$c")* [PNG]($c.png)"
+            else
+                case $c in
+                heal_cdf) why="no episode healed or opened" ;;
+                stuck) why="no stuck message at any time" ;;
+                caps) why="no option reached a free-plan daily cap" ;;
+                *) why="no data" ;;
+                esac
+                echo "*$c: no chart, no data ($why).*"
+            fi
+            echo
+        done
     fi
-    for c in $charts; do
-        rel=${c#"$out/"}
-        echo "![$rel]($rel.svg)"
-        echo
-    done
     if [ -f "$cmp_dir/report.md" ]; then
-        echo "## Compare"
+        echo "## Compare: $(sed -n '1s/^# qsim compare: //p' "$cmp_dir/report.md")"
         echo
-        tail -n +3 "$cmp_dir/report.md"
+        tail -n +3 "$cmp_dir/report.md" | sed 's/^## /### /'
+        echo
+        if has_chart compare/cost_ci; then
+            echo "![compare/cost_ci](compare/cost_ci.svg)"
+            echo
+            echo "*Figure (compare/cost_ci). $(caption compare/cost_ci)*"
+            echo
+        fi
+    fi
+    if [ -f "$sw_dir/sweep.csv" ]; then
+        echo "## Sweep"
+        echo
+        if has_chart sweep/sweep; then
+            echo "![sweep/sweep](sweep/sweep.svg)"
+            echo
+            echo "*Figure (sweep/sweep). $(caption sweep/sweep)*"
+        else
+            echo "*sweep: no chart, no data.*"
+        fi
         echo
     fi
     echo "Data: results.json, summary.csv, polls.csv, stuck.csv, heal_latency.csv, caps.csv; see docs/metrics.md."
 } > "$md"
 mv "$md" "$out/report.md"
+# HTML: CommonMark with GitHub's table extension (cmark-gfm); the charts are
+# referenced beside the page (offline, small page), not inlined.
 {
     echo '<!doctype html><html><head><meta charset="utf-8"><title>qsim report</title>'
-    echo '<style>body{font-family:sans-serif;max-width:1000px;margin:2em auto;color:#222}table{border-collapse:collapse;font-size:13px}td,th{border:1px solid #ccc;padding:3px 7px;text-align:right}td:first-child,th:first-child{text-align:left}svg{max-width:100%;height:auto}</style></head><body>'
-    # Markdown tables and headings to HTML; images replaced by the SVG itself.
-    awk -v out="$out" '
-        function cells(line, tag,   n, a, i, s) {
-            n = split(line, a, "|"); s = "<tr>"
-            for (i = 2; i < n; i++) { gsub(/^ +| +$/, "", a[i]); s = s "<" tag ">" a[i] "</" tag ">" }
-            return s "</tr>"
-        }
-        /^# /  { print "<h1>" substr($0, 3) "</h1>"; next }
-        /^## / { print "<h2>" substr($0, 4) "</h2>"; next }
-        /^\|---/ { next }
-        /^\|/  { if (!intable) { print "<table>"; intable = 1; print cells($0, "th") } else print cells($0, "td"); next }
-        { if (intable) { print "</table>"; intable = 0 } }
-        /^!\[/ { f = $0; sub(/^.*\(/, "", f); sub(/\)$/, "", f); path = out "/" f
-                 while ((getline l < path) > 0) if (l !~ /^<\?xml/) print l; close(path); next }
-        /^$/ { next }
-        { print "<p>" $0 "</p>" }
-        END { if (intable) print "</table>" }' "$out/report.md"
+    echo '<style>body{font-family:sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222;line-height:1.4}table{border-collapse:collapse;font-size:13px;display:block;overflow-x:auto;margin:1em 0}td,th{border:1px solid #ccc;padding:3px 7px;vertical-align:top}td[align="right"],th[align="right"]{white-space:nowrap}td:first-child{font-weight:600}img{max-width:100%;height:auto;border:1px solid #eee}pre{background:#f6f6f6;padding:.6em;overflow-x:auto;font-size:12px}code{background:#f3f3f3}h2{border-bottom:1px solid #ddd;padding-bottom:.2em;margin-top:1.6em}</style></head><body>'
+    if command -v cmark-gfm >/dev/null 2>&1; then
+        cmark-gfm --extension table "$out/report.md"
+    else
+        echo "plot: cmark-gfm not found (install cmark-gfm): report.html shows the Markdown as text" >&2
+        echo '<pre>'
+        sed 's/&/\&amp;/g; s/</\&lt;/g; s/>/\&gt;/g' "$out/report.md"
+        echo '</pre>'
+    fi
     echo '</body></html>'
 } > "$html"
 mv "$html" "$out/report.html"

@@ -245,10 +245,127 @@ static void duration_text(char *buf, size_t len, int64_t us)
         snprintf(buf, len, "%" PRId64 ".%03" PRId64 "s", us / 1000000, us % 1000000 / 1000);
 }
 
+const char *const rep_risk_names[REP_RISK_COUNT] = { "lost", "never", "twice", "stuck" };
+const char *const rep_risk_counters[REP_RISK_COUNT] = { "cache.lost_by_overwrite", "liveness.never_answered",
+                                                        "safety.answered_twice", "stuck.final" };
+static const char *const risk_words[REP_RISK_COUNT] = { "lost posts (overwritten)", "never answered",
+                                                        "answered twice", "stuck at the end" };
+
+int rep_baseline(const rep_run *runs, int n)
+{
+    for (int i = 0; i < n; i++)
+        if (strcmp(runs[i].option, "0") == 0)
+            return i;
+    return 0;
+}
+
+unsigned rep_worse(const rep_run *runs, int n, int r)
+{
+    int b = rep_baseline(runs, n);
+    unsigned bits = 0;
+    for (int k = 0; k < REP_RISK_COUNT && r != b; k++)
+        if (rep_counter(runs[r].m, rep_risk_counters[k]) > rep_counter(runs[b].m, rep_risk_counters[k]))
+            bits |= 1u << k;
+    return bits;
+}
+
+/* "lost,twice" from rep_worse's bits; "-" when none. */
+static void worse_text(char *buf, size_t len, unsigned bits, const char *sep)
+{
+    size_t k = 0;
+    snprintf(buf, len, "-");
+    for (int i = 0; i < REP_RISK_COUNT; i++)
+        if (bits & (1u << i))
+            k += (size_t)snprintf(buf + k, len - k, "%s%s", k ? sep : "", rep_risk_names[i]);
+}
+
+/* "$5.00", "-$71.71", "+$0.00" from pico-dollars, to the cent; sign: print
+ * '+' for positive values too. */
+static void cents(char *buf, size_t len, int64_t pusd, int sign)
+{
+    int64_t a = pusd < 0 ? -pusd : pusd;
+    int64_t c = (a + 5000000000) / 10000000000; /* 1 cent = 1e10 pico-USD */
+    snprintf(buf, len, "%s$%" PRId64 ".%02" PRId64, pusd < 0 ? "-" : sign ? "+" : "", c / 100, c % 100);
+}
+
+static int64_t cost_counter(const met_registry *m, const char *plan, const char *what)
+{
+    char key[96];
+    snprintf(key, sizeof key, "cost.%s.%s_pusd", plan, what);
+    return rep_counter(m, key);
+}
+
+/* "10 M" / "100,000" for the included amounts. */
+static void amount(char *buf, size_t len, int64_t v)
+{
+    if (v >= 1000000 && v % 1000000 == 0)
+        snprintf(buf, len, "%" PRId64 " M", v / 1000000);
+    else
+        snprintf(buf, len, "%" PRId64, v);
+}
+
+/* The decision lines: for each option against the baseline, the month's
+ * bill (headline), the list-price rate (second) and the risk figures. */
+static void decision(FILE *f, const rep_meta *meta, const rep_run *runs, int n, int ow)
+{
+    int b = rep_baseline(runs, n);
+    const met_registry *bm = runs[b].m;
+    int64_t bbill = cost_counter(bm, meta->plan, "month.total"), bday = cost_counter(bm, meta->plan, "day.total");
+    char x[32], y[32], z[32], w[32];
+    fprintf(f, "\ndecision, against option %s:\n", runs[b].option);
+    if (meta->base_month_pusd || meta->incl_reads_month) {
+        char r[24], wr[24], q[24];
+        amount(r, sizeof r, meta->incl_reads_month);
+        amount(wr, sizeof wr, meta->incl_writes_month);
+        amount(q, sizeof q, meta->incl_requests_month);
+        cents(x, sizeof x, meta->base_month_pusd, 0);
+        fprintf(f, "  the month's bill is %s base plus usage beyond the included %s reads, %s writes, %s requests\n"
+                   "  and %.1f GB stored a month (%s)\n",
+                x, r, wr, q, (double)meta->incl_storage_bytes / 1e9, meta->pricing);
+    }
+    cents(x, sizeof x, bbill, 0);
+    rep_usd(y, sizeof y, bday);
+    fprintf(f, "  %-*s bill %s/month; list price $%s/day\n", ow, runs[b].option, x, y);
+    for (int i = 0; i < n; i++) {
+        if (i == b)
+            continue;
+        const met_registry *m = runs[i].m;
+        int64_t bill = cost_counter(m, meta->plan, "month.total"), day = cost_counter(m, meta->plan, "day.total");
+        cents(x, sizeof x, bill, 0);
+        cents(y, sizeof y, bill - bbill, 1);
+        rep_usd(z, sizeof z, day);
+        int64_t dd = day - bday;
+        rep_usd(w, sizeof w, dd < 0 ? -dd : dd);
+        fprintf(f, "  %-*s bill %s/month, ", ow, runs[i].option, x);
+        if (bill == bbill)
+            fprintf(f, "the same as option %s: this choice changes nothing on the bill", runs[b].option);
+        else
+            fprintf(f, "%s a month against option %s", y, runs[b].option);
+        fprintf(f, "; list price $%s/day (%s$%s/day)\n", z, dd < 0 ? "-" : "+", w);
+        unsigned bits = rep_worse(runs, n, i);
+        if (!bits) {
+            fprintf(f, "  %-*s risk: no worse than option %s on lost posts, never answered, answered twice, stuck\n", ow,
+                    "", runs[b].option);
+            continue;
+        }
+        fprintf(f, "  %-*s risk: WORSE than option %s on", ow, "", runs[b].option);
+        int first = 1;
+        for (int k = 0; k < REP_RISK_COUNT; k++)
+            if (bits & (1u << k)) {
+                fprintf(f, "%s %s (%" PRId64 " vs %" PRId64 ")", first ? "" : ",", risk_words[k],
+                        rep_counter(m, rep_risk_counters[k]), rep_counter(bm, rep_risk_counters[k]));
+                first = 0;
+            }
+        fputc('\n', f);
+    }
+    fprintf(f, "  (one run per option: a small difference may be chance; qsim compare gives intervals)\n");
+}
+
 void rep_summary(FILE *f, const rep_meta *meta, const rep_run *runs, int n)
 {
-    char cost[32], bill[32], prof[256], p50[32];
+    char cost[32], bill[32], prof[256], p50[32], diff[32], worse[64];
     char dur[32];
+    int b = rep_baseline(runs, n);
     if (meta->duration_us >= MET_US_PER_DAY)
         snprintf(dur, sizeof dur, "%.3f simulated days", (double)meta->duration_us / (double)MET_US_PER_DAY);
     else
@@ -259,15 +376,30 @@ void rep_summary(FILE *f, const rep_meta *meta, const rep_run *runs, int n)
     for (int i = 0; i < n; i++)
         if ((int)strlen(runs[i].option) > ow)
             ow = (int)strlen(runs[i].option);
-    fprintf(f, "%-*s %8s %12s %11s %10s %11s %9s %9s %6s  %s\n", ow, "option", "polls", "reads/day", "writes/day",
-            "$/day", "$/month", "episodes", "heal p50", "stuck", "poll log");
+    char vs[32], wt[32];
+    snprintf(vs, sizeof vs, "vs %.20s", runs[b].option);
+    snprintf(wt, sizeof wt, "worse than %.12s", runs[b].option);
+    fprintf(f, "%-*s %11s %9s %10s %8s %12s %11s %6s %6s %6s %6s %-18s %10s %9s  %s\n", ow, "option", "$/month", vs,
+            "$/day", "polls", "reads/day", "writes/day", "lost", "never", "twice", "stuck", wt,
+            "episodes", "heal p50", "poll log");
     for (int i = 0; i < n; i++) {
         met_registry *m = runs[i].m;
-        char key[96];
-        snprintf(key, sizeof key, "cost.%s.day.total_pusd", meta->plan);
-        rep_usd(cost, sizeof cost, rep_counter(m, key));
-        snprintf(key, sizeof key, "cost.%s.month.total_pusd", meta->plan);
-        rep_usd(bill, sizeof bill, rep_counter(m, key));
+        rep_usd(cost, sizeof cost, cost_counter(m, meta->plan, "day.total"));
+        int64_t mb = cost_counter(m, meta->plan, "month.total");
+        rep_usd(bill, sizeof bill, mb);
+        if (i == b)
+            snprintf(diff, sizeof diff, "base");
+        else if (mb == cost_counter(runs[b].m, meta->plan, "month.total"))
+            snprintf(diff, sizeof diff, "same");
+        else
+            cents(diff, sizeof diff, mb - cost_counter(runs[b].m, meta->plan, "month.total"), 1);
+        unsigned bits = rep_worse(runs, n, i);
+        worse_text(worse, sizeof worse, bits, ",");
+        if (bits) { /* "!" marks the flag so it cannot be missed in a long table */
+            char t[sizeof worse];
+            memcpy(t, worse, sizeof t);
+            snprintf(worse, sizeof worse, "!%.60s", t);
+        }
         profile_text(runs[i].polls, prof, sizeof prof);
         int64_t km50 = rep_counter(m, "heal.km.p50_us");
         if (rep_counter(m, "divergence.episodes") == 0)
@@ -279,13 +411,19 @@ void rep_summary(FILE *f, const rep_meta *meta, const rep_run *runs, int n)
         char eps[32];
         snprintf(eps, sizeof eps, "%" PRId64 "/%" PRId64, rep_counter(m, "divergence.healed"),
                  rep_counter(m, "divergence.episodes"));
-        fprintf(f, "%-*s %8" PRId64 " %12.1f %11.1f %10s %11s %9s %9s %6" PRId64 "  %s\n", ow, runs[i].option,
-                runs[i].polls ? runs[i].polls->count : 0, per_day(rep_counter(m, "kv.reads"), meta->duration_us),
-                per_day(rep_counter(m, "kv.writes"), meta->duration_us), cost, bill, eps, p50,
-                rep_counter(m, "stuck.final"), prof);
+        fprintf(f, "%-*s %11s %9s %10s %8" PRId64 " %12.1f %11.1f %6" PRId64 " %6" PRId64 " %6" PRId64 " %6" PRId64
+                   " %-18s %10s %9s  %s\n",
+                ow, runs[i].option, bill, diff, cost, runs[i].polls ? runs[i].polls->count : 0,
+                per_day(rep_counter(m, "kv.reads"), meta->duration_us),
+                per_day(rep_counter(m, "kv.writes"), meta->duration_us), rep_counter(m, rep_risk_counters[0]),
+                rep_counter(m, rep_risk_counters[1]), rep_counter(m, rep_risk_counters[2]),
+                rep_counter(m, rep_risk_counters[3]), worse, eps, p50, prof);
     }
-    fprintf(f, "\nepisodes: divergence episodes healed/opened; $/day at list price, $/month the bill with\n"
-               "included amounts; stuck: messages whose cache entry is not terminal while their key is, at the end.\n");
+    fprintf(f, "\n$/month: the month's bill with included amounts; vs: its difference from option %s; $/day at list\n"
+               "price. lost: posts lost from the cache by an overwrite; never: posts never answered; twice: answered\n"
+               "more than once; stuck: cache entry not terminal while its key is, at the end; '!': worse than\n"
+               "option %s on those. episodes: divergence episodes healed/opened; heal p50: Kaplan-Meier median.\n",
+            runs[b].option, runs[b].option);
     for (int i = 0; i < n; i++) {
         met_registry *m = runs[i].m;
         met_id cs = met_find_series(m, "cap_crossing");
@@ -305,6 +443,8 @@ void rep_summary(FILE *f, const rep_meta *meta, const rep_run *runs, int n)
             fprintf(f, " (and %zu more)", rows - 4);
         fputc('\n', f);
     }
+    if (n > 1)
+        decision(f, meta, runs, n, ow);
 }
 
 void rep_summary_csv(FILE *f, const rep_meta *meta, const rep_run *runs, int n)
@@ -312,7 +452,8 @@ void rep_summary_csv(FILE *f, const rep_meta *meta, const rep_run *runs, int n)
     char day[32], month[32], key[96];
     fputs("option,polls,kvr_mean,reads_per_day,writes_per_day,requests_per_day,usd_per_day,usd_per_month,"
           "episodes,healed,censored,heal_p50_us,heal_p95_us,heal_p99_us,heal_max_us,stuck_final,"
-          "lost_by_overwrite,aged_out,never_answered,answered_twice\n", f);
+          "lost_by_overwrite,aged_out,never_answered,answered_twice,usd_per_month_vs_baseline,worse_than_baseline\n", f);
+    int b = rep_baseline(runs, n);
     for (int i = 0; i < n; i++) {
         met_registry *m = runs[i].m;
         const rep_polls *p = runs[i].polls;
@@ -341,7 +482,7 @@ void rep_summary_csv(FILE *f, const rep_meta *meta, const rep_run *runs, int n)
                            rep_counter(m, "divergence.censored.overwritten") +
                            rep_counter(m, "divergence.censored.open_at_end");
         fprintf(f, "%s,%" PRId64 ",%.6f,%.6f,%.6f,%.6f,%s,%s,%" PRId64 ",%" PRId64 ",%" PRId64 ",%s,%s,%s,%s,%" PRId64
-                   ",%" PRId64 ",%" PRId64 ",%" PRId64 ",%" PRId64 "\n",
+                   ",%" PRId64 ",%" PRId64 ",%" PRId64 ",%" PRId64,
                 runs[i].option, p ? p->count : 0, p && p->count ? (double)p->sum_kvr / (double)p->count : 0.0,
                 per_day(rep_counter(m, "kv.reads"), meta->duration_us),
                 per_day(rep_counter(m, "kv.writes"), meta->duration_us),
@@ -350,6 +491,13 @@ void rep_summary_csv(FILE *f, const rep_meta *meta, const rep_run *runs, int n)
                 q[0], q[1], q[2], q[3], rep_counter(m, "stuck.final"), rep_counter(m, "cache.lost_by_overwrite"),
                 rep_counter(m, "cache.aged_out"), rep_counter(m, "liveness.never_answered"),
                 rep_counter(m, "safety.answered_twice"));
+        /* the bill's difference from the baseline, signed, and what the row
+         * is worse on ("lost;never"; empty when nothing) */
+        int64_t d = rep_counter(m, key) - rep_counter(runs[b].m, key);
+        char worse[64];
+        worse_text(worse, sizeof worse, rep_worse(runs, n, i), ";");
+        rep_usd(month, sizeof month, d < 0 ? -d : d);
+        fprintf(f, ",%s%s,%s\n", d < 0 ? "-" : "", month, worse[0] == '-' ? "" : worse);
     }
 }
 

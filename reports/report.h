@@ -56,9 +56,26 @@ typedef struct rep_meta {
     const char *plan;      /* "paid" or "free" */
     uint64_t seed;
     int64_t duration_us;
+    /* the plan's included amounts, for the bill headline (0: unknown) */
+    int64_t base_month_pusd;
+    int64_t incl_reads_month, incl_writes_month, incl_requests_month, incl_storage_bytes;
 } rep_meta;
 
+/* The figures a row is judged by against the baseline (option "0", else the
+ * first run), in this order: lost posts by overwrite, never answered,
+ * answered twice, stuck at the end. Higher is worse for all four. */
+enum { REP_RISK_LOST, REP_RISK_NEVER, REP_RISK_TWICE, REP_RISK_STUCK, REP_RISK_COUNT };
+extern const char *const rep_risk_names[REP_RISK_COUNT];
+extern const char *const rep_risk_counters[REP_RISK_COUNT];
+/* Index of the baseline run: the option named "0", else 0. */
+int rep_baseline(const rep_run *runs, int n);
+/* Bit k set when run r is worse than the baseline on figure k. */
+unsigned rep_worse(const rep_run *runs, int n, int r);
+
 int rep_results_json(FILE *f, const rep_meta *meta, const rep_run *runs, int n);
+/* The stdout table: cost, bill difference from the baseline, the four risk
+ * figures with the rows worse than the baseline flagged, healing, the poll
+ * log; then the decision lines (bill headline, list-price rate, risks). */
 void rep_summary(FILE *f, const rep_meta *meta, const rep_run *runs, int n);
 /* One row per option: the figures of the summary, machine-readable
  * (summary.csv; plot/ reads it). */

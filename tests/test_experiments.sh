@@ -13,7 +13,8 @@
 #      rerun skips exactly those ("N already done") and ends with the
 #      sweep.csv of an uninterrupted run;
 #  (e) plot: plot/plot.sh on a run folder exits 0 and writes report.md,
-#      report.html (SVG inline) and, with gnuplot, the charts.
+#      report.html (cmark-gfm; the charts referenced beside it) and, with
+#      gnuplot, the charts.
 set -u
 QSIM=${QSIM:-./qsim}
 name=test_experiments
@@ -262,7 +263,7 @@ if command -v gnuplot >/dev/null 2>&1; then
     for f in kvr.png kvr.svg cost.svg heal_cdf.svg stuck.svg; do
         [ -s "$tmp/R/$f" ] && ok || fail "plot: $f missing or empty"
     done
-    grep -q '<svg' "$tmp/R/report.html" && ok || fail "report.html has no inline <svg"
+    grep -q '<img src="kvr.svg"' "$tmp/R/report.html" && ok || fail "report.html does not show kvr.svg"
     # every chart report.md points at is there
     for img in $(sed -n 's/^!\[[^]]*\](\(.*\))$/\1/p' "$tmp/R/report.md"); do
         [ -s "$tmp/R/$img" ] && ok || fail "report.md links $img, which is missing"

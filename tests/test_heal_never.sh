@@ -22,10 +22,12 @@ fail() { nfail=$((nfail + 1)); echo "$name: FAIL: $*" >&2; }
 
 "$QSIM" run scenarios/incident-164.json --days 0.05 --out "$tmp/r" >"$tmp/table" 2>"$tmp/err" ||
     fail "run: $(cat "$tmp/err")"
-# the run table: option 0 "0/4 never", option 1 "4/4 120ms"
-awk '$1 == "0" && $7 == "0/4" && $8 == "never"' "$tmp/table" | grep -q . && ok ||
+# the run table: option 0 "0/4 never", option 1 "4/4 120ms" (columns 13, 14:
+# after $/month, vs 0, $/day, polls, reads/day, writes/day, lost, never,
+# twice, stuck, worse than 0)
+awk '$1 == "0" && $13 == "0/4" && $14 == "never"' "$tmp/table" | grep -q . && ok ||
     fail "run table, option 0: $(grep '^0 ' "$tmp/table")"
-awk '$1 == "1" && $7 == "4/4" && $8 == "120ms"' "$tmp/table" | grep -q . && ok ||
+awk '$1 == "1" && $13 == "4/4" && $14 == "120ms"' "$tmp/table" | grep -q . && ok ||
     fail "run table, option 1: $(grep '^1 ' "$tmp/table")"
 # summary.csv: heal_p50_us, heal_p95_us, heal_p99_us, heal_max_us (12-15)
 # empty for option 0, 120748 for option 1

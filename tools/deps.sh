@@ -1,10 +1,14 @@
 #!/bin/sh
 # deps.sh - make sure the Debian packages qsim builds and runs with are here.
+#   sh tools/deps.sh        what `make run` needs (build, run, charts, report.html)
+#   sh tools/deps.sh test   that plus what `make test` needs (valgrind, clang,
+#                           chromium for the report screenshot test)
 # As root it installs what is missing (apt-get update first); otherwise it
 # prints the exact command to run and fails, so nothing happens behind the
 # user's back.
 set -eu
-PKGS="build-essential pkg-config libgsl-dev libcjson-dev libcmocka-dev gnuplot-nox valgrind clang libclang-rt-dev"
+PKGS="build-essential pkg-config libgsl-dev libcjson-dev libcmocka-dev gnuplot-nox cmark-gfm"
+[ "${1:-run}" = test ] && PKGS="$PKGS valgrind clang libclang-rt-dev chromium"
 missing=""
 for p in $PKGS; do
     st=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)

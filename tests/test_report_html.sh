@@ -1,0 +1,54 @@
+#!/bin/sh
+# test_report_html.sh - report.html as a browser shows it: rendered by
+# cmark-gfm (no raw Markdown left: no '**', no '|---'), the decision first,
+# every chart it references present beside it, and Debian's chromium in
+# headless mode renders it without console errors (a missing image or a
+# script error would be one) and takes a screenshot (kept as
+# build/report-screenshot.png for a person to look at).
+set -u
+QSIM=${QSIM:-./qsim}
+name=test_report_html
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/qsim-html.XXXXXX") || exit 1
+trap 'rm -rf "$tmp"' EXIT
+trap 'exit 130' HUP INT TERM
+npass=0
+nfail=0
+ok() { npass=$((npass + 1)); }
+fail() { nfail=$((nfail + 1)); echo "$name: FAIL: $*" >&2; }
+
+o=$tmp/out
+"$QSIM" run scenarios/incident-164.json --days 0.05 --out "$o" -q 2>"$tmp/err" || fail "run: $(cat "$tmp/err")"
+"$QSIM" compare scenarios/incident-164.json --reps 2 --days 0.005 --jobs 2 --robust --out "$o/compare" -q 2>"$tmp/err" ||
+    fail "compare: $(cat "$tmp/err")"
+sh plot/plot.sh "$o" 2>"$tmp/err" || fail "plot: $(cat "$tmp/err")"
+h=$o/report.html
+[ -s "$h" ] && ok || fail "no report.html"
+grep -q '<table>' "$h" && grep -q '<strong>' "$h" && ok || fail "tables or bold not rendered"
+grep -qE '\*\*|\|---' "$h" && fail "raw Markdown in report.html: $(grep -nE '\*\*|\|---' "$h" | head -2)" || ok
+# the decision comes first: its heading before any other section
+first=$(grep -o '<h2>[^<]*</h2>' "$h" | head -1)
+[ "$first" = "<h2>Decision</h2>" ] && ok || fail "first section is '$first'"
+grep -q 'changes nothing on the bill' "$h" && ok || fail "the bill sentence is missing"
+# every image referenced is beside the page
+for src in $(grep -o '<img src="[^"]*"' "$h" | sed 's/<img src="//; s/"$//'); do
+    [ -f "$o/$src" ] && ok || fail "report.html references $src, which is not there"
+done
+size=$(wc -c <"$h")
+[ "$size" -lt 100000 ] && ok || fail "report.html is $size bytes: charts inlined?"
+if command -v chromium >/dev/null 2>&1; then
+    shot=$tmp/shot.png
+    timeout 120 chromium --headless --no-sandbox --disable-gpu --hide-scrollbars --window-size=1200,1400 \
+        --enable-logging=stderr --v=0 --user-data-dir="$tmp/profile" --screenshot="$shot" "file://$(cd "$o" && pwd)/report.html" \
+        >"$tmp/chromium.out" 2>"$tmp/chromium.err"
+    [ -s "$shot" ] && ok || fail "no screenshot: $(tail -3 "$tmp/chromium.err")"
+    if grep -E 'CONSOLE|ERR_FILE_NOT_FOUND|Uncaught' "$tmp/chromium.err" | grep -q .; then
+        fail "console errors: $(grep -E 'CONSOLE|ERR_FILE_NOT_FOUND|Uncaught' "$tmp/chromium.err" | head -3)"
+    else
+        ok
+    fi
+    mkdir -p build && cp "$shot" build/report-screenshot.png 2>/dev/null
+else
+    fail "chromium not installed (sh tools/deps.sh test installs it)"
+fi
+echo "$name: $npass passed, $nfail failed"
+[ "$nfail" -eq 0 ]

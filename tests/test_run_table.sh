@@ -1,0 +1,56 @@
+#!/bin/sh
+# test_run_table.sh - the run table and summary.csv lead with the decision:
+# the bill and its difference from option 0, then lost / never / twice /
+# stuck with the rows worse than option 0 flagged.
+#
+# 1. Golden: the whole stdout table and summary.csv of two scenarios must
+#    match tests/golden/ byte for byte (a changed, added or moved column
+#    fails). The golden values were derived by hand, not copied:
+#    incident-164 (1 day, 28,800 polls): option 0 reads 5 per poll =
+#    144,000/day, $0.072000 + 28,800 requests x $0.30/M = $0.008640 +
+#    storage $0.000003 = $0.080643/day; option 1 reads 5 + 28,799 = 28,804,
+#    writes 1: $0.023050/day; both bills are the $5.00 base (all within the
+#    included amounts): "same", "changes nothing on the bill"; stuck 4 / 0.
+#    option-1-blind-put (10 s): option 0 reads 2 + 3 + 3 in its polls plus
+#    the post's cache get = 9 reads (77,760/day), 2 writes (17,280/day),
+#    4 requests: $0.038880 + $0.086400 + $0.010368 = $0.135648/day; option 1
+#    reads 2 + 1 + 1 + 1 = 5, writes 3: $0.161568/day; option 1 loses the
+#    post (lost 1 vs 0) and heals S (stuck 0 vs 1).
+# 2. The flag: option 1 of option-1-blind-put loses more posts than option
+#    0, so its row says "!lost", summary.csv's worse_than_baseline "lost",
+#    and the decision line "WORSE than option 0 on lost posts".
+set -u
+QSIM=${QSIM:-./qsim}
+name=test_run_table
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/qsim-table.XXXXXX") || exit 1
+trap 'rm -rf "$tmp"' EXIT
+trap 'exit 130' HUP INT TERM
+npass=0
+nfail=0
+ok() { npass=$((npass + 1)); }
+fail() { nfail=$((nfail + 1)); echo "$name: FAIL: $*" >&2; }
+
+for c in incident:scenarios/incident-164.json blind-put:scenarios/scripted/option-1-blind-put.json; do
+    g=${c%%:*}; f=${c#*:}
+    if "$QSIM" run "$f" --out "$tmp/$g" >"$tmp/$g.txt" 2>"$tmp/$g.err"; then
+        cmp -s "$tmp/$g.txt" "tests/golden/run-$g.txt" && ok ||
+            fail "run table of $f differs from tests/golden/run-$g.txt: $(diff "tests/golden/run-$g.txt" "$tmp/$g.txt" | head -6)"
+        cmp -s "$tmp/$g/summary.csv" "tests/golden/summary-$g.csv" && ok ||
+            fail "summary.csv of $f differs from tests/golden/summary-$g.csv: $(diff "tests/golden/summary-$g.csv" "$tmp/$g/summary.csv" | head -6)"
+    else
+        fail "run $f: $(cat "$tmp/$g.err")"
+    fi
+done
+
+# the flag, by column: option(1) ... stuck(11) worse-than-0(12)
+t=$tmp/blind-put.txt
+awk '$1 == "1" && $8 == 1 && $12 == "!lost"' "$t" | grep -q . && ok || fail "option 1 not flagged: $(grep '^1 ' "$t")"
+awk '$1 == "0" && $8 == 0 && $12 == "-"' "$t" | grep -q . && ok || fail "option 0 flagged: $(grep '^0 ' "$t")"
+grep -q 'risk: WORSE than option 0 on lost posts (overwritten) (1 vs 0)' "$t" && ok || fail "no risk line for option 1"
+awk -F, 'NR == 1 && $22 == "worse_than_baseline" { h = 1 } NR > 1 && $1 == "1" && $17 == 1 && $22 == "lost" { r = 1 }
+    END { exit !(h && r) }' "$tmp/blind-put/summary.csv" && ok || fail "summary.csv worse_than_baseline: $(cat "$tmp/blind-put/summary.csv")"
+# the incident: the fix changes nothing on the bill, and says so
+grep -q 'bill \$5.00/month, the same as option 0: this choice changes nothing on the bill' "$tmp/incident.txt" && ok ||
+    fail "incident: no 'changes nothing on the bill'"
+echo "$name: $npass passed, $nfail failed"
+[ "$nfail" -eq 0 ]
