@@ -1,7 +1,9 @@
 #!/bin/sh
 # bench_model.sh - the full model's speed (make bench): the incident scenario
 # for 365 simulated days under Options 0 and 1, the busy scenario for 30
-# days, and a 100-point sweep with --jobs 1 and --jobs 2 (speed-up).
+# days, the small room of issue 18 (scenarios/bench/room-30d.json) for 30
+# days, and a 1,000-point sweep with --jobs 1 and --jobs 2 (speed-up and
+# points/s).
 # Same protocol as the C benches: [--quick] --json FILE; a table on stdout.
 # Uses ${QSIM:-./qsim}; wall times come from qsim's own report on stderr.
 set -eu
@@ -18,8 +20,8 @@ done
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT INT TERM
 : > "$json"
-year=365; busy=30; step=0.01
-[ "$quick" = 1 ] && { year=5; busy=0.05; step=0.1; }
+year=365; busy=30; room=30; step=0.001
+[ "$quick" = 1 ] && { year=5; busy=0.05; room=1; step=0.1; }
 
 now() { date +%s.%N; }
 # run NAME SCENARIO OPTION DAYS: one qsim run; prints and records its figures
@@ -40,17 +42,20 @@ run incident-option-0 scenarios/incident-164.json 0 "$year"
 run incident-option-1 scenarios/incident-164.json 1 "$year"
 run busy-option-0 scenarios/busy.json 0 "$busy"
 run busy-option-1 scenarios/busy.json 1 "$busy"
+run room-30d-option-0 scenarios/bench/room-30d.json 0 "$room"
+run room-30d-option-1 scenarios/bench/room-30d.json 1 "$room"
 
-# sweep: 100 points (kv.p429 = 0 .. 0.99), 2 options x 2 replications each
+# sweep: 1,000 points (kv.p429 = 0 .. 0.999), 2 options x 2 replications of
+# a quarter day each (about 8 ms of simulation per point)
 for j in 1 2; do
     t0=$(now)
-    "$QSIM" sweep scenarios/incident-164.json --param "kv.p429=0:0.99:$step" --options 0,1 --reps 2 \
-        --jobs "$j" --out "$tmp/sweep$j" -q
+    "$QSIM" sweep scenarios/incident-164.json --param "kv.p429=0:0.999:$step" --options 0,1 --reps 2 \
+        --days 0.25 --jobs "$j" --out "$tmp/sweep$j" -q
     t1=$(now)
     eval "w$j=\$(echo \"\$t1 - \$t0\" | bc -l 2>/dev/null || awk -v a=\$t1 -v b=\$t0 'BEGIN{print a-b}')"
 done
 cmp -s "$tmp/sweep1/sweep.csv" "$tmp/sweep2/sweep.csv" || { echo "bench: --jobs 1 and 2 differ" >&2; exit 1; }
 points=$(ls "$tmp/sweep1/points" | wc -l)
 awk -v p="$points" -v a="$w1" -v b="$w2" -v j="$json" 'BEGIN {
-    printf "sweep %d points x 2 options x 2 reps: --jobs 1 %.2f s, --jobs 2 %.2f s, speed-up %.2f\n", p, a, b, a / b
-    printf "{\"bench\":\"sweep\",\"points\":%d,\"jobs1_s\":%.3f,\"jobs2_s\":%.3f,\"speedup\":%.3f}\n", p, a, b, a / b >> j }'
+    printf "sweep %d points x 2 options x 2 reps: --jobs 1 %.2f s (%.1f points/s), --jobs 2 %.2f s (%.1f points/s), speed-up %.2f\n", p, a, p / a, b, p / b, a / b
+    printf "{\"bench\":\"sweep\",\"points\":%d,\"jobs1_s\":%.3f,\"jobs2_s\":%.3f,\"jobs1_points_per_s\":%.1f,\"jobs2_points_per_s\":%.1f,\"speedup\":%.3f}\n", p, a, b, p / a, p / b, a / b >> j }'

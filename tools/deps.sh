@@ -3,8 +3,17 @@
 # As root it installs what is missing (apt-get update first); otherwise it
 # prints the exact command to run and fails, so nothing happens behind the
 # user's back.
+#
+#   sh tools/deps.sh            what make run and make test-unit need
+#   sh tools/deps.sh cluster    also GNU parallel, Slurm and munge, for the
+#                               cluster tests (make test-parallel, test-slurm)
 set -eu
 PKGS="build-essential pkg-config libgsl-dev libcjson-dev libcmocka-dev gnuplot-nox valgrind clang libclang-rt-dev"
+case "${1:-}" in
+"") ;;
+cluster) PKGS="$PKGS parallel slurm-wlm munge" ;;
+*) echo "usage: sh tools/deps.sh [cluster]" >&2; exit 2 ;;
+esac
 missing=""
 for p in $PKGS; do
     st=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
