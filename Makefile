@@ -25,7 +25,8 @@ QSIM_BIN ?= qsim
 OUT      ?= out
 SCENARIO ?= scenarios/incident-164.json
 
-.PHONY: all deps deps-test run test test-unit test-asan test-valgrind test-builds test-fuzz bench clean
+.PHONY: all deps deps-test run test test-unit test-asan test-valgrind test-builds test-fuzz test-cluster \
+        test-parallel test-slurm bench clean
 all: $(QSIM_BIN)
 
 # make fuzz, make fuzz-smoke: the libFuzzer target (fuzz/fuzz.mk).
@@ -81,10 +82,12 @@ run: deps
 	./qsim compare scenarios/busy.json --reps 5 --days 0.25 --robust --out $(OUT)/compare
 	@sh plot/plot.sh $(OUT)
 
-# make test = the unit and scenario tests, then the same under
-# AddressSanitizer + UBSan, then under valgrind memcheck (docs/testing.md).
+# make test = the unit and scenario tests, the sweeps on GNU parallel and
+# Slurm, then the same under AddressSanitizer + UBSan, then under valgrind
+# memcheck (docs/testing.md).
 test: deps-test
 	@$(MAKE) --no-print-directory test-unit
+	@$(MAKE) --no-print-directory test-cluster
 	@$(MAKE) --no-print-directory test-builds
 	@$(MAKE) --no-print-directory test-fuzz
 	@$(MAKE) --no-print-directory test-asan
@@ -112,6 +115,26 @@ test-builds: deps-test
 test-unit: deps-test
 	@$(MAKE) --no-print-directory qsim $(TEST_BIN)
 	@sh tests/run.sh $(TEST_BIN)
+
+# Sharded sweeps on the tools clusters run (docs/distributed.md): GNU
+# parallel with --sshlogin : (this machine), and a one-node Slurm the test
+# starts as root and stops after. They need `sh tools/deps.sh cluster`.
+test-cluster:
+	@echo "== sweeps on GNU parallel and Slurm"
+	@rc=0; pass=0; fail=0; \
+	for t in parallel slurm; do \
+		if $(MAKE) --no-print-directory test-$$t; then pass=$$((pass + 1)); else fail=$$((fail + 1)); rc=1; fi; \
+	done; echo "cluster: $$pass passed, $$fail failed"; exit $$rc
+
+test-parallel:
+	@sh tools/deps.sh cluster
+	@$(MAKE) --no-print-directory qsim
+	@sh tests/cluster/parallel.sh
+
+test-slurm:
+	@sh tools/deps.sh cluster
+	@$(MAKE) --no-print-directory qsim
+	@sh tests/cluster/slurm.sh
 
 SAN_OPT = -O1 -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 ASAN_TESTS = $(TEST_BIN:$(BUILD)/%=build/asan/%)

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -87,6 +88,19 @@ static void spec_diff(const char *a, const char *b, char *out, size_t len)
     }
     snprintf(out, len, "the specs differ");
 }
+
+/* CPU seconds (user + system) of this process, and of its reaped children. */
+static double cpu_of(int who)
+{
+    struct rusage ru;
+    if (getrusage(who, &ru) != 0)
+        return 0;
+    return (double)ru.ru_utime.tv_sec + (double)ru.ru_stime.tv_sec +
+           ((double)ru.ru_utime.tv_usec + (double)ru.ru_stime.tv_usec) * 1e-6;
+}
+
+static double cpu_self(void) { return cpu_of(RUSAGE_SELF); }
+static double cpu_children(void) { return cpu_of(RUSAGE_CHILDREN); }
 
 /* "kv.put_error_prob=0:0.1:0.01" or "humans[0].rate_per_s=0.1,0.5,1". */
 static int parse_param(const char *arg, param *p)
@@ -406,12 +420,137 @@ static int read_spec_file(const char *dir, grid *g)
     return 0;
 }
 
+
+/* ---- --emit: a ready-to-submit script instead of a run ----
+ *
+ * The script re-states the sweep from the parsed options (not from argv,
+ * whose order getopt has changed), so every shard computes the same spec as
+ * the command that emitted it, and runs the same binary (its absolute path)
+ * from the same folder. */
+typedef struct {
+    const char *kind;           /* "slurm" or "parallel" */
+    int shards;                 /* 0: one per point, at most EMIT_MAX_SHARDS */
+    long jobs;                  /* cores per task (--jobs), 1 when not given */
+    const char *time;           /* Slurm --time, NULL: none */
+    const char *param_args[MAX_PARAMS];
+    char options[1024];         /* --options as given, "" when not given */
+} emit_req;
+
+/* Slurm's default MaxArraySize is 1001, so array ids 1..1000 fit anywhere. */
+#define EMIT_MAX_SHARDS 1000
+
+/* Writes s as one single-quoted shell word. */
+static void put_sq(FILE *f, const char *s)
+{
+    fputc('\'', f);
+    for (; *s; s++)
+        if (*s == '\'')
+            fputs("'\\''", f);
+        else
+            fputc(*s, f);
+    fputc('\'', f);
+}
+
+/* The sweep's own arguments, shared by every shard: everything but --jobs,
+ * --shard, --out and -q, which the script sets per task. */
+static void put_sweep_args(FILE *f, const char *file, const emit_req *q, int nparams, const cli_exp *x)
+{
+    fputs(" sweep ", f);
+    put_sq(f, file);
+    for (int k = 0; k < nparams; k++) {
+        fputs(" --param ", f);
+        put_sq(f, q->param_args[k]);
+    }
+    if (q->options[0]) {
+        fputs(" --options ", f);
+        put_sq(f, q->options);
+    }
+    fprintf(f, " --reps %d", x->reps);
+    if (x->have_seed)
+        fprintf(f, " --seed %" PRIu64, x->seed);
+    if (x->days) {
+        fputs(" --days ", f);
+        put_sq(f, x->days);
+    }
+    fprintf(f, " --plan %s", x->plan);
+    if (x->pricing) {
+        fputs(" --pricing ", f);
+        put_sq(f, x->pricing);
+    }
+    if (x->data) {
+        fputs(" --data ", f);
+        put_sq(f, x->data);
+    }
+}
+
+static int emit_script(FILE *f, const char *file, const emit_req *q, const grid *g, const cli_exp *x)
+{
+    char cwd[1024], exe[1024];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n <= 0 || !getcwd(cwd, sizeof cwd)) {
+        fprintf(stderr, "qsim: sweep: --emit: cannot find this qsim's path or the current folder: %s\n",
+                strerror(errno));
+        return 1;
+    }
+    exe[n] = 0;
+    int shards = q->shards ? q->shards : (g->npoints < EMIT_MAX_SHARDS ? g->npoints : EMIT_MAX_SHARDS);
+    int slurm = strcmp(q->kind, "slurm") == 0;
+    fprintf(f, "#!/bin/sh\n# qsim sweep: %d points in %d shards, %ld core%s per shard", g->npoints, shards,
+            q->jobs, q->jobs == 1 ? "" : "s");
+    if (slurm)
+        fputs(", as a Slurm job array.\n#   sbatch THIS_FILE          runs the shards (array task k = shard k)\n"
+              "#   sh THIS_FILE merge        afterwards: merges them into the output folder\n"
+              "# A failed task is rerun alone (sbatch --array=K THIS_FILE); finished points are kept.\n",
+              f);
+    else
+        fputs(", through GNU parallel.\n#   sh THIS_FILE              runs the shards, then merges them\n"
+              "# Hosts: QSIM_SSHLOGIN (default ':', this machine), e.g. QSIM_SSHLOGIN=8/host1,8/host2;\n"
+              "# each host needs this qsim and the scenario at the same paths. Run again to resume.\n",
+              f);
+    fprintf(f, "# Written by qsim %s sweep --emit %s.\n", QSIM_VERSION, q->kind);
+    if (slurm) {
+        fprintf(f, "#SBATCH --job-name=qsim-sweep\n#SBATCH --array=1-%d\n#SBATCH --ntasks=1\n"
+                   "#SBATCH --cpus-per-task=%ld\n", shards, q->jobs);
+        if (q->time)
+            fprintf(f, "#SBATCH --time=%s\n", q->time);
+    }
+    fputs("set -eu\ncd ", f);
+    put_sq(f, cwd);
+    fputs("\nQSIM=", f);
+    put_sq(f, exe);
+    fputs("\nOUT=", f);
+    put_sq(f, x->out);
+    fprintf(f, "\nN=%d\n", shards);
+    fputs("merge() {\n    set --\n    k=1\n    while [ \"$k\" -le \"$N\" ]; do set -- \"$@\" \"$OUT/shard-$k\"; k=$((k + 1)); done\n"
+          "    \"$QSIM\" merge \"$@\" --out \"$OUT\"\n}\n", f);
+    if (slurm) {
+        fputs("if [ \"${1:-}\" = merge ]; then merge; exit; fi\n"
+              ": \"${SLURM_ARRAY_TASK_ID:?submit this file with sbatch, or run: sh THIS_FILE merge}\"\n"
+              "exec \"$QSIM\"", f);
+        put_sweep_args(f, file, q, g->nparams, x);
+        fputs(" --jobs \"${SLURM_CPUS_PER_TASK:-1}\" \\\n    --shard \"$SLURM_ARRAY_TASK_ID/$N\" "
+              "--out \"$OUT/shard-$SLURM_ARRAY_TASK_ID\" -q\n", f);
+    } else {
+        /* -q: parallel quotes each word itself, so brackets in a --param stay
+         * literal on remote shells; --jobs P%: one slot per q->jobs cores */
+        fprintf(f, "seq 1 \"$N\" | parallel --will-cite -q --halt now,fail=1 --jobs %ld%% \\\n"
+                   "    --sshlogin \"${QSIM_SSHLOGIN:-:}\" --workdir \"$PWD\" \\\n    \"$QSIM\"",
+                100 / q->jobs > 0 ? 100 / q->jobs : 1);
+        put_sweep_args(f, file, q, g->nparams, x);
+        fprintf(f, " --jobs %ld \\\n    --shard \"{}/$N\" --out \"$OUT/shard-{}\" -q\nmerge\n", q->jobs);
+    }
+    return fflush(f) == 0 ? 0 : 1;
+}
+
 static void usage_sweep(void)
 {
     puts("usage: qsim sweep SCENARIO --param PATH=FROM:TO:STEP|V1,V2,... [--param ...]\n"
          "                  [--options 0,1,...] [--reps R] [--jobs N] [--shard K/N] [--seed S]\n"
          "                  [--days D] [--out DIR] [--plan paid|free] [--pricing FILE] [-q]\n"
+         "                  [--emit slurm|parallel [--shards N] [--time T]]\n"
          "       qsim merge DIR... --out DIR\n"
+         "--emit prints a script that runs the sweep as N shards (default: one per point, at most\n"
+         "1000) of --jobs cores each (default 1) as a Slurm job array or through GNU parallel.\n"
          "PATH is a JSON path into the scenario, e.g. kv.put_error_prob or humans[0].rate_per_s.\n"
          "Writes DIR/points/NNNNNN.json per point (resumable), DIR/sweep.json and, when every\n"
          "point is present, DIR/sweep.csv. See docs/experiments.md and docs/distributed.md.");
@@ -419,12 +558,16 @@ static void usage_sweep(void)
 
 int cmd_sweep(int argc, char **argv)
 {
-    enum { O_SHARD = 256, O_PARAM };
+    enum { O_SHARD = 256, O_PARAM, O_EMIT, O_SHARDS, O_TIME };
     static const struct option longs[] = {
         { "options", required_argument, 0, 'o' }, { "param", required_argument, 0, O_PARAM },
-        { "shard", required_argument, 0, O_SHARD }, { "help", no_argument, 0, 'h' }, CLI_EXP_LONGS,
-        { 0, 0, 0, 0 },
+        { "shard", required_argument, 0, O_SHARD }, { "emit", required_argument, 0, O_EMIT },
+        { "shards", required_argument, 0, O_SHARDS }, { "time", required_argument, 0, O_TIME },
+        { "help", no_argument, 0, 'h' }, CLI_EXP_LONGS, { 0, 0, 0, 0 },
     };
+    emit_req eq = { NULL, 0, 1, NULL, { 0 }, "" };
+    int jobs_given = 0, shard_given = 0;
+    char *end;
     static grid g;
     char optbuf[1024] = "";
     const char *options[SC_MAX_OPTIONS];
@@ -437,20 +580,42 @@ int cmd_sweep(int argc, char **argv)
         if ((r = cli_exp_option(&x, c, optarg)) != 0) {
             if (r < 0)
                 return 2;
+            jobs_given |= c == CLI_O_JOBS;
             continue;
         }
         switch (c) {
-        case 'o': snprintf(optbuf, sizeof optbuf, "%s", optarg); break;
+        case 'o':
+            snprintf(optbuf, sizeof optbuf, "%s", optarg);
+            snprintf(eq.options, sizeof eq.options, "%s", optarg);
+            break;
         case O_PARAM:
             if (g.nparams == MAX_PARAMS)
                 return cli_usage_error("at most %s --param", "4");
             if (parse_param(optarg, &g.params[g.nparams]) != 0)
                 return 2;
-            g.nparams++;
+            eq.param_args[g.nparams++] = optarg;
             break;
         case O_SHARD:
             if (sscanf(optarg, "%d/%d", &shard_k, &shard_n) != 2 || shard_n < 1 || shard_k < 1 || shard_k > shard_n)
                 return cli_usage_error("--shard wants K/N with 1 <= K <= N, got '%s'", optarg);
+            shard_given = 1;
+            break;
+        case O_EMIT:
+            if (strcmp(optarg, "slurm") != 0 && strcmp(optarg, "parallel") != 0)
+                return cli_usage_error("--emit is slurm or parallel, got '%s'", optarg);
+            eq.kind = optarg;
+            break;
+        case O_SHARDS:
+            eq.shards = (int)strtol(optarg, &end, 10);
+            if (*end || !*optarg || eq.shards < 1 || eq.shards > EMIT_MAX_SHARDS)
+                return cli_usage_error("--shards wants a whole number from 1 to 1000, got '%s'", optarg);
+            break;
+        case O_TIME:
+            /* Slurm's forms: M, M:S, H:M:S, D-H, D-H:M, D-H:M:S */
+            if (!*optarg || strspn(optarg, "0123456789:-") != strlen(optarg))
+                return cli_usage_error("--time wants a Slurm time limit such as 30, 1:00:00 or 2-00:00:00, "
+                                       "got '%s'", optarg);
+            eq.time = optarg;
             break;
         case 'h': usage_sweep(); return 0;
         default: return cli_usage_error("%s", "bad option for 'sweep'");
@@ -464,6 +629,12 @@ int cmd_sweep(int argc, char **argv)
         return cli_usage_error("%s", "sweep takes one SCENARIO file");
     if (g.nparams == 0)
         return cli_usage_error("%s", "sweep needs at least one --param PATH=FROM:TO:STEP");
+    if (!eq.kind && (eq.shards || eq.time))
+        return cli_usage_error("%s", "--shards and --time go with --emit slurm|parallel");
+    if (eq.kind && shard_given)
+        return cli_usage_error("%s", "--emit writes every shard's --shard itself; leave --shard out");
+    if (eq.kind)
+        eq.jobs = jobs_given ? x.jobs : 1;
     const char *file = argv[optind];
     scenario *base = NULL;
     pr_plan pp;
@@ -529,6 +700,15 @@ int cmd_sweep(int argc, char **argv)
             goto out;
         sc_free(ps);
     }
+    if (eq.kind) {
+        if (eq.shards > g.npoints) {
+            fprintf(stderr, "qsim: sweep: --shards %d is more than the %d points of the sweep\n", eq.shards,
+                    g.npoints);
+            goto out;
+        }
+        rc = emit_script(stdout, file, &eq, &g, &x);
+        goto out;
+    }
     static grid old;
     if (read_spec_file(out, &old) == 0 && strcmp(old.spec, g.spec) != 0) {
         char why[600];
@@ -543,6 +723,9 @@ int cmd_sweep(int argc, char **argv)
         rc = 1;
         goto out;
     }
+    /* the half-written point files of workers killed with -9 (whose
+     * writers are gone; a live shard's are left alone) */
+    of_clean_stale(pdir);
     int todo = 0, done_before = 0, mine = 0;
     for (int n = shard_k - 1; n < g.npoints; n += shard_n) {
         mine++;
@@ -634,10 +817,18 @@ int cmd_sweep(int argc, char **argv)
         }
     }
     close(fd[0]);
+    /* CPU time per worker, from the growth of RUSAGE_CHILDREN as each is
+     * reaped: the busiest worker's CPU is the sweep's critical path however
+     * busy the machine is (make bench reports it beside the wall time). */
+    double cpu_before = cpu_children(), cpu_max = 0, cpu_all = 0;
     for (long j = 0; kids && j < jobs; j++) {
         int st = 0;
         if (kids[j] <= 0 || waitpid(kids[j], &st, 0) < 0 || !WIFEXITED(st) || WEXITSTATUS(st) != 0)
             bad = 1;
+        double now = cpu_children();
+        cpu_max = now - cpu_before > cpu_max ? now - cpu_before : cpu_max;
+        cpu_all += now - cpu_before;
+        cpu_before = now;
     }
     free(kids);
     free(todo_list);
@@ -655,8 +846,11 @@ int cmd_sweep(int argc, char **argv)
             fprintf(stderr, "qsim: sweep: cannot write %s/sweep.csv\n", out);
             goto out;
         }
-        if (!quiet)
+        if (!quiet) {
             fprintf(stderr, "qsim: sweep: %d points in %.2f s; wrote %s/sweep.csv\n", ran, cli_wall() - t0, out);
+            fprintf(stderr, "qsim: sweep: CPU %.2f s in %ld workers (busiest %.2f s), %.2f s in this process\n",
+                    cpu_all, jobs, cpu_max, cpu_self());
+        }
     } else if (!quiet) {
         fprintf(stderr, "qsim: sweep: shard %d/%d done (%d points in %.2f s); %d of %d points present: "
                         "merge the shards with 'qsim merge DIR... --out DIR'\n",

@@ -1,6 +1,13 @@
 /* rng.c - stream derivation: splitmix64 mixing of (run seed, stream id). */
 #include "rng.h"
 
+/* The shipped generator. -DQSIM_RNG_TYPE=gsl_rng_taus2 builds qsim on
+ * another GSL generator, to measure a switch (docs/performance.md, "The
+ * RNG"); such a build's outputs differ from every published figure. */
+#ifndef QSIM_RNG_TYPE
+#define QSIM_RNG_TYPE gsl_rng_mt19937
+#endif
+
 uint64_t rng_mix64(uint64_t x)
 {
     x ^= x >> 30;
@@ -28,7 +35,7 @@ uint64_t rng_derive(uint64_t run_seed, uint64_t stream_id)
 
 gsl_rng *rng_new(uint64_t run_seed, const char *name)
 {
-    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_rng *r = gsl_rng_alloc(QSIM_RNG_TYPE);
     if (!r)
         return NULL;
     uint64_t s = rng_derive(run_seed, rng_stream_id(name));

@@ -17,14 +17,20 @@ import json, sys
 doc = json.load(open(sys.argv[1]))
 res = doc["results"]
 got = sorted((r["bench"], r.get("pending", 0)) for r in res)
-want = [("hold", 10), ("hold", 1000), ("hold", 100000), ("mm1", 0)]
+want = [("hold", 10), ("hold", 1000), ("hold", 100000), ("mm1", 0), ("mm1-mt-zig", 0),
+        ("mm1-taus2", 0), ("mm1-taus2-zig", 0), ("zig-check", 0)]
 assert got == want, "benchmarks: %r" % got
 for r in res:
+    if r["bench"] == "zig-check":
+        assert abs(r["mean"] - 1) < 0.05 and abs(r["variance"] - 1) < 0.1, r
+        continue
     assert r["events"] > 0 and r["seconds"] > 0 and r["events_per_s"] > 0, r
+    if r["bench"].startswith("mm1"):  # the queue it runs is an M/M/1 (rho 0.9: L = 9)
+        assert 0.85 < r["utilisation"] < 0.95, r
 assert doc["quick"] is True
 PY
 else
-    # No python3: each of the four lines carries a non-zero rate.
+    # No python3: each of the seven timed lines carries a non-zero rate.
     n=$(grep -c '"events_per_s": [1-9]' "$dir/results.json")
-    [ "$n" -eq 4 ] || { echo "bench smoke: $n positive rates, want 4" >&2; exit 1; }
+    [ "$n" -eq 7 ] || { echo "bench smoke: $n positive rates, want 7" >&2; exit 1; }
 fi
