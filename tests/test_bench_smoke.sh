@@ -4,7 +4,7 @@
 set -eu
 cd "$(dirname "$0")/.."
 bin=${BUILD:-build}/bench/bench_engine
-[ -x "$bin" ] || make -s "$bin"
+make -s "$bin" >/dev/null  # rebuilt when its sources changed
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT INT TERM
 
