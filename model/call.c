@@ -177,6 +177,7 @@ void call_env_deinit(call_env *env)
         free(env->all[i]->ret);
         free(env->all[i]->fix_msg);
         free(env->all[i]->fix_status);
+        free(env->all[i]->st_state);
         free(env->all[i]);
     }
     free(env->all);
@@ -208,6 +209,8 @@ static void visit_list(void (*fn)(void *ud, uint32_t m), void *ud, const kv_list
 
 void call_visit_msgs(const call_env *env, void (*fn)(void *ud, uint32_t m), void *ud)
 {
+    if (env->backend.visit)
+        env->backend.visit(env->backend.be, fn, ud);
     for (size_t i = 0; i < env->nall; i++) {
         const call *c = env->all[i];
         if (!c->running)
@@ -245,7 +248,9 @@ static call *alloc_call(call_env *env)
     c->ret = malloc(env->window * sizeof *c->ret);
     c->fix_msg = malloc(env->window * sizeof *c->fix_msg);
     c->fix_status = malloc(env->window);
-    if (!c->ret || !c->fix_msg || !c->fix_status) {
+    c->st_state = env->st_call_size ? malloc(env->st_call_size) : NULL;
+    if (!c->ret || !c->fix_msg || !c->fix_status || (env->st_call_size && !c->st_state)) {
+        free(c->st_state);
         free(c->ret);
         free(c->fix_msg);
         free(c->fix_status);
@@ -345,7 +350,11 @@ call *call_start_pinned(call_env *env, int kind, const char *actor, const kv_str
         return NULL;
     uint32_t *ret = c->ret, *fix_msg = c->fix_msg;
     uint8_t *fix_status = c->fix_status;
+    unsigned char *st_state = c->st_state;
     memset(c, 0, sizeof *c);
+    c->st_state = st_state;
+    if (st_state)
+        memset(st_state, 0, env->st_call_size);
     c->ret = ret;
     c->fix_msg = fix_msg;
     c->fix_status = fix_status;

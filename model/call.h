@@ -119,6 +119,8 @@ struct call {
     int npins;
     uint8_t running;      /* started and not yet finished */
     call *next_free;
+    unsigned char *st_state; /* the strategies' per-call state
+                              * (env->st_call_size bytes, zeroed at start) */
 };
 
 /* Which comments-worker.js the endpoints run (docs/model.md). */
@@ -139,6 +141,17 @@ typedef struct call_sender {
     uint8_t limited;   /* CALL_RL_*; BY_TYPE: human messages only */
 } call_sender;
 
+/* Where the queue lives when a strategy moves it off KV (Option 4's
+ * Durable Object): the tracker asks it for stored statuses, the message
+ * recycler visits the snapshots it holds, and it reports its cache changes
+ * through env->on_write as KV reports central writes. status NULL: KV's
+ * central store is the truth. */
+typedef struct call_backend {
+    int (*status)(const void *be, uint32_t key);  /* -1: no such key */
+    void (*visit)(const void *be, void (*fn)(void *ud, uint32_t m), void *ud);
+    const void *be;
+} call_backend;
+
 /* What a strategy or the world may observe or count. */
 typedef struct call_hooks {
     void (*on_call_end)(void *ud, const call *c);
@@ -151,7 +164,13 @@ struct call_env {
     msg_table *msgs;
     FILE *trace;           /* JSON Lines (docs/trace.md), or NULL */
     call_entry entry[EP_COUNT];
-    const void *strategy;  /* model/strategy.h's st_set, for endpoints */
+    const struct st_set *strategy; /* model/strategy.h, for endpoints */
+    void *st_run[4];       /* per-run state of strategy part i (attach);
+                            * 4 is ST_MAX_PARTS */
+    size_t st_call_size;   /* per-call state bytes, all parts */
+    call_backend backend;
+    kv_write_fn on_write;  /* the observer of cache changes (the tracker) */
+    void *on_write_ud;
     call_hooks hooks;
     uint32_t window;
     uint64_t next_id;

@@ -657,15 +657,64 @@ static int parse_placement(jv *v, const cJSON *j, int *out)
     return -1;
 }
 
+/* The parameters strategies declare (st_param), generically. */
+static int parse_declared(jv *v, const cJSON *j, scenario *s)
+{
+    for (const st_hooks *const *r = st_registry(); *r; r++)
+        for (int k = 0; k < (*r)->nparams; k++) {
+            const st_param *p = &(*r)->params[k];
+            int64_t *val = &s->strategy.ext[st_param_slot(*r, k)];
+            char name[SC_NAME] = "";
+            int loc = -1;
+            if (!jv_get(v, j, p->name, 0))
+                continue;
+            switch (p->kind) {
+            case ST_PARAM_ENUM:
+                if (jv_string(v, j, p->name, 0, name, sizeof name) != 0)
+                    return -1;
+                if (st_param_parse(p, name, val) != 0) {
+                    char known[256] = "";
+                    for (int c = 0; p->choices[c]; c++)
+                        snprintf(known + strlen(known), sizeof known - strlen(known), "%s\"%s\"", c ? ", " : "",
+                                 p->choices[c]);
+                    size_t n = jv_push(v, p->name, 0);
+                    jv_fail(v, "expected one of %s, got '%s'", known, name);
+                    jv_pop(v, n);
+                    return -1;
+                }
+                break;
+            case ST_PARAM_DURATION:
+                if (jv_duration(v, j, p->name, 0, p->lo, val) != 0 || at_most(v, p->name, *val, p->hi) != 0)
+                    return -1;
+                break;
+            case ST_PARAM_LOCATION:
+                if (jv_location(v, s, j, p->name, &loc) != 0)
+                    return -1;
+                *val = loc;
+                break;
+            default:
+                if (jv_int(v, j, p->name, (double)p->lo, (double)p->hi, val) != 0)
+                    return -1;
+            }
+        }
+    return 0;
+}
+
 static int parse_strategy(jv *v, const cJSON *j, scenario *s)
 {
-    static const char *const keys[] = { "retry_max_attempts", "retry_first_backoff", "option2_placement",
-                                        "cron_every", "cron_location", NULL };
+    const char *keys[6 + ST_MAX_EXT] = { "retry_max_attempts", "retry_first_backoff", "option2_placement",
+                                         "cron_every", "cron_location" };
+    size_t nk = 5;
     int64_t attempts = s->strategy.retry_max_attempts;
     if (!j)
         return 0;
+    for (const st_hooks *const *r = st_registry(); *r; r++)
+        for (int k = 0; k < (*r)->nparams && nk < 5 + ST_MAX_EXT; k++)
+            keys[nk++] = (*r)->params[k].name;
+    keys[nk] = NULL;
     size_t n = jv_push(v, "strategy", 0);
-    if (jv_object(v, j, keys) == 0 && jv_int(v, j, "retry_max_attempts", 1, 64, &attempts) == 0 &&
+    if (jv_object(v, j, keys) == 0 && parse_declared(v, j, s) == 0 &&
+        jv_int(v, j, "retry_max_attempts", 1, 64, &attempts) == 0 &&
         jv_duration(v, j, "retry_first_backoff", 0, 0, &s->strategy.retry_first_backoff) == 0 &&
         at_most(v, "retry_first_backoff", s->strategy.retry_first_backoff, SC_MAX_SPAN / 64) == 0 &&
         parse_placement(v, j, &s->strategy.option2_placement) == 0 &&

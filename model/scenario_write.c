@@ -210,6 +210,22 @@ cJSON *sc_to_json(const scenario *s, const char *description)
     add_duration(st, "cron_every", s->strategy.cron_every);
     if (s->strategy.cron_loc >= 0) /* absent: where Cloudflare chooses */
         cJSON_AddStringToObject(st, "cron_location", s->locs[s->strategy.cron_loc]);
+    /* declared parameters, when they differ from their default */
+    for (const st_hooks *const *r = st_registry(); *r; r++)
+        for (int k = 0; k < (*r)->nparams; k++) {
+            const st_param *p = &(*r)->params[k];
+            int64_t v = s->strategy.ext[st_param_slot(*r, k)];
+            if (v == p->def)
+                continue;
+            if (p->kind == ST_PARAM_ENUM)
+                cJSON_AddStringToObject(st, p->name, p->choices[v]);
+            else if (p->kind == ST_PARAM_DURATION)
+                add_duration(st, p->name, v);
+            else if (p->kind == ST_PARAM_LOCATION)
+                cJSON_AddStringToObject(st, p->name, s->locs[v]);
+            else
+                cJSON_AddNumberToObject(st, p->name, (double)v);
+        }
     if (s->nfaults > 0)
         cJSON_AddItemToObject(root, "faults", ep_faults_json(s->faults, s->nfaults));
     if (s->ncalls > 0) {

@@ -24,6 +24,7 @@ struct track {
     uint32_t *changed;   /* scratch: cache entries a write changed */
     uint32_t cap_changed;
     int check, op_limit;
+    const call_backend *backend;
     sim_us last_t;
     char violation[512];
 };
@@ -32,6 +33,16 @@ void track_set_check(track *t, int op_limit)
 {
     t->check = 1;
     t->op_limit = op_limit;
+}
+
+void track_set_backend(track *t, const call_backend *b) { t->backend = b; }
+
+/* The stored status of key: the backend's, or KV's central store. */
+static int stored(const track *t, uint32_t key)
+{
+    if (t->backend && t->backend->status)
+        return t->backend->status(t->backend->be, key);
+    return kv_central_status(t->kv, key);
 }
 
 const char *track_violation(const track *t) { return t->violation[0] ? t->violation : NULL; }
@@ -133,7 +144,7 @@ static void check(track *t, uint32_t i, int left_by)
         return;
     met_registry *mr = sim_metrics(t->ctx);
     sim_us now = sim_now(t->ctx);
-    int store = kv_central_status(t->kv, kv_key_msg(i, m->legacy));
+    int store = stored(t, kv_key_msg(i, m->legacy));
     int mismatch = m->in_cache && m->cstat != store;
     set_stuck(t, m, m->in_cache && !msg_status_terminal(m->cstat) && msg_status_terminal(store));
     if (m->div_start >= 0) {
@@ -165,7 +176,7 @@ void track_on_write(void *ud, uint32_t key, const kv_list *old_list, const kv_li
     if (key != KV_KEY_CACHE) {
         uint32_t i = kv_key_to_msg(key);
         msg *m = &t->msgs->m[i];
-        int st = kv_central_status(t->kv, key);
+        int st = stored(t, key);
         if (m->claimed_at < 0 && st == ST_PROCESSING)
             m->claimed_at = now;
         if (m->last_store >= 0 && msg_status_terminal(m->last_store) && !msg_status_terminal(st))
@@ -253,7 +264,7 @@ void track_on_write(void *ud, uint32_t key, const kv_list *old_list, const kv_li
                         met_add(mr, t->m_first_lost, now, now);
                 }
             }
-            if (aged && bot_work(m) && kv_central_status(t->kv, kv_key_msg(i, m->legacy)) == ST_PENDING)
+            if (aged && bot_work(m) && stored(t, kv_key_msg(i, m->legacy)) == ST_PENDING)
                 met_add(mr, t->m_pending_aged, now, 1);
             check(t, i, aged ? 1 : 2);
         }

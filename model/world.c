@@ -23,6 +23,7 @@ struct world {
     call_env calls;
     int calls_ready;
     st_set st;
+    int attached;           /* st_attach ran: st_detach on free */
     track *track;
     actor_env actors;
     human *humans[SC_MAX_HUMANS];
@@ -245,6 +246,9 @@ world *world_new(const scenario *s, const char *option, uint64_t seed, const wor
         ep_install(&w->calls, &w->st);
     }
     call_env_set_faults(&w->calls, s->faults, s->nfaults);
+    w->calls.on_write = track_on_write;
+    w->calls.on_write_ud = w->track;
+    track_set_backend(w->track, &w->calls.backend);
     if (o && o->check)
         track_set_check(w->track, s->limits.ops_per_invocation);
     kv_set_observer(w->kv, track_on_write, w->track);
@@ -271,6 +275,11 @@ world *world_new(const scenario *s, const char *option, uint64_t seed, const wor
     }
     if (seed_state(w, err) != 0)
         goto fail;
+    /* after the initial state: a strategy holding the queue elsewhere
+     * takes it over from KV (Option 4's migration) */
+    if (st_attach(&w->calls, &w->st, err) != 0)
+        goto fail;
+    w->attached = 1;
     if (!names_messages(s) && !(o && o->keep_messages))
         msg_set_reclaim(&w->msgs, reclaim, w);
     /* KV streams of the scripted actors (same name, same streams) and cron */
@@ -318,6 +327,8 @@ void world_free(world *w)
         bot_free(w->bots[i]);
     for (int i = 0; i < SC_MAX_READERS; i++)
         reader_free(w->readers[i]);
+    if (w->attached)
+        st_detach(&w->calls, &w->st);
     if (w->calls_ready)
         call_env_deinit(&w->calls);
     track_free(w->track);
@@ -492,6 +503,7 @@ int world_run(world *w, sim_us until, sim_err *err)
         return fail(err, "world_run: already run");
     if (world_advance(w, end, err) != 0)
         return -1;
+    st_finish(&w->calls, &w->st);
     track_finish(w->track);
     met_registry *m = sim_metrics(w->ctx);
     met_add(m, met_counter(m, "sim.events"), end, (int64_t)sim_events(w->ctx));
