@@ -149,6 +149,7 @@ typedef struct call_sender {
 typedef struct call_backend {
     int (*status)(const void *be, uint32_t key);  /* -1: no such key */
     void (*visit)(const void *be, void (*fn)(void *ud, uint32_t m), void *ud);
+    const kv_list *(*cache)(const void *be);      /* the window it holds */
     const void *be;
 } call_backend;
 

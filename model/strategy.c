@@ -164,9 +164,9 @@ static int overrides(const char *q, size_t len, const st_hooks *s, const char *s
     return 0;
 }
 
-static const st_hooks *lookup(const char *name, size_t len)
+static const st_hooks *lookup(const st_hooks *const *list, const char *name, size_t len)
 {
-    for (const st_hooks *const *s = registry; *s; s++)
+    for (const st_hooks *const *s = list; s && *s; s++)
         if (strlen((*s)->name) == len && strncmp((*s)->name, name, len) == 0)
             return *s;
     return NULL;
@@ -186,6 +186,11 @@ static const st_hooks *lookup(const char *name, size_t len)
 
 int st_compose(const char *spec, const st_params *p, st_set *out, sim_err *err)
 {
+    return st_compose_ext(spec, p, NULL, out, err);
+}
+
+int st_compose_ext(const char *spec, const st_params *p, const st_hooks *const *extra, st_set *out, sim_err *err)
+{
     memset(out, 0, sizeof *out);
     out->p = *p;
     err->code = 2;
@@ -195,7 +200,12 @@ int st_compose(const char *spec, const st_params *p, st_set *out, sim_err *err)
         size_t full = plus ? (size_t)(plus - q) : strlen(q);
         const char *colon = memchr(q, ':', full);
         size_t len = colon ? (size_t)(colon - q) : full;
-        const st_hooks *s = lookup(q, len);
+        const st_hooks *s = lookup(registry, q, len);
+        if (!s && (s = lookup(extra, q, len)) && s->nparams) {
+            snprintf(err->msg, sizeof err->msg, "strategy '%s' is outside the registry and cannot declare parameters",
+                     s->name);
+            return -1;
+        }
         if (!s) {
             char known[256] = "";
             for (const st_hooks *const *r = registry; *r; r++) {
@@ -235,6 +245,22 @@ int st_compose(const char *spec, const st_params *p, st_set *out, sim_err *err)
             break;
         q = plus + 1;
     }
+    /* a replaced endpoint never runs the hooks inside the seed's one */
+    const struct { int ep; int hooked; const char *hook; } inner[] = {
+        { EP_PENDING, out->h.pending_should_verify || out->h.pending_verify || out->h.pending_after_scan,
+          "pending_*" },
+        { EP_CLAIM, out->h.cache_update != NULL, "cache_update" },
+        { EP_COMPLETE, out->h.cache_update != NULL, "cache_update" },
+        { EP_FAIL, out->h.cache_update != NULL, "cache_update" },
+        { EP_POST, out->h.post_append != NULL, "post_append" },
+        { EP_CRON, out->h.cron_job != NULL, "cron_job" },
+    };
+    for (size_t k = 0; k < sizeof inner / sizeof inner[0]; k++)
+        if (out->h.endpoint[inner[k].ep] && inner[k].hooked) {
+            snprintf(err->msg, sizeof err->msg, "strategies in '%s' clash: one replaces the %s endpoint, another "
+                     "changes its hook %s", spec, ep_name(inner[k].ep), inner[k].hook);
+            return -1;
+        }
     snprintf(out->name, sizeof out->name, "%s", spec);
     out->h.name = out->name;
     err->code = 0;

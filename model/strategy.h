@@ -109,6 +109,10 @@ typedef struct st_set {
 /* Parses "0", "1", "1+2", "4:do_storage=scan", ... into a merged set. Returns 0, or -1 with a
  * message naming the unknown strategy or the clashing hook. */
 int st_compose(const char *spec, const st_params *p, st_set *out, sim_err *err);
+/* The same, also finding names in extra (NULL-terminated, may be NULL):
+ * strategies outside the registry, which declare no parameters. */
+int st_compose_ext(const char *spec, const st_params *p, const st_hooks *const *extra, st_set *out,
+                   sim_err *err);
 /* Per-run state of the strategies in env (attach in order; on failure the
  * attached ones are detached). */
 int st_attach(call_env *env, const st_set *st, sim_err *err);

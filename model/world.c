@@ -210,7 +210,7 @@ world *world_new(const scenario *s, const char *option, uint64_t seed, const wor
     }
     w->sc = s;
     msg_table_init(&w->msgs);
-    if (st_compose(option, &s->strategy, &w->st, err) != 0)
+    if (st_compose_ext(option, &s->strategy, o ? o->strategies : NULL, &w->st, err) != 0)
         goto fail;
     w->ctx = sim_new(seed);
     kv_config kvc = s->kv;
@@ -445,16 +445,30 @@ static void cron_fire(sim_ctx *ctx, void *obj, uint64_t arg)
     sim_at(ctx, cron_next(sim_now(ctx) + epoch, w->st.p.cron_every) - epoch, cron_fire, w, 0);
 }
 
+/* The cache and stored statuses as the run's backend holds them: KV's
+ * central store, or what a strategy moved them to (Option 4). */
+static const kv_list *central_list(const world *w)
+{
+    const call_backend *b = &w->calls.backend;
+    return b->cache ? b->cache(b->be) : kv_central_list(w->kv);
+}
+
+static int central_status(const world *w, uint32_t key)
+{
+    const call_backend *b = &w->calls.backend;
+    return b->status ? b->status(b->be, key) : kv_central_status(w->kv, key);
+}
+
 int world_msg_state(const world *w, const char *id, int *cache_status, int *stored_status)
 {
     uint32_t m = msg_find(&w->msgs, id);
     if (m == MSG_NONE)
         return -1;
     const msg *mm = msg_get(&w->msgs, m);
-    const kv_list *l = kv_central_list(w->kv);
+    const kv_list *l = central_list(w);
     int idx = l && !l->corrupt ? kv_list_find(l, m) : -1;
     *cache_status = idx >= 0 ? l->e[idx].status : -1;
-    *stored_status = kv_central_status(w->kv, kv_key_msg(m, mm->legacy));
+    *stored_status = central_status(w, kv_key_msg(m, mm->legacy));
     return 0;
 }
 
@@ -528,8 +542,8 @@ int world_msg_info(const world *w, const char *id, sc_msg *out)
     out->legacy = mm->legacy;
     out->bytes = mm->bytes;
     out->priority = mm->priority;
-    out->stored = kv_central_status(w->kv, kv_key_msg(m, mm->legacy));
-    const kv_list *l = kv_central_list(w->kv);
+    out->stored = central_status(w, kv_key_msg(m, mm->legacy));
+    const kv_list *l = central_list(w);
     int idx = l && !l->corrupt ? kv_list_find(l, m) : -1;
     out->cached = idx >= 0 ? l->e[idx].status : -1;
     return 0;
@@ -537,7 +551,7 @@ int world_msg_info(const world *w, const char *id, sc_msg *out)
 
 int world_snapshot(const world *w, scenario *dst, int *corrupt)
 {
-    const kv_list *l = kv_central_list(w->kv);
+    const kv_list *l = central_list(w);
     size_t n = 0;
     sc_msg *ms = calloc(w->msgs.n ? w->msgs.n : 1, sizeof *ms);
     if (!ms)
@@ -548,7 +562,7 @@ int world_snapshot(const world *w, scenario *dst, int *corrupt)
         const msg *mm = &w->msgs.m[i];
         if (mm->freed)
             continue;
-        int stored = kv_central_status(w->kv, kv_key_msg((uint32_t)i, mm->legacy));
+        int stored = central_status(w, kv_key_msg((uint32_t)i, mm->legacy));
         int in = l && !l->corrupt && kv_list_find(l, (uint32_t)i) >= 0;
         if (in || stored < 0 || strlen(msg_id(&w->msgs, (uint32_t)i)) >= SC_NAME)
             continue;

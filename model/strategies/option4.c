@@ -72,6 +72,11 @@ static int backend_status(const void *be, uint32_t key)
     return m < s->nstatus ? s->status[m] : -1;
 }
 
+static const kv_list *backend_cache(const void *be)
+{
+    return ((const o4 *)be)->rows;
+}
+
 static void backend_visit(const void *be, void (*fn)(void *ud, uint32_t m), void *ud)
 {
     const o4 *s = be;
@@ -278,7 +283,7 @@ static int attach(call_env *env, const st_set *st, sim_err *err)
         s->status[msg] = (int8_t)(stored < 0 ? ST_NONE : stored);
         kv_list_append(env->kv, s->rows, msg, s->status[msg]);
     }
-    env->backend = (call_backend){ backend_status, backend_visit, s };
+    env->backend = (call_backend){ backend_status, backend_visit, backend_cache, s };
     if (env->on_write) /* the tracker sees the object's window replace KV's */
         env->on_write(env->on_write_ud, KV_KEY_CACHE, kvl, s->rows, -1);
     do_set_stored(s->obj, s->rows->n, s->rows->bytes);
