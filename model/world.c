@@ -12,6 +12,7 @@
 #include "model/kv.h"
 #include "model/msg.h"
 #include "model/reader.h"
+#include "model/cron.h"
 #include "model/strategy.h"
 #include "model/track.h"
 
@@ -27,7 +28,7 @@ struct world {
     track *track;
     actor_env actors;
     human *humans[SC_MAX_HUMANS];
-    kv_streams cron_rs;
+    cron cron;
     kv_streams *script_rs;   /* per script entry: its actor's streams */
     bot *bots[SC_MAX_BOTS];
     reader *readers[SC_MAX_READERS];
@@ -292,7 +293,8 @@ world *world_new(const scenario *s, const char *option, uint64_t seed, const wor
             fail(err, "out of memory");
             goto fail;
         }
-    if (kv_streams_init(w->ctx, "cron", &w->cron_rs) != 0) {
+    if (cron_init(&w->cron, &w->calls, w->kv, w->st.p.cron_every, w->st.p.cron_loc, s->nlocs,
+                  s->epoch_ms * SIM_US_PER_MS) != 0) {
         fail(err, "out of memory");
         goto fail;
     }
@@ -338,23 +340,6 @@ void world_free(world *w)
     sim_free(w->ctx);
     msg_table_deinit(&w->msgs);
     free(w);
-}
-
-/* The KV location of a scenario location, ST_CRON_LOC_CLOUDFLARE being
- * the one after the scenario's: a machine Cloudflare picks for Cron
- * Triggers, whose cache nothing else warms (docs/model.md). */
-static int kv_loc(const world *w, int loc)
-{
-    return loc == ST_CRON_LOC_CLOUDFLARE ? w->sc->nlocs : loc;
-}
-
-/* Each Cron Trigger run lands on a machine Cloudflare picks anew, so it
- * finds no copy of a previous run's reads (an assumption: docs/model.md). */
-static int cron_machine(world *w, int loc)
-{
-    if (loc == ST_CRON_LOC_CLOUDFLARE)
-        kv_location_forget(w->kv, w->sc->nlocs);
-    return kv_loc(w, loc);
 }
 
 /* ---- scripted calls ---- */
@@ -409,40 +394,8 @@ static void script_fire(sim_ctx *ctx, void *obj, uint64_t idx)
             return; /* validated at load: cannot happen */
     }
     call_start_pinned(&w->calls, c->kind, c->actor, &w->script_rs[idx],
-                      c->kind == EP_CRON ? cron_machine(w, c->loc) : c->loc, m, c->faults, c->nfaults,
+                      c->kind == EP_CRON ? cron_machine(&w->cron, c->loc) : c->loc, m, c->faults, c->nfaults,
                       c->npins ? w->sc->pins + c->pin_off : NULL, c->npins, w, script_done);
-}
-
-/* The next time after utc (µs since the Unix epoch) at which a Cron
- * Trigger "every N" fires, as its 5-field expression would. N under an
- * hour fires at the minutes of the hour divisible by N (every 7 minutes:
- * :00, :07, ... :56, then :00 again), whole hours under a day at the hours
- * divisible by H, a day at 00:00 UTC. The parser allows only these. */
-static sim_us cron_next(sim_us utc, sim_us every)
-{
-    const sim_us min = 60 * SIM_US_PER_S, hour = 60 * min, day = 24 * hour;
-    if (every < hour) {
-        int64_t n = every / min;
-        for (sim_us t = (utc / min + 1) * min;; t += min)
-            if (t / min % 60 % n == 0)
-                return t;
-    }
-    if (every < day) {
-        int64_t h = every / hour;
-        for (sim_us t = (utc / hour + 1) * hour;; t += hour)
-            if (t / hour % 24 % h == 0)
-                return t;
-    }
-    return (utc / day + 1) * day;
-}
-
-static void cron_fire(sim_ctx *ctx, void *obj, uint64_t arg)
-{
-    world *w = obj;
-    (void)arg;
-    call_start(&w->calls, EP_CRON, "cron", &w->cron_rs, cron_machine(w, w->st.p.cron_loc), MSG_NONE, NULL, 0, NULL, NULL);
-    sim_us epoch = w->sc->epoch_ms * SIM_US_PER_MS;
-    sim_at(ctx, cron_next(sim_now(ctx) + epoch, w->st.p.cron_every) - epoch, cron_fire, w, 0);
 }
 
 /* The cache and stored statuses as the run's backend holds them: KV's
@@ -486,10 +439,8 @@ static void start(world *w)
         reader_start(w->readers[i]);
     for (int i = 0; i < s->ncalls; i++)
         sim_at(w->ctx, s->script[i].at, script_fire, w, (uint64_t)i);
-    if (w->st.h.cron_job) { /* the first run after time 0, never at 0 itself */
-        sim_us epoch = s->epoch_ms * SIM_US_PER_MS;
-        sim_at(w->ctx, cron_next(epoch, w->st.p.cron_every) - epoch, cron_fire, w, 0);
-    }
+    if (w->st.h.cron_job)
+        cron_start(&w->cron);
 }
 
 int world_advance(world *w, sim_us t, sim_err *err)
