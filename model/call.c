@@ -335,13 +335,13 @@ static int admit(call_env *env)
     return 0;
 }
 
-call *call_start(call_env *env, int kind, const char *actor, const kv_streams *rs, int loc, uint32_t msg,
+call *call_start(call_env *env, int kind, const char *actor, const kv_streams *rs, int loc, uint32_t mi,
                  const call_fault *faults, int nfaults, void *owner, call_done_fn done)
 {
-    return call_start_pinned(env, kind, actor, rs, loc, msg, faults, nfaults, NULL, 0, owner, done);
+    return call_start_pinned(env, kind, actor, rs, loc, mi, faults, nfaults, NULL, 0, owner, done);
 }
 
-call *call_start_pinned(call_env *env, int kind, const char *actor, const kv_streams *rs, int loc, uint32_t msg,
+call *call_start_pinned(call_env *env, int kind, const char *actor, const kv_streams *rs, int loc, uint32_t mi,
                         const call_fault *faults, int nfaults, const sim_us *pins, int npins, void *owner,
                         call_done_fn done)
 {
@@ -364,7 +364,7 @@ call *call_start_pinned(call_env *env, int kind, const char *actor, const kv_str
     c->actor = actor;
     c->rs = rs;
     c->loc = loc;
-    c->msg = msg;
+    c->msg = mi;
     c->owner = owner;
     c->done = done;
     c->faults = faults;
@@ -374,8 +374,8 @@ call *call_start_pinned(call_env *env, int kind, const char *actor, const kv_str
     c->found = -1;
     c->running = 1;
     c->started = sim_now(env->ctx);
-    if (msg != MSG_NONE)
-        env->msgs->m[msg].inflight++;
+    if (mi != MSG_NONE)
+        env->msgs->m[mi].inflight++;
     met_registry *m = sim_metrics(env->ctx);
     met_add(m, env->m_calls_ep[kind], c->started, 1);
     int admitted = admit(env) == 0;
@@ -386,8 +386,8 @@ call *call_start_pinned(call_env *env, int kind, const char *actor, const kv_str
                 c->started, c->id);
         trace_string(env->trace, actor);
         fprintf(env->trace, ",\"endpoint\":\"%s\",\"msg\":", ep_names[kind]);
-        if (msg != MSG_NONE)
-            trace_string(env->trace, msg_id(env->msgs, msg));
+        if (mi != MSG_NONE)
+            trace_string(env->trace, msg_id(env->msgs, mi));
         else
             fputs("null", env->trace);
         fputs("}\n", env->trace);

@@ -249,11 +249,11 @@ void call_env_set_faults(call_env *env, const call_epfault *faults, int n);
  * ends at once (in an event of its own) with 429, the status of Cloudflare's
  * error 1027 page, and counts as worker.requests.capped, not as a request.
  * done(owner, c) is called when it ends; c is recycled right after. */
-call *call_start(call_env *env, int kind, const char *actor, const kv_streams *rs, int loc, uint32_t msg,
+call *call_start(call_env *env, int kind, const char *actor, const kv_streams *rs, int loc, uint32_t mi,
                  const call_fault *faults, int nfaults, void *owner, call_done_fn done);
 /* The same, with op k completing at start + pins[k] (k < npins) and no
  * random failure or 429 on those ops: how a traced call is replayed. */
-call *call_start_pinned(call_env *env, int kind, const char *actor, const kv_streams *rs, int loc, uint32_t msg,
+call *call_start_pinned(call_env *env, int kind, const char *actor, const kv_streams *rs, int loc, uint32_t mi,
                         const call_fault *faults, int nfaults, const sim_us *pins, int npins, void *owner,
                         call_done_fn done);
 

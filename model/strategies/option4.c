@@ -276,12 +276,12 @@ static int attach(call_env *env, const st_set *st, sim_err *err)
     if (!(s->rows = kv_list_new(env->kv)))
         goto oom;
     for (uint32_t k = 0; kvl && !kvl->corrupt && k < kvl->n; k++) {
-        uint32_t msg = kvl->e[k].msg;
-        int stored = kv_central_status(env->kv, kv_key_msg(msg, msg_get(env->msgs, msg)->legacy));
-        if (cover(s, msg) != 0)
+        uint32_t mi = kvl->e[k].msg;
+        int stored = kv_central_status(env->kv, kv_key_msg(mi, msg_get(env->msgs, mi)->legacy));
+        if (cover(s, mi) != 0)
             goto oom;
-        s->status[msg] = (int8_t)(stored < 0 ? ST_NONE : stored);
-        kv_list_append(env->kv, s->rows, msg, s->status[msg]);
+        s->status[mi] = (int8_t)(stored < 0 ? ST_NONE : stored);
+        kv_list_append(env->kv, s->rows, mi, s->status[mi]);
     }
     env->backend = (call_backend){ backend_status, backend_visit, backend_cache, s };
     if (env->on_write) /* the tracker sees the object's window replace KV's */
