@@ -19,9 +19,18 @@ int ep_parse(const char *name)
     return -1;
 }
 
+/* A registration: a negative id (the registry is out of memory) clears ok. */
+static met_id reg(int *ok, met_id id)
+{
+    if (id < 0)
+        *ok = 0;
+    return id;
+}
+
 int call_env_init(call_env *env, sim_ctx *ctx, kv_store *kv, msg_table *msgs, uint32_t window, int op_limit)
 {
     char name[96];
+    int ok = 1;
     met_registry *m = sim_metrics(ctx);
     memset(env, 0, sizeof *env);
     env->ctx = ctx;
@@ -29,50 +38,51 @@ int call_env_init(call_env *env, sim_ctx *ctx, kv_store *kv, msg_table *msgs, ui
     env->msgs = msgs;
     env->window = window;
     env->op_limit = op_limit;
-    env->m_reads = met_counter_daily(m, "kv.reads");
-    env->m_writes = met_counter_daily(m, "kv.writes");
-    env->m_requests = met_counter_daily(m, "worker.requests");
+    env->m_reads = reg(&ok, met_counter_daily(m, "kv.reads"));
+    env->m_writes = reg(&ok, met_counter_daily(m, "kv.writes"));
+    env->m_requests = reg(&ok, met_counter_daily(m, "worker.requests"));
     static const char *const cls[2] = { "cache", "individual" };
     for (int k = 0; k < KV_CLASS_COUNT; k++)
         env->m_reads_class[k] = env->m_writes_class[k] = -1;
     env->m_cache_reset = -1;
     for (int k = 0; k < 2; k++) {
         snprintf(name, sizeof name, "kv.reads.key.%s", cls[k]);
-        env->m_reads_class[k] = met_counter(m, name);
+        env->m_reads_class[k] = reg(&ok, met_counter(m, name));
         snprintf(name, sizeof name, "kv.writes.key.%s", cls[k]);
-        env->m_writes_class[k] = met_counter(m, name);
+        env->m_writes_class[k] = reg(&ok, met_counter(m, name));
     }
     for (int e = 0; e < EP_COUNT; e++) {
         snprintf(name, sizeof name, "calls.%s", ep_names[e]);
-        env->m_calls_ep[e] = met_counter(m, name);
+        env->m_calls_ep[e] = reg(&ok, met_counter(m, name));
         snprintf(name, sizeof name, "kv.reads.%s", ep_names[e]);
-        env->m_reads_ep[e] = met_counter(m, name);
+        env->m_reads_ep[e] = reg(&ok, met_counter(m, name));
         snprintf(name, sizeof name, "kv.writes.%s", ep_names[e]);
-        env->m_writes_ep[e] = met_counter(m, name);
+        env->m_writes_ep[e] = reg(&ok, met_counter(m, name));
         for (int h = 0; h < 6; h++) {
             snprintf(name, sizeof name, "http.%s.%d", ep_names[e], http_codes[h]);
-            env->m_http[e][h] = met_counter(m, name);
+            env->m_http[e][h] = reg(&ok, met_counter(m, name));
         }
     }
     for (int r = KV_ETRANSIENT; r < KV_RESULT_COUNT; r++) {
         snprintf(name, sizeof name, "kv.failed.%s", kv_result_name(r) + 6);
-        env->m_failed[r] = met_counter(m, name);
+        env->m_failed[r] = reg(&ok, met_counter(m, name));
     }
     for (int r = KV_ETRANSIENT; r <= CALL_EPARSE; r++) {
         snprintf(name, sizeof name, "cache_update.swallowed.%s",
                  r == CALL_EPARSE ? "parse" : kv_result_name(r) + 6);
-        env->m_swallowed[r] = met_counter(m, name);
+        env->m_swallowed[r] = reg(&ok, met_counter(m, name));
     }
-    env->m_entry_missing = met_counter(m, "cache_update.entry_missing");
-    env->m_retries = met_counter(m, "cache_update.retries");
-    env->m_gave_up = met_counter(m, "cache_update.gave_up");
-    env->m_wait_until = met_counter(m, "worker.responded_before_end");
-    env->m_wait_until_cut = met_counter(m, "cache_update.wait_until_cancelled");
-    env->m_capped = met_counter_daily(m, "worker.requests.capped");
+    env->m_entry_missing = reg(&ok, met_counter(m, "cache_update.entry_missing"));
+    env->m_retries = reg(&ok, met_counter(m, "cache_update.retries"));
+    env->m_gave_up = reg(&ok, met_counter(m, "cache_update.gave_up"));
+    env->m_wait_until = reg(&ok, met_counter(m, "worker.responded_before_end"));
+    env->m_wait_until_cut = reg(&ok, met_counter(m, "cache_update.wait_until_cancelled"));
+    env->m_capped = reg(&ok, met_counter_daily(m, "worker.requests.capped"));
     env->req_day = -1;
-    env->r_caps = met_series(m, "cap_crossing", "day,kind,t_us");
-    met_series_keep(m, env->r_caps, 1);
-    return 0;
+    env->r_caps = reg(&ok, met_series(m, "cap_crossing", "day,kind,t_us"));
+    if (ok)
+        met_series_keep(m, env->r_caps, 1);
+    return ok ? 0 : -1;
 }
 
 void call_env_set_faults(call_env *env, const call_epfault *faults, int n)

@@ -234,8 +234,11 @@ world *world_new(const scenario *s, const char *option, uint64_t seed, const wor
         fail(err, "out of memory");
         goto fail;
     }
-    call_env_init(&w->calls, w->ctx, w->kv, &w->msgs, s->kv.window, s->limits.ops_per_invocation);
-    w->calls_ready = 1;
+    w->calls_ready = 1; /* deinit is safe on a partly initialised env */
+    if (call_env_init(&w->calls, w->ctx, w->kv, &w->msgs, s->kv.window, s->limits.ops_per_invocation) != 0) {
+        fail(err, "out of memory");
+        goto fail;
+    }
     w->calls.trace = o ? o->trace : NULL;
     w->calls.hooks.on_call_end = track_on_call_end;
     w->calls.hooks.ud = w->track;
