@@ -3,8 +3,10 @@
 
 CC      ?= cc
 OPT     ?= -O2
+# make CFLAGS=... replaces only the optional flags: what the build needs
+# (language, warnings as errors, include path) is in QSIM_CFLAGS.
 CFLAGS  ?= $(OPT) -g
-CFLAGS  += -std=c11 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Werror -I.
+QSIM_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Wshadow -Werror -I.
 PKGS     = gsl libcjson
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
@@ -44,7 +46,7 @@ Q = $(if $(V),,@)
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	@$(if $(V),,echo "  CC      $<")
-	$(Q)$(CC) $(CFLAGS) $(PKG_CFLAGS) -MMD -MP -c $< -o $@
+	$(Q)$(CC) $(QSIM_CFLAGS) $(CFLAGS) $(PKG_CFLAGS) -MMD -MP -c $< -o $@
 
 # The worker host's script (model/worker_host.js), embedded as bytes: the
 # build needs no node, only od and sed.
@@ -61,17 +63,17 @@ CLI_OBJ := $(patsubst %.c,$(BUILD)/%.o,main.c $(wildcard cli/*.c))
 
 $(QSIM_BIN): $(CLI_OBJ) $(BUILD)/libqsim.a
 	@$(if $(V),,echo "  LD      $@")
-	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+	$(Q)$(CC) $(QSIM_CFLAGS) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/tests/%: tests/%.c $(BUILD)/libqsim.a
 	@mkdir -p $(dir $@)
 	@$(if $(V),,echo "  CC      $<")
-	$(Q)$(CC) $(CFLAGS) $(PKG_CFLAGS) $(CMOCKA_CFLAGS) -o $@ $< $(BUILD)/libqsim.a $(LDLIBS) $(CMOCKA_LIBS)
+	$(Q)$(CC) $(QSIM_CFLAGS) $(CFLAGS) $(PKG_CFLAGS) $(CMOCKA_CFLAGS) -o $@ $< $(BUILD)/libqsim.a $(LDLIBS) $(CMOCKA_LIBS)
 
 $(BUILD)/bench/%: bench/%.c $(BUILD)/libqsim.a
 	@mkdir -p $(dir $@)
 	@$(if $(V),,echo "  CC      $<")
-	$(Q)$(CC) $(CFLAGS) $(PKG_CFLAGS) -o $@ $< $(BUILD)/libqsim.a $(LDLIBS)
+	$(Q)$(CC) $(QSIM_CFLAGS) $(CFLAGS) $(PKG_CFLAGS) -o $@ $< $(BUILD)/libqsim.a $(LDLIBS)
 
 # The incident under Options 0 and 1, then every option on the busy
 # scenario with replications, also at the ends and middle of every assumed

@@ -19,9 +19,18 @@ int ep_parse(const char *name)
     return -1;
 }
 
+/* A registration: a negative id (the registry is out of memory) clears ok. */
+static met_id reg(int *ok, met_id id)
+{
+    if (id < 0)
+        *ok = 0;
+    return id;
+}
+
 int call_env_init(call_env *env, sim_ctx *ctx, kv_store *kv, msg_table *msgs, uint32_t window, int op_limit)
 {
     char name[96];
+    int ok = 1;
     met_registry *m = sim_metrics(ctx);
     memset(env, 0, sizeof *env);
     env->ctx = ctx;
@@ -29,50 +38,51 @@ int call_env_init(call_env *env, sim_ctx *ctx, kv_store *kv, msg_table *msgs, ui
     env->msgs = msgs;
     env->window = window;
     env->op_limit = op_limit;
-    env->m_reads = met_counter_daily(m, "kv.reads");
-    env->m_writes = met_counter_daily(m, "kv.writes");
-    env->m_requests = met_counter_daily(m, "worker.requests");
+    env->m_reads = reg(&ok, met_counter_daily(m, "kv.reads"));
+    env->m_writes = reg(&ok, met_counter_daily(m, "kv.writes"));
+    env->m_requests = reg(&ok, met_counter_daily(m, "worker.requests"));
     static const char *const cls[2] = { "cache", "individual" };
     for (int k = 0; k < KV_CLASS_COUNT; k++)
         env->m_reads_class[k] = env->m_writes_class[k] = -1;
     env->m_cache_reset = -1;
     for (int k = 0; k < 2; k++) {
         snprintf(name, sizeof name, "kv.reads.key.%s", cls[k]);
-        env->m_reads_class[k] = met_counter(m, name);
+        env->m_reads_class[k] = reg(&ok, met_counter(m, name));
         snprintf(name, sizeof name, "kv.writes.key.%s", cls[k]);
-        env->m_writes_class[k] = met_counter(m, name);
+        env->m_writes_class[k] = reg(&ok, met_counter(m, name));
     }
     for (int e = 0; e < EP_COUNT; e++) {
         snprintf(name, sizeof name, "calls.%s", ep_names[e]);
-        env->m_calls_ep[e] = met_counter(m, name);
+        env->m_calls_ep[e] = reg(&ok, met_counter(m, name));
         snprintf(name, sizeof name, "kv.reads.%s", ep_names[e]);
-        env->m_reads_ep[e] = met_counter(m, name);
+        env->m_reads_ep[e] = reg(&ok, met_counter(m, name));
         snprintf(name, sizeof name, "kv.writes.%s", ep_names[e]);
-        env->m_writes_ep[e] = met_counter(m, name);
+        env->m_writes_ep[e] = reg(&ok, met_counter(m, name));
         for (int h = 0; h < 6; h++) {
             snprintf(name, sizeof name, "http.%s.%d", ep_names[e], http_codes[h]);
-            env->m_http[e][h] = met_counter(m, name);
+            env->m_http[e][h] = reg(&ok, met_counter(m, name));
         }
     }
     for (int r = KV_ETRANSIENT; r < KV_RESULT_COUNT; r++) {
         snprintf(name, sizeof name, "kv.failed.%s", kv_result_name(r) + 6);
-        env->m_failed[r] = met_counter(m, name);
+        env->m_failed[r] = reg(&ok, met_counter(m, name));
     }
     for (int r = KV_ETRANSIENT; r <= CALL_EPARSE; r++) {
         snprintf(name, sizeof name, "cache_update.swallowed.%s",
                  r == CALL_EPARSE ? "parse" : kv_result_name(r) + 6);
-        env->m_swallowed[r] = met_counter(m, name);
+        env->m_swallowed[r] = reg(&ok, met_counter(m, name));
     }
-    env->m_entry_missing = met_counter(m, "cache_update.entry_missing");
-    env->m_retries = met_counter(m, "cache_update.retries");
-    env->m_gave_up = met_counter(m, "cache_update.gave_up");
-    env->m_wait_until = met_counter(m, "worker.responded_before_end");
-    env->m_wait_until_cut = met_counter(m, "cache_update.wait_until_cancelled");
-    env->m_capped = met_counter_daily(m, "worker.requests.capped");
+    env->m_entry_missing = reg(&ok, met_counter(m, "cache_update.entry_missing"));
+    env->m_retries = reg(&ok, met_counter(m, "cache_update.retries"));
+    env->m_gave_up = reg(&ok, met_counter(m, "cache_update.gave_up"));
+    env->m_wait_until = reg(&ok, met_counter(m, "worker.responded_before_end"));
+    env->m_wait_until_cut = reg(&ok, met_counter(m, "cache_update.wait_until_cancelled"));
+    env->m_capped = reg(&ok, met_counter_daily(m, "worker.requests.capped"));
     env->req_day = -1;
-    env->r_caps = met_series(m, "cap_crossing", "day,kind,t_us");
-    met_series_keep(m, env->r_caps, 1);
-    return 0;
+    env->r_caps = reg(&ok, met_series(m, "cap_crossing", "day,kind,t_us"));
+    if (ok)
+        met_series_keep(m, env->r_caps, 1);
+    return ok ? 0 : -1;
 }
 
 void call_env_set_faults(call_env *env, const call_epfault *faults, int n)
@@ -179,6 +189,7 @@ void call_env_deinit(call_env *env)
         free(env->all[i]->ret);
         free(env->all[i]->fix_msg);
         free(env->all[i]->fix_status);
+        free(env->all[i]->st_state);
         free(env->all[i]);
     }
     free(env->all);
@@ -210,6 +221,8 @@ static void visit_list(void (*fn)(void *ud, uint32_t m), void *ud, const kv_list
 
 void call_visit_msgs(const call_env *env, void (*fn)(void *ud, uint32_t m), void *ud)
 {
+    if (env->backend.visit)
+        env->backend.visit(env->backend.be, fn, ud);
     for (size_t i = 0; i < env->nall; i++) {
         const call *c = env->all[i];
         if (!c->running)
@@ -247,7 +260,9 @@ static call *alloc_call(call_env *env)
     c->ret = malloc(env->window * sizeof *c->ret);
     c->fix_msg = malloc(env->window * sizeof *c->fix_msg);
     c->fix_status = malloc(env->window);
-    if (!c->ret || !c->fix_msg || !c->fix_status) {
+    c->st_state = env->st_call_size ? malloc(env->st_call_size) : NULL;
+    if (!c->ret || !c->fix_msg || !c->fix_status || (env->st_call_size && !c->st_state)) {
+        free(c->st_state);
         free(c->ret);
         free(c->fix_msg);
         free(c->fix_status);
@@ -334,13 +349,13 @@ static int admit(call_env *env)
     return 0;
 }
 
-call *call_start(call_env *env, int kind, const char *actor, const kv_streams *rs, int loc, uint32_t msg,
+call *call_start(call_env *env, int kind, const char *actor, const kv_streams *rs, int loc, uint32_t mi,
                  const call_fault *faults, int nfaults, void *owner, call_done_fn done)
 {
-    return call_start_pinned(env, kind, actor, rs, loc, msg, faults, nfaults, NULL, 0, owner, done);
+    return call_start_pinned(env, kind, actor, rs, loc, mi, faults, nfaults, NULL, 0, owner, done);
 }
 
-call *call_start_pinned(call_env *env, int kind, const char *actor, const kv_streams *rs, int loc, uint32_t msg,
+call *call_start_pinned(call_env *env, int kind, const char *actor, const kv_streams *rs, int loc, uint32_t mi,
                         const call_fault *faults, int nfaults, const sim_us *pins, int npins, void *owner,
                         call_done_fn done)
 {
@@ -350,8 +365,12 @@ call *call_start_pinned(call_env *env, int kind, const char *actor, const kv_str
     uint32_t *ret = c->ret, *fix_msg = c->fix_msg;
     uint8_t *fix_status = c->fix_status;
     void *js = c->js;
+    unsigned char *st_state = c->st_state;
     memset(c, 0, sizeof *c);
     c->js = js;
+    c->st_state = st_state;
+    if (st_state)
+        memset(st_state, 0, env->st_call_size);
     c->ret = ret;
     c->fix_msg = fix_msg;
     c->fix_status = fix_status;
@@ -361,7 +380,7 @@ call *call_start_pinned(call_env *env, int kind, const char *actor, const kv_str
     c->actor = actor;
     c->rs = rs;
     c->loc = loc;
-    c->msg = msg;
+    c->msg = mi;
     c->owner = owner;
     c->done = done;
     c->faults = faults;
@@ -371,8 +390,8 @@ call *call_start_pinned(call_env *env, int kind, const char *actor, const kv_str
     c->found = -1;
     c->running = 1;
     c->started = sim_now(env->ctx);
-    if (msg != MSG_NONE)
-        env->msgs->m[msg].inflight++;
+    if (mi != MSG_NONE)
+        env->msgs->m[mi].inflight++;
     met_registry *m = sim_metrics(env->ctx);
     met_add(m, env->m_calls_ep[kind], c->started, 1);
     int admitted = admit(env) == 0;
@@ -383,8 +402,8 @@ call *call_start_pinned(call_env *env, int kind, const char *actor, const kv_str
                 c->started, c->id);
         trace_string(env->trace, actor);
         fprintf(env->trace, ",\"endpoint\":\"%s\",\"msg\":", ep_names[kind]);
-        if (msg != MSG_NONE)
-            trace_string(env->trace, msg_id(env->msgs, msg));
+        if (mi != MSG_NONE)
+            trace_string(env->trace, msg_id(env->msgs, mi));
         else
             fputs("null", env->trace);
         fputs("}\n", env->trace);

@@ -120,6 +120,8 @@ struct call {
     uint8_t running;      /* started and not yet finished */
     void *js;             /* JS mode: the invocation's host state (model/jshost.c) */
     call *next_free;
+    unsigned char *st_state; /* the strategies' per-call state
+                              * (env->st_call_size bytes, zeroed at start) */
 };
 
 /* Which comments-worker.js the endpoints run (docs/model.md). */
@@ -140,6 +142,18 @@ typedef struct call_sender {
     uint8_t limited;   /* CALL_RL_*; BY_TYPE: human messages only */
 } call_sender;
 
+/* Where the queue lives when a strategy moves it off KV (Option 4's
+ * Durable Object): the tracker asks it for stored statuses, the message
+ * recycler visits the snapshots it holds, and it reports its cache changes
+ * through env->on_write as KV reports central writes. status NULL: KV's
+ * central store is the truth. */
+typedef struct call_backend {
+    int (*status)(const void *be, uint32_t key);  /* -1: no such key */
+    void (*visit)(const void *be, void (*fn)(void *ud, uint32_t m), void *ud);
+    const kv_list *(*cache)(const void *be);      /* the window it holds */
+    const void *be;
+} call_backend;
+
 /* What a strategy or the world may observe or count. */
 typedef struct call_hooks {
     void (*on_call_end)(void *ud, const call *c);
@@ -152,7 +166,13 @@ struct call_env {
     msg_table *msgs;
     FILE *trace;           /* JSON Lines (docs/trace.md), or NULL */
     call_entry entry[EP_COUNT];
-    const void *strategy;  /* model/strategy.h's st_set, for endpoints */
+    const struct st_set *strategy; /* model/strategy.h, for endpoints */
+    void *st_run[4];       /* per-run state of strategy part i (attach);
+                            * 4 is ST_MAX_PARTS */
+    size_t st_call_size;   /* per-call state bytes, all parts */
+    call_backend backend;
+    kv_write_fn on_write;  /* the observer of cache changes (the tracker) */
+    void *on_write_ud;
     call_hooks hooks;
     uint32_t window;
     uint64_t next_id;
@@ -231,11 +251,11 @@ void call_env_set_faults(call_env *env, const call_epfault *faults, int n);
  * ends at once (in an event of its own) with 429, the status of Cloudflare's
  * error 1027 page, and counts as worker.requests.capped, not as a request.
  * done(owner, c) is called when it ends; c is recycled right after. */
-call *call_start(call_env *env, int kind, const char *actor, const kv_streams *rs, int loc, uint32_t msg,
+call *call_start(call_env *env, int kind, const char *actor, const kv_streams *rs, int loc, uint32_t mi,
                  const call_fault *faults, int nfaults, void *owner, call_done_fn done);
 /* The same, with op k completing at start + pins[k] (k < npins) and no
  * random failure or 429 on those ops: how a traced call is replayed. */
-call *call_start_pinned(call_env *env, int kind, const char *actor, const kv_streams *rs, int loc, uint32_t msg,
+call *call_start_pinned(call_env *env, int kind, const char *actor, const kv_streams *rs, int loc, uint32_t mi,
                         const call_fault *faults, int nfaults, const sim_us *pins, int npins, void *owner,
                         call_done_fn done);
 

@@ -8,7 +8,7 @@
 
 static const st_hooks *hooks(const call *c)
 {
-    return &((const st_set *)c->env->strategy)->h;
+    return &c->env->strategy->h;
 }
 
 int ep_is_bot_work(const call *c, const kv_entry *e)
@@ -80,22 +80,21 @@ int ep_cache_update_seed(call *c, int lvl)
     CO_END(c, lvl);
 }
 
-static int post(call *c)
+/* The status a post stores: pending for a human message to an entity. */
+static int post_status(const call *c)
 {
     const msg *m = msg_get(c->env->msgs, c->msg);
-    int status = m->type == MT_HUMAN && m->entity ? ST_PENDING : ST_NONE;
-    CO_BEGIN(c, 0);
-    CALL_PUT_STATUS(c, 0, kv_key_msg(c->msg, m->legacy), status);
-    if (call_failed(c)) {
-        c->status = 500;
-        CO_RETURN(c, 0);
-    }
-    c->status = 201;
+    return m->type == MT_HUMAN && m->entity ? ST_PENDING : ST_NONE;
+}
+
+int ep_post_append_seed(call *c, int lvl)
+{
+    CO_BEGIN(c, lvl);
     /* try { get cache; append; keep newest window; put } catch { log } */
-    CALL_GET(c, 0, KV_KEY_CACHE);
+    CALL_GET(c, lvl, KV_KEY_CACHE);
     if (call_failed(c)) {
         call_swallowed(c, c->op.res);
-        CO_RETURN(c, 0);
+        CO_RETURN(c, lvl);
     }
     if (c->op.res == KV_MISS) {
         kv_list_unref(c->env->kv, c->list);
@@ -104,17 +103,31 @@ static int post(call *c)
         call_take_list(c);
     }
     if (!c->list)
-        CO_RETURN(c, 0);
+        CO_RETURN(c, lvl);
     if (c->list->corrupt) {
         call_swallowed(c, CALL_EPARSE);
-        CO_RETURN(c, 0);
+        CO_RETURN(c, lvl);
     }
     if (kv_list_mutable(c->env->kv, &c->list) != 0)
-        CO_RETURN(c, 0);
-    kv_list_append(c->env->kv, c->list, c->msg, status);
-    CALL_PUT_LIST(c, 0);
+        CO_RETURN(c, lvl);
+    kv_list_append(c->env->kv, c->list, c->msg, post_status(c));
+    CALL_PUT_LIST(c, lvl);
     if (call_failed(c))
         call_swallowed(c, c->op.res);
+    CO_END(c, lvl);
+}
+
+static int post(call *c)
+{
+    const st_hooks *h = hooks(c);
+    CO_BEGIN(c, 0);
+    CALL_PUT_STATUS(c, 0, kv_key_msg(c->msg, msg_get(c->env->msgs, c->msg)->legacy), post_status(c));
+    if (call_failed(c)) {
+        c->status = 500;
+        CO_RETURN(c, 0);
+    }
+    c->status = 201;
+    CO_AWAIT(c, 0, (h->post_append ? h->post_append : ep_post_append_seed)(c, 1));
     CO_END(c, 0);
 }
 
@@ -232,6 +245,12 @@ static int comments(call *c)
     CO_END(c, 0);
 }
 
+/* An endpoint the strategy replaced as a whole. */
+static int replaced(call *c)
+{
+    return hooks(c)->endpoint[c->kind](c, 0);
+}
+
 void ep_install(call_env *env, const st_set *st)
 {
     env->strategy = st;
@@ -242,4 +261,7 @@ void ep_install(call_env *env, const st_set *st)
     env->entry[EP_FAIL] = transition;
     env->entry[EP_CRON] = cron;
     env->entry[EP_COMMENTS] = comments;
+    for (int e = 0; e < EP_COUNT; e++)
+        if (st->h.endpoint[e])
+            env->entry[e] = replaced;
 }

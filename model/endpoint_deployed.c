@@ -22,7 +22,7 @@
 
 static const st_hooks *hooks(const call *c)
 {
-    return &((const st_set *)c->env->strategy)->h;
+    return &c->env->strategy->h;
 }
 
 /* The sender's rate-limit slot, or nsenders when it has none (exempt). */

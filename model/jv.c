@@ -353,9 +353,9 @@ cJSON *jv_parse(const char *name, const char *text, size_t len, sim_err *err)
     if (!root) {
         size_t off = end ? cjson_error_offset(text, (size_t)(end - text)) : 0;
         line_col(text, off, &line, &col);
-        const char *what = len == 0 || strspn(text, " \t\r\n") == len ? "empty file, expected a JSON object"
-                                                                       : "malformed JSON";
-        snprintf(err->msg, sizeof err->msg, "%s:%d:%d: %s", name, line, col, what);
+        const char *why = len == 0 || strspn(text, " \t\r\n") == len ? "empty file, expected a JSON object"
+                                                                      : "malformed JSON";
+        snprintf(err->msg, sizeof err->msg, "%s:%d:%d: %s", name, line, col, why);
         return NULL;
     }
     err->code = 0;

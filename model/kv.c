@@ -426,10 +426,10 @@ uint32_t kv_list_next_open(kv_list *l, uint32_t i)
     return l->n;
 }
 
-int kv_list_find(const kv_list *l, uint32_t msg)
+int kv_list_find(const kv_list *l, uint32_t mi)
 {
     for (uint32_t i = 0; i < l->n; i++)
-        if (l->e[i].msg == msg)
+        if (l->e[i].msg == mi)
             return (int)i;
     return -1;
 }
@@ -445,9 +445,9 @@ static int64_t entry_bytes(const kv_store *kv, const kv_entry *e)
     return b;
 }
 
-int64_t kv_msg_bytes(const kv_store *kv, uint32_t msg, int status)
+int64_t kv_msg_bytes(const kv_store *kv, uint32_t mi, int status)
 {
-    kv_entry e = { msg, (uint8_t)status, 0 };
+    kv_entry e = { mi, (uint8_t)status, 0 };
     return entry_bytes(kv, &e);
 }
 
@@ -462,7 +462,7 @@ void kv_list_recount(kv_store *kv, kv_list *l)
 /* O(1) in bytes: l->bytes is kept exact by every change (kv_list_new,
  * copies and status updates), so only the entries that come and go are
  * counted, not the whole window again. */
-void kv_list_append(kv_store *kv, kv_list *l, uint32_t msg, int status)
+void kv_list_append(kv_store *kv, kv_list *l, uint32_t mi, int status)
 {
     uint32_t w = kv->cfg.window;
     int64_t sum = l->bytes - 2 - (l->n > 1 ? l->n - 1 : 0); /* entry bytes without brackets and commas */
@@ -473,8 +473,8 @@ void kv_list_append(kv_store *kv, kv_list *l, uint32_t msg, int status)
         memmove(l->e, l->e + drop, (l->n - drop) * sizeof(kv_entry));
         l->n -= drop;
     }
-    const struct msg *m = &kv->msgs->m[msg];
-    l->e[l->n].msg = msg;
+    const struct msg *m = &kv->msgs->m[mi];
+    l->e[l->n].msg = mi;
     l->e[l->n].status = (uint8_t)status;
     l->e[l->n].work = m->type == MT_HUMAN && m->entity;
     sum += entry_bytes(kv, &l->e[l->n]);
@@ -483,7 +483,7 @@ void kv_list_append(kv_store *kv, kv_list *l, uint32_t msg, int status)
     l->bytes = 2 + sum + (l->n > 1 ? l->n - 1 : 0);
 }
 
-void kv_list_insert_sorted(kv_store *kv, kv_list *l, uint32_t msg, int status)
+void kv_list_insert_sorted(kv_store *kv, kv_list *l, uint32_t mi, int status)
 {
     const struct msg *m = kv->msgs->m;
     /* stable insertion sort of what was read: linear when already sorted */
@@ -494,11 +494,11 @@ void kv_list_insert_sorted(kv_store *kv, kv_list *l, uint32_t msg, int status)
             l->e[j] = l->e[j - 1];
         l->e[j] = e;
     }
-    int64_t ts = m[msg].ts_ms;
+    int64_t ts = m[mi].ts_ms;
     uint32_t p = l->n; /* after every entry with ts <= the new one's */
     while (p > 0 && m[l->e[p - 1].msg].ts_ms > ts)
         p--;
-    kv_entry e = { msg, (uint8_t)status, m[msg].type == MT_HUMAN && m[msg].entity };
+    kv_entry e = { mi, (uint8_t)status, m[mi].type == MT_HUMAN && m[mi].entity };
     if (l->n >= kv->cfg.window) {
         uint32_t drop = l->n - kv->cfg.window + 1; /* the oldest, new one included */
         if (p < drop) { /* the new message is among the oldest: trimmed at once */

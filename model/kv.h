@@ -217,17 +217,17 @@ int kv_list_set_status(kv_store *kv, kv_list **l, uint32_t idx, int status);
 /* The first index >= i of an open entry (bot work, non-terminal), or n. */
 uint32_t kv_list_next_open(kv_list *l, uint32_t i);
 /* Index of msg in the list, or -1 (linear, like findIndex). */
-int kv_list_find(const kv_list *l, uint32_t msg);
+int kv_list_find(const kv_list *l, uint32_t mi);
 /* Appends and drops the oldest entries past the window. */
-void kv_list_append(kv_store *kv, kv_list *l, uint32_t msg, int status);
+void kv_list_append(kv_store *kv, kv_list *l, uint32_t mi, int status);
 /* The deployed post's update: append, stable-sort by the messages' client
  * timestamps (ts_ms, oldest first), keep the newest window. A message
  * older than every entry of a full list is dropped at once. */
-void kv_list_insert_sorted(kv_store *kv, kv_list *l, uint32_t msg, int status);
+void kv_list_insert_sorted(kv_store *kv, kv_list *l, uint32_t mi, int status);
 void kv_list_recount(kv_store *kv, kv_list *l);
 /* Serialized size of message msg with the given bot status (its
  * individual value, and its entry in the cache). */
-int64_t kv_msg_bytes(const kv_store *kv, uint32_t msg, int status);
+int64_t kv_msg_bytes(const kv_store *kv, uint32_t mi, int status);
 
 /* The central store, for initial state, scheduled corruption and metrics.
  * kv_central_status: stored status, or -1 when the key does not exist. */

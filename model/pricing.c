@@ -50,8 +50,11 @@ int pr_load(const char *path, pr_plan *p, sim_err *err)
                                            "included_reads_per_month", "included_writes_per_month",
                                            "included_storage_gb", "storage_bytes_per_gb", "storage_note", NULL };
     static const char *const wk_keys[] = { "request_per_million", "included_requests_per_month", NULL };
-    static const char *const do_keys[] = { "request_per_million", "included_requests_per_month",
-                                           "gb_s_per_million", NULL };
+    static const char *const do_keys[] = { "source", "request_per_million", "included_requests_per_month",
+                                           "gb_s_per_million", "included_gb_s_per_month", "memory_mb", "mb_per_gb",
+                                           "memory_note", "rows_read_per_million", "included_rows_read_per_month",
+                                           "rows_written_per_million", "included_rows_written_per_month",
+                                           "storage_per_gb_month", "included_storage_gb", "storage_backend_note", NULL };
     static const char *const cap_keys[] = { "kv_reads", "kv_writes", "workers_requests", "workers_requests_note",
                                             "reset_utc", NULL };
     /* Bounds keep every product in pr_apply far from int64 overflow for
@@ -68,7 +71,7 @@ int pr_load(const char *path, pr_plan *p, sim_err *err)
     if (!root)
         return -1;
     jv v = { path, "", err, 0 };
-    int64_t days = 30, dummy = 0, incl_gb = 0, gb_bytes = 1000000000;
+    int64_t days = 30, incl_gb = 0, gb_bytes = 1000000000, do_incl_gb = 0;
     char currency[8] = "USD", caps_reset[8] = "00:00";
     const cJSON *kv = NULL, *wk = NULL, *dobj = NULL, *caps = NULL;
     snprintf(p->plan, sizeof p->plan, "paid");
@@ -116,12 +119,24 @@ int pr_load(const char *path, pr_plan *p, sim_err *err)
             jv_int(&v, wk, "included_requests_per_month", 0, max_count, &p->incl_requests_month);
         jv_pop(&v, n);
     }
-    if (!v.failed && (dobj = jv_get(&v, root, "durable_objects", 0))) { /* listed, not used by the model */
+    p->do_memory_mb = 128;
+    p->do_mb_per_gb = 1024;
+    if (!v.failed && (dobj = jv_get(&v, root, "durable_objects", 0))) {
         n = jv_push(&v, "durable_objects", 0);
-        if (jv_object(&v, dobj, do_keys) == 0 &&
-            price(&v, dobj, "request_per_million", max_per_million, 1e6, &dummy) == 0 &&
-            jv_int(&v, dobj, "included_requests_per_month", 0, max_count, &dummy) == 0)
-            price(&v, dobj, "gb_s_per_million", max_per_million, 1e6, &dummy);
+        if (jv_object(&v, dobj, do_keys) == 0 && note(&v, dobj, "source") == 0 &&
+            price(&v, dobj, "request_per_million", max_per_million, 1e6, &p->do_request_pusd) == 0 &&
+            jv_int(&v, dobj, "included_requests_per_month", 0, max_count, &p->incl_do_requests_month) == 0 &&
+            price(&v, dobj, "gb_s_per_million", max_per_million, 1e6, &p->do_gb_s_pusd) == 0 &&
+            jv_int(&v, dobj, "included_gb_s_per_month", 0, max_count, &p->incl_do_gb_s_month) == 0 &&
+            jv_int(&v, dobj, "memory_mb", 1, 1e6, &p->do_memory_mb) == 0 &&
+            jv_int(&v, dobj, "mb_per_gb", 1, 1e6, &p->do_mb_per_gb) == 0 && note(&v, dobj, "memory_note") == 0 &&
+            price(&v, dobj, "rows_read_per_million", max_per_million, 1e6, &p->do_row_read_pusd) == 0 &&
+            jv_int(&v, dobj, "included_rows_read_per_month", 0, max_count, &p->incl_do_rows_read_month) == 0 &&
+            price(&v, dobj, "rows_written_per_million", max_per_million, 1e6, &p->do_row_write_pusd) == 0 &&
+            jv_int(&v, dobj, "included_rows_written_per_month", 0, max_count, &p->incl_do_rows_written_month) == 0 &&
+            price(&v, dobj, "storage_per_gb_month", max_usd, 1e12, &p->do_storage_gb_month_pusd) == 0 &&
+            jv_int(&v, dobj, "included_storage_gb", 0, 1e6, &do_incl_gb) == 0)
+            note(&v, dobj, "storage_backend_note");
         jv_pop(&v, n);
     }
     if (!v.failed && (caps = jv_get(&v, root, "daily_caps", 0))) {
@@ -146,6 +161,7 @@ int pr_load(const char *path, pr_plan *p, sim_err *err)
         return -1;
     snprintf(p->path, sizeof p->path, "%s", path);
     p->days_per_month = (int)days;
+    p->incl_do_storage_bytes = do_incl_gb * gb_bytes;
     return 0;
 }
 
@@ -163,6 +179,49 @@ static int64_t counter(const met_registry *m, const char *name)
 {
     met_id id = met_find_counter(m, name);
     return id >= 0 ? met_counter_value(m, id) : 0;
+}
+
+/* One metered item: its run total n (in units of price), scaled to a day
+ * at list price, and its month beyond the included amount. */
+static void item(int64_t n, int64_t unit_pusd, int64_t incl_month, sim_us duration, int days, int64_t *day,
+                 int64_t *month)
+{
+    int64_t mon = MET_US_PER_DAY * days;
+    *day = scale((__int128)n * unit_pusd, MET_US_PER_DAY, duration);
+    int64_t over = scale(n, mon, duration) - incl_month;
+    *month = over > 0 ? sat((__int128)over * unit_pusd) : 0;
+}
+
+/* Durable Object costs: day[5] per item (requests, duration, rows read,
+ * rows written, storage) and the month's billable amount beyond the
+ * included ones. Duration: do.duration_us at memory_mb per object, in
+ * GB-s = µs x memory_mb / mb_per_gb / 1e6, billed per GB-s. */
+static void do_cost(const pr_plan *p, const met_registry *m, sim_us duration, int64_t day[5], int64_t *bill)
+{
+    int64_t mo[5] = { 0 };
+    int days = p->days_per_month;
+    if (duration <= 0)
+        return;
+    item(counter(m, "do.requests"), p->do_request_pusd, p->incl_do_requests_month, duration, days, &day[0], &mo[0]);
+    /* GB-µs, then priced per GB-s: the per-µs price is do_gb_s_pusd / 1e6 */
+    __int128 gb_us_num = (__int128)counter(m, "do.duration_us") * p->do_memory_mb; /* / mb_per_gb */
+    __int128 mon = (__int128)MET_US_PER_DAY * days;
+    day[1] = sat(gb_us_num * p->do_gb_s_pusd * MET_US_PER_DAY / ((__int128)p->do_mb_per_gb * SIM_US_PER_S * duration));
+    __int128 over = gb_us_num * mon / duration -
+                    (__int128)p->incl_do_gb_s_month * p->do_mb_per_gb * SIM_US_PER_S; /* GB-µs x mb_per_gb */
+    mo[1] = over > 0 ? sat(over * p->do_gb_s_pusd / ((__int128)p->do_mb_per_gb * SIM_US_PER_S)) : 0;
+    item(counter(m, "do.rows_read"), p->do_row_read_pusd, p->incl_do_rows_read_month, duration, days, &day[2], &mo[2]);
+    item(counter(m, "do.rows_written"), p->do_row_write_pusd, p->incl_do_rows_written_month, duration, days, &day[3],
+         &mo[3]);
+    int64_t byte_s = counter(m, "do.storage.byte_s");
+    __int128 gb_us = (__int128)duration * p->storage_gb_bytes;
+    if (p->storage_gb_bytes) {
+        day[4] = sat((__int128)byte_s * SIM_US_PER_S * p->do_storage_gb_month_pusd / (gb_us * days));
+        __int128 ex = (__int128)byte_s * SIM_US_PER_S - (__int128)p->incl_do_storage_bytes * duration;
+        mo[4] = ex > 0 ? sat(ex * p->do_storage_gb_month_pusd / gb_us) : 0;
+    }
+    for (int i = 0; i < 5; i++)
+        *bill = sat((__int128)*bill + mo[i]);
 }
 
 void pr_apply(const pr_plan *p, met_registry *m, sim_us duration)
@@ -189,12 +248,20 @@ void pr_apply(const pr_plan *p, met_registry *m, sim_us duration)
     int64_t bill = sat((__int128)p->base_month_pusd + (mr > 0 ? (__int128)mr * p->read_pusd : 0) +
                        (mw > 0 ? (__int128)mw * p->write_pusd : 0) + (mq > 0 ? (__int128)mq * p->request_pusd : 0) +
                        ms);
+    int64_t do_day[5] = { 0 }, do_total = 0, do_bill = 0;
+    int has_do = met_find_counter(m, "do.requests") >= 0;
+    if (has_do)
+        do_cost(p, m, duration, do_day, &do_bill);
+    for (int i = 0; i < 5; i++)
+        do_total = sat((__int128)do_total + do_day[i]);
     struct { const char *k; int64_t v; } rows[] = {
         { "day.kv_reads", day_r }, { "day.kv_writes", day_w }, { "day.requests", day_q },
-        { "day.storage", day_s }, { "day.total", sat((__int128)day_r + day_w + day_q + day_s) },
-        { "month.total", bill },
+        { "day.storage", day_s }, { "day.total", sat((__int128)day_r + day_w + day_q + day_s + do_total) },
+        { "month.total", sat((__int128)bill + do_bill) },
+        { "day.do_requests", do_day[0] }, { "day.do_duration", do_day[1] }, { "day.do_rows_read", do_day[2] },
+        { "day.do_rows_written", do_day[3] }, { "day.do_storage", do_day[4] },
     };
-    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+    for (size_t i = 0; i < (has_do ? 11 : 6); i++) {
         snprintf(name, sizeof name, "cost.%s.%s_pusd", p->plan, rows[i].k);
         met_add(m, met_counter(m, name), 0, rows[i].v);
     }

@@ -6,6 +6,8 @@
  * back silently to a default. */
 #include "scenario.h"
 
+#include "model/figures.h"
+
 #include <cJSON.h>
 #include <errno.h>
 #include <limits.h>
@@ -660,15 +662,64 @@ static int parse_placement(jv *v, const cJSON *j, int *out)
     return -1;
 }
 
+/* The parameters strategies declare (st_param), generically. */
+static int parse_declared(jv *v, const cJSON *j, scenario *s)
+{
+    for (const st_hooks *const *r = st_registry(); *r; r++)
+        for (int k = 0; k < (*r)->nparams; k++) {
+            const st_param *p = &(*r)->params[k];
+            int64_t *val = &s->strategy.ext[st_param_slot(*r, k)];
+            char name[SC_NAME] = "";
+            int loc = -1;
+            if (!jv_get(v, j, p->name, 0))
+                continue;
+            switch (p->kind) {
+            case ST_PARAM_ENUM:
+                if (jv_string(v, j, p->name, 0, name, sizeof name) != 0)
+                    return -1;
+                if (st_param_parse(p, name, val) != 0) {
+                    char known[256] = "";
+                    for (int c = 0; p->choices[c]; c++)
+                        snprintf(known + strlen(known), sizeof known - strlen(known), "%s\"%s\"", c ? ", " : "",
+                                 p->choices[c]);
+                    size_t n = jv_push(v, p->name, 0);
+                    jv_fail(v, "expected one of %s, got '%s'", known, name);
+                    jv_pop(v, n);
+                    return -1;
+                }
+                break;
+            case ST_PARAM_DURATION:
+                if (jv_duration(v, j, p->name, 0, p->lo, val) != 0 || at_most(v, p->name, *val, p->hi) != 0)
+                    return -1;
+                break;
+            case ST_PARAM_LOCATION:
+                if (jv_location(v, s, j, p->name, &loc) != 0)
+                    return -1;
+                *val = loc;
+                break;
+            default:
+                if (jv_int(v, j, p->name, (double)p->lo, (double)p->hi, val) != 0)
+                    return -1;
+            }
+        }
+    return 0;
+}
+
 static int parse_strategy(jv *v, const cJSON *j, scenario *s)
 {
-    static const char *const keys[] = { "retry_max_attempts", "retry_first_backoff", "option2_placement",
-                                        "cron_every", "cron_location", NULL };
+    const char *keys[6 + ST_MAX_EXT] = { "retry_max_attempts", "retry_first_backoff", "option2_placement",
+                                         "cron_every", "cron_location" };
+    size_t nk = 5;
     int64_t attempts = s->strategy.retry_max_attempts;
     if (!j)
         return 0;
+    for (const st_hooks *const *r = st_registry(); *r; r++)
+        for (int k = 0; k < (*r)->nparams && nk < 5 + ST_MAX_EXT; k++)
+            keys[nk++] = (*r)->params[k].name;
+    keys[nk] = NULL;
     size_t n = jv_push(v, "strategy", 0);
-    if (jv_object(v, j, keys) == 0 && jv_int(v, j, "retry_max_attempts", 1, 64, &attempts) == 0 &&
+    if (jv_object(v, j, keys) == 0 && parse_declared(v, j, s) == 0 &&
+        jv_int(v, j, "retry_max_attempts", 1, 64, &attempts) == 0 &&
         jv_duration(v, j, "retry_first_backoff", 0, 0, &s->strategy.retry_first_backoff) == 0 &&
         at_most(v, "retry_first_backoff", s->strategy.retry_first_backoff, SC_MAX_SPAN / 64) == 0 &&
         parse_placement(v, j, &s->strategy.option2_placement) == 0 &&
@@ -832,19 +883,19 @@ static int parse_script(jv *v, const cJSON *arr, scenario *s)
     int i = 0;
     for (const cJSON *e = cnt > 0 ? arr->child : NULL; e && !v->failed; e = e->next, i++) {
         sc_call *c = &s->script[s->ncalls];
-        char call[16] = "";
+        char what[16] = "";
         size_t m = jv_push(v, NULL, i);
         if (jv_object(v, e, keys) != 0 || jv_duration(v, e, "at", 1, 0, &c->at) != 0 ||
-            jv_string(v, e, "call", 1, call, sizeof call) != 0 ||
+            jv_string(v, e, "call", 1, what, sizeof what) != 0 ||
             jv_string(v, e, "actor", 0, c->actor, sizeof c->actor) != 0 ||
             jv_location(v, s, e, "location", &c->loc) != 0 || parse_faults(v, jv_get(v, e, "fail", 0), c) != 0)
             goto next;
-        c->kind = strcmp(call, "corrupt-cache") == 0 ? SC_CORRUPT : ep_parse(call);
+        c->kind = strcmp(what, "corrupt-cache") == 0 ? SC_CORRUPT : ep_parse(what);
         if (c->kind == EP_CRON && !jv_get(v, e, "location", 0))
             c->loc = s->strategy.cron_loc; /* where Cloudflare runs it, unless overridden */
         if (c->kind < 0) {
             size_t k = jv_push(v, "call", 0);
-            jv_fail(v, "unknown call '%s' (post, pending, claim, complete, fail, cron, corrupt-cache)", call);
+            jv_fail(v, "unknown call '%s' (post, pending, claim, complete, fail, cron, corrupt-cache)", what);
             jv_pop(v, k);
             goto next;
         }
@@ -854,12 +905,12 @@ static int parse_script(jv *v, const cJSON *arr, scenario *s)
         const cJSON *lat = jv_get(v, e, "done_us", 0);
         if (lat) {
             size_t k = jv_push(v, "done_us", 0);
-            int cnt = cJSON_IsArray(lat) ? cJSON_GetArraySize(lat) : -1;
-            if (cnt < 0 || cnt > SC_MAX_PINS) {
+            int npin = cJSON_IsArray(lat) ? cJSON_GetArraySize(lat) : -1;
+            if (npin < 0 || npin > SC_MAX_PINS) {
                 jv_fail(v, "expected an array of at most %d completion times (whole microseconds after the call starts)",
                         SC_MAX_PINS);
-            } else if (cnt > 0) {
-                sim_us *np = realloc(s->pins, (size_t)(s->npins + cnt) * sizeof *np);
+            } else if (npin > 0) {
+                sim_us *np = realloc(s->pins, (size_t)(s->npins + npin) * sizeof *np);
                 if (!np) {
                     jv_fail(v, "out of memory");
                 } else {
@@ -876,8 +927,8 @@ static int parse_script(jv *v, const cJSON *arr, scenario *s)
                         }
                         s->pins[s->npins + q] = (sim_us)x->valuedouble;
                     }
-                    c->npins = cnt;
-                    s->npins += cnt;
+                    c->npins = npin;
+                    s->npins += npin;
                 }
             }
             jv_pop(v, k);
@@ -920,7 +971,7 @@ static int parse_script(jv *v, const cJSON *arr, scenario *s)
             jv_string(v, e, "msg", 1, c->msg, sizeof c->msg); /* checked below, once all posts are known */
         } else if (msgj) {
             size_t k = jv_push(v, "msg", 0);
-            jv_fail(v, "'%s' takes no message", call);
+            jv_fail(v, "'%s' takes no message", what);
             jv_pop(v, k);
         }
         if (!v->failed)
@@ -977,9 +1028,9 @@ static int parse_expect(jv *v, const cJSON *arr, scenario *s)
             }
         }
         const cJSON *poll = jv_get(v, e, "poll", 0);
-        const cJSON *msg = jv_get(v, e, "msg", 0);
+        const cJSON *msgj = jv_get(v, e, "msg", 0);
         const cJSON *metric = jv_get(v, e, "metric", 0);
-        if ((poll != NULL) + (msg != NULL) + (metric != NULL) != 1) {
+        if ((poll != NULL) + (msgj != NULL) + (metric != NULL) != 1) {
             jv_fail(v, "an expectation names exactly one of \"poll\", \"msg\" or \"metric\"");
             goto next;
         }
@@ -1002,7 +1053,7 @@ static int parse_expect(jv *v, const cJSON *arr, scenario *s)
                 jv_int(v, e, "returned", 0, 1e9, &x->returned);
             if (!v->failed && x->kvr == SC_UNCHECKED && x->kvw == SC_UNCHECKED && x->returned == SC_UNCHECKED)
                 jv_fail(v, "a poll expectation checks at least one of kvr, kvw, returned");
-        } else if (msg) {
+        } else if (msgj) {
             x->kind = SC_EXPECT_MSG;
             if (jv_string(v, e, "msg", 1, x->msg, sizeof x->msg) == 0 && !ids && !(ids = msg_index(s, 0)))
                 jv_fail(v, "out of memory");
@@ -1018,7 +1069,11 @@ static int parse_expect(jv *v, const cJSON *arr, scenario *s)
         } else {
             x->kind = SC_EXPECT_METRIC;
             int found = 0;
-            jv_string(v, e, "metric", 1, x->metric, sizeof x->metric);
+            if (jv_string(v, e, "metric", 1, x->metric, sizeof x->metric) == 0 && !fig_find(x->metric)) {
+                size_t q = jv_push(v, "metric", 0);
+                jv_fail(v, "unknown metric '%s' (the names are in docs/metrics.md)", x->metric);
+                jv_pop(v, q);
+            }
             for (int k = 0; k < 5 && !v->failed; k++) {
                 if (!jv_get(v, e, cmps[k], 0))
                     continue;

@@ -123,9 +123,9 @@ cJSON *sc_to_json(const scenario *s, const char *description)
     if (s->worker.module[0]) { /* written resolved: read back from anywhere */
         cJSON *w = cJSON_AddObjectToObject(root, "worker");
         cJSON_AddStringToObject(w, "module", s->worker.module);
-        cJSON *kv = cJSON_AddObjectToObject(w, "kv");
+        cJSON *bindings = cJSON_AddObjectToObject(w, "kv");
         for (int i = 0; i < s->worker.nkv; i++)
-            cJSON_AddStringToObject(kv, s->worker.kv[i], "default");
+            cJSON_AddStringToObject(bindings, s->worker.kv[i], "default");
         if (s->worker.nvars) {
             cJSON *vars = cJSON_AddObjectToObject(w, "vars");
             for (int i = 0; i < s->worker.nvars; i++)
@@ -222,6 +222,22 @@ cJSON *sc_to_json(const scenario *s, const char *description)
     add_duration(st, "cron_every", s->strategy.cron_every);
     if (s->strategy.cron_loc >= 0) /* absent: where Cloudflare chooses */
         cJSON_AddStringToObject(st, "cron_location", s->locs[s->strategy.cron_loc]);
+    /* declared parameters, when they differ from their default */
+    for (const st_hooks *const *r = st_registry(); *r; r++)
+        for (int k = 0; k < (*r)->nparams; k++) {
+            const st_param *p = &(*r)->params[k];
+            int64_t v = s->strategy.ext[st_param_slot(*r, k)];
+            if (v == p->def)
+                continue;
+            if (p->kind == ST_PARAM_ENUM)
+                cJSON_AddStringToObject(st, p->name, p->choices[v]);
+            else if (p->kind == ST_PARAM_DURATION)
+                add_duration(st, p->name, v);
+            else if (p->kind == ST_PARAM_LOCATION)
+                cJSON_AddStringToObject(st, p->name, s->locs[v]);
+            else
+                cJSON_AddNumberToObject(st, p->name, (double)v);
+        }
     if (s->nfaults > 0)
         cJSON_AddItemToObject(root, "faults", ep_faults_json(s->faults, s->nfaults));
     if (s->ncalls > 0) {

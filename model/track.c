@@ -27,6 +27,7 @@ struct track {
     uint32_t *changed;   /* scratch: cache entries a write changed */
     uint32_t cap_changed;
     int check, op_limit;
+    const call_backend *backend;
     sim_us last_t;
     char violation[512];
 };
@@ -35,6 +36,16 @@ void track_set_check(track *t, int op_limit)
 {
     t->check = 1;
     t->op_limit = op_limit;
+}
+
+void track_set_backend(track *t, const call_backend *b) { t->backend = b; }
+
+/* The stored status of key: the backend's, or KV's central store. */
+static int stored(const track *t, uint32_t key)
+{
+    if (t->backend && t->backend->status)
+        return t->backend->status(t->backend->be, key);
+    return kv_central_status(t->kv, key);
 }
 
 const char *track_violation(const track *t) { return t->violation[0] ? t->violation : NULL; }
@@ -56,55 +67,68 @@ static void check_clock(track *t)
     t->last_t = now;
 }
 
+/* A registration: a negative id clears ok. */
+static met_id reg(int *ok, met_id id)
+{
+    if (id < 0)
+        *ok = 0;
+    return id;
+}
+
 track *track_new(sim_ctx *ctx, msg_table *msgs, kv_store *kv)
 {
     track *t = calloc(1, sizeof *t);
     if (!t)
         return NULL;
     met_registry *m = sim_metrics(ctx);
+    int ok = 1;
     t->ctx = ctx;
     t->msgs = msgs;
     t->kv = kv;
-    t->m_opened = met_counter(m, "divergence.episodes");
-    t->m_healed = met_counter(m, "divergence.healed");
-    t->m_cens_aged = met_counter(m, "divergence.censored.aged_out");
-    t->m_cens_lost = met_counter(m, "divergence.censored.overwritten");
-    t->m_cens_end = met_counter(m, "divergence.censored.open_at_end");
-    t->s_heal = met_samples(m, "heal_latency_us");
+    t->m_opened = reg(&ok, met_counter(m, "divergence.episodes"));
+    t->m_healed = reg(&ok, met_counter(m, "divergence.healed"));
+    t->m_cens_aged = reg(&ok, met_counter(m, "divergence.censored.aged_out"));
+    t->m_cens_lost = reg(&ok, met_counter(m, "divergence.censored.overwritten"));
+    t->m_cens_end = reg(&ok, met_counter(m, "divergence.censored.open_at_end"));
+    t->s_heal = reg(&ok, met_samples(m, "heal_latency_us"));
     /* episodes that ended without healing, at the time they were censored
      * (aged out, overwritten, open at the end): Kaplan-Meier needs both */
-    t->s_censored = met_samples(m, "heal_censored_us");
+    t->s_censored = reg(&ok, met_samples(m, "heal_censored_us"));
     static const char *const km_names[4] = { "heal.km.p50_us", "heal.km.p90_us", "heal.km.p95_us",
                                              "heal.km.p99_us" };
     for (int k = 0; k < 4; k++)
-        t->m_km[k] = met_counter(m, km_names[k]);
-    t->s_reply = met_samples(m, "reply_latency_us");
-    t->m_aged = met_counter(m, "cache.aged_out");
-    t->m_lost = met_counter(m, "cache.lost_by_overwrite");
-    t->m_removals = met_counter(m, "cache.overwrite_removals");
-    t->m_corrupted = met_counter(m, "cache.lost_by_corruption");
+        t->m_km[k] = reg(&ok, met_counter(m, km_names[k]));
+    t->s_reply = reg(&ok, met_samples(m, "reply_latency_us"));
+    t->m_aged = reg(&ok, met_counter(m, "cache.aged_out"));
+    t->m_lost = reg(&ok, met_counter(m, "cache.lost_by_overwrite"));
+    t->m_removals = reg(&ok, met_counter(m, "cache.overwrite_removals"));
+    t->m_corrupted = reg(&ok, met_counter(m, "cache.lost_by_corruption"));
     for (int e = 0; e < EP_COUNT; e++) {
         char name[64];
         snprintf(name, sizeof name, "cache.lost_by_overwrite.%s", ep_name(e));
-        t->m_lost_by[e] = met_counter(m, name); /* which endpoint's write lost it */
+        t->m_lost_by[e] = reg(&ok, met_counter(m, name)); /* which endpoint's write lost it */
         snprintf(name, sizeof name, "witness.first_lost_us.%s", ep_name(e));
-        t->m_first_lost_by[e] = met_counter(m, name);
+        t->m_first_lost_by[e] = reg(&ok, met_counter(m, name));
     }
-    t->m_pending_aged = met_counter(m, "cache.pending_aged_out");
-    t->m_never_cached = met_counter(m, "cache.never_cached");
-    t->m_answers = met_counter(m, "liveness.answers");
-    t->m_never_answered = met_counter(m, "liveness.never_answered");
-    t->m_answered_twice = met_counter(m, "safety.answered_twice");
-    t->m_returned_claimed = met_counter(m, "safety.returned_after_claim");
-    t->m_stuck_peak = met_counter(m, "stuck.peak");
-    t->m_stuck_final = met_counter(m, "stuck.final");
-    t->r_stuck = met_series(m, "stuck", "t_us,stuck");
-    t->m_regressions = met_counter(m, "safety.status_regressions");
+    t->m_pending_aged = reg(&ok, met_counter(m, "cache.pending_aged_out"));
+    t->m_never_cached = reg(&ok, met_counter(m, "cache.never_cached"));
+    t->m_answers = reg(&ok, met_counter(m, "liveness.answers"));
+    t->m_never_answered = reg(&ok, met_counter(m, "liveness.never_answered"));
+    t->m_answered_twice = reg(&ok, met_counter(m, "safety.answered_twice"));
+    t->m_returned_claimed = reg(&ok, met_counter(m, "safety.returned_after_claim"));
+    t->m_stuck_peak = reg(&ok, met_counter(m, "stuck.peak"));
+    t->m_stuck_final = reg(&ok, met_counter(m, "stuck.final"));
+    t->r_stuck = reg(&ok, met_series(m, "stuck", "t_us,stuck"));
+    t->m_regressions = reg(&ok, met_counter(m, "safety.status_regressions"));
     /* witnesses: where to look in a trace (search explains with them) */
-    t->m_kvr_max = met_counter(m, "polls.kvr_max");
-    t->m_first_lost = met_counter(m, "witness.first_lost_us");
-    t->m_first_double = met_counter(m, "witness.first_double_answer_us");
-    t->m_worst_heal_at = met_counter(m, "witness.slowest_heal_end_us");
+    t->m_kvr_max = reg(&ok, met_counter(m, "polls.kvr_max"));
+    t->m_first_lost = reg(&ok, met_counter(m, "witness.first_lost_us"));
+    t->m_first_double = reg(&ok, met_counter(m, "witness.first_double_answer_us"));
+    t->m_worst_heal_at = reg(&ok, met_counter(m, "witness.slowest_heal_end_us"));
+    if (!ok) { /* the registry is out of memory */
+        free(t);
+        return NULL;
+    }
     return t;
 }
 
@@ -140,7 +164,7 @@ static void check(track *t, uint32_t i, int left_by)
         return;
     met_registry *mr = sim_metrics(t->ctx);
     sim_us now = sim_now(t->ctx);
-    int store = kv_central_status(t->kv, kv_key_msg(i, m->legacy));
+    int store = stored(t, kv_key_msg(i, m->legacy));
     int mismatch = m->in_cache && m->cstat != store;
     set_stuck(t, m, m->in_cache && !msg_status_terminal(m->cstat) && msg_status_terminal(store));
     if (m->div_start >= 0) {
@@ -172,7 +196,7 @@ void track_on_write(void *ud, uint32_t key, const kv_list *old_list, const kv_li
     if (key != KV_KEY_CACHE) {
         uint32_t i = kv_key_to_msg(key);
         msg *m = &t->msgs->m[i];
-        int st = kv_central_status(t->kv, key);
+        int st = stored(t, key);
         if (m->claimed_at < 0 && st == ST_PROCESSING)
             m->claimed_at = now;
         if (m->last_store >= 0 && msg_status_terminal(m->last_store) && !msg_status_terminal(st))
@@ -260,7 +284,7 @@ void track_on_write(void *ud, uint32_t key, const kv_list *old_list, const kv_li
                         met_add(mr, t->m_first_lost, now, now);
                 }
             }
-            if (aged && bot_work(m) && kv_central_status(t->kv, kv_key_msg(i, m->legacy)) == ST_PENDING)
+            if (aged && bot_work(m) && stored(t, kv_key_msg(i, m->legacy)) == ST_PENDING)
                 met_add(mr, t->m_pending_aged, now, 1);
             check(t, i, aged ? 1 : 2);
         }

@@ -28,6 +28,9 @@ track *track_new(sim_ctx *ctx, msg_table *msgs, kv_store *kv);
  * behaviour of the real system, not a model error: it is counted
  * (safety.status_regressions), never fatal. */
 void track_set_check(track *t, int op_limit);
+/* Where stored statuses come from when a strategy holds the queue (kept
+ * by reference; its status NULL: KV's central store). */
+void track_set_backend(track *t, const call_backend *b);
 const char *track_violation(const track *t);
 void track_free(track *t);
 /* tag: the writing call's endpoint (ep_kind), -1 from outside. */

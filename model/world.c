@@ -13,6 +13,7 @@
 #include "model/kv.h"
 #include "model/msg.h"
 #include "model/reader.h"
+#include "model/cron.h"
 #include "model/strategy.h"
 #include "model/track.h"
 
@@ -24,10 +25,11 @@ struct world {
     call_env calls;
     int calls_ready;
     st_set st;
+    int attached;           /* st_attach ran: st_detach on free */
     track *track;
     actor_env actors;
     human *humans[SC_MAX_HUMANS];
-    kv_streams cron_rs;
+    cron cron;
     kv_streams *script_rs;   /* per script entry: its actor's streams */
     bot *bots[SC_MAX_BOTS];
     reader *readers[SC_MAX_READERS];
@@ -211,7 +213,7 @@ world *world_new(const scenario *s, const char *option, uint64_t seed, const wor
     }
     w->sc = s;
     msg_table_init(&w->msgs);
-    if (st_compose(option, &s->strategy, &w->st, err) != 0)
+    if (st_compose_ext(option, &s->strategy, o ? o->strategies : NULL, &w->st, err) != 0)
         goto fail;
     w->ctx = sim_new(seed);
     kv_config kvc = s->kv;
@@ -249,8 +251,11 @@ world *world_new(const scenario *s, const char *option, uint64_t seed, const wor
         fail(err, "out of memory");
         goto fail;
     }
-    call_env_init(&w->calls, w->ctx, w->kv, &w->msgs, s->kv.window, s->limits.ops_per_invocation);
-    w->calls_ready = 1;
+    w->calls_ready = 1; /* deinit is safe on a partly initialised env */
+    if (call_env_init(&w->calls, w->ctx, w->kv, &w->msgs, s->kv.window, s->limits.ops_per_invocation) != 0) {
+        fail(err, "out of memory");
+        goto fail;
+    }
     w->calls.trace = o ? o->trace : NULL;
     w->calls.hooks.on_call_end = track_on_call_end;
     w->calls.hooks.ud = w->track;
@@ -264,6 +269,9 @@ world *world_new(const scenario *s, const char *option, uint64_t seed, const wor
     if (w->js)
         jsh_install(w->js, &w->calls, w->kv);
     call_env_set_faults(&w->calls, s->faults, s->nfaults);
+    w->calls.on_write = track_on_write;
+    w->calls.on_write_ud = w->track;
+    track_set_backend(w->track, &w->calls.backend);
     if (o && o->check)
         track_set_check(w->track, s->limits.ops_per_invocation);
     kv_set_observer(w->kv, track_on_write, w->track);
@@ -290,6 +298,11 @@ world *world_new(const scenario *s, const char *option, uint64_t seed, const wor
     }
     if (seed_state(w, err) != 0)
         goto fail;
+    /* after the initial state: a strategy holding the queue elsewhere
+     * takes it over from KV (Option 4's migration) */
+    if (st_attach(&w->calls, &w->st, err) != 0)
+        goto fail;
+    w->attached = 1;
     if (!names_messages(s) && !(o && o->keep_messages) && !w->js) /* jshost.c indexes slots by id */
         msg_set_reclaim(&w->msgs, reclaim, w);
     /* KV streams of the scripted actors (same name, same streams) and cron */
@@ -302,7 +315,8 @@ world *world_new(const scenario *s, const char *option, uint64_t seed, const wor
             fail(err, "out of memory");
             goto fail;
         }
-    if (kv_streams_init(w->ctx, "cron", &w->cron_rs) != 0) {
+    if (cron_init(&w->cron, &w->calls, w->kv, w->st.p.cron_every, w->st.p.cron_loc, s->nlocs,
+                  s->epoch_ms * SIM_US_PER_MS) != 0) {
         fail(err, "out of memory");
         goto fail;
     }
@@ -337,6 +351,8 @@ void world_free(world *w)
         bot_free(w->bots[i]);
     for (int i = 0; i < SC_MAX_READERS; i++)
         reader_free(w->readers[i]);
+    if (w->attached)
+        st_detach(&w->calls, &w->st);
     if (w->calls_ready)
         call_env_deinit(&w->calls);
     track_free(w->track);
@@ -347,23 +363,6 @@ void world_free(world *w)
     sim_free(w->ctx);
     msg_table_deinit(&w->msgs);
     free(w);
-}
-
-/* The KV location of a scenario location, ST_CRON_LOC_CLOUDFLARE being
- * the one after the scenario's: a machine Cloudflare picks for Cron
- * Triggers, whose cache nothing else warms (docs/model.md). */
-static int kv_loc(const world *w, int loc)
-{
-    return loc == ST_CRON_LOC_CLOUDFLARE ? w->sc->nlocs : loc;
-}
-
-/* Each Cron Trigger run lands on a machine Cloudflare picks anew, so it
- * finds no copy of a previous run's reads (an assumption: docs/model.md). */
-static int cron_machine(world *w, int loc)
-{
-    if (loc == ST_CRON_LOC_CLOUDFLARE)
-        kv_location_forget(w->kv, w->sc->nlocs);
-    return kv_loc(w, loc);
 }
 
 /* ---- scripted calls ---- */
@@ -418,40 +417,22 @@ static void script_fire(sim_ctx *ctx, void *obj, uint64_t idx)
             return; /* validated at load: cannot happen */
     }
     call_start_pinned(&w->calls, c->kind, c->actor, &w->script_rs[idx],
-                      c->kind == EP_CRON ? cron_machine(w, c->loc) : c->loc, m, c->faults, c->nfaults,
+                      c->kind == EP_CRON ? cron_machine(&w->cron, c->loc) : c->loc, m, c->faults, c->nfaults,
                       c->npins ? w->sc->pins + c->pin_off : NULL, c->npins, w, script_done);
 }
 
-/* The next time after utc (µs since the Unix epoch) at which a Cron
- * Trigger "every N" fires, as its 5-field expression would. N under an
- * hour fires at the minutes of the hour divisible by N (every 7 minutes:
- * :00, :07, ... :56, then :00 again), whole hours under a day at the hours
- * divisible by H, a day at 00:00 UTC. The parser allows only these. */
-static sim_us cron_next(sim_us utc, sim_us every)
+/* The cache and stored statuses as the run's backend holds them: KV's
+ * central store, or what a strategy moved them to (Option 4). */
+static const kv_list *central_list(const world *w)
 {
-    const sim_us min = 60 * SIM_US_PER_S, hour = 60 * min, day = 24 * hour;
-    if (every < hour) {
-        int64_t n = every / min;
-        for (sim_us t = (utc / min + 1) * min;; t += min)
-            if (t / min % 60 % n == 0)
-                return t;
-    }
-    if (every < day) {
-        int64_t h = every / hour;
-        for (sim_us t = (utc / hour + 1) * hour;; t += hour)
-            if (t / hour % 24 % h == 0)
-                return t;
-    }
-    return (utc / day + 1) * day;
+    const call_backend *b = &w->calls.backend;
+    return b->cache ? b->cache(b->be) : kv_central_list(w->kv);
 }
 
-static void cron_fire(sim_ctx *ctx, void *obj, uint64_t arg)
+static int central_status(const world *w, uint32_t key)
 {
-    world *w = obj;
-    (void)arg;
-    call_start(&w->calls, EP_CRON, "cron", &w->cron_rs, cron_machine(w, w->st.p.cron_loc), MSG_NONE, NULL, 0, NULL, NULL);
-    sim_us epoch = w->sc->epoch_ms * SIM_US_PER_MS;
-    sim_at(ctx, cron_next(sim_now(ctx) + epoch, w->st.p.cron_every) - epoch, cron_fire, w, 0);
+    const call_backend *b = &w->calls.backend;
+    return b->status ? b->status(b->be, key) : kv_central_status(w->kv, key);
 }
 
 int world_msg_state(const world *w, const char *id, int *cache_status, int *stored_status)
@@ -460,10 +441,10 @@ int world_msg_state(const world *w, const char *id, int *cache_status, int *stor
     if (m == MSG_NONE)
         return -1;
     const msg *mm = msg_get(&w->msgs, m);
-    const kv_list *l = kv_central_list(w->kv);
+    const kv_list *l = central_list(w);
     int idx = l && !l->corrupt ? kv_list_find(l, m) : -1;
     *cache_status = idx >= 0 ? l->e[idx].status : -1;
-    *stored_status = kv_central_status(w->kv, kv_key_msg(m, mm->legacy));
+    *stored_status = central_status(w, kv_key_msg(m, mm->legacy));
     return 0;
 }
 
@@ -481,10 +462,8 @@ static void start(world *w)
         reader_start(w->readers[i]);
     for (int i = 0; i < s->ncalls; i++)
         sim_at(w->ctx, s->script[i].at, script_fire, w, (uint64_t)i);
-    if (w->st.h.cron_job) { /* the first run after time 0, never at 0 itself */
-        sim_us epoch = s->epoch_ms * SIM_US_PER_MS;
-        sim_at(w->ctx, cron_next(epoch, w->st.p.cron_every) - epoch, cron_fire, w, 0);
-    }
+    if (w->st.h.cron_job)
+        cron_start(&w->cron);
 }
 
 int world_advance(world *w, sim_us t, sim_err *err)
@@ -517,6 +496,7 @@ int world_run(world *w, sim_us until, sim_err *err)
         return fail(err, "world_run: already run");
     if (world_advance(w, end, err) != 0)
         return -1;
+    st_finish(&w->calls, &w->st);
     track_finish(w->track);
     met_registry *m = sim_metrics(w->ctx);
     met_add(m, met_counter(m, "sim.events"), end, (int64_t)sim_events(w->ctx));
@@ -541,8 +521,8 @@ int world_msg_info(const world *w, const char *id, sc_msg *out)
     out->legacy = mm->legacy;
     out->bytes = mm->bytes;
     out->priority = mm->priority;
-    out->stored = kv_central_status(w->kv, kv_key_msg(m, mm->legacy));
-    const kv_list *l = kv_central_list(w->kv);
+    out->stored = central_status(w, kv_key_msg(m, mm->legacy));
+    const kv_list *l = central_list(w);
     int idx = l && !l->corrupt ? kv_list_find(l, m) : -1;
     out->cached = idx >= 0 ? l->e[idx].status : -1;
     return 0;
@@ -550,7 +530,7 @@ int world_msg_info(const world *w, const char *id, sc_msg *out)
 
 int world_snapshot(const world *w, scenario *dst, int *corrupt)
 {
-    const kv_list *l = kv_central_list(w->kv);
+    const kv_list *l = central_list(w);
     size_t n = 0;
     sc_msg *ms = calloc(w->msgs.n ? w->msgs.n : 1, sizeof *ms);
     if (!ms)
@@ -561,7 +541,7 @@ int world_snapshot(const world *w, scenario *dst, int *corrupt)
         const msg *mm = &w->msgs.m[i];
         if (mm->freed)
             continue;
-        int stored = kv_central_status(w->kv, kv_key_msg((uint32_t)i, mm->legacy));
+        int stored = central_status(w, kv_key_msg((uint32_t)i, mm->legacy));
         int in = l && !l->corrupt && kv_list_find(l, (uint32_t)i) >= 0;
         if (in || stored < 0 || strlen(msg_id(&w->msgs, (uint32_t)i)) >= SC_NAME)
             continue;

@@ -23,6 +23,9 @@ typedef struct world_opts {
     int check;          /* runtime invariants (track.h); world_run fails on one */
     int keep_messages;  /* never recycle message slots (world_snapshot of a
                          * whole store, e.g. script-from-trace) */
+    const struct st_hooks *const *strategies; /* NULL-terminated strategies
+                         * beyond the registry, by name in option (a
+                         * strategy defined in a test file); NULL: none */
 } world_opts;
 
 /* option: a strategy spec such as "1+2". seed overrides the scenario's. */

@@ -105,12 +105,12 @@ static void cache_ops(const char *trace, unsigned lo, unsigned hi, char *out, si
         const char *nl = strchr(p, '\n');
         size_t l = nl ? (size_t)(nl - p) : strlen(p);
         char line[512];
-        unsigned call = 0;
+        unsigned callno = 0;
         snprintf(line, sizeof line, "%.*s", (int)(l < sizeof line ? l : sizeof line - 1), p);
         p += nl ? l + 1 : l;
         const char *cp = strstr(line, "\"call\":");
         if (!strstr(line, "\"type\":\"kv\"") || !strstr(line, "\"key\":\"recent:comments\"") || !cp ||
-            sscanf(cp, "\"call\":%u", &call) != 1 || call < lo || call > hi)
+            sscanf(cp, "\"call\":%u", &callno) != 1 || callno < lo || callno > hi)
             continue;
         assert_true(n + 1 < len);
         out[n++] = strstr(line, "\"op\":\"get\"") ? 'g' : 'p';

@@ -17,7 +17,7 @@
 
 static int update(call *c, int lvl)
 {
-    const st_params *p = &((const st_set *)c->env->strategy)->p;
+    const st_params *p = &c->env->strategy->p;
     int idx;
     CO_BEGIN(c, lvl);
     if (p->option2_placement == ST_PLACE_WAIT_UNTIL) {

@@ -9,6 +9,7 @@ extern const st_hooks st_option1;
 extern const st_hooks st_option1_fixed;
 extern const st_hooks st_option2;
 extern const st_hooks st_option3;
+extern const st_hooks st_option4;
 extern const st_hooks st_verify_all;
 
 #endif

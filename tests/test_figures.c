@@ -1,0 +1,201 @@
+/* test_figures.c - the metric catalogue (model/figures.c).
+ *
+ * 1. The pattern matcher: a placeholder is one dot-free part.
+ * 2. Every counter and sample set that runs register is in the catalogue:
+ *    the incident under every option, the busy room, the deployed Worker,
+ *    the fault scenarios.
+ * 3. docs/metrics.md lists every catalogue entry, and every name it lists
+ *    is in the catalogue.
+ * 4. An expectation naming an unknown metric fails at load, exit 2, with
+ *    its location. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "harness.h"
+#include "model/figures.h"
+
+static void test_match(void **state)
+{
+    (void)state;
+    assert_true(fig_match("calls.<ep>", "calls.post"));
+    assert_false(fig_match("calls.<ep>", "calls."));
+    assert_false(fig_match("calls.<ep>", "calls.a.b"));
+    assert_true(fig_match("http.<ep>.<code>", "http.claim.409"));
+    assert_false(fig_match("http.<ep>.<code>", "http.claim"));
+    assert_true(fig_match("kv.reads", "kv.reads"));
+    assert_false(fig_match("kv.reads", "kv.reads.x"));
+    assert_true(fig_match("kv.gets.local.<class>.<location>", "kv.gets.local.cache.(cron)"));
+    assert_non_null(fig_find("cost.paid.month.total_pusd"));
+    assert_null(fig_find("cost.paid.month"));
+    assert_null(fig_find("liveness.never_answerd"));
+}
+
+/* Fails naming every registered counter or sample set not in the table. */
+static void all_known(const char *path, const char *option)
+{
+    h_run r;
+    h_run_file(&r, path, option);
+    int bad = 0;
+    for (size_t i = 0; i < met_counter_count(r.m); i++)
+        if (!fig_find(met_counter_name(r.m, (met_id)i))) {
+            print_error("%s under %s: counter '%s' is not in the catalogue\n", path, option,
+                        met_counter_name(r.m, (met_id)i));
+            bad++;
+        }
+    for (size_t i = 0; i < met_samples_count(r.m); i++)
+        if (!fig_find(met_samples_name(r.m, (met_id)i))) {
+            print_error("%s under %s: samples '%s' are not in the catalogue\n", path, option,
+                        met_samples_name(r.m, (met_id)i));
+            bad++;
+        }
+    h_free(&r);
+    assert_int_equal(bad, 0);
+}
+
+static void test_runs_register_only_catalogued(void **state)
+{
+    (void)state;
+    static const char *const opts[] = { "0", "1", "2", "3", "verify-all", "1fixed", "1+2", "4", "4:do_storage=scan" };
+    for (size_t k = 0; k < sizeof opts / sizeof opts[0]; k++)
+        all_known("scenarios/incident-164.json", opts[k]);
+    static const char *const files[] = { "scenarios/faults/kv-failures.json", "scenarios/faults/heartbeat-429.json",
+                                         "scenarios/faults/complete-cache-fault.json",
+                                         "scenarios/faults/invocation-limit.json", "scenarios/faults/parse-error.json" };
+    for (size_t k = 0; k < sizeof files / sizeof files[0]; k++)
+        all_known(files[k], "0");
+}
+
+/* The backticked names of docs/metrics.md's counter tables (between "## The
+ * counters" and "## Quantiles"), with every <...> written as <>. */
+static size_t doc_names(char names[][96], size_t max)
+{
+    FILE *f = fopen("docs/metrics.md", "r");
+    char line[2048];
+    size_t n = 0;
+    int in = 0, table = 0;
+    assert_non_null(f);
+    while (fgets(line, sizeof line, f)) {
+        if (strncmp(line, "## The counters", 15) == 0)
+            in = 1;
+        else if (strncmp(line, "## ", 3) == 0)
+            in = 0;
+        /* only tables of metrics: "| name |" or "| sample |" headers */
+        if (strncmp(line, "| name |", 8) == 0 || strncmp(line, "| sample |", 10) == 0)
+            table = 1;
+        else if (line[0] != '|')
+            table = 0;
+        if (!in || !table || strncmp(line, "| `", 3) != 0)
+            continue;
+        char *end = strstr(line + 1, " |"); /* the first cell */
+        if (end)
+            *end = '\0';
+        for (char *p = strchr(line, '`'); p; p = strchr(p, '`')) {
+            char *q = strchr(p + 1, '`');
+            if (!q)
+                break;
+            if (n < max && strncmp(p + 1, "...", 3) != 0) {
+                size_t k = 0;
+                for (char *c = p + 1; c < q && k + 3 < sizeof names[0]; c++) {
+                    if (*c == '<') {
+                        names[n][k++] = '<';
+                        names[n][k++] = '>';
+                        while (c < q && *c != '>')
+                            c++;
+                    } else {
+                        names[n][k++] = *c;
+                    }
+                }
+                names[n++][k] = '\0';
+            }
+            p = q + 1;
+        }
+    }
+    fclose(f);
+    return n;
+}
+
+static void canon(const char *in, char *out, size_t len)
+{
+    size_t k = 0;
+    for (const char *c = in; *c && k + 3 < len; c++) {
+        if (*c == '<') {
+            out[k++] = '<';
+            out[k++] = '>';
+            while (*c && *c != '>')
+                c++;
+            if (!*c)
+                break;
+        } else {
+            out[k++] = *c;
+        }
+    }
+    out[k] = '\0';
+}
+
+static void test_docs_match_catalogue(void **state)
+{
+    (void)state;
+    static char names[256][96];
+    size_t nd = doc_names(names, 256), nf = 0;
+    const fig *t = fig_catalogue(&nf);
+    int bad = 0;
+    assert_true(nd > 50);
+    for (size_t i = 0; i < nf; i++) {
+        char c[96];
+        size_t j = 0;
+        canon(t[i].name, c, sizeof c);
+        while (j < nd && strcmp(names[j], c) != 0)
+            j++;
+        if (j == nd) {
+            print_error("catalogue entry '%s' is not in docs/metrics.md\n", t[i].name);
+            bad++;
+        }
+    }
+    for (size_t j = 0; j < nd; j++) {
+        size_t i = 0;
+        char c[96];
+        for (; i < nf; i++) {
+            canon(t[i].name, c, sizeof c);
+            if (strcmp(names[j], c) == 0)
+                break;
+        }
+        if (i == nf) {
+            print_error("docs/metrics.md lists '%s', which is not in the catalogue\n", names[j]);
+            bad++;
+        }
+    }
+    assert_int_equal(bad, 0);
+}
+
+static void test_unknown_metric_at_load(void **state)
+{
+    (void)state;
+    sim_err err = { 0, "" };
+    scenario *s = NULL;
+    const char *text = "{\"expect\":[{\"metric\":\"kv.reads\",\"ge\":0},{\"metric\":\"liveness.never_answerd\",\"eq\":0}]}";
+    assert_int_not_equal(sc_parse("x.json", text, strlen(text), H_LIMITS, &s, &err), 0);
+    assert_int_equal(err.code, 2);
+    if (!strstr(err.msg, "expect[1].metric") || !strstr(err.msg, "unknown metric 'liveness.never_answerd'"))
+        fail_msg("message: %s", err.msg);
+    const char *good = "{\"expect\":[{\"metric\":\"http.claim.409\",\"eq\":0},{\"metric\":\"cost.paid.day.total_pusd\",\"ge\":0}]}";
+    if (sc_parse("x.json", good, strlen(good), H_LIMITS, &s, &err) != 0)
+        fail_msg("sc_parse: %s", err.msg);
+    sc_free(s);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_match),
+        cmocka_unit_test(test_runs_register_only_catalogued),
+        cmocka_unit_test(test_docs_match_catalogue),
+        cmocka_unit_test(test_unknown_metric_at_load),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
