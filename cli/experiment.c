@@ -28,9 +28,8 @@ typedef struct {
 
 static double quantile_s(met_registry *m, const char *name, double p)
 {
-    size_t n = 0;
-    const int64_t *v = met_samples_sorted(m, met_samples(m, name), &n);
-    return n ? (double)met_quantile(v, n, p) / 1e6 : NAN;
+    met_id id = met_samples(m, name);
+    return met_samples_n(m, id) ? (double)met_samples_quantile(m, id, p) / 1e6 : NAN;
 }
 
 /* A Kaplan-Meier healing quantile in s: NaN without episodes, +inf

@@ -97,14 +97,13 @@ static int parse_property(const char *s, property *p)
  * to look at in the trace. */
 static int violated(const property *p, met_registry *m, char *why, size_t len, sim_us *witness)
 {
-    size_t n = 0;
-    const int64_t *h;
+    met_stat st;
     int64_t v;
     switch (p->kind) {
     case P_HEALED_WITHIN:
-        h = met_samples_sorted(m, met_samples(m, "heal_latency_us"), &n);
-        if (n && (double)h[n - 1] > p->x) {
-            snprintf(why, len, "a divergence episode took %.3f s to heal (limit %.3f s)", (double)h[n - 1] / 1e6,
+        met_samples_stat(m, met_samples(m, "heal_latency_us"), &st);
+        if (st.n && (double)st.max > p->x) {
+            snprintf(why, len, "a divergence episode took %.3f s to heal (limit %.3f s)", (double)st.max / 1e6,
                      p->x / 1e6);
             *witness = rep_counter(m, "witness.slowest_heal_end_us");
             return 1;
@@ -112,11 +111,11 @@ static int violated(const property *p, met_registry *m, char *why, size_t len, s
         /* the censored episodes, as the Kaplan-Meier estimate sees them: one
          * that ended unhealed (aged out, overwritten, open at the end) later
          * than the limit did not heal within it */
-        h = met_samples_sorted(m, met_samples(m, "heal_censored_us"), &n);
+        met_samples_stat(m, met_samples(m, "heal_censored_us"), &st);
         v = rep_counter(m, "divergence.open_max_age_us");
-        if (n && (double)h[n - 1] > p->x && (double)v <= p->x) {
+        if (st.n && (double)st.max > p->x && (double)v <= p->x) {
             snprintf(why, len, "a divergence episode ended unhealed (aged out or overwritten) %.3f s after it began "
-                     "(limit %.3f s)", (double)h[n - 1] / 1e6, p->x / 1e6);
+                     "(limit %.3f s)", (double)st.max / 1e6, p->x / 1e6);
             *witness = rep_counter(m, "sim.duration_us");
             return 1;
         }

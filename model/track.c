@@ -362,36 +362,41 @@ void track_retire(track *t, uint32_t i)
 /* Healing-time quantiles by Kaplan-Meier over every episode: healed ones
  * are events, the others (aged out, overwritten, open at the end) are
  * censored when they ended. -1: the curve never reaches the quantile
- * ("never": too much stayed unhealed), or no episode at all. */
+ * ("never": too much stayed unhealed), or no episode at all. Streamed over
+ * both sample sets in ascending order (exact or binned, met_samples_iter),
+ * so it needs no memory per episode; on exact sets it is km_fit's curve,
+ * step for step. */
 static void heal_quantiles(track *t, sim_us now)
 {
     static const double q[4] = { 0.50, 0.90, 0.95, 0.99 };
     met_registry *mr = sim_metrics(t->ctx);
-    size_t nh = 0, nc = 0;
-    const int64_t *h = met_samples_sorted(mr, t->s_heal, &nh);
-    const int64_t *c = met_samples_sorted(mr, t->s_censored, &nc);
-    int64_t *tt = malloc((nh + nc + 1) * sizeof *tt);
-    unsigned char *ev = malloc(nh + nc + 1);
-    km_curve k = { 0 };
-    int ok = tt && ev;
-    if (ok) {
-        for (size_t i = 0; i < nh; i++) {
-            tt[i] = h[i];
-            ev[i] = 1;
+    int64_t found[4] = { -1, -1, -1, -1 };
+    met_iter ih, ic;
+    int64_t vh = 0, vc = 0;
+    uint64_t ch = 0, cc = 0;
+    met_samples_iter(mr, t->s_heal, &ih);
+    met_samples_iter(mr, t->s_censored, &ic);
+    int more_h = met_samples_next(&ih, &vh, &ch), more_c = met_samples_next(&ic, &vc, &cc);
+    km_stream k;
+    km_stream_init(&k, (int64_t)(met_samples_n(mr, t->s_heal) + met_samples_n(mr, t->s_censored)));
+    while (more_h || more_c) {
+        int64_t at = more_h && (!more_c || vh <= vc) ? vh : vc;
+        uint64_t d = 0, c = 0;
+        if (more_h && vh == at) {
+            d = ch;
+            more_h = met_samples_next(&ih, &vh, &ch);
         }
-        for (size_t i = 0; i < nc; i++) {
-            tt[nh + i] = c[i];
-            ev[nh + i] = 0;
+        if (more_c && vc == at) {
+            c = cc;
+            more_c = met_samples_next(&ic, &vc, &cc);
         }
-        ok = km_fit(tt, ev, nh + nc, &k) == 0;
+        if (km_stream_add(&k, at, (int64_t)d, (int64_t)c))
+            for (int i = 0; i < 4; i++)
+                if (found[i] < 0 && km_reaches(k.s, q[i]))
+                    found[i] = at;
     }
-    if (!ok)
-        violate(t, "out of memory", "the healing-time estimate");
     for (int i = 0; i < 4; i++)
-        met_add(mr, t->m_km[i], now, ok ? km_quantile(&k, q[i]) : -1);
-    km_free(&k);
-    free(tt);
-    free(ev);
+        met_add(mr, t->m_km[i], now, found[i]);
 }
 
 void track_finish(track *t)

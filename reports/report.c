@@ -525,10 +525,14 @@ void rep_heal_csv_header(FILE *f)
 
 void rep_heal_csv(FILE *f, const char *option, met_registry *m)
 {
-    size_t n = 0;
-    const int64_t *v = met_samples_sorted(m, met_samples(m, "heal_latency_us"), &n);
-    for (size_t i = 0; i < n; i++)
-        fprintf(f, "%s,%" PRId64 ".%06" PRId64 "\n", option, v[i] / 1000000, v[i] % 1000000);
+    /* one row per episode; past the sample cap, the bucket's value */
+    met_iter it;
+    int64_t v = 0;
+    uint64_t c = 0;
+    met_samples_iter(m, met_samples(m, "heal_latency_us"), &it);
+    while (met_samples_next(&it, &v, &c))
+        for (uint64_t i = 0; i < c; i++)
+            fprintf(f, "%s,%" PRId64 ".%06" PRId64 "\n", option, v / 1000000, v % 1000000);
 }
 
 void rep_caps_csv_header(FILE *f)

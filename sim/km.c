@@ -83,7 +83,33 @@ int64_t km_quantile(const km_curve *c, double p)
 {
     /* 1 - S >= p, with a tolerance for the rounding of the product */
     for (size_t k = 0; k < c->nsteps; k++)
-        if (1.0 - c->step[k].s >= p - 1e-12)
+        if (km_reaches(c->step[k].s, p))
             return c->step[k].t;
     return -1;
+}
+
+int km_reaches(double s, double p)
+{
+    return 1.0 - s >= p - 1e-12;
+}
+
+void km_stream_init(km_stream *k, int64_t nobs)
+{
+    k->at_risk = nobs;
+    k->s = 1;
+    k->g = 0;
+}
+
+/* km_fit's loop body, with the group given instead of found */
+int km_stream_add(km_stream *k, int64_t t, int64_t events, int64_t censored)
+{
+    (void)t;
+    int64_t risk = k->at_risk, d = events;
+    k->at_risk -= events + censored;
+    if (d <= 0)
+        return 0;
+    k->s *= 1.0 - (double)d / (double)risk;
+    if (risk > d)
+        k->g += (double)d / ((double)risk * (double)(risk - d));
+    return 1;
 }

@@ -40,4 +40,18 @@ double km_survival(const km_curve *c, int64_t t);
  * much is censored before). */
 int64_t km_quantile(const km_curve *c, double p);
 
+/* The same estimate without holding the observations: fed one distinct
+ * time at a time, ascending, with the events and censorings at it (from
+ * grouped or binned samples, e.g. met_samples_iter). After km_stream_add,
+ * s is S just after t, exactly the s km_fit gives that step. O(1) memory. */
+typedef struct km_stream {
+    int64_t at_risk;   /* observations with time >= the next t */
+    double s, g;       /* S and Greenwood's sum so far */
+} km_stream;
+void km_stream_init(km_stream *k, int64_t nobs);
+/* Returns 1 when t was an event time (a step of the curve), else 0. */
+int km_stream_add(km_stream *k, int64_t t, int64_t events, int64_t censored);
+/* km_quantile's rule for one step: does S = s reach the p-quantile? */
+int km_reaches(double s, double p);
+
 #endif

@@ -1,5 +1,6 @@
 /* metrics.c - counters, samples and series in growable arrays, by id.
- * Arrays grow by doubling; nothing is freed before met_free. */
+ * Arrays grow by doubling; nothing is freed before met_free, except a
+ * sample set's values when it moves to its histogram (over the cap). */
 #include "metrics.h"
 
 #include <math.h>
@@ -20,6 +21,8 @@ typedef struct {
     size_t n, cap;
     int summarized;   /* v freed; stat holds what reports need */
     met_stat stat;
+    int binned;       /* over the cap: v freed, the values are in h */
+    hist h;
 } sampleset;
 
 typedef struct {
@@ -41,6 +44,7 @@ struct met_registry {
     size_t ns, caps;
     series *r;
     size_t nr, capr;
+    size_t exact_max; /* 0: MET_SAMPLES_EXACT_MAX */
 };
 
 static int reserve(void **arr, size_t *cap, size_t need, size_t elem)
@@ -75,6 +79,7 @@ void met_free(met_registry *m)
     for (size_t i = 0; i < m->ns; i++) {
         free(m->s[i].name);
         free(m->s[i].v);
+        hist_deinit(&m->s[i].h);
     }
     for (size_t i = 0; i < m->nr; i++) {
         free(m->r[i].name);
@@ -181,11 +186,59 @@ void met_add(met_registry *m, met_id id, int64_t now, int64_t v)
     }
 }
 
+/* Once per set: its values go into the histogram, in their order of
+ * arrival (a histogram does not depend on it). */
+static int to_hist(sampleset *s)
+{
+    hist_init(&s->h);
+    for (size_t i = 0; i < s->n; i++)
+        if (hist_add(&s->h, s->v[i], 1) != 0) {
+            hist_deinit(&s->h);
+            return -1;
+        }
+    free(s->v);
+    s->v = NULL;
+    s->cap = 0;
+    s->binned = 1;
+    return 0;
+}
+
+void met_samples_set_exact_max(met_registry *m, size_t cap)
+{
+    m->exact_max = cap > 0 ? cap : 1;
+}
+
+size_t met_samples_n(const met_registry *m, met_id id)
+{
+    return m->s[id].n;
+}
+
+int met_samples_exact(const met_registry *m, met_id id)
+{
+    return !m->s[id].binned;
+}
+
+size_t met_samples_bytes(const met_registry *m)
+{
+    size_t b = 0;
+    for (size_t i = 0; i < m->ns; i++)
+        b += m->s[i].cap * sizeof(int64_t) + hist_bytes(&m->s[i].h);
+    return b;
+}
+
 int met_sample(met_registry *m, met_id id, int64_t v)
 {
     sampleset *s = &m->s[id];
     if (s->summarized)
         return -1;
+    if (!s->binned && s->n >= (m->exact_max ? m->exact_max : MET_SAMPLES_EXACT_MAX) && to_hist(s) != 0)
+        return -1;
+    if (s->binned) {
+        if (hist_add(&s->h, v, 1) != 0)
+            return -1;
+        s->n++;
+        return 0;
+    }
     if (reserve((void **)&s->v, &s->cap, s->n + 1, sizeof *s->v) != 0)
         return -1;
     s->v[s->n++] = v;
@@ -247,10 +300,76 @@ static int cmp_i64(const void *a, const void *b)
 const int64_t *met_samples_sorted(met_registry *m, met_id id, size_t *n)
 {
     sampleset *s = &m->s[id];
+    if (s->binned) {
+        *n = 0;
+        return NULL;
+    }
     if (s->n > 1)
         qsort(s->v, s->n, sizeof *s->v, cmp_i64);
     *n = s->n;
     return s->v;
+}
+
+void met_samples_iter(met_registry *m, met_id id, met_iter *it)
+{
+    memset(it, 0, sizeof *it);
+    it->exact = !m->s[id].binned;
+    if (it->exact)
+        it->v = met_samples_sorted(m, id, &it->n);
+    else
+        hist_iter_init(&it->h, &m->s[id].h);
+}
+
+int met_samples_next(met_iter *it, int64_t *v, uint64_t *count)
+{
+    if (it->exact) {
+        if (it->pos >= it->n)
+            return 0;
+        size_t j = it->pos;
+        while (j < it->n && it->v[j] == it->v[it->pos])
+            j++;
+        *v = it->v[it->pos];
+        *count = j - it->pos;
+        it->pos = j;
+        return 1;
+    }
+    /* clamping to the exact extremes can give two buckets one value */
+    if (!it->have && !hist_next(&it->h, &it->pv, &it->pc))
+        return 0;
+    *v = it->pv;
+    *count = it->pc;
+    it->have = 0;
+    while (hist_next(&it->h, &it->pv, &it->pc)) {
+        if (it->pv != *v) {
+            it->have = 1;
+            break;
+        }
+        *count += it->pc;
+    }
+    return 1;
+}
+
+int64_t met_samples_quantile(met_registry *m, met_id id, double p)
+{
+    sampleset *s = &m->s[id];
+    if (!s->binned) {
+        size_t n = 0;
+        const int64_t *v = met_samples_sorted(m, id, &n);
+        return met_quantile(v, n, p);
+    }
+    if (s->n == 0)
+        return 0;
+    /* met_quantile's rank, over the buckets' cumulative counts */
+    double r = p <= 0 ? 1 : ceil(p * (double)s->n);
+    uint64_t k = r < 1 ? 1 : r >= (double)s->n ? s->n : (uint64_t)r;
+    met_iter it;
+    met_samples_iter(m, id, &it);
+    int64_t v = 0;
+    uint64_t c = 0, cum = 0;
+    while (met_samples_next(&it, &v, &c))
+        if ((cum += c) >= k)
+            break;
+    return v;
 }
 
 void met_samples_stat(met_registry *m, met_id id, met_stat *st)
@@ -258,6 +377,15 @@ void met_samples_stat(met_registry *m, met_id id, met_stat *st)
     sampleset *s = &m->s[id];
     if (s->summarized) {
         *st = s->stat;
+        return;
+    }
+    if (s->binned) {
+        st->n = s->n;
+        st->min = s->h.min;
+        st->p50 = met_samples_quantile(m, id, 0.50);
+        st->p95 = met_samples_quantile(m, id, 0.95);
+        st->p99 = met_samples_quantile(m, id, 0.99);
+        st->max = s->h.max;
         return;
     }
     size_t n = 0;
@@ -280,6 +408,8 @@ void met_samples_summarize(met_registry *m)
         free(s->v);
         s->v = NULL;
         s->n = s->cap = 0;
+        hist_deinit(&s->h);
+        s->binned = 0;
         s->summarized = 1;
     }
 }

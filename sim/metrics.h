@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "sim/hist.h"
+
 typedef struct met_registry met_registry;
 typedef int met_id;
 
@@ -51,8 +53,38 @@ met_id met_find_counter(const met_registry *m, const char *name); /* -1 */
 
 size_t met_samples_count(const met_registry *m);
 const char *met_samples_name(const met_registry *m, met_id id);
-/* Sorts the set in place (ascending) and returns it; *n set. */
+/* Bounded memory: a sample set keeps its values exactly up to a cap
+ * (MET_SAMPLES_EXACT_MAX unless set otherwise, 8 MiB of values), and on
+ * the next sample moves them into a log-linear histogram (sim/hist.h:
+ * values read back within 0.05 %, count, minimum and maximum exact), where
+ * it stays. Runs under the cap see exactly what they always saw. */
+#define MET_SAMPLES_EXACT_MAX ((size_t)1 << 20)
+/* The cap of sets that are still exact (>= 1; tests use small ones). */
+void met_samples_set_exact_max(met_registry *m, size_t cap);
+/* Samples added to the set (exact or binned). */
+size_t met_samples_n(const met_registry *m, met_id id);
+/* 1 while the set holds its values exactly. */
+int met_samples_exact(const met_registry *m, met_id id);
+/* Exact sets only: sorts the set in place (ascending) and returns it; *n
+ * set. NULL and 0 for a set that went over the cap: use met_samples_iter. */
 const int64_t *met_samples_sorted(met_registry *m, met_id id, size_t *n);
+/* Every sample in ascending order as (value, count) pairs, count >= 1,
+ * each value once: from the sorted values of an exact set (sorting it), or
+ * from the histogram's buckets. The set must not change while iterated. */
+typedef struct met_iter {
+    const int64_t *v;   /* exact: the sorted values */
+    size_t n, pos;
+    hist_iter h;        /* else: the buckets */
+    int exact, have;    /* have: (pv, pc) is a bucket read ahead */
+    int64_t pv;
+    uint64_t pc;
+} met_iter;
+void met_samples_iter(met_registry *m, met_id id, met_iter *it);
+int met_samples_next(met_iter *it, int64_t *v, uint64_t *count); /* 0: end */
+/* Nearest-rank quantile (met_quantile's rule) of either representation. */
+int64_t met_samples_quantile(met_registry *m, met_id id, double p);
+/* Bytes held by sample sets (values, buckets): what the cap bounds. */
+size_t met_samples_bytes(const met_registry *m);
 /* What reports show of a sample set: count, extremes and nearest-rank
  * quantiles (met_quantile). All 0 when empty. */
 typedef struct met_stat {

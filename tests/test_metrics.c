@@ -3,7 +3,9 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
+#include <math.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
 
@@ -151,6 +153,122 @@ static void test_series_count_only(void **state)
     assert_int_equal(met_series(m, "widest", "a,b,c,d,e,f,g,h"), id + 1);
 }
 
+/* Under the cap, iteration is the sorted values with repeats counted. */
+static void test_samples_iter_exact(void **state)
+{
+    met_registry *m = *state;
+    met_id id = met_samples(m, "lat");
+    const int64_t v[] = { 5, -3, 5, 9, 5, -3, 0 };
+    for (size_t i = 0; i < sizeof v / sizeof *v; i++)
+        assert_int_equal(met_sample(m, id, v[i]), 0);
+    const int64_t want_v[] = { -3, 0, 5, 9 };
+    const uint64_t want_c[] = { 2, 1, 3, 1 };
+    met_iter it;
+    int64_t x;
+    uint64_t c;
+    size_t k = 0;
+    met_samples_iter(m, id, &it);
+    while (met_samples_next(&it, &x, &c)) {
+        assert_true(k < 4);
+        assert_int_equal(x, want_v[k]);
+        assert_int_equal(c, want_c[k]);
+        k++;
+    }
+    assert_int_equal(k, 4);
+    assert_true(met_samples_exact(m, id));
+    assert_int_equal(met_samples_quantile(m, id, 0.5), 5);
+}
+
+static int cmp64(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* Over the cap a set keeps a bounded histogram: count and extremes exact,
+ * quantiles within 0.05 % (half a bucket) of the exact ones, iteration in
+ * ascending order with every sample counted, memory independent of n. */
+static void test_samples_over_cap(void **state)
+{
+    met_registry *m = *state;
+    enum { N = 200000 };
+    met_samples_set_exact_max(m, 1000);
+    met_id id = met_samples(m, "lat");
+    int64_t *ref = malloc(N * sizeof *ref);
+    assert_non_null(ref);
+    uint64_t x = 88172645463325252u; /* xorshift: spread over 12 decades */
+    for (int i = 0; i < N; i++) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        int64_t v = (int64_t)((x >> 24) >> (x % 40));
+        if (i % 97 == 0)
+            v = -v; /* a few negatives */
+        ref[i] = v;
+        assert_int_equal(met_sample(m, id, v), 0);
+        if (i == 999)
+            assert_true(met_samples_exact(m, id));
+    }
+    assert_false(met_samples_exact(m, id));
+    assert_int_equal(met_samples_n(m, id), N);
+    size_t n = 99;
+    assert_null(met_samples_sorted(m, id, &n));
+    assert_int_equal(n, 0);
+    /* 8 KiB per power of two reached, whatever N: far below N values */
+    assert_true(met_samples_bytes(m) <= 128 * 8192);
+    assert_true(met_samples_bytes(m) < N * sizeof(int64_t) / 2);
+    qsort(ref, N, sizeof *ref, cmp64);
+    met_stat st;
+    met_samples_stat(m, id, &st);
+    assert_int_equal(st.n, N);
+    assert_int_equal(st.min, ref[0]);
+    assert_int_equal(st.max, ref[N - 1]);
+    const double ps[] = { 0, 0.01, 0.25, 0.5, 0.9, 0.95, 0.99, 0.999, 1 };
+    for (size_t k = 0; k < sizeof ps / sizeof *ps; k++) {
+        int64_t want = met_quantile(ref, N, ps[k]), got = met_samples_quantile(m, id, ps[k]);
+        double err = (double)llabs(got - want);
+        if (err > 1 && err > 0.0005 * (double)llabs(want))
+            fail_msg("p%g: %lld, exact %lld", ps[k], (long long)got, (long long)want);
+    }
+    met_iter it;
+    int64_t v, prev = INT64_MIN;
+    uint64_t c, total = 0;
+    int first = 1;
+    met_samples_iter(m, id, &it);
+    while (met_samples_next(&it, &v, &c)) {
+        assert_true(first || v > prev);
+        assert_true(c >= 1);
+        prev = v;
+        first = 0;
+        total += c;
+    }
+    assert_int_equal(total, N);
+    free(ref);
+}
+
+/* Every representative is within half a bucket: 2^-11 of the value. */
+static void test_hist_error_bound(void **state)
+{
+    (void)state;
+    hist h;
+    hist_init(&h);
+    const int64_t v[] = { 0, 1, 1023, 1024, 1025, 2047, 2048, 123456789, INT64_MAX, -1, -1024, -1025,
+                          -987654321, INT64_MIN };
+    for (size_t i = 0; i < sizeof v / sizeof *v; i++)
+        assert_int_equal(hist_add(&h, v[i], 1), 0);
+    for (size_t i = 0; i < sizeof v / sizeof *v; i++) {
+        int64_t r = hist_repr(&h, v[i]);
+        double d = fabs((double)r - (double)v[i]), mag = fabs((double)v[i]);
+        if (mag < 1024)
+            assert_int_equal(r, v[i]);
+        else if (d > mag / 2048)
+            fail_msg("%lld reads back as %lld", (long long)v[i], (long long)r);
+    }
+    assert_int_equal(h.min, INT64_MIN);
+    assert_int_equal(h.max, INT64_MAX);
+    hist_deinit(&h);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -160,6 +278,9 @@ int main(void)
                                         m_teardown),
         cmocka_unit_test_setup_teardown(test_series_keep_and_sink, m_setup, m_teardown),
         cmocka_unit_test_setup_teardown(test_series_count_only, m_setup, m_teardown),
+        cmocka_unit_test_setup_teardown(test_samples_iter_exact, m_setup, m_teardown),
+        cmocka_unit_test_setup_teardown(test_samples_over_cap, m_setup, m_teardown),
+        cmocka_unit_test(test_hist_error_bound),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

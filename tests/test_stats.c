@@ -273,6 +273,37 @@ static void test_kaplan_meier_uncensored_and_ties(void **state)
     km_free(&c);
 }
 
+/* The streamed estimate, fed grouped times, is km_fit's curve step for
+ * step (the same doubles): what heal_quantiles relies on. */
+static void test_kaplan_meier_stream(void **state)
+{
+    (void)state;
+    const int64_t t[] = { 6, 6, 6, 6, 7, 9, 10, 10, 11, 13, 16, 17, 19, 20, 22, 23, 25, 32, 32, 34, 35 };
+    const unsigned char ev[] = { 1, 1, 1, 0, 1, 0, 1, 0, 0, 1, 1, 0, 0, 0, 1, 1, 0, 0, 0, 0, 0 };
+    km_curve c;
+    assert_int_equal(km_fit(t, ev, 21, &c), 0);
+    km_stream k;
+    km_stream_init(&k, 21);
+    size_t step = 0;
+    for (size_t i = 0; i < 21;) { /* t is sorted: group it */
+        int64_t d = 0, cens = 0;
+        size_t j = i;
+        for (; j < 21 && t[j] == t[i]; j++)
+            ev[j] ? d++ : cens++;
+        if (km_stream_add(&k, t[i], d, cens)) {
+            assert_true(step < c.nsteps);
+            assert_int_equal(c.step[step].t, t[i]);
+            assert_true(k.s == c.step[step].s);
+            assert_true(km_reaches(k.s, 0.5) == (km_quantile(&c, 0.5) != -1 && t[i] >= km_quantile(&c, 0.5)));
+            step++;
+        }
+        i = j;
+    }
+    assert_int_equal(step, c.nsteps);
+    assert_int_equal(k.at_risk, 0);
+    km_free(&c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -286,6 +317,7 @@ int main(void)
         cmocka_unit_test(test_stride),
         cmocka_unit_test(test_quantile_nearest_rank),
         cmocka_unit_test(test_kaplan_meier_textbook),
+        cmocka_unit_test(test_kaplan_meier_stream),
         cmocka_unit_test(test_kaplan_meier_all_censored),
         cmocka_unit_test(test_kaplan_meier_uncensored_and_ties),
     };
