@@ -298,17 +298,17 @@ static double draws_per_s(const bench_cfg *cfg, const gsl_rng_type *t, int how, 
 static void zig_check(const gsl_rng_type *t, uint64_t n, double *mean, double *var, double *ks)
 {
     enum { NB = 1500 };
-    static uint64_t hist[NB + 1];
+    static uint64_t bins[NB + 1];
     gsl_rng *r = other_rng(t, "bench.zigcheck");
     double s = 0, s2 = 0;
     for (int b = 0; b <= NB; b++)
-        hist[b] = 0;
+        bins[b] = 0;
     for (uint64_t i = 0; r && i < n; i++) {
         double x = zig_exp1(r);
         s += x;
         s2 += x * x;
         int b = x < NB * 0.01 ? (int)(x / 0.01) : NB;
-        hist[b]++;
+        bins[b]++;
     }
     gsl_rng_free(r);
     *mean = s / (double)n;
@@ -316,7 +316,7 @@ static void zig_check(const gsl_rng_type *t, uint64_t n, double *mean, double *v
     uint64_t below = 0;
     *ks = 0;
     for (int b = 0; b < NB; b++) {
-        below += hist[b];
+        below += bins[b];
         double d = fabs((double)below / (double)n - (1 - exp(-(b + 1) * 0.01)));
         *ks = d > *ks ? d : *ks;
     }
