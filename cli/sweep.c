@@ -905,6 +905,21 @@ int cmd_merge(int argc, char **argv)
             return 2;
         }
         }
+    /* a point done in two of the shards given: the same shard (or a copy
+     * of it) merged twice, or shards of overlapping --shard splits */
+    for (int n = 0; n < g.npoints; n++) {
+        int first = -1;
+        for (int d = 0; d < ndirs; d++) {
+            if (strcmp(dirs[d], out) == 0 || !point_done(dirs[d], &g, n))
+                continue;
+            if (first >= 0) {
+                fprintf(stderr, "qsim: merge: point %d is in both %s and %s: a shard given twice (or a copy of "
+                        "it)? Give each shard once\n", n, dirs[first], dirs[d]);
+                return 2;
+            }
+            first = d;
+        }
+    }
     char pdir[1100];
     snprintf(pdir, sizeof pdir, "%s/points", out);
     if (of_mkdirs(pdir) != 0 || write_spec_file(out, &g) != 0) {

@@ -125,6 +125,8 @@ expect 2 "a finished sweep re-run with other prices" "holds another sweep (prici
     sweep "$tmp/small.json" --param bots[0].fail_prob=0,0.5 --reps 2 --jobs 1 -q --out "$tmp/sall" \
     --pricing "$tmp/p2/cloudflare-paid-2026.json"
 expect 2 "merging a shard twice" "is given twice" merge "$tmp/s1" "$tmp/s1" --out "$tmp/s11"
+cp -r "$tmp/s1" "$tmp/s1copy"
+expect 2 "merging a shard and its copy" "point 0 is in both" merge "$tmp/s1" "$tmp/s1copy" --out "$tmp/s11c"
 expect 2 "sweep --param nosuch=1,2" "[point 0]: nosuch: unknown key" \
     sweep "$tmp/small.json" --param nosuch=1,2 --reps 2 -q --out "$tmp/snosuch"
 empty_dir "sweep --param nosuch=1,2 writes nothing" "$tmp/snosuch"
