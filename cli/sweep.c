@@ -20,6 +20,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "app/expdir.h"
 #include "cli/cli.h"
 #include "cli/experiment.h"
 #include "reports/outfile.h"
@@ -293,11 +294,11 @@ static int point_done(const char *dir, const grid *g, int n)
 }
 
 /* sweep.csv from the point files: one row per point x option x metric. */
-static int write_aggregate(const char *dir, const grid *g)
+static int write_aggregate(const char *dir, const char *dest, const grid *g)
 {
     char path[1200];
     of_file f;
-    snprintf(path, sizeof path, "%s/sweep.csv", dir);
+    snprintf(path, sizeof path, "%s/sweep.csv", dest);
     if (of_open(&f, path) != 0)
         return -1;
     fputs("point", f.f);
@@ -430,7 +431,7 @@ int cmd_sweep(int argc, char **argv)
     const char *options[SC_MAX_OPTIONS];
     int nopt = 0, shard_k = 1, shard_n = 1, c, r;
     cli_exp x;
-    cli_exp_defaults(&x, 10, "out/sweep");
+    cli_exp_defaults(&x, 10, NULL);
     memset(&g, 0, sizeof g);
     optind = 1;
     while ((c = getopt_long(argc, argv, "o:s:d:qh", longs, NULL)) != -1) {
@@ -467,7 +468,11 @@ int cmd_sweep(int argc, char **argv)
     const char *file = argv[optind];
     scenario *base = NULL;
     pr_plan pp;
-    if (cli_load(file, x.data, x.plan, x.pricing, days, &base, &pp) != 0)
+    ses_files files;
+    static xd_exp xp;
+    of_set set = { 0 };
+    static const char *const set_names[] = { "sweep.csv", "manifest.json", NULL };
+    if (cli_load_files(file, x.data, x.plan, x.pricing, days, &base, &pp, &files) != 0)
         return 2;
     char datadir[1024], limits[1100];
     cli_find_data(x.data, datadir, sizeof datadir);
@@ -529,13 +534,22 @@ int cmd_sweep(int argc, char **argv)
             goto out;
         sc_free(ps);
     }
+    /* the spec is the sweep's identity: shards of one sweep share a folder */
+    cli_xd_begin(&xp, "sweep", base, file, &files, argc, argv);
+    xp.files_out_of_id = 1;
+    xd_set(&xp, "spec", g.spec);
+    if (cli_xd_resolve(&xp, out, 1) != 0) /* the folder; its owner is checked below */
+        goto out;
+    out = xp.dir;
     static grid old;
-    if (read_spec_file(out, &old) == 0 && strcmp(old.spec, g.spec) != 0) {
+    if (read_spec_file(out, &old) == 0 && strcmp(old.spec, g.spec) != 0 && !x.force) {
         char why[600];
         spec_diff(g.spec, old.spec, why, sizeof why);
         fprintf(stderr, "qsim: sweep: %s holds another sweep (%s); use another --out or remove it\n", out, why);
         goto out;
     }
+    if (cli_xd_resolve(&xp, out, x.force) != 0)
+        goto out;
     char pdir[1100];
     snprintf(pdir, sizeof pdir, "%s/points", out);
     if (!doc || of_mkdirs(pdir) != 0 || write_spec_file(out, &g) != 0) {
@@ -570,16 +584,28 @@ int cmd_sweep(int argc, char **argv)
     for (int n = shard_k - 1; n < g.npoints; n += shard_n)
         if (!point_done(out, &g, n))
             todo_list[nt++] = n;
-    /* Validate every point's scenario first: bad input stops before any run. */
+    /* Validate every point's scenario first: bad input stops before any
+     * run; and add up the work they ask for (the budget). */
+    ses_work sum = { 0 };
     for (int i = 0; i < nt; i++) {
         scenario *ps = NULL;
+        ses_work w1;
         if (point_scenario(file, doc, &g, todo_list[i], limits, &pp, days, &ps) != 0) {
             rc = 2;
             free(todo_list);
             free(vals);
             goto out;
         }
+        ses_estimate(ps, &w1);
+        sum.calls += w1.calls / nt;
+        sum.events += w1.events / nt;
         sc_free(ps);
+    }
+    if (nt > 0 && cli_budget_work("sweep", base->name, &sum, (double)nt * nopt * reps, 0, jobs, quiet, x.force) != 0) {
+        rc = 2;
+        free(todo_list);
+        free(vals);
+        goto out;
     }
     if (jobs > nt)
         jobs = nt > 0 ? nt : 1;
@@ -651,10 +677,14 @@ int cmd_sweep(int argc, char **argv)
     for (int n = 0; n < g.npoints; n++)
         present += point_done(out, &g, n);
     if (present == g.npoints) {
-        if (write_aggregate(out, &g) != 0) {
+        /* sweep.csv and the manifest are switched in together; points/ and
+         * sweep.json are carried over into the new set */
+        if (of_set_begin(&set, out, set_names) != 0 || write_aggregate(out, set.stage, &g) != 0 ||
+            xd_write_manifest(&xp, set.stage, set_names, 1, NULL) != 0 || of_set_commit(&set) != 0) {
             fprintf(stderr, "qsim: sweep: cannot write %s/sweep.csv\n", out);
             goto out;
         }
+        xd_link_latest(&xp);
         if (!quiet)
             fprintf(stderr, "qsim: sweep: %d points in %.2f s; wrote %s/sweep.csv\n", ran, cli_wall() - t0, out);
     } else if (!quiet) {
@@ -664,6 +694,7 @@ int cmd_sweep(int argc, char **argv)
     }
     rc = 0;
 out:
+    of_set_abort(&set);
     cJSON_Delete(doc);
     free(text);
     sc_free(base);
@@ -739,7 +770,29 @@ int cmd_merge(int argc, char **argv)
         fprintf(stderr, "qsim: merge: %d of %d points missing; run the missing shards\n", missing, g.npoints);
         return 1;
     }
-    if (write_aggregate(out, &g) != 0) {
+    static xd_exp xp;
+    static const char *const set_names[] = { "sweep.csv", "manifest.json", NULL };
+    of_set set = { 0 };
+    char sname[128] = "merge";
+    const char *fp = strstr(g.spec, ";file=");
+    if (fp) { /* the scenario's file name, from the spec */
+        fp += 6;
+        int l = (int)strcspn(fp, ";");
+        if (l > 5 && strncmp(fp + l - 5, ".json", 5) == 0)
+            l -= 5;
+        snprintf(sname, sizeof sname, "%.*s", l, fp);
+    }
+    xd_init(&xp, "sweep", sname, argc, argv);
+    xd_set(&xp, "spec", g.spec);
+    xd_resolve(&xp, out, 1, &(sim_err){ 0, "" }); /* the id only: the folder is --out */
+    for (int d = 0; d < ndirs; d++) {
+        char key[32];
+        snprintf(key, sizeof key, "shard_%d", d + 1);
+        xd_set(&xp, key, dirs[d]);
+    }
+    if (of_set_begin(&set, out, set_names) != 0 || write_aggregate(out, set.stage, &g) != 0 ||
+        xd_write_manifest(&xp, set.stage, set_names, 1, NULL) != 0 || of_set_commit(&set) != 0) {
+        of_set_abort(&set);
         fprintf(stderr, "qsim: merge: cannot write %s/sweep.csv\n", out);
         return 1;
     }
