@@ -153,10 +153,34 @@ int cli_options(const char *cmd, char *list, const scenario *s, const char **opt
     return 0;
 }
 
+/* The process's command line: set once by main, read by manifests. Not
+ * simulation state: one per process, like getopt's optind. */
+static struct {
+    int argc;
+    char *argv[256];
+} kept;
+
+void cli_keep_argv(int argc, char **argv)
+{
+    kept.argc = argc < 256 ? argc : 256;
+    for (int i = 0; i < kept.argc; i++)
+        kept.argv[i] = argv[i];
+}
+
+char *const *cli_argv(int *argc)
+{
+    *argc = kept.argc;
+    return kept.argv;
+}
+
 void cli_xd_begin(struct xd_exp *xp, const char *kind, const scenario *s, const char *scenario_path,
                   const ses_files *files, int argc, char **argv)
 {
-    xd_init(xp, kind, s->name, argc, argv);
+    (void)argc;
+    (void)argv;
+    int n;
+    char *const *v = cli_argv(&n);
+    xd_init(xp, kind, s->name, n, v);
     xd_file(xp, "scenario", scenario_path);
     xd_file(xp, "pricing", files->pricing);
     xd_file(xp, "limits", files->limits);

@@ -61,6 +61,12 @@ int cli_exp_option(cli_exp *x, int c, const char *arg);
 int cli_options(const char *cmd, char *list, const scenario *s, const char **options, int *nopt,
                 const char *baseline, int *base);
 
+/* The command line as typed, for manifests: getopt_long permutes argv,
+ * so main keeps a copy (of the pointers) before dispatch. argv[0] is the
+ * subcommand's name. */
+void cli_keep_argv(int argc, char **argv);
+char *const *cli_argv(int *argc);
+
 struct xd_exp;
 /* Starts the experiment record of kind: the scenario, pricing and limits
  * files as inputs (see app/expdir.h). */

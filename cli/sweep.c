@@ -32,6 +32,7 @@
 
 typedef struct {
     char path[128];
+    int is_duration;       /* values are µs, set as "<n>us" strings */
     int nvalues;
     double values[MAX_VALUES];
 } param;
@@ -89,7 +90,36 @@ static void spec_diff(const char *a, const char *b, char *out, size_t len)
     snprintf(out, len, "the specs differ");
 }
 
-/* "kv.put_error_prob=0:0.1:0.01" or "humans[0].rate_per_s=0.1,0.5,1". */
+/* A value of --param: a number, or a duration ("3s", "250ms", "1m" or
+ * "1min", "2h", "1d") in µs. -1 when it is neither; the end in *end. */
+static int param_value(const char *v, int *is_duration, double *out, const char **end)
+{
+    char tok[64], *e;
+    size_t n = strcspn(v, ",:");
+    *end = v + n;
+    if (n == 0 || n >= sizeof tok - 4)
+        return -1;
+    memcpy(tok, v, n);
+    tok[n] = 0;
+    double x = strtod(tok, &e);
+    if (e == tok)
+        return -1;
+    if (*e == 0) {
+        *out = x;
+        return *is_duration == 1 ? -1 : (*is_duration = 0, 0);
+    }
+    if (strcmp(e, "m") == 0) /* 1m: minutes, as in cron and the examples */
+        strcat(tok, "in");
+    sim_us us;
+    if (sc_parse_duration(tok, &us) != 0 || *is_duration == 0)
+        return -1;
+    *is_duration = 1;
+    *out = (double)us;
+    return 0;
+}
+
+/* "kv.put_error_prob=0:0.1:0.01", "humans[0].rate_per_s=0.1,0.5,1",
+ * "bots[0].poll_every=1s,3s,10s" or "strategy.cron_every=1m:10m:1m". */
 static int parse_param(const char *arg, param *p)
 {
     const char *eq = strchr(arg, '=');
@@ -97,18 +127,20 @@ static int parse_param(const char *arg, param *p)
         return cli_usage_error("--param wants PATH=FROM:TO:STEP or PATH=V1,V2,..., got '%s'", arg);
     snprintf(p->path, sizeof p->path, "%.*s", (int)(eq - arg), arg);
     const char *v = eq + 1;
-    char *end;
+    const char *end;
+    int dur = -1; /* not known yet; then 0 numbers, 1 durations: no mix */
     p->nvalues = 0;
     if (strchr(v, ':')) {
-        double from = strtod(v, &end), to, step;
-        if (*end != ':')
+        double from, to, step;
+        if (param_value(v, &dur, &from, &end) != 0 || *end != ':')
             goto bad;
-        to = strtod(end + 1, &end);
-        if (*end != ':')
+        if (param_value(end + 1, &dur, &to, &end) != 0 || *end != ':')
             goto bad;
-        step = strtod(end + 1, &end);
+        if (param_value(end + 1, &dur, &step, &end) != 0)
+            goto bad;
         if (*end || !(step > 0) || to < from)
             goto bad;
+        p->is_duration = dur == 1;
         double n = floor((to - from) / step + 1e-9) + 1;
         if (n > MAX_VALUES)
             return cli_usage_error("--param: at most 10000 values per parameter (%s)", arg);
@@ -117,10 +149,11 @@ static int parse_param(const char *arg, param *p)
         return 0;
     }
     for (;;) {
-        double x = strtod(v, &end);
-        if (end == v || p->nvalues == MAX_VALUES)
+        double x;
+        if (param_value(v, &dur, &x, &end) != 0 || p->nvalues == MAX_VALUES)
             goto bad;
         p->values[p->nvalues++] = x;
+        p->is_duration = dur == 1;
         if (*end == 0)
             return 0;
         if (*end != ',')
@@ -128,7 +161,8 @@ static int parse_param(const char *arg, param *p)
         v = end + 1;
     }
 bad:
-    return cli_usage_error("--param wants PATH=FROM:TO:STEP (step > 0) or PATH=V1,V2,..., got '%s'", arg);
+    return cli_usage_error("--param wants PATH=FROM:TO:STEP (step > 0) or PATH=V1,V2,..., numbers or durations "
+                           "(1s, 250ms, 1m, 2h; not mixed), got '%s'", arg);
 }
 
 /* The value of each parameter at point n. */
@@ -140,9 +174,19 @@ static void point_values(const grid *g, int n, double *out)
     }
 }
 
-/* Sets the number at a JSON path (a.b[2].c) in root, creating the last
- * object member when missing. -1 when an intermediate step does not exist. */
-static int set_path(cJSON *root, const char *path, double v)
+/* Sets the number (or, for a duration, the "<n>us" string) at a JSON path
+ * (a.b[2].c) in root, creating missing object members. -1 when an array
+ * element does not exist. */
+static cJSON *value_item(double v, int is_duration)
+{
+    char buf[40];
+    if (!is_duration)
+        return cJSON_CreateNumber(v);
+    snprintf(buf, sizeof buf, "%.0fus", v);
+    return cJSON_CreateString(buf);
+}
+
+static int set_path(cJSON *root, const char *path, double v, int is_duration)
 {
     char buf[128];
     snprintf(buf, sizeof buf, "%s", path);
@@ -156,14 +200,17 @@ static int set_path(cJSON *root, const char *path, double v)
             if (!cJSON_IsObject(node))
                 return -1;
             cJSON *child = cJSON_GetObjectItemCaseSensitive(node, p);
+            if (!child && sep == '.') /* "strategy.cron_every" without a "strategy": the
+                                       * scenario's validation judges the new member */
+                child = cJSON_AddObjectToObject(node, p);
             if (!child) {
                 if (sep)
                     return -1;
-                cJSON_AddNumberToObject(node, p, v);
+                cJSON_AddItemToObject(node, p, value_item(v, is_duration));
                 return 0;
             }
             if (!sep) {
-                cJSON_ReplaceItemInObjectCaseSensitive(node, p, cJSON_CreateNumber(v));
+                cJSON_ReplaceItemInObjectCaseSensitive(node, p, value_item(v, is_duration));
                 return 0;
             }
             node = child;
@@ -180,7 +227,7 @@ static int set_path(cJSON *root, const char *path, double v)
             if (*p == '.')
                 p++;
             if (!*p) {
-                cJSON_ReplaceItemInArray(node, idx, cJSON_CreateNumber(v));
+                cJSON_ReplaceItemInArray(node, idx, value_item(v, is_duration));
                 return 0;
             }
             node = child;
@@ -203,7 +250,7 @@ static int point_scenario(const char *file, const cJSON *doc, const grid *g, int
     point_values(g, n, v);
     cJSON *copy = cJSON_Duplicate(doc, 1);
     for (int k = 0; k < g->nparams; k++)
-        if (!copy || set_path(copy, g->params[k].path, v[k]) != 0) {
+        if (!copy || set_path(copy, g->params[k].path, v[k], g->params[k].is_duration) != 0) {
             fprintf(stderr, "qsim: sweep: %s: no such place in the scenario: %s\n", file, g->params[k].path);
             cJSON_Delete(copy);
             return 2;
@@ -344,6 +391,49 @@ static int write_aggregate(const char *dir, const char *dest, const grid *g)
     return of_commit(&f);
 }
 
+/* The sweep's table on stdout, as compare prints its own: one row per
+ * point, the swept values, then metric's mean ± CI half-width per option. */
+static void print_table(FILE *out, const char *dir, const grid *g, const char *metric)
+{
+    char path[1200];
+    for (int n = 0; n < g->npoints; n++) {
+        snprintf(path, sizeof path, "%s/points/%06d.json", dir, n);
+        char *text = read_text(path);
+        cJSON *j = text ? cJSON_Parse(text) : NULL;
+        free(text);
+        const cJSON *params = cJSON_GetObjectItemCaseSensitive(j, "params");
+        const cJSON *opts = cJSON_GetObjectItemCaseSensitive(j, "options"), *o, *pv;
+        if (n == 0) {
+            fprintf(out, "%-6s", "point");
+            cJSON_ArrayForEach(pv, params) fprintf(out, "  %14s", pv->string);
+            cJSON_ArrayForEach(o, opts) {
+                const cJSON *name = cJSON_GetObjectItemCaseSensitive(o, "option");
+                char head[96];
+                snprintf(head, sizeof head, "%s [%s]", metric, cJSON_IsString(name) ? name->valuestring : "?");
+                fprintf(out, "  %26s", head);
+            }
+            fputc('\n', out);
+        }
+        fprintf(out, "%-6d", n);
+        cJSON_ArrayForEach(pv, params) fprintf(out, "  %14.10g", pv->valuedouble);
+        cJSON_ArrayForEach(o, opts) {
+            const cJSON *x = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(o, "metrics"), metric);
+            const cJSON *mean = cJSON_GetObjectItemCaseSensitive(x, "mean");
+            const cJSON *lo = cJSON_GetObjectItemCaseSensitive(x, "ci95_low");
+            const cJSON *hi = cJSON_GetObjectItemCaseSensitive(x, "ci95_high");
+            char cell[96] = "-";
+            if (cJSON_GetObjectItemCaseSensitive(x, "never"))
+                snprintf(cell, sizeof cell, "never");
+            else if (mean && lo && hi)
+                snprintf(cell, sizeof cell, "%.6g ± %.3g", mean->valuedouble, (hi->valuedouble - lo->valuedouble) / 2);
+            /* "±" is two bytes, one column */
+            fprintf(out, "  %*s", strstr(cell, "±") ? 27 : 26, cell);
+        }
+        fputc('\n', out);
+        cJSON_Delete(j);
+    }
+}
+
 static int write_spec_file(const char *dir, const grid *g)
 {
     char path[1200];
@@ -420,9 +510,10 @@ static void usage_sweep(void)
 
 int cmd_sweep(int argc, char **argv)
 {
-    enum { O_SHARD = 256, O_PARAM };
+    enum { O_SHARD = 256, O_PARAM, O_METRIC };
     static const struct option longs[] = {
-        { "options", required_argument, 0, 'o' }, { "param", required_argument, 0, O_PARAM },
+        { "options", required_argument, 0, 'o' }, { "option", required_argument, 0, 'o' },
+        { "metric", required_argument, 0, O_METRIC }, { "param", required_argument, 0, O_PARAM },
         { "shard", required_argument, 0, O_SHARD }, { "help", no_argument, 0, 'h' }, CLI_EXP_LONGS,
         { 0, 0, 0, 0 },
     };
@@ -430,6 +521,7 @@ int cmd_sweep(int argc, char **argv)
     char optbuf[1024] = "";
     const char *options[SC_MAX_OPTIONS];
     int nopt = 0, shard_k = 1, shard_n = 1, c, r;
+    const char *metric = "reads_per_day";
     cli_exp x;
     cli_exp_defaults(&x, 10, NULL);
     memset(&g, 0, sizeof g);
@@ -449,6 +541,16 @@ int cmd_sweep(int argc, char **argv)
                 return 2;
             g.nparams++;
             break;
+        case O_METRIC: {
+            int known = 0;
+            for (int k = 0; k < M_COUNT; k++)
+                known |= strcmp(optarg, exp_metric_names[k]) == 0;
+            if (!known)
+                return cli_usage_error("--metric: unknown metric '%s' (the names of compare.csv: reads_per_day, "
+                                       "usd_per_day, heal_p99_s, stuck_final, ...; docs/experiments.md)", optarg);
+            metric = optarg;
+            break;
+        }
         case O_SHARD:
             if (sscanf(optarg, "%d/%d", &shard_k, &shard_n) != 2 || shard_n < 1 || shard_k < 1 || shard_k > shard_n)
                 return cli_usage_error("--shard wants K/N with 1 <= K <= N, got '%s'", optarg);
@@ -472,6 +574,7 @@ int cmd_sweep(int argc, char **argv)
     static xd_exp xp;
     of_set set = { 0 };
     static const char *const set_names[] = { "sweep.csv", "manifest.json", NULL };
+    static const char *const all_files[] = { "sweep.csv", "sweep.json", "points/" };
     if (cli_load_files(file, x.data, x.plan, x.pricing, days, &base, &pp, &files) != 0)
         return 2;
     char datadir[1024], limits[1100];
@@ -522,8 +625,8 @@ int cmd_sweep(int argc, char **argv)
             }
             char path[sizeof g.params[k].path]; /* a copy: g.spec and the path share g */
             memcpy(path, g.params[k].path, sizeof path);
-            len += (size_t)snprintf(g.spec + len, sizeof g.spec - len, ";param=%s:%d:%016" PRIx64, path,
-                                    g.params[k].nvalues, vh);
+            len += (size_t)snprintf(g.spec + len, sizeof g.spec - len, ";param=%s:%d:%016" PRIx64 "%s", path,
+                                    g.params[k].nvalues, vh, g.params[k].is_duration ? ":us" : "");
         }
     }
     /* A bad --param (no such place, a value out of range) is refused before
@@ -676,18 +779,31 @@ int cmd_sweep(int argc, char **argv)
     int present = 0;
     for (int n = 0; n < g.npoints; n++)
         present += point_done(out, &g, n);
+    char extra[160]; /* what plot draws: the chart's metric */
+    snprintf(extra, sizeof extra, "{\"metric\": \"%s\"}", metric);
     if (present == g.npoints) {
         /* sweep.csv and the manifest are switched in together; points/ and
          * sweep.json are carried over into the new set */
         if (of_set_begin(&set, out, set_names) != 0 || write_aggregate(out, set.stage, &g) != 0 ||
-            xd_write_manifest(&xp, set.stage, set_names, 1, NULL) != 0 || of_set_commit(&set) != 0) {
+            xd_write_manifest(&xp, set.stage, all_files, 3, extra) != 0 || of_set_commit(&set) != 0) {
             fprintf(stderr, "qsim: sweep: cannot write %s/sweep.csv\n", out);
             goto out;
         }
         xd_link_latest(&xp);
         if (!quiet)
+            print_table(stdout, out, &g, metric);
+        if (!quiet)
             fprintf(stderr, "qsim: sweep: %d points in %.2f s; wrote %s/sweep.csv\n", ran, cli_wall() - t0, out);
-    } else if (!quiet) {
+    } else {
+        /* a shard's folder is an experiment folder too: its manifest says
+         * which sweep it is a part of (merge writes the whole one's) */
+        static const char *const shard_files[] = { "sweep.json", "points/" };
+        if (xd_write_manifest(&xp, out, shard_files, 2, extra) != 0) {
+            fprintf(stderr, "qsim: sweep: cannot write %s/manifest.json: %s\n", out, strerror(errno));
+            goto out;
+        }
+    }
+    if (present != g.npoints && !quiet) {
         fprintf(stderr, "qsim: sweep: shard %d/%d done (%d points in %.2f s); %d of %d points present: "
                         "merge the shards with 'qsim merge DIR... --out DIR'\n",
                 shard_k, shard_n, ran, cli_wall() - t0, present, g.npoints);
@@ -782,7 +898,9 @@ int cmd_merge(int argc, char **argv)
             l -= 5;
         snprintf(sname, sizeof sname, "%.*s", l, fp);
     }
-    xd_init(&xp, "sweep", sname, argc, argv);
+    int kargc;
+    char *const *kargv = cli_argv(&kargc);
+    xd_init(&xp, "sweep", sname, kargc, kargv);
     xd_set(&xp, "spec", g.spec);
     xd_resolve(&xp, out, 1, &(sim_err){ 0, "" }); /* the id only: the folder is --out */
     for (int d = 0; d < ndirs; d++) {
