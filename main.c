@@ -116,6 +116,14 @@ static const qsim_cmd commands[] = {
       "  --calls A-B        the calls to keep (default: all)\n"
       "  --out FILE         where the scenario goes (default: stdout);  --data DIR  where data/ is\n",
       "0 written; 1 a write failed; 2 bad usage, bad input, or a trace that does not match --scenario/--option" },
+    { "import-kv", cmd_import_kv, "DUMP [--out FILE]", "a dump of a real KV namespace as a scenario's \"initial\" state",
+      "  DUMP               [{\"name\": KEY, \"value\": VALUE}, ...] (wrangler kv key list + get) or {KEY: VALUE}\n"
+      "  --out FILE         where the fragment goes (default: stdout)\n",
+      "0 every key imported; 3 some keys or cache entries could not be read (each reported on stderr);\n"
+      "1 a write failed; 2 bad usage or a DUMP that is not JSON" },
+    { "fit", cmd_fit, "LOG", "workload parameters from a Worker log (wrangler tail --format json), as a scenario fragment",
+      "  LOG                JSON Lines of wrangler tail --format json; the fields read: docs/scenarios.md\n",
+      "0 fitted (unreadable lines reported on stderr); 2 bad usage, or no invocation in LOG" },
     { "plot", cmd_plot, "[DIR]", "draw the charts and report.md/report.html of an experiment folder",
       "  DIR                any experiment folder: run, compare or sweep (default: out/latest)\n",
       "0 drawn; 1 gnuplot failed; 2 no such folder, or nothing to plot in it" },
@@ -498,7 +506,9 @@ static int cmd_run(int argc, char **argv)
     {
         char buf[512];
         size_t k = 0;
-        xd_init(&xp, "run", s->name, argc, argv);
+        int kargc;
+        char *const *kargv = cli_argv(&kargc);
+        xd_init(&xp, "run", s->name, kargc, kargv);
         xd_file(&xp, "scenario", a.scenario_path);
         xd_file(&xp, "pricing", files.pricing);
         xd_file(&xp, "limits", files.limits);
@@ -835,7 +845,9 @@ int main(int argc, char **argv)
         cmd_usage(c, stdout);
         return 0;
     }
-    if (c)
+    if (c) {
+        cli_keep_argv(argc - 1, argv + 1);
         return c->run(argc - 1, argv + 1);
+    }
     return cli_usage_error("unknown command '%s'", cmd);
 }

@@ -104,5 +104,7 @@ int cmd_merge(int argc, char **argv);
 int cmd_search(int argc, char **argv);
 int cmd_advise(int argc, char **argv);
 int cmd_script_from_trace(int argc, char **argv);
+int cmd_import_kv(int argc, char **argv);
+int cmd_fit(int argc, char **argv);
 
 #endif
