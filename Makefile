@@ -16,7 +16,7 @@ LDLIBS  += $(PKG_LIBS) -lm
 
 BUILD   ?= build
 LIB_SRC := $(wildcard sim/*.c) $(wildcard model/*.c) $(wildcard model/strategies/*.c) \
-           $(wildcard reports/*.c)
+           $(wildcard reports/*.c) $(wildcard app/*.c)
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
 TEST_SRC := $(wildcard tests/test_*.c)
 TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
@@ -26,16 +26,38 @@ BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 QSIM_BIN ?= qsim
 OUT      ?= out
 SCENARIO ?= scenarios/incident-164.json
+CMP_SCENARIO ?= scenarios/busy.json
 
-.PHONY: all deps deps-test run test test-unit test-asan test-valgrind test-builds test-fuzz test-cluster \
-        test-parallel test-slurm bench clean
+PREFIX  ?= /usr/local
+DESTDIR ?=
+
+.PHONY: all deps deps-run deps-test run test test-unit test-asan test-valgrind test-builds test-fuzz test-cluster \
+        test-parallel test-slurm bench clean help install doc
 all: $(QSIM_BIN)
+
+# make help: the targets (keep in step with the README).
+help:
+	@echo "make run        build and run the README's experiments (needs: build tools, GSL, cJSON, gnuplot)"
+	@echo "                SCENARIO=file.json runs another scenario; OUT=dir another root than out/"
+	@echo "make qsim       build ./qsim only"
+	@echo "make test       all five test passes (also installs cmocka, valgrind, clang, libFuzzer)"
+	@echo "make test-unit  the unit and script tests (pass 1)"
+	@echo "make test-asan  pass 1 under AddressSanitizer + UBSan"
+	@echo "make test-valgrind, test-builds, test-fuzz   the other passes"
+	@echo "make bench      the benchmarks"
+	@echo "make doc        build/qsim.1 (man page) and build/qsim.bash (completion), from qsim's own help"
+	@echo "make install    PREFIX=$(PREFIX): bin/qsim, share/qsim/{data,plot}, man page, bash completion"
+	@echo "make clean      remove build/ and ./qsim"
 
 # make fuzz, make fuzz-smoke: the libFuzzer target (fuzz/fuzz.mk).
 include fuzz/fuzz.mk
 
+# deps-run: what building and running need; deps: that and what the tests need.
+deps-run:
+	@sh tools/deps.sh run
+
 deps:
-	@sh tools/deps.sh
+	@sh tools/deps.sh test
 
 deps-test:
 	@sh tools/deps.sh test
@@ -75,14 +97,17 @@ $(BUILD)/bench/%: bench/%.c $(BUILD)/libqsim.a
 	@$(if $(V),,echo "  CC      $<")
 	$(Q)$(CC) $(QSIM_CFLAGS) $(CFLAGS) $(PKG_CFLAGS) -o $@ $< $(BUILD)/libqsim.a $(LDLIBS)
 
-# The incident under Options 0 and 1, then every option on the busy
-# scenario with replications, also at the ends and middle of every assumed
-# value (--robust), then charts and report.md/report.html.
-run: deps
+# The README's experiments: the incident under its options, then every
+# option on the busy room with replications, also at the ends and middle of
+# every assumed value (--robust); each into a folder of its own under
+# $(OUT)/ (out/run/..., out/compare/...), with its manifest, charts and
+# report. Only run dependencies are needed.
+run: deps-run
 	@$(MAKE) --no-print-directory qsim
-	./qsim run $(SCENARIO) --out $(OUT)
-	./qsim compare scenarios/busy.json --reps 5 --days 0.25 --robust --out $(OUT)/compare
-	@sh plot/plot.sh $(OUT)
+	QSIM_OUT=$(OUT) ./qsim run $(SCENARIO)
+	./qsim plot $(OUT)/latest
+	QSIM_OUT=$(OUT) ./qsim compare $(CMP_SCENARIO) --reps 3 --days 0.05 --robust
+	./qsim plot $(OUT)/latest
 
 # make test = the unit and scenario tests, the sweeps on GNU parallel and
 # Slurm, then the same under AddressSanitizer + UBSan, then under valgrind
@@ -155,6 +180,26 @@ test-valgrind: deps-test
 bench: deps-test
 	@$(MAKE) --no-print-directory qsim $(BENCH_BIN)
 	@sh bench/run.sh $(BENCH_BIN) bench/bench_model.sh bench/bench_worker.sh
+
+# The man page and the completion come from qsim's own help text.
+doc: $(BUILD)/qsim.1 $(BUILD)/qsim.bash
+$(BUILD)/qsim.1: $(QSIM_BIN)
+	@mkdir -p $(dir $@)
+	./$(QSIM_BIN) help --man > $@.tmp && mv $@.tmp $@
+$(BUILD)/qsim.bash: $(QSIM_BIN)
+	@mkdir -p $(dir $@)
+	./$(QSIM_BIN) help --bash-completion > $@.tmp && mv $@.tmp $@
+
+# The binary finds data/ beside itself, else $$QSIM_DATA: the installed
+# layout is bin/qsim with share/qsim/data and share/qsim/plot, and a
+# wrapper-free lookup (cli_find_data) of ../share/qsim/data.
+install: $(QSIM_BIN) doc
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/qsim $(DESTDIR)$(PREFIX)/share/man/man1 \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions
+	install -m 755 $(QSIM_BIN) $(DESTDIR)$(PREFIX)/bin/qsim
+	cp -R data plot $(DESTDIR)$(PREFIX)/share/qsim/
+	install -m 644 $(BUILD)/qsim.1 $(DESTDIR)$(PREFIX)/share/man/man1/qsim.1
+	install -m 644 $(BUILD)/qsim.bash $(DESTDIR)$(PREFIX)/share/bash-completion/completions/qsim
 
 clean:
 	rm -rf $(BUILD) qsim

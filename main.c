@@ -8,11 +8,15 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <dirent.h>
 
+#include <cJSON.h>
+
+#include "app/expdir.h"
 #include "cli/cli.h"
 #include "model/expect.h"
 #include "model/pricing.h"
@@ -23,49 +27,257 @@
 #include "reports/report.h"
 
 
+/* The command table: dispatch, `qsim --help`, `qsim help COMMAND`,
+ * `COMMAND --help`, the man page (qsim help --man) and the bash completion
+ * (qsim help --bash-completion) all come from it, so they cannot drift. */
+typedef struct qsim_cmd {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *args;    /* synopsis after the name */
+    const char *summary; /* one line */
+    const char *options; /* one "  --opt ARG   text" per line */
+    const char *exits;   /* exit statuses */
+} qsim_cmd;
+
+static int cmd_run(int argc, char **argv);
+static int cmd_check(int argc, char **argv);
+static int cmd_plot(int argc, char **argv);
+static int cmd_report(int argc, char **argv);
+static int cmd_strategies(int argc, char **argv);
+static int cmd_help(int argc, char **argv);
+
+#define EXIT_USUAL "0 success; 1 a run or a write failed; 2 bad usage, bad input, or over the budget (--force)"
+#define EXP_OPTS                                                                                               \
+    "  --reps R           replications per option (seeds derived from --seed)\n"                               \
+    "  --jobs N           forked worker processes (default: the number of cores); results do not depend on N\n" \
+    "  -s, --seed N       base seed (default: the scenario's)\n"                                               \
+    "  -d, --days D       simulated days, e.g. 365 or 0.5 (default: the scenario's duration)\n"                \
+    "  --out DIR          output folder (default: out/KIND/SCENARIO-ID, a folder per experiment)\n"             \
+    "  --force            write into a folder holding another experiment; run past the work budget\n"          \
+    "  --plan P           paid (default) or free;  --pricing FILE  a pricing file of your own\n"              \
+    "  --data DIR         where data/ is;  -q, --quiet  no table on stdout\n"
+
+static const qsim_cmd commands[] = {
+    { "run", cmd_run, "SCENARIO [options]", "run a scenario under one or more strategies",
+      "  -o, --option SPEC  strategy to run: 0, 1, 1+2, ... (repeatable, or comma-separated; also --options);\n"
+      "                     default: the scenario's \"options\"\n"
+      "  -s, --seed N       run seed (default: the scenario's)\n"
+      "  -d, --days D       simulated days, e.g. 365 or 0.5 (default: the scenario's duration)\n"
+      "      --out DIR      output folder (default: out/run/SCENARIO-ID; out/latest points to it);\n"
+      "                     refused if DIR holds another experiment's manifest.json, unless --force\n"
+      "      --force        write into such a folder; run past the work budget (docs/experiments.md)\n"
+      "      --trace FILE   JSON Lines trace of every call and KV operation (docs/trace.md), with a\n"
+      "                     \"meta\" header line; with several options, FILE-<option>.jsonl per option\n"
+      "      --log-polls    print the bot's log line per poll to stderr\n"
+      "      --no-polls-csv skip polls.csv (a year is 10 M rows per option)\n"
+      "      --plan P       paid (default) or free: picks data/pricing/cloudflare-P-2026.json\n"
+      "      --pricing FILE a pricing file of your own (see data/pricing/)\n"
+      "      --data DIR     where data/ is (default: next to the qsim binary, else ./data)\n"
+      "      --check        verify runtime invariants; a violation stops the run (exit 1)\n"
+      "      --worker FILE  serve the endpoints from this Worker module, run by Node.js under\n"
+      "                     qsim's clock and KV model (docs/worker-host.md)\n"
+      "  -q, --quiet        no summary on stdout\n",
+      "0 success; 1 the run failed, an expectation failed or a write failed; 2 bad usage, bad input,\n"
+      "or over the work budget (--force to run anyway)" },
+    { "compare", cmd_compare, "SCENARIO [options]", "every option on the same replication seeds, 95 % CIs",
+      "  -o, --options LIST options to compare, comma-separated (also --option; default: the scenario's)\n"
+      "  --baseline OPT     the option paired differences are taken against (default: 0)\n" EXP_OPTS,
+      EXIT_USUAL },
+    { "sweep", cmd_sweep, "SCENARIO --param PATH=VALUES [--param ...] [options]",
+      "a grid over scenario parameters x options x replications",
+      "  --param PATH=FROM:TO:STEP | PATH=V1,V2,...   a JSON path into the scenario; values may be\n"
+      "                     durations (1s,3s,10s or 1m:10m:1m), e.g. bots[0].poll_every, kv.cache_ttl\n"
+      "  -o, --options LIST options, comma-separated (also --option)\n"
+      "  --metric NAME      what the table on stdout and the chart show (default: reads_per_day)\n"
+      "  --shard K/N        run the points with n % N == K - 1 (docs/distributed.md)\n" EXP_OPTS,
+      EXIT_USUAL },
+    { "merge", cmd_merge, "DIR... --out DIR", "combine sweep shards (exact)",
+      "  --out DIR          where the merged sweep goes\n",
+      "0 merged; 1 points missing or a write failed; 2 bad usage, or shards of different sweeps" },
+    { "search", cmd_search, "SCENARIO --property P [options]", "find and shrink a fault schedule that breaks a property",
+      "  --property P       healed-within:DURATION, no-lost-posts[:ENDPOINT], no-double-answer,\n"
+      "                     max-kvr-per-poll:K, never-answered:N\n"
+      "  -o, --option O     the strategy searched (default: 1; also --options)\n"
+      "  --baseline O       a violation counts only when the baseline does not break too\n"
+      "  --budget N         trials (default: 200);  --time S  seconds at most\n"
+      "  --seed N           search seed;  --trial-duration D  at most this long a trial\n"
+      "  --out DIR          where the shrunk scenario is written (default: scenarios/found)\n"
+      "  --data DIR         where data/ is;  -q, --quiet\n",
+      "0 a violation was found, shrunk and written (it replays); 3 no violation within the budget;\n"
+      "1 the found case could not be written or does not replay; 2 bad usage or bad input" },
+    { "advise", cmd_advise, "SCENARIO --target METRIC<=VALUE [--target ...] [options]",
+      "the cheapest option meeting a target at 95 % confidence",
+      "  --target T         heal-p50, heal-p95, heal-p99, reply-p99 (durations), stuck, reads-per-day,\n"
+      "                     usd-per-day, kvr-per-poll, never-answered, lost-posts; e.g. heal-p99<=60s\n"
+      "  -o, --options LIST candidate options (also --option);  --baseline OPT  the safety reference\n" EXP_OPTS,
+      "0 an option meets every target; 3 no option does; 1 a run failed; 2 bad usage or bad input" },
+    { "script-from-trace", cmd_script_from_trace, "TRACE [--scenario S] [--option O] [--calls A-B] [--out FILE]",
+      "cut calls out of a trace as a scripted scenario",
+      "  --scenario S       the scenario the trace was made from (checked against the trace's meta header)\n"
+      "  -o, --option O     the option it ran (default: the header's; a different one is refused)\n"
+      "  --calls A-B        the calls to keep (default: all)\n"
+      "  --out FILE         where the scenario goes (default: stdout);  --data DIR  where data/ is\n",
+      "0 written; 1 a write failed; 2 bad usage, bad input, or a trace that does not match --scenario/--option" },
+    { "import-kv", cmd_import_kv, "DUMP [--out FILE]", "a dump of a real KV namespace as a scenario's \"initial\" state",
+      "  DUMP               [{\"name\": KEY, \"value\": VALUE}, ...] (wrangler kv key list + get) or {KEY: VALUE}\n"
+      "  --out FILE         where the fragment goes (default: stdout)\n",
+      "0 every key imported; 3 some keys or cache entries could not be read (each reported on stderr);\n"
+      "1 a write failed; 2 bad usage or a DUMP that is not JSON" },
+    { "fit", cmd_fit, "LOG", "workload parameters from a Worker log (wrangler tail --format json), as a scenario fragment",
+      "  LOG                JSON Lines of wrangler tail --format json; the fields read: docs/scenarios.md\n",
+      "0 fitted (unreadable lines reported on stderr); 2 bad usage, or no invocation in LOG" },
+    { "plot", cmd_plot, "[DIR]", "draw the charts and report.md/report.html of an experiment folder",
+      "  DIR                any experiment folder: run, compare or sweep (default: out/latest)\n",
+      "0 drawn; 1 gnuplot failed; 2 no such folder, or nothing to plot in it" },
+    { "report", cmd_report, "DIR...", "plot each experiment folder given (charts and report)",
+      "  DIR...             experiment folders\n", "0 every folder drawn; otherwise the first failure's status" },
+    { "check", cmd_check, "DIR|FILE... [-v] [--data DIR]", "run scenarios and check their \"expect\" lists",
+      "  -v, --verbose      print every expectation\n  --data DIR         where data/ is\n",
+      "0 every expectation passed; 1 one failed; 2 a file could not be loaded" },
+    { "strategies", cmd_strategies, "", "list the strategies (options) qsim knows", "", "0" },
+    { "help", cmd_help, "[COMMAND | --man | --bash-completion]", "this help, a command's, the man page or the completion",
+      "  COMMAND            that command's usage\n  --man              the qsim(1) man page (roff)\n"
+      "  --bash-completion  a bash completion script\n",
+      "0; 2 an unknown command" },
+};
+#define NCOMMANDS (sizeof commands / sizeof commands[0])
+
+static const qsim_cmd *find_cmd(const char *name)
+{
+    for (size_t i = 0; i < NCOMMANDS; i++)
+        if (strcmp(commands[i].name, name) == 0)
+            return &commands[i];
+    return NULL;
+}
+
 static void usage(FILE *f)
 {
-    fputs("usage: qsim <command> [options]\n"
-          "\n"
-          "commands:\n"
-          "  run SCENARIO       run a scenario under one or more strategies, write out/\n"
-          "  compare SCENARIO   every option on the same replication seeds, 95 % CIs\n"
-          "  sweep SCENARIO     a grid over scenario parameters x options x replications\n"
-          "  merge DIR...       combine sweep shards (exact)\n"
-          "  search SCENARIO    find and shrink a fault schedule that breaks a property\n"
-          "  advise SCENARIO    the cheapest option meeting a target at 95 % confidence\n"
-          "  script-from-trace TRACE --scenario S   cut calls out of a trace as a scripted scenario\n"
-          "  plot DIR           draw the charts and report.md/report.html of an output folder\n"
-          "  check DIR|FILE...  run scenarios and check their \"expect\" lists; prints\n"
-          "                     'N passed, N failed' and exits 1 on any failure\n"
-          "  strategies         list the strategies (options) qsim knows\n"
-          "\n"
-          "run options:\n"
-          "  -o, --option SPEC  strategy to run: 0, 1, 1+2, ... (repeatable, or comma-separated);\n"
-          "                     default: the scenario's \"options\"\n"
-          "  -s, --seed N       run seed (default: the scenario's)\n"
-          "  -d, --days D       simulated days, e.g. 365 or 0.5 (default: the scenario's duration)\n"
-          "      --out DIR      output directory (default: out)\n"
-          "      --trace FILE   JSON Lines trace of every call and KV operation (docs/trace.md);\n"
-          "                     with several options, FILE-<option>.jsonl per option\n"
-          "      --log-polls    print the bot's log line per poll to stderr: [KVr:n KVw:n], or\n"
-          "                     'poll failed: HTTP 500' when the poll failed\n"
-          "      --no-polls-csv skip out/polls.csv (a year is 10 M rows per option); the poll\n"
-          "                     profile in results.json and the summary are still computed\n"
-          "      --plan P       paid (default) or free: picks data/pricing/cloudflare-P-2026.json\n"
-          "      --pricing FILE a pricing file of your own (see data/pricing/)\n"
-          "      --data DIR     where data/ is (default: next to the qsim binary, else ./data)\n"
-          "      --check        verify runtime invariants; a violation stops the run (exit 1)\n"
-          "      --worker FILE  serve the endpoints from this Worker module, run by Node.js under\n"
-          "                     qsim's clock and KV model (docs/worker-host.md)\n"
-          "  -q, --quiet        no summary on stdout\n"
-          "\n"
-          "  -h, --help         this help;  -V, --version  the version\n"
-          "\n"
-          "exit status: 0 success, 1 the run failed, 2 bad usage or bad input.\n"
+    fputs("usage: qsim <command> [options]     (qsim help COMMAND, or qsim COMMAND --help)\n\ncommands:\n", f);
+    for (size_t i = 0; i < NCOMMANDS; i++)
+        fprintf(f, "  %-18s %s\n", commands[i].name, commands[i].summary);
+    fputs("\n  -h, --help         this help;  -V, --version  the version\n\n"
+          "Experiments go to out/run/, out/compare/ and out/sweep/, a folder each with a manifest.json;\n"
+          "out/latest points to the newest. Exit statuses: see qsim help COMMAND.\n"
           "docs: README.md; docs/scenarios.md, model.md, strategies.md, faults.md, metrics.md,\n"
           "      trace.md, experiments.md, search.md, testing.md, performance.md\n",
           f);
+}
+
+static void cmd_usage(const qsim_cmd *c, FILE *f)
+{
+    fprintf(f, "usage: qsim %s %s\n%s.\n", c->name, c->args, c->summary);
+    if (*c->options)
+        fprintf(f, "\noptions:\n%s", c->options);
+    fprintf(f, "  -h, --help         this help\n\nexit status: %s\n", c->exits);
+}
+
+/* roff: a backslash is \e, a leading dot or quote is escaped with \& */
+static void roff(FILE *f, const char *text)
+{
+    int bol = 1;
+    for (const char *p = text; *p; p++) {
+        if (bol && (*p == '.' || *p == '\''))
+            fputs("\\&", f);
+        if (*p == '\\')
+            fputs("\\e", f);
+        else if (*p == '-')
+            fputs("\\-", f);
+        else
+            fputc(*p, f);
+        bol = *p == '\n';
+    }
+}
+
+static void man_page(FILE *f)
+{
+    fprintf(f, ".TH QSIM 1 \"\" \"qsim %s\" \"User Commands\"\n.SH NAME\nqsim \\- deterministic simulator of a "
+               "Workers KV chat queue incident\n.SH SYNOPSIS\n.B qsim\n\\fICOMMAND\\fR [\\fIoptions\\fR]\n"
+               ".SH DESCRIPTION\n", QSIM_VERSION);
+    roff(f, "Every experiment writes one folder with a manifest.json (command line, qsim version, input file "
+            "hashes, seeds, options, start and end time, files written): out/run/SCENARIO-ID, "
+            "out/compare/SCENARIO-ID, out/sweep/SCENARIO-ID; out/latest points to the newest.\n");
+    fputs(".SH COMMANDS\n", f);
+    for (size_t i = 0; i < NCOMMANDS; i++) {
+        const qsim_cmd *c = &commands[i];
+        fputs(".SS \"", f);
+        roff(f, c->name);
+        fputs(" ", f);
+        roff(f, c->args);
+        fputs("\"\n", f);
+        roff(f, c->summary);
+        fputs(".\n", f);
+        if (*c->options) {
+            fputs(".PP\n.nf\n", f);
+            roff(f, c->options);
+            fputs(".fi\n", f);
+        }
+        fputs(".PP\nExit status: ", f);
+        roff(f, c->exits);
+        fputs("\n", f);
+    }
+    fputs(".SH FILES\ndata/pricing/*.json, data/limits/*.json; see README.md and docs/.\n", f);
+}
+
+/* The long options of a command: every "--name" in its options text. */
+static void long_options(const qsim_cmd *c, FILE *f)
+{
+    const char *p = c->options;
+    while ((p = strstr(p, "--")) != NULL) {
+        const char *q = p + 2;
+        while ((*q >= 'a' && *q <= 'z') || *q == '-')
+            q++;
+        int seen = 0; /* once each, though the text may name it twice */
+        for (const char *r = strstr(c->options, "--"); r && r < p && !seen; r = strstr(r + 2, "--"))
+            seen = strncmp(r, p, (size_t)(q - p)) == 0 && !((r[q - p] >= 'a' && r[q - p] <= 'z') || r[q - p] == '-');
+        if (q > p + 2 && !seen)
+            fprintf(f, " %.*s", (int)(q - p), p);
+        p = q;
+    }
+    fputs(" --help", f);
+}
+
+static void bash_completion(FILE *f)
+{
+    fputs("# bash completion for qsim, generated by 'qsim help --bash-completion'\n"
+          "_qsim() {\n    local cur=${COMP_WORDS[COMP_CWORD]} cmd=${COMP_WORDS[1]}\n"
+          "    if [ \"$COMP_CWORD\" -eq 1 ]; then\n        COMPREPLY=($(compgen -W \"", f);
+    for (size_t i = 0; i < NCOMMANDS; i++)
+        fprintf(f, "%s%s", i ? " " : "", commands[i].name);
+    fputs(" --help --version\" -- \"$cur\"))\n        return\n    fi\n    case $cmd in\n", f);
+    for (size_t i = 0; i < NCOMMANDS; i++) {
+        fprintf(f, "    %s) opts=\"", commands[i].name);
+        long_options(&commands[i], f);
+        fputs("\" ;;\n", f);
+    }
+    fputs("    *) opts=\"\" ;;\n    esac\n    case $cur in\n"
+          "    -*) COMPREPLY=($(compgen -W \"$opts\" -- \"$cur\")) ;;\n"
+          "    *) COMPREPLY=($(compgen -f -- \"$cur\")) ;;\n    esac\n}\ncomplete -F _qsim qsim\n",
+          f);
+}
+
+static int cmd_help(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stdout);
+        return 0;
+    }
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+        cmd_usage(find_cmd("help"), stdout);
+        return 0;
+    }
+    if (strcmp(argv[1], "--man") == 0) {
+        man_page(stdout);
+        return 0;
+    }
+    if (strcmp(argv[1], "--bash-completion") == 0) {
+        bash_completion(stdout);
+        return 0;
+    }
+    const qsim_cmd *c = find_cmd(argv[1]);
+    if (!c)
+        return cli_usage_error("help: unknown command '%s'", argv[1]);
+    cmd_usage(c, stdout);
+    return 0;
 }
 
 static int exists_dir(const char *p)
@@ -87,6 +299,7 @@ typedef struct {
     int no_polls_csv;
     int check;
     const char *worker;   /* --worker FILE, or NULL */
+    int force;
     const char *plan;
     const char *pricing;
     const char *data;
@@ -109,13 +322,15 @@ static int add_options(run_args *a, char *list)
 
 static int parse_run_args(int argc, char **argv, run_args *a)
 {
-    enum { O_OUT = 256, O_TRACE, O_LOG_POLLS, O_PLAN, O_PRICING, O_DATA, O_NO_POLLS, O_CHECK, O_WORKER };
+    enum { O_OUT = 256, O_TRACE, O_LOG_POLLS, O_PLAN, O_PRICING, O_DATA, O_NO_POLLS, O_CHECK, O_WORKER, O_FORCE };
     static const struct option longs[] = {
-        { "option", required_argument, 0, 'o' }, { "seed", required_argument, 0, 's' },
+        { "option", required_argument, 0, 'o' }, { "options", required_argument, 0, 'o' },
+        { "seed", required_argument, 0, 's' },
         { "days", required_argument, 0, 'd' },   { "out", required_argument, 0, O_OUT },
         { "trace", required_argument, 0, O_TRACE }, { "log-polls", no_argument, 0, O_LOG_POLLS },
         { "no-polls-csv", no_argument, 0, O_NO_POLLS }, { "check", no_argument, 0, O_CHECK },
         { "worker", required_argument, 0, O_WORKER },
+        { "force", no_argument, 0, O_FORCE },
         { "plan", required_argument, 0, O_PLAN }, { "pricing", required_argument, 0, O_PRICING },
         { "data", required_argument, 0, O_DATA }, { "quiet", no_argument, 0, 'q' },
         { "help", no_argument, 0, 'h' },         { 0, 0, 0, 0 },
@@ -123,7 +338,6 @@ static int parse_run_args(int argc, char **argv, run_args *a)
     size_t used = 0;
     int c;
     memset(a, 0, sizeof *a);
-    a->out = "out";
     a->plan = "paid";
     optind = 1;
     while ((c = getopt_long(argc, argv, "o:s:d:qh", longs, NULL)) != -1) {
@@ -168,6 +382,7 @@ static int parse_run_args(int argc, char **argv, run_args *a)
                 return cli_usage_error("%s", "--worker wants a module file");
             a->worker = optarg;
             break;
+        case O_FORCE: a->force = 1; break;
         case O_PLAN:
             if (strcmp(optarg, "paid") != 0 && strcmp(optarg, "free") != 0)
                 return cli_usage_error("--plan is paid or free, got '%s'", optarg);
@@ -175,7 +390,6 @@ static int parse_run_args(int argc, char **argv, run_args *a)
             break;
         case O_PRICING: a->pricing = optarg; break;
         case O_DATA: a->data = optarg; break;
-        case 'h': usage(stdout); exit(0);
         default: return cli_usage_error("%s", "bad option for 'run'");
         }
     }
@@ -185,8 +399,11 @@ static int parse_run_args(int argc, char **argv, run_args *a)
     return 0;
 }
 
-static int cmd_strategies(void)
+static int cmd_strategies(int argc, char **argv)
 {
+    (void)argv;
+    if (argc > 1)
+        return cli_usage_error("%s", "strategies takes no arguments");
     for (const st_hooks *const *s = st_registry(); *s; s++)
         printf("%-10s %s\n", (*s)->name, (*s)->summary);
     puts("\ncombine with '+', e.g. 1+2; see docs/strategies.md");
@@ -205,6 +422,30 @@ static void trace_path(char *buf, size_t len, const char *base, const char *opti
         snprintf(buf, len, "%.*s-%s%s", (int)(dot - base), base, option, dot);
     else
         snprintf(buf, len, "%s-%s", base, option);
+}
+
+/* The trace's first line: what made it (docs/trace.md, "meta"), so that
+ * script-from-trace needs neither --seed nor a guess of the option. The
+ * seed is a string: JSON numbers are doubles, and a seed is 64 bits. */
+static void trace_meta(FILE *f, const scenario *s, const char *hash, const char *option, uint64_t seed)
+{
+    char buf[32];
+    cJSON *m = cJSON_CreateObject();
+    cJSON_AddStringToObject(m, "type", "meta");
+    cJSON_AddStringToObject(m, "qsim", QSIM_VERSION);
+    cJSON_AddStringToObject(m, "scenario", s->name);
+    cJSON_AddStringToObject(m, "file", s->path);
+    cJSON_AddStringToObject(m, "scenario_fnv1a64", hash);
+    cJSON_AddStringToObject(m, "option", option);
+    snprintf(buf, sizeof buf, "%" PRIu64, seed);
+    cJSON_AddStringToObject(m, "seed", buf);
+    snprintf(buf, sizeof buf, "%" PRId64, (int64_t)s->duration);
+    cJSON_AddRawToObject(m, "duration_us", buf);
+    char *text = cJSON_PrintUnformatted(m);
+    if (text)
+        fprintf(f, "%s\n", text);
+    free(text);
+    cJSON_Delete(m);
 }
 
 /* Opens out/name as an atomic output; prints why not. */
@@ -227,7 +468,7 @@ static int commit_out(of_file *o)
 }
 
 static const char *const run_outputs[] = { "results.json", "summary.csv", "polls.csv", "stuck.csv",
-                                           "heal_latency.csv", "caps.csv", "summary.txt", NULL };
+                                           "heal_latency.csv", "caps.csv", "summary.txt", "manifest.json", NULL };
 
 /* Each option runs, writes its rows (polls, stuck, heal latencies, caps)
  * and is freed before the next starts: only its metrics, with the sample
@@ -247,11 +488,13 @@ static int cmd_run(int argc, char **argv)
     of_file polls_csv = { 0 }, results = { 0 }, stuck_csv = { 0 }, heal_csv = { 0 }, caps_csv = { 0 };
     rep_csv stuck_sinks[SC_MAX_OPTIONS];
     of_set set = { 0 };
+    ses_files files;
+    static xd_exp xp; /* large; cmd_run runs once per process */
     int rc = 1, n = 0, expect_pass = 0, expect_fail = 0;
 
     if (parse_run_args(argc, argv, &a) != 0)
         return 2;
-    if ((rc = cli_load(a.scenario_path, a.data, a.plan, a.pricing, a.days, &s, &plan)) != 0)
+    if ((rc = cli_load_files(a.scenario_path, a.data, a.plan, a.pricing, a.days, &s, &plan, &files)) != 0)
         goto out;
     if (a.worker && sc_set_worker(s, a.worker, &err) != 0) {
         fprintf(stderr, "qsim: %s\n", err.msg);
@@ -271,6 +514,36 @@ static int cmd_run(int argc, char **argv)
         }
     }
     uint64_t seed = a.have_seed ? a.seed : s->seed;
+    if ((rc = cli_budget("run", s, a.noptions, !a.no_polls_csv, 1, a.quiet, a.force)) != 0)
+        goto out;
+    rc = 1;
+    {
+        char buf[512];
+        size_t k = 0;
+        int kargc;
+        char *const *kargv = cli_argv(&kargc);
+        xd_init(&xp, "run", s->name, kargc, kargv);
+        xd_file(&xp, "scenario", a.scenario_path);
+        xd_file(&xp, "pricing", files.pricing);
+        xd_file(&xp, "limits", files.limits);
+        xd_file(&xp, "free_pricing", files.free_pricing);
+        buf[0] = 0;
+        for (int i = 0; i < a.noptions && k < sizeof buf; i++)
+            k += (size_t)snprintf(buf + k, sizeof buf - k, "%s%s", i ? "," : "", a.options[i]);
+        xd_set(&xp, "options", buf);
+        snprintf(buf, sizeof buf, "%" PRIu64, seed);
+        xd_set(&xp, "seed", buf);
+        snprintf(buf, sizeof buf, "%" PRId64, (int64_t)s->duration);
+        xd_set(&xp, "duration_us", buf);
+        xd_set(&xp, "polls_csv", a.no_polls_csv ? "no" : "yes");
+        xd_set(&xp, "check", a.check ? "yes" : "no");
+        if (xd_resolve(&xp, a.out, a.force, &err) != 0) {
+            fprintf(stderr, "qsim: run: %s\n", err.msg);
+            rc = 2;
+            goto out;
+        }
+        a.out = xp.dir;
+    }
     struct stat ost;
     if (stat(a.out, &ost) == 0 && !S_ISDIR(ost.st_mode)) {
         rc = cli_usage_error("--out %s: not a folder", a.out);
@@ -308,6 +581,11 @@ static int cmd_run(int argc, char **argv)
     rep_caps_csv_header(caps_csv.f);
     double t0 = cli_wall();
     uint64_t events = 0;
+    cli_meter meter;
+    cli_meter_start(&meter, a.noptions, a.quiet);
+    /* QSIM_PROGRESS=1: the chunked path without a terminal (the tests check
+     * it writes the same files) */
+    int progress = meter.on || (getenv("QSIM_PROGRESS") && strcmp(getenv("QSIM_PROGRESS"), "1") == 0);
     for (n = 0; n < a.noptions; n++) {
         of_file trace = { 0 };
         world_opts wo = { 0 };
@@ -319,6 +597,7 @@ static int cmd_run(int argc, char **argv)
                 goto out;
             }
             wo.trace = trace.f;
+            trace_meta(trace.f, s, xp.hashes[0], a.options[n], seed);
         }
         wo.poll_log = a.log_polls ? stderr : NULL;
         wo.check = a.check;
@@ -328,8 +607,10 @@ static int cmd_run(int argc, char **argv)
         stuck_sinks[n].option = a.options[n];
         wo.stuck_sink = rep_csv_sink;
         wo.stuck_ud = &stuck_sinks[n];
-        w = world_new(s, a.options[n], seed, &wo, &err);
-        if (!w || world_run(w, 0, &err) != 0) {
+        meter.what = a.options[n];
+        if (ses_run_progress(s, &plan, a.options[n], seed, &wo, progress ? cli_meter_tick : NULL, &meter, &w,
+                             &err) != 0) {
+            cli_meter_end(&meter);
             fprintf(stderr, "qsim: %s: option %s: %s\n", s->path, a.options[n], err.msg);
             of_abort(&trace);
             goto out;
@@ -339,7 +620,6 @@ static int cmd_run(int argc, char **argv)
             goto out;
         }
         met_registry *m = sim_metrics(world_ctx(w));
-        pr_apply(&plan, m, s->duration);
         ex_check(s, a.options[n], w, stderr, 0, &expect_pass, &expect_fail);
         events += sim_events(world_ctx(w));
         rep_heal_csv(heal_csv.f, a.options[n], m);
@@ -352,6 +632,7 @@ static int cmd_run(int argc, char **argv)
         runs[n].m = mets[n];
         runs[n].polls = &polls[n];
     }
+    cli_meter_end(&meter);
     double wall = cli_wall() - t0;
     if (commit_out(&stuck_csv) != 0 || commit_out(&heal_csv) != 0 || commit_out(&caps_csv) != 0 ||
         (polls_csv.f && commit_out(&polls_csv) != 0))
@@ -376,17 +657,26 @@ static int cmd_run(int argc, char **argv)
     rep_summary(results.f, &meta, runs, n);
     if (commit_out(&results) != 0)
         goto out;
+    {
+        const char *written[] = { "results.json", "summary.csv", a.no_polls_csv ? NULL : "polls.csv", "stuck.csv",
+                                  "heal_latency.csv", "caps.csv", "summary.txt" };
+        if (xd_write_manifest(&xp, set.stage, written, 7, NULL) != 0) {
+            fprintf(stderr, "qsim: cannot write %s/manifest.json: %s\n", a.out, strerror(errno));
+            goto out;
+        }
+    }
     if (of_set_commit(&set) != 0) {
         fprintf(stderr, "qsim: cannot switch the new outputs into %s: %s (the previous ones are unchanged)\n",
                 a.out, strerror(errno));
         goto out;
     }
+    xd_link_latest(&xp);
     if (!a.quiet)
         rep_summary(stdout, &meta, runs, n);
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
     fprintf(stderr, "qsim: %d run%s, %" PRIu64 " events in %.3f s (%.2f M events/s), peak RSS %.1f MiB; "
-                    "wrote %s/{results.json,summary.csv,summary.txt,polls.csv,stuck.csv,heal_latency.csv,caps.csv}\n",
+                    "wrote %s/{results.json,summary.csv,summary.txt,polls.csv,stuck.csv,heal_latency.csv,caps.csv,manifest.json}\n",
             n, n == 1 ? "" : "s", events, wall, wall > 0 ? (double)events / wall / 1e6 : 0.0,
             (double)ru.ru_maxrss / 1024.0, a.out);
     rc = 0;
@@ -431,12 +721,11 @@ static int check_file(const char *path, const char *data_dir, int verbose, int *
     for (int i = 0; i < s->noptions; i++) {
         world_opts wo = { 0 };
         wo.check = 1; /* scenario checks always verify the invariants */
-        world *w = world_new(s, s->options[i], s->seed, &wo, &err);
-        if (!w || world_run(w, 0, &err) != 0) {
+        world *w = NULL;
+        if (ses_run(s, &plan, s->options[i], s->seed, &wo, &w, &err) != 0) {
             fprintf(stdout, "FAIL  %s [option %s]: %s\n", path, s->options[i], err.msg);
             (*failed)++;
         } else {
-            pr_apply(&plan, sim_metrics(world_ctx(w)), s->duration);
             ex_check(s, s->options[i], w, stdout, verbose, passed, failed);
         }
         world_free(w);
@@ -459,10 +748,7 @@ static int cmd_check(int argc, char **argv)
             data_dir = argv[++i];
         else if (strcmp(argv[i], "--data") == 0)
             return cli_usage_error("%s", "check: --data wants a folder (where data/ is)");
-        else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
-            usage(stdout);
-            return 0;
-        } else
+        else
             return cli_usage_error("check: unknown option '%s'", argv[i]);
     }
     if (i >= argc)
@@ -502,12 +788,12 @@ static int cmd_check(int argc, char **argv)
 }
 
 /* qsim plot DIR: the charts and report are drawn by plot/plot.sh, found
- * beside data/ (the repository layout), with gnuplot. */
-static int cmd_plot(int argc, char **argv)
+ * beside data/ (the repository layout, or share/qsim after make install),
+ * with gnuplot. The folder reaches the script as an argument, never
+ * through a shell. */
+static int plot_dir(const char *dir)
 {
     char data[1024], script[1100];
-    if (argc != 2 || argv[1][0] == '-')
-        return cli_usage_error("%s", "plot wants one output folder, e.g. 'qsim plot out'");
     cli_find_data(NULL, data, sizeof data);
     snprintf(script, sizeof script, "%s/../plot/plot.sh", data);
     if (access(script, R_OK) != 0) {
@@ -515,9 +801,49 @@ static int cmd_plot(int argc, char **argv)
         return 2;
     }
     fflush(NULL);
-    execlp("sh", "sh", script, argv[1], (char *)NULL);
-    fprintf(stderr, "qsim: plot: cannot run sh: %s\n", strerror(errno));
-    return 1;
+    pid_t pid = fork();
+    if (pid == 0) {
+        execlp("sh", "sh", script, dir, (char *)NULL);
+        fprintf(stderr, "qsim: plot: cannot run sh: %s\n", strerror(errno));
+        _exit(1);
+    }
+    int st = 0;
+    if (pid < 0 || waitpid(pid, &st, 0) < 0)
+        return 1;
+    return WIFEXITED(st) ? WEXITSTATUS(st) : 1;
+}
+
+static int cmd_plot(int argc, char **argv)
+{
+    if (argc > 2 || (argc == 2 && argv[1][0] == '-'))
+        return cli_usage_error("%s", "plot wants one experiment folder, e.g. 'qsim plot out/latest'");
+    return plot_dir(argc == 2 ? argv[1] : "out/latest");
+}
+
+static int cmd_report(int argc, char **argv)
+{
+    int rc = 0;
+    if (argc < 2)
+        return cli_usage_error("%s", "report wants experiment folders, e.g. 'qsim report out/run/*'");
+    for (int i = 1; i < argc; i++) {
+        if (argv[i][0] == '-')
+            return cli_usage_error("report: unknown option '%s'", argv[i]);
+    }
+    for (int i = 1; i < argc; i++) {
+        int r = plot_dir(argv[i]);
+        if (r && !rc)
+            rc = r;
+    }
+    return rc;
+}
+
+/* -h/--help anywhere among a command's arguments (before "--") */
+static int wants_help(int argc, char **argv)
+{
+    for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+        if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0)
+            return 1;
+    return 0;
 }
 
 int main(int argc, char **argv)
@@ -526,7 +852,7 @@ int main(int argc, char **argv)
     if (argc < 2)
         return cli_usage_error("%s", "missing command");
     const char *cmd = argv[1];
-    if (strcmp(cmd, "-h") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "help") == 0) {
+    if (strcmp(cmd, "-h") == 0 || strcmp(cmd, "--help") == 0) {
         usage(stdout);
         return 0;
     }
@@ -534,25 +860,14 @@ int main(int argc, char **argv)
         printf("qsim %s\n", QSIM_VERSION);
         return 0;
     }
-    if (strcmp(cmd, "run") == 0)
-        return cmd_run(argc - 1, argv + 1);
-    if (strcmp(cmd, "script-from-trace") == 0)
-        return cmd_script_from_trace(argc - 1, argv + 1);
-    if (strcmp(cmd, "advise") == 0)
-        return cmd_advise(argc - 1, argv + 1);
-    if (strcmp(cmd, "search") == 0)
-        return cmd_search(argc - 1, argv + 1);
-    if (strcmp(cmd, "plot") == 0)
-        return cmd_plot(argc - 1, argv + 1);
-    if (strcmp(cmd, "sweep") == 0)
-        return cmd_sweep(argc - 1, argv + 1);
-    if (strcmp(cmd, "merge") == 0)
-        return cmd_merge(argc - 1, argv + 1);
-    if (strcmp(cmd, "compare") == 0)
-        return cmd_compare(argc - 1, argv + 1);
-    if (strcmp(cmd, "check") == 0)
-        return cmd_check(argc - 1, argv + 1);
-    if (strcmp(cmd, "strategies") == 0)
-        return cmd_strategies();
+    const qsim_cmd *c = find_cmd(cmd);
+    if (c && c->run != cmd_help && wants_help(argc - 1, argv + 1)) {
+        cmd_usage(c, stdout);
+        return 0;
+    }
+    if (c) {
+        cli_keep_argv(argc - 1, argv + 1);
+        return c->run(argc - 1, argv + 1);
+    }
     return cli_usage_error("unknown command '%s'", cmd);
 }

@@ -1,6 +1,8 @@
 /* cli.c - helpers shared by the subcommands. */
 #include "cli.h"
 
+#include "app/expdir.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,90 +22,30 @@ int cli_usage_error(const char *fmt, const char *arg)
     return 2;
 }
 
-static int exists_dir(const char *p)
-{
-    struct stat st;
-    return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
-}
-
-void cli_find_data(const char *given, char *out, size_t len)
-{
-    const char *env = getenv("QSIM_DATA");
-    if (given) {
-        snprintf(out, len, "%s", given);
-        return;
-    }
-    if (env && *env) {
-        snprintf(out, len, "%s", env);
-        return;
-    }
-    char exe[1024];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (n > 0) {
-        exe[n] = 0;
-        char *slash = strrchr(exe, '/');
-        if (slash) {
-            snprintf(slash, sizeof exe - (size_t)(slash - exe), "/data");
-            if (exists_dir(exe)) {
-                snprintf(out, len, "%s", exe);
-                return;
-            }
-        }
-    }
-    snprintf(out, len, "data");
-}
+void cli_find_data(const char *given, char *out, size_t len) { ses_find_data(given, out, len); }
 
 int cli_load(const char *path, const char *data_given, const char *plan, const char *pricing_file,
              const char *days, scenario **s, pr_plan *p)
 {
-    char data[1024], limits[1100], pricing[1100];
+    return cli_load_files(path, data_given, plan, pricing_file, days, s, p, NULL);
+}
+
+int cli_load_files(const char *path, const char *data_given, const char *plan, const char *pricing_file,
+                   const char *days, scenario **s, pr_plan *p, ses_files *files)
+{
     sim_err err = { 0, "" };
-    cli_find_data(data_given, data, sizeof data);
-    snprintf(limits, sizeof limits, "%s/limits/cloudflare-kv-2026.json", data);
-    if (pricing_file)
-        snprintf(pricing, sizeof pricing, "%s", pricing_file);
-    else
-        snprintf(pricing, sizeof pricing, "%s/pricing/cloudflare-%s-2026.json", data, plan ? plan : "paid");
-    *s = NULL;
-    if (sc_load(path, limits, s, &err) != 0) {
+    ses_files local;
+    ses_files *f = files ? files : &local;
+    if (ses_load(path, data_given, plan, pricing_file, days, s, p, f, &err) != 0) {
+        if (err.code == 2 && strncmp(err.msg, "--days", 6) == 0)
+            return cli_usage_error("%s", err.msg);
         fprintf(stderr, "qsim: %s\n", err.msg);
         return 2;
     }
-    if (pr_load(pricing, p, &err) != 0) {
-        fprintf(stderr, "qsim: %s\n", err.msg);
-        goto fail;
-    }
-    (*s)->kv.daily_read_cap = p->cap_reads_day;
-    (*s)->kv.daily_write_cap = p->cap_writes_day;
-    (*s)->kv.daily_request_cap = p->cap_requests_day;
-    /* Watch the free plan's caps on every plan, to say when they would bite. */
-    pr_plan free_plan;
-    snprintf(pricing, sizeof pricing, "%s/pricing/cloudflare-free-2026.json", data);
-    if (pr_load(pricing, &free_plan, &err) == 0) {
-        (*s)->kv.watch_reads_day = free_plan.cap_reads_day;
-        (*s)->kv.watch_writes_day = free_plan.cap_writes_day;
-        (*s)->kv.watch_requests_day = free_plan.cap_requests_day;
-    } else if (access(pricing, F_OK) != 0) {
-        fprintf(stderr, "qsim: warning: %s not found: no free-plan cap warnings (caps.csv stays empty)\n", pricing);
-    } else {
-        fprintf(stderr, "qsim: %s\n", err.msg); /* a broken free plan is bad input like any other */
-        goto fail;
-    }
-    if (days) {
-        char d[64];
-        sim_us t;
-        snprintf(d, sizeof d, "%sd", days);
-        if (strlen(days) > 40 || sc_parse_duration(d, &t) != 0 || t < SIM_US_PER_S) {
-            cli_usage_error("--days wants a number of days such as 365 or 0.5, got '%s'", days);
-            goto fail;
-        }
-        (*s)->duration = t;
-    }
+    if (!f->have_free)
+        fprintf(stderr, "qsim: warning: %s not found: no free-plan cap warnings (caps.csv stays empty)\n",
+                f->free_pricing);
     return 0;
-fail:
-    sc_free(*s);
-    *s = NULL;
-    return 2;
 }
 
 double cli_wall(void)
@@ -164,10 +106,15 @@ int cli_exp_option(cli_exp *x, int c, const char *arg)
             bad = "--plan is paid or free, got '%s'";
         break;
     case 'd': x->days = arg; break;
-    case CLI_O_OUT: x->out = arg; break;
+    case CLI_O_OUT:
+        x->out = arg;
+        if (!*arg)
+            bad = "--out wants a folder, got '%s'";
+        break;
     case CLI_O_PRICING: x->pricing = arg; break;
     case CLI_O_DATA: x->data = arg; break;
     case 'q': x->quiet = 1; break;
+    case CLI_O_FORCE: x->force = 1; break;
     default: return 0;
     }
     if (bad) {
@@ -204,4 +151,123 @@ int cli_options(const char *cmd, char *list, const scenario *s, const char **opt
         return 2;
     }
     return 0;
+}
+
+/* The process's command line: set once by main, read by manifests. Not
+ * simulation state: one per process, like getopt's optind. */
+static struct {
+    int argc;
+    char *argv[256];
+} kept;
+
+void cli_keep_argv(int argc, char **argv)
+{
+    kept.argc = argc < 256 ? argc : 256;
+    for (int i = 0; i < kept.argc; i++)
+        kept.argv[i] = argv[i];
+}
+
+char *const *cli_argv(int *argc)
+{
+    *argc = kept.argc;
+    return kept.argv;
+}
+
+void cli_xd_begin(struct xd_exp *xp, const char *kind, const scenario *s, const char *scenario_path,
+                  const ses_files *files, int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    int n;
+    char *const *v = cli_argv(&n);
+    xd_init(xp, kind, s->name, n, v);
+    xd_file(xp, "scenario", scenario_path);
+    xd_file(xp, "pricing", files->pricing);
+    xd_file(xp, "limits", files->limits);
+    xd_file(xp, "free_pricing", files->free_pricing);
+}
+
+int cli_xd_resolve(struct xd_exp *xp, const char *out, int force)
+{
+    sim_err err = { 0, "" };
+    if (xd_resolve(xp, out, force, &err) == 0)
+        return 0;
+    fprintf(stderr, "qsim: %s: %s\n", xp->kind, err.msg);
+    return 2;
+}
+
+void cli_join(char *buf, size_t len, const char *const *items, int n)
+{
+    size_t k = 0;
+    buf[0] = 0;
+    for (int i = 0; i < n && k < len; i++)
+        k += (size_t)snprintf(buf + k, len - k, "%s%s", i ? "," : "", items[i]);
+}
+
+int cli_budget(const char *cmd, const scenario *s, double runs, int polls_csv, long jobs, int quiet, int force)
+{
+    ses_work w;
+    ses_estimate(s, &w);
+    return cli_budget_work(cmd, s->name, &w, runs, polls_csv, jobs, quiet, force);
+}
+
+int cli_budget_work(const char *cmd, const char *name, const ses_work *wk, double runs, int polls_csv, long jobs,
+                    int quiet, int force)
+{
+    ses_work w = *wk;
+    char t[32];
+    double events = w.events * runs, bytes = polls_csv ? w.polls_csv_bytes * runs : 0;
+    double secs = events / SES_EVENTS_PER_S / (double)(jobs > 0 ? (jobs < runs ? jobs : runs) : 1);
+    ses_fmt_duration(secs, t, sizeof t);
+    int over = events > SES_BUDGET_EVENTS || w.events > SES_BUDGET_RUN_EVENTS || bytes > SES_BUDGET_POLLS_CSV_BYTES;
+    if (over && !force) {
+        char csv[64] = "";
+        if (bytes > 0)
+            snprintf(csv, sizeof csv, " and %.3g GB of polls.csv", bytes / 1e9);
+        fprintf(stderr,
+                "qsim: %s: refused: %s asks for about %.3g simulation events (%.0f run%s of about %.3g calls)%s, "
+                "about %s of work; the budget is %.0f G events per run, %.0f G in all and %.0f GB of polls.csv (docs/experiments.md, "
+                "\"Work budget\").\nqsim: use fewer --days or --reps, --no-polls-csv, or --force to run it anyway\n",
+                cmd, name, events, runs, runs == 1 ? "" : "s", w.calls, csv, t, SES_BUDGET_RUN_EVENTS / 1e9, SES_BUDGET_EVENTS / 1e9,
+                SES_BUDGET_POLLS_CSV_BYTES / 1e9);
+        return 2;
+    }
+    if (!quiet && secs > 5)
+        fprintf(stderr, "qsim: %s: about %.3g events%s, %s of work%s\n", cmd, events,
+                bytes > 1e8 ? " and a large polls.csv" : "", t, over ? " (over the budget: --force)" : "");
+    return 0;
+}
+
+void cli_meter_start(cli_meter *m, double total_runs, int quiet)
+{
+    memset(m, 0, sizeof *m);
+    m->on = !quiet && isatty(2);
+    m->t0 = m->last = cli_wall();
+    m->total_runs = total_runs;
+}
+
+void cli_meter_tick(void *meter, sim_us now, sim_us end)
+{
+    cli_meter *m = meter;
+    if (!m || !m->on)
+        return;
+    double wall = cli_wall();
+    if (wall - m->last < 0.2 && now < end)
+        return;
+    m->last = wall;
+    double frac = (m->done_runs + (double)now / (double)end) / m->total_runs;
+    char eta[32] = "-";
+    if (frac > 0 && wall - m->t0 > 0.5)
+        ses_fmt_duration((wall - m->t0) * (1 - frac) / frac, eta, sizeof eta);
+    fprintf(stderr, "\r  run %.0f/%.0f%s%s: %3.0f %% of %.4g d, ETA %s   ", m->done_runs + 1, m->total_runs,
+            m->what ? ", option " : "", m->what ? m->what : "", 100.0 * (double)now / (double)end,
+            (double)end / 86400e6, eta);
+    if (now >= end)
+        m->done_runs++;
+}
+
+void cli_meter_end(cli_meter *m)
+{
+    if (m->on)
+        fputs("\r\033[K", stderr);
 }

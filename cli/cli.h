@@ -9,8 +9,7 @@
 
 #include "model/pricing.h"
 #include "model/scenario.h"
-
-#define QSIM_VERSION "0.1.0"
+#include "app/session.h"
 
 /* Prints "qsim: <fmt with arg>" and a hint to stderr; returns 2. */
 int cli_usage_error(const char *fmt, const char *arg);
@@ -21,6 +20,9 @@ void cli_find_data(const char *given, char *out, size_t len);
  * Prints the error and returns 2 on bad input, else 0. */
 int cli_load(const char *path, const char *data_given, const char *plan, const char *pricing_file,
              const char *days, scenario **s, pr_plan *p);
+/* cli_load that also says which data files were used (for the manifest). */
+int cli_load_files(const char *path, const char *data_given, const char *plan, const char *pricing_file,
+                   const char *days, scenario **s, pr_plan *p, ses_files *files);
 double cli_wall(void);
 /* In a forked worker: die with the parent (kill -9 of qsim stops its
  * workers too, so an interrupted sweep leaves nothing running). */
@@ -29,21 +31,22 @@ void cli_worker_init(void);
 const char *cli_basename(const char *path);
 
 /* The options every experiment command (compare, sweep, advise) shares. */
-enum { CLI_O_REPS = 300, CLI_O_JOBS, CLI_O_OUT, CLI_O_PLAN, CLI_O_PRICING, CLI_O_DATA };
+enum { CLI_O_REPS = 300, CLI_O_JOBS, CLI_O_OUT, CLI_O_PLAN, CLI_O_PRICING, CLI_O_DATA, CLI_O_FORCE };
 #define CLI_EXP_LONGS                                                                                   \
     { "reps", required_argument, 0, CLI_O_REPS }, { "jobs", required_argument, 0, CLI_O_JOBS },         \
         { "seed", required_argument, 0, 's' }, { "days", required_argument, 0, 'd' },                  \
         { "out", required_argument, 0, CLI_O_OUT }, { "plan", required_argument, 0, CLI_O_PLAN },        \
         { "pricing", required_argument, 0, CLI_O_PRICING }, { "data", required_argument, 0, CLI_O_DATA }, \
-        { "quiet", no_argument, 0, 'q' }
+        { "quiet", no_argument, 0, 'q' }, { "force", no_argument, 0, CLI_O_FORCE }
 
 typedef struct cli_exp {
     int reps;
     long jobs;          /* default: the number of cores */
     int have_seed;
     uint64_t seed;
-    const char *days, *out, *plan, *pricing, *data;
+    const char *days, *out, *plan, *pricing, *data; /* out NULL: the experiment's default folder */
     int quiet;
+    int force;          /* --force: past the budget, or into another experiment's folder */
 } cli_exp;
 
 void cli_exp_defaults(cli_exp *x, int reps, const char *out);
@@ -58,11 +61,50 @@ int cli_exp_option(cli_exp *x, int c, const char *arg);
 int cli_options(const char *cmd, char *list, const scenario *s, const char **options, int *nopt,
                 const char *baseline, int *base);
 
+/* The command line as typed, for manifests: getopt_long permutes argv,
+ * so main keeps a copy (of the pointers) before dispatch. argv[0] is the
+ * subcommand's name. */
+void cli_keep_argv(int argc, char **argv);
+char *const *cli_argv(int *argc);
+
+struct xd_exp;
+/* Starts the experiment record of kind: the scenario, pricing and limits
+ * files as inputs (see app/expdir.h). */
+void cli_xd_begin(struct xd_exp *xp, const char *kind, const scenario *s, const char *scenario_path,
+                  const ses_files *files, int argc, char **argv);
+/* xd_resolve with the message printed (prefixed with the command). */
+int cli_xd_resolve(struct xd_exp *xp, const char *out, int force);
+/* "a,b,c" of n strings into buf. */
+void cli_join(char *buf, size_t len, const char *const *items, int n);
+
+/* The work budget (app/session.h): estimates runs x one run of s. Prints
+ * the estimate on stderr when it exceeds a few seconds (unless quiet);
+ * above the budget, refuses with the estimate and how to override (returns
+ * 2) unless force. polls_csv: polls.csv is written. */
+int cli_budget(const char *cmd, const scenario *s, double runs, int polls_csv, long jobs, int quiet, int force);
+/* The same from an estimate of one run (w: an average run, e.g. over the
+ * points of a sweep). */
+int cli_budget_work(const char *cmd, const char *name, const ses_work *w, double runs, int polls_csv, long jobs,
+                    int quiet, int force);
+/* "  3/14 runs, option 1: 42 % of 365 d, ETA 3m20s" on a terminal, at most
+ * every 0.2 s; never in an output file. */
+typedef struct cli_meter {
+    int on;
+    double t0, last;
+    double done_runs, total_runs;
+    const char *what;
+} cli_meter;
+void cli_meter_start(cli_meter *m, double total_runs, int quiet);
+void cli_meter_tick(void *meter, sim_us now, sim_us end);
+void cli_meter_end(cli_meter *m);
+
 int cmd_compare(int argc, char **argv);
 int cmd_sweep(int argc, char **argv);
 int cmd_merge(int argc, char **argv);
 int cmd_search(int argc, char **argv);
 int cmd_advise(int argc, char **argv);
 int cmd_script_from_trace(int argc, char **argv);
+int cmd_import_kv(int argc, char **argv);
+int cmd_fit(int argc, char **argv);
 
 #endif

@@ -19,6 +19,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "app/expdir.h"
 #include "cli/cli.h"
 #include "model/world.h"
 #include "reports/outfile.h"
@@ -252,7 +253,7 @@ int cmd_compare(int argc, char **argv)
     const char *options[SC_MAX_OPTIONS];
     int nopt = 0, c, r, robust = 0;
     cli_exp x;
-    cli_exp_defaults(&x, 30, "out");
+    cli_exp_defaults(&x, 30, NULL);
     optind = 1;
     while ((c = getopt_long(argc, argv, "o:s:d:qh", longs, NULL)) != -1) {
         if ((r = cli_exp_option(&x, c, optarg)) != 0) {
@@ -288,40 +289,63 @@ int cmd_compare(int argc, char **argv)
         return cli_usage_error("%s", "compare takes one SCENARIO file");
     scenario *s = NULL;
     pr_plan pp;
-    if (cli_load(argv[optind], x.data, plan, x.pricing, days, &s, &pp) != 0)
+    ses_files files;
+    static xd_exp xp;
+    of_set set = { 0 };
+    rb_set rb = { 0 };
+    static const char *const names[] = { "compare.csv", "compare.json", "compare_summary.csv", "report.md",
+                                         "robust.md", "manifest.json", NULL };
+    if (cli_load_files(argv[optind], x.data, plan, x.pricing, days, &s, &pp, &files) != 0)
         return 2;
     int rc = 2, base;
+    double *vals = NULL;
     if (cli_options("compare", optbuf, s, options, &nopt, baseline, &base) != 0)
         goto out;
     const scenario *points[1] = { s };
     experiment e = { points, 1, &pp, options, nopt, reps, x.have_seed ? x.seed : s->seed };
-    double *vals = calloc((size_t)nopt * (size_t)reps * M_COUNT, sizeof *vals);
-    if (!vals || of_mkdirs(out) != 0) {
+    if (cli_budget("compare", s, (double)nopt * reps, 0, jobs, quiet, x.force) != 0)
+        goto out;
+    {
+        char buf[512];
+        cli_xd_begin(&xp, "compare", s, argv[optind], &files, argc, argv);
+        cli_join(buf, sizeof buf, options, nopt);
+        xd_set(&xp, "options", buf);
+        xd_set(&xp, "baseline", options[base]);
+        snprintf(buf, sizeof buf, "%" PRIu64, e.base_seed);
+        xd_set(&xp, "base_seed", buf);
+        snprintf(buf, sizeof buf, "%d", reps);
+        xd_set(&xp, "reps", buf);
+        snprintf(buf, sizeof buf, "%" PRId64, (int64_t)s->duration);
+        xd_set(&xp, "duration_us", buf);
+        if (cli_xd_resolve(&xp, out, x.force) != 0)
+            goto out;
+        out = xp.dir;
+    }
+    vals = calloc((size_t)nopt * (size_t)reps * M_COUNT, sizeof *vals);
+    rc = 1;
+    if (!vals || of_set_begin(&set, out, names) != 0) {
         fprintf(stderr, "qsim: compare: cannot create %s: %s\n", out, strerror(errno));
-        free(vals);
-        rc = 1;
         goto out;
     }
     double t0 = cli_wall();
-    rc = 1;
-    rb_set rb = { 0 };
+    errno = 0;
     if (exp_run_all(&e, (int)jobs, vals, !quiet && isatty(2)) != 0) {
         fprintf(stderr, "qsim: compare failed\n");
-        free(vals);
         goto out;
     }
-    if (robust && (rc = rb_run(&rb, argv[optind], x.data, s, &pp, &e, vals, (int)jobs, !quiet && isatty(2))) != 0) {
-        rb_free(&rb);
-        free(vals);
+    if (robust && (rc = rb_run(&rb, argv[optind], x.data, s, &pp, &e, vals, (int)jobs, !quiet && isatty(2))) != 0)
         goto out;
-    }
     rc = 1;
-    if (write_outputs(out, &e, vals, base, robust ? &rb : NULL) != 0) {
-        fprintf(stderr, "qsim: compare failed\n");
-        rb_free(&rb);
-        free(vals);
+    /* the whole set (CSV, JSON, summary, report, robust, manifest) is
+     * switched in at once: a compare killed half-way leaves the previous
+     * set whole */
+    const char *written[] = { "compare.csv", "compare.json", "compare_summary.csv", "report.md", "robust.md" };
+    if (write_outputs(set.stage, &e, vals, base, robust ? &rb : NULL) != 0 ||
+        xd_write_manifest(&xp, set.stage, written, robust ? 5 : 4, NULL) != 0 || of_set_commit(&set) != 0) {
+        fprintf(stderr, "qsim: compare failed%s%s\n", errno ? ": " : "", errno ? strerror(errno) : "");
         goto out;
     }
+    xd_link_latest(&xp);
     if (!quiet) {
         printf("%s: %d replications per option (common random numbers), 95 %% CIs\n\n", s->name, reps);
         write_table(stdout, &e, vals, 0);
@@ -330,13 +354,13 @@ int cmd_compare(int argc, char **argv)
             rb_write(stdout, &rb, 0);
         }
     }
-    int rb_points = rb.npoints;
-    rb_free(&rb);
-    fprintf(stderr, "qsim: compare: %d runs in %.2f s with %ld jobs; wrote %s/{compare.csv,compare_summary.csv,compare.json,report.md%s}\n",
-            nopt * reps * (robust ? rb_points : 1), cli_wall() - t0, jobs, out, robust ? ",robust.md" : "");
-    free(vals);
+    fprintf(stderr, "qsim: compare: %d runs in %.2f s with %ld jobs; wrote %s/{compare.csv,compare_summary.csv,compare.json,report.md%s,manifest.json}\n",
+            nopt * reps * (robust ? rb.npoints : 1), cli_wall() - t0, jobs, out, robust ? ",robust.md" : "");
     rc = 0;
 out:
+    of_set_abort(&set);
+    rb_free(&rb);
+    free(vals);
     sc_free(s);
     return rc;
 }

@@ -82,10 +82,9 @@ static void run_task(const experiment *e, int t, record *out)
     const scenario *s = e->points[p];
     memset(out, 0, sizeof *out);
     out->task = t;
-    world *w = world_new(s, e->options[o], exp_rep_seed(e->base_seed, r), NULL, &err);
-    if (w && world_run(w, 0, &err) == 0) {
+    world *w = NULL;
+    if (ses_run(s, e->plan, e->options[o], exp_rep_seed(e->base_seed, r), NULL, &w, &err) == 0) {
         met_registry *m = sim_metrics(world_ctx(w));
-        pr_apply(e->plan, m, s->duration);
         extract(m, e->plan, s->duration, out->v);
         out->ok = 1;
     } else {

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "app/expdir.h"
 #include "cli/cli.h"
 #include "model/world.h"
 #include "reports/outfile.h"
@@ -59,8 +60,31 @@ static tcall *find(tcall *calls, size_t n, long long id)
     return NULL;
 }
 
+/* The trace's first line, when qsim wrote one (docs/trace.md, "meta"). */
+typedef struct {
+    int have;
+    char scenario[SC_NAME], file[1024], hash[24], option[64];
+    uint64_t seed;
+} tmeta;
+
+static void read_meta(const cJSON *j, tmeta *m)
+{
+    const cJSON *sc = cJSON_GetObjectItemCaseSensitive(j, "scenario");
+    const cJSON *file = cJSON_GetObjectItemCaseSensitive(j, "file");
+    const cJSON *h = cJSON_GetObjectItemCaseSensitive(j, "scenario_fnv1a64");
+    const cJSON *o = cJSON_GetObjectItemCaseSensitive(j, "option");
+    const cJSON *seed = cJSON_GetObjectItemCaseSensitive(j, "seed");
+    m->have = 1;
+    snprintf(m->scenario, sizeof m->scenario, "%s", cJSON_IsString(sc) ? sc->valuestring : "");
+    snprintf(m->file, sizeof m->file, "%s", cJSON_IsString(file) ? file->valuestring : "");
+    snprintf(m->hash, sizeof m->hash, "%s", cJSON_IsString(h) ? h->valuestring : "");
+    snprintf(m->option, sizeof m->option, "%s", cJSON_IsString(o) ? o->valuestring : "");
+    /* the seed is written as a string: a uint64 does not survive a double */
+    m->seed = cJSON_IsString(seed) ? strtoull(seed->valuestring, NULL, 10) : 0;
+}
+
 /* Reads the trace; returns the calls in start order, or NULL (message printed). */
-static tcall *read_trace(const char *path, size_t *ncalls)
+static tcall *read_trace(const char *path, size_t *ncalls, tmeta *meta)
 {
     FILE *f = fopen(path, "rb");
     if (!f) {
@@ -76,6 +100,11 @@ static tcall *read_trace(const char *path, size_t *ncalls)
         cJSON *j = cJSON_Parse(line);
         const cJSON *t = cJSON_GetObjectItemCaseSensitive(j, "t");
         const cJSON *type = cJSON_GetObjectItemCaseSensitive(j, "type");
+        if (lineno == 1 && cJSON_IsString(type) && strcmp(type->valuestring, "meta") == 0) {
+            read_meta(j, meta);
+            cJSON_Delete(j);
+            continue;
+        }
         const cJSON *id = cJSON_GetObjectItemCaseSensitive(j, "call");
         if (!cJSON_IsNumber(t) || !cJSON_IsString(type) || !cJSON_IsNumber(id)) {
             fprintf(stderr, "qsim: script-from-trace: %s:%ld: not a trace line (docs/trace.md)\n", path, lineno);
@@ -164,7 +193,7 @@ int cmd_script_from_trace(int argc, char **argv)
 {
     enum { O_SCEN = 256, O_CALLS, O_OUT, O_DATA };
     static const struct option longs[] = {
-        { "scenario", required_argument, 0, O_SCEN }, { "option", required_argument, 0, 'o' },
+        { "scenario", required_argument, 0, O_SCEN }, { "option", required_argument, 0, 'o' }, { "options", required_argument, 0, 'o' },
         { "calls", required_argument, 0, O_CALLS },   { "out", required_argument, 0, O_OUT },
         { "data", required_argument, 0, O_DATA },     { "help", no_argument, 0, 'h' },
         { 0, 0, 0, 0 },
@@ -192,8 +221,9 @@ int cmd_script_from_trace(int argc, char **argv)
         default: return cli_usage_error("%s", "bad option for 'script-from-trace'");
         }
     }
-    if (optind != argc - 1 || !scen)
-        return cli_usage_error("%s", "script-from-trace wants TRACE and --scenario SCENARIO");
+    if (optind != argc - 1)
+        return cli_usage_error("%s", "script-from-trace wants one TRACE (and --scenario SCENARIO for a trace "
+                                     "without a meta line)");
     scenario *s = NULL, *d = NULL;
     pr_plan pp;
     world *w = NULL;
@@ -201,9 +231,34 @@ int cmd_script_from_trace(int argc, char **argv)
     size_t n = 0;
     int rc = 2;
     sim_err err = { 0, "" };
+    tmeta meta = { 0 };
+    if (!(calls = read_trace(argv[optind], &n, &meta)))
+        goto out;
+    if (!scen && meta.have && meta.file[0])
+        scen = meta.file;
+    if (!scen) {
+        rc = cli_usage_error("script-from-trace: %s has no meta line naming its scenario: give --scenario", argv[optind]);
+        goto out;
+    }
+    if (meta.have) {
+        /* the trace says what made it: a different scenario or option
+         * would rebuild the wrong state and write a script qsim refuses */
+        char h[24];
+        xd_hash_file(scen, h, sizeof h);
+        if (meta.hash[0] && strcmp(h, meta.hash) != 0) {
+            fprintf(stderr, "qsim: script-from-trace: %s was made from another scenario (%s, %s, fnv1a64 %s), "
+                            "not %s (fnv1a64 %s)\n", argv[optind], meta.scenario, meta.file, meta.hash, scen, h);
+            goto out;
+        }
+        if (option && meta.option[0] && strcmp(option, meta.option) != 0) {
+            fprintf(stderr, "qsim: script-from-trace: %s was made under option %s, not --option %s\n", argv[optind],
+                    meta.option, option);
+            goto out;
+        }
+        if (!option && meta.option[0])
+            option = meta.option;
+    }
     if (cli_load(scen, data, "paid", NULL, NULL, &s, &pp) != 0)
-        return 2;
-    if (!(calls = read_trace(argv[optind], &n)))
         goto out;
     if (!option)
         option = s->options[0];
@@ -260,7 +315,7 @@ int cmd_script_from_trace(int argc, char **argv)
     rc = 1;
     world_opts wo = { 0 };
     wo.keep_messages = 1; /* the snapshot is the whole store, retired messages' keys too */
-    if (!(w = world_new(s, option, s->seed, &wo, &err)) || world_advance(w, t0, &err) != 0 ||
+    if (!(w = world_new(s, option, meta.have ? meta.seed : s->seed, &wo, &err)) || world_advance(w, t0, &err) != 0 ||
         !(d = sc_clone(s))) {
         fprintf(stderr, "qsim: script-from-trace: %s\n", err.msg);
         goto out;

@@ -161,6 +161,7 @@ static int violated(const property *p, met_registry *m, char *why, size_t len, s
 
 typedef struct searcher {
     const scenario *base;
+    const pr_plan *plan;   /* costs, so that a trial's metrics are a run's */
     const char *option, *baseline;
     property prop;
     uint64_t seed;
@@ -264,10 +265,10 @@ static int run_one(searcher *S, const scenario *s, const char *option, char *why
     sim_err err = { 0, "" };
     world_opts o = { 0 };
     o.check = 1;
-    world *w = world_new(s, option, s->seed, &o, &err);
+    world *w = NULL;
     int bad = 0;
     S->runs++;
-    if (w && world_run(w, 0, &err) == 0)
+    if (ses_run(s, S->plan, option, s->seed, &o, &w, &err) == 0)
         bad = violated(&S->prop, sim_metrics(world_ctx(w)), why, len, witness);
     else
         snprintf(why, len, "run failed: %s", err.msg);
@@ -482,7 +483,7 @@ int cmd_search(int argc, char **argv)
 {
     enum { O_OUT = 256, O_BASE, O_BUDGET, O_TIME, O_PROP, O_TD, O_DATA };
     static const struct option longs[] = {
-        { "option", required_argument, 0, 'o' }, { "baseline", required_argument, 0, O_BASE },
+        { "option", required_argument, 0, 'o' }, { "options", required_argument, 0, 'o' }, { "baseline", required_argument, 0, O_BASE },
         { "property", required_argument, 0, O_PROP }, { "budget", required_argument, 0, O_BUDGET },
         { "time", required_argument, 0, O_TIME }, { "seed", required_argument, 0, 's' },
         { "trial-duration", required_argument, 0, O_TD }, { "out", required_argument, 0, O_OUT },
@@ -556,6 +557,7 @@ int cmd_search(int argc, char **argv)
         return 2;
     }
     S.base = base;
+    S.plan = &pp;
     if (base->duration < S.max_duration)
         S.max_duration = base->duration;
     double t0 = cli_wall();
@@ -580,7 +582,7 @@ int cmd_search(int argc, char **argv)
                S.runs);
         fprintf(stderr, "qsim: search: %.1f s\n", cli_wall() - t0);
         sc_free(base);
-        return 0;
+        return 3; /* distinct from "found" (0): scripts can tell them apart */
     }
     char before[512], after[512];
     describe(&t, before, sizeof before);

@@ -21,6 +21,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "app/expdir.h"
 #include "cli/cli.h"
 #include "cli/experiment.h"
 #include "reports/outfile.h"
@@ -32,6 +33,7 @@
 
 typedef struct {
     char path[128];
+    int is_duration;       /* values are µs, set as "<n>us" strings */
     int nvalues;
     double values[MAX_VALUES];
 } param;
@@ -102,7 +104,36 @@ static double cpu_of(int who)
 static double cpu_self(void) { return cpu_of(RUSAGE_SELF); }
 static double cpu_children(void) { return cpu_of(RUSAGE_CHILDREN); }
 
-/* "kv.put_error_prob=0:0.1:0.01" or "humans[0].rate_per_s=0.1,0.5,1". */
+/* A value of --param: a number, or a duration ("3s", "250ms", "1m" or
+ * "1min", "2h", "1d") in µs. -1 when it is neither; the end in *end. */
+static int param_value(const char *v, int *is_duration, double *out, const char **end)
+{
+    char tok[64], *e;
+    size_t n = strcspn(v, ",:");
+    *end = v + n;
+    if (n == 0 || n >= sizeof tok - 4)
+        return -1;
+    memcpy(tok, v, n);
+    tok[n] = 0;
+    double x = strtod(tok, &e);
+    if (e == tok)
+        return -1;
+    if (*e == 0) {
+        *out = x;
+        return *is_duration == 1 ? -1 : (*is_duration = 0, 0);
+    }
+    if (strcmp(e, "m") == 0) /* 1m: minutes, as in cron and the examples */
+        strcat(tok, "in");
+    sim_us us;
+    if (sc_parse_duration(tok, &us) != 0 || *is_duration == 0)
+        return -1;
+    *is_duration = 1;
+    *out = (double)us;
+    return 0;
+}
+
+/* "kv.put_error_prob=0:0.1:0.01", "humans[0].rate_per_s=0.1,0.5,1",
+ * "bots[0].poll_every=1s,3s,10s" or "strategy.cron_every=1m:10m:1m". */
 static int parse_param(const char *arg, param *p)
 {
     const char *eq = strchr(arg, '=');
@@ -110,18 +141,20 @@ static int parse_param(const char *arg, param *p)
         return cli_usage_error("--param wants PATH=FROM:TO:STEP or PATH=V1,V2,..., got '%s'", arg);
     snprintf(p->path, sizeof p->path, "%.*s", (int)(eq - arg), arg);
     const char *v = eq + 1;
-    char *end;
+    const char *end;
+    int dur = -1; /* not known yet; then 0 numbers, 1 durations: no mix */
     p->nvalues = 0;
     if (strchr(v, ':')) {
-        double from = strtod(v, &end), to, step;
-        if (*end != ':')
+        double from, to, step;
+        if (param_value(v, &dur, &from, &end) != 0 || *end != ':')
             goto bad;
-        to = strtod(end + 1, &end);
-        if (*end != ':')
+        if (param_value(end + 1, &dur, &to, &end) != 0 || *end != ':')
             goto bad;
-        step = strtod(end + 1, &end);
+        if (param_value(end + 1, &dur, &step, &end) != 0)
+            goto bad;
         if (*end || !(step > 0) || to < from)
             goto bad;
+        p->is_duration = dur == 1;
         double n = floor((to - from) / step + 1e-9) + 1;
         if (n > MAX_VALUES)
             return cli_usage_error("--param: at most 10000 values per parameter (%s)", arg);
@@ -130,10 +163,11 @@ static int parse_param(const char *arg, param *p)
         return 0;
     }
     for (;;) {
-        double x = strtod(v, &end);
-        if (end == v || p->nvalues == MAX_VALUES)
+        double x;
+        if (param_value(v, &dur, &x, &end) != 0 || p->nvalues == MAX_VALUES)
             goto bad;
         p->values[p->nvalues++] = x;
+        p->is_duration = dur == 1;
         if (*end == 0)
             return 0;
         if (*end != ',')
@@ -141,7 +175,8 @@ static int parse_param(const char *arg, param *p)
         v = end + 1;
     }
 bad:
-    return cli_usage_error("--param wants PATH=FROM:TO:STEP (step > 0) or PATH=V1,V2,..., got '%s'", arg);
+    return cli_usage_error("--param wants PATH=FROM:TO:STEP (step > 0) or PATH=V1,V2,..., numbers or durations "
+                           "(1s, 250ms, 1m, 2h; not mixed), got '%s'", arg);
 }
 
 /* The value of each parameter at point n. */
@@ -153,9 +188,19 @@ static void point_values(const grid *g, int n, double *out)
     }
 }
 
-/* Sets the number at a JSON path (a.b[2].c) in root, creating the last
- * object member when missing. -1 when an intermediate step does not exist. */
-static int set_path(cJSON *root, const char *path, double v)
+/* Sets the number (or, for a duration, the "<n>us" string) at a JSON path
+ * (a.b[2].c) in root, creating missing object members. -1 when an array
+ * element does not exist. */
+static cJSON *value_item(double v, int is_duration)
+{
+    char buf[40];
+    if (!is_duration)
+        return cJSON_CreateNumber(v);
+    snprintf(buf, sizeof buf, "%.0fus", v);
+    return cJSON_CreateString(buf);
+}
+
+static int set_path(cJSON *root, const char *path, double v, int is_duration)
 {
     char buf[128];
     snprintf(buf, sizeof buf, "%s", path);
@@ -169,14 +214,17 @@ static int set_path(cJSON *root, const char *path, double v)
             if (!cJSON_IsObject(node))
                 return -1;
             cJSON *child = cJSON_GetObjectItemCaseSensitive(node, p);
+            if (!child && sep == '.') /* "strategy.cron_every" without a "strategy": the
+                                       * scenario's validation judges the new member */
+                child = cJSON_AddObjectToObject(node, p);
             if (!child) {
                 if (sep)
                     return -1;
-                cJSON_AddNumberToObject(node, p, v);
+                cJSON_AddItemToObject(node, p, value_item(v, is_duration));
                 return 0;
             }
             if (!sep) {
-                cJSON_ReplaceItemInObjectCaseSensitive(node, p, cJSON_CreateNumber(v));
+                cJSON_ReplaceItemInObjectCaseSensitive(node, p, value_item(v, is_duration));
                 return 0;
             }
             node = child;
@@ -193,7 +241,7 @@ static int set_path(cJSON *root, const char *path, double v)
             if (*p == '.')
                 p++;
             if (!*p) {
-                cJSON_ReplaceItemInArray(node, idx, cJSON_CreateNumber(v));
+                cJSON_ReplaceItemInArray(node, idx, value_item(v, is_duration));
                 return 0;
             }
             node = child;
@@ -216,7 +264,7 @@ static int point_scenario(const char *file, const cJSON *doc, const grid *g, int
     point_values(g, n, v);
     cJSON *copy = cJSON_Duplicate(doc, 1);
     for (int k = 0; k < g->nparams; k++)
-        if (!copy || set_path(copy, g->params[k].path, v[k]) != 0) {
+        if (!copy || set_path(copy, g->params[k].path, v[k], g->params[k].is_duration) != 0) {
             fprintf(stderr, "qsim: sweep: %s: no such place in the scenario: %s\n", file, g->params[k].path);
             cJSON_Delete(copy);
             return 2;
@@ -307,11 +355,11 @@ static int point_done(const char *dir, const grid *g, int n)
 }
 
 /* sweep.csv from the point files: one row per point x option x metric. */
-static int write_aggregate(const char *dir, const grid *g)
+static int write_aggregate(const char *dir, const char *dest, const grid *g)
 {
     char path[1200];
     of_file f;
-    snprintf(path, sizeof path, "%s/sweep.csv", dir);
+    snprintf(path, sizeof path, "%s/sweep.csv", dest);
     if (of_open(&f, path) != 0)
         return -1;
     fputs("point", f.f);
@@ -355,6 +403,49 @@ static int write_aggregate(const char *dir, const grid *g)
         cJSON_Delete(j);
     }
     return of_commit(&f);
+}
+
+/* The sweep's table on stdout, as compare prints its own: one row per
+ * point, the swept values, then metric's mean ± CI half-width per option. */
+static void print_table(FILE *out, const char *dir, const grid *g, const char *metric)
+{
+    char path[1200];
+    for (int n = 0; n < g->npoints; n++) {
+        snprintf(path, sizeof path, "%s/points/%06d.json", dir, n);
+        char *text = read_text(path);
+        cJSON *j = text ? cJSON_Parse(text) : NULL;
+        free(text);
+        const cJSON *params = cJSON_GetObjectItemCaseSensitive(j, "params");
+        const cJSON *opts = cJSON_GetObjectItemCaseSensitive(j, "options"), *o, *pv;
+        if (n == 0) {
+            fprintf(out, "%-6s", "point");
+            cJSON_ArrayForEach(pv, params) fprintf(out, "  %14s", pv->string);
+            cJSON_ArrayForEach(o, opts) {
+                const cJSON *name = cJSON_GetObjectItemCaseSensitive(o, "option");
+                char head[96];
+                snprintf(head, sizeof head, "%s [%s]", metric, cJSON_IsString(name) ? name->valuestring : "?");
+                fprintf(out, "  %26s", head);
+            }
+            fputc('\n', out);
+        }
+        fprintf(out, "%-6d", n);
+        cJSON_ArrayForEach(pv, params) fprintf(out, "  %14.10g", pv->valuedouble);
+        cJSON_ArrayForEach(o, opts) {
+            const cJSON *x = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(o, "metrics"), metric);
+            const cJSON *mean = cJSON_GetObjectItemCaseSensitive(x, "mean");
+            const cJSON *lo = cJSON_GetObjectItemCaseSensitive(x, "ci95_low");
+            const cJSON *hi = cJSON_GetObjectItemCaseSensitive(x, "ci95_high");
+            char cell[96] = "-";
+            if (cJSON_GetObjectItemCaseSensitive(x, "never"))
+                snprintf(cell, sizeof cell, "never");
+            else if (mean && lo && hi)
+                snprintf(cell, sizeof cell, "%.6g ± %.3g", mean->valuedouble, (hi->valuedouble - lo->valuedouble) / 2);
+            /* "±" is two bytes, one column */
+            fprintf(out, "  %*s", strstr(cell, "±") ? 27 : 26, cell);
+        }
+        fputc('\n', out);
+        cJSON_Delete(j);
+    }
 }
 
 static int write_spec_file(const char *dir, const grid *g)
@@ -558,9 +649,10 @@ static void usage_sweep(void)
 
 int cmd_sweep(int argc, char **argv)
 {
-    enum { O_SHARD = 256, O_PARAM, O_EMIT, O_SHARDS, O_TIME };
+    enum { O_SHARD = 256, O_PARAM, O_EMIT, O_SHARDS, O_TIME, O_METRIC };
     static const struct option longs[] = {
-        { "options", required_argument, 0, 'o' }, { "param", required_argument, 0, O_PARAM },
+        { "options", required_argument, 0, 'o' }, { "option", required_argument, 0, 'o' },
+        { "metric", required_argument, 0, O_METRIC }, { "param", required_argument, 0, O_PARAM },
         { "shard", required_argument, 0, O_SHARD }, { "emit", required_argument, 0, O_EMIT },
         { "shards", required_argument, 0, O_SHARDS }, { "time", required_argument, 0, O_TIME },
         { "help", no_argument, 0, 'h' }, CLI_EXP_LONGS, { 0, 0, 0, 0 },
@@ -572,8 +664,9 @@ int cmd_sweep(int argc, char **argv)
     char optbuf[1024] = "";
     const char *options[SC_MAX_OPTIONS];
     int nopt = 0, shard_k = 1, shard_n = 1, c, r;
+    const char *metric = "reads_per_day";
     cli_exp x;
-    cli_exp_defaults(&x, 10, "out/sweep");
+    cli_exp_defaults(&x, 10, NULL);
     memset(&g, 0, sizeof g);
     optind = 1;
     while ((c = getopt_long(argc, argv, "o:s:d:qh", longs, NULL)) != -1) {
@@ -595,6 +688,16 @@ int cmd_sweep(int argc, char **argv)
                 return 2;
             eq.param_args[g.nparams++] = optarg;
             break;
+        case O_METRIC: {
+            int known = 0;
+            for (int k = 0; k < M_COUNT; k++)
+                known |= strcmp(optarg, exp_metric_names[k]) == 0;
+            if (!known)
+                return cli_usage_error("--metric: unknown metric '%s' (the names of compare.csv: reads_per_day, "
+                                       "usd_per_day, heal_p99_s, stuck_final, ...; docs/experiments.md)", optarg);
+            metric = optarg;
+            break;
+        }
         case O_SHARD:
             if (sscanf(optarg, "%d/%d", &shard_k, &shard_n) != 2 || shard_n < 1 || shard_k < 1 || shard_k > shard_n)
                 return cli_usage_error("--shard wants K/N with 1 <= K <= N, got '%s'", optarg);
@@ -638,7 +741,12 @@ int cmd_sweep(int argc, char **argv)
     const char *file = argv[optind];
     scenario *base = NULL;
     pr_plan pp;
-    if (cli_load(file, x.data, x.plan, x.pricing, days, &base, &pp) != 0)
+    ses_files files;
+    static xd_exp xp;
+    of_set set = { 0 };
+    static const char *const set_names[] = { "sweep.csv", "manifest.json", NULL };
+    static const char *const all_files[] = { "sweep.csv", "sweep.json", "points/" };
+    if (cli_load_files(file, x.data, x.plan, x.pricing, days, &base, &pp, &files) != 0)
         return 2;
     char datadir[1024], limits[1100];
     cli_find_data(x.data, datadir, sizeof datadir);
@@ -688,8 +796,8 @@ int cmd_sweep(int argc, char **argv)
             }
             char path[sizeof g.params[k].path]; /* a copy: g.spec and the path share g */
             memcpy(path, g.params[k].path, sizeof path);
-            len += (size_t)snprintf(g.spec + len, sizeof g.spec - len, ";param=%s:%d:%016" PRIx64, path,
-                                    g.params[k].nvalues, vh);
+            len += (size_t)snprintf(g.spec + len, sizeof g.spec - len, ";param=%s:%d:%016" PRIx64 "%s", path,
+                                    g.params[k].nvalues, vh, g.params[k].is_duration ? ":us" : "");
         }
     }
     /* A bad --param (no such place, a value out of range) is refused before
@@ -709,13 +817,22 @@ int cmd_sweep(int argc, char **argv)
         rc = emit_script(stdout, file, &eq, &g, &x);
         goto out;
     }
+    /* the spec is the sweep's identity: shards of one sweep share a folder */
+    cli_xd_begin(&xp, "sweep", base, file, &files, argc, argv);
+    xp.files_out_of_id = 1;
+    xd_set(&xp, "spec", g.spec);
+    if (cli_xd_resolve(&xp, out, 1) != 0) /* the folder; its owner is checked below */
+        goto out;
+    out = xp.dir;
     static grid old;
-    if (read_spec_file(out, &old) == 0 && strcmp(old.spec, g.spec) != 0) {
+    if (read_spec_file(out, &old) == 0 && strcmp(old.spec, g.spec) != 0 && !x.force) {
         char why[600];
         spec_diff(g.spec, old.spec, why, sizeof why);
         fprintf(stderr, "qsim: sweep: %s holds another sweep (%s); use another --out or remove it\n", out, why);
         goto out;
     }
+    if (cli_xd_resolve(&xp, out, x.force) != 0)
+        goto out;
     char pdir[1100];
     snprintf(pdir, sizeof pdir, "%s/points", out);
     if (!doc || of_mkdirs(pdir) != 0 || write_spec_file(out, &g) != 0) {
@@ -753,16 +870,28 @@ int cmd_sweep(int argc, char **argv)
     for (int n = shard_k - 1; n < g.npoints; n += shard_n)
         if (!point_done(out, &g, n))
             todo_list[nt++] = n;
-    /* Validate every point's scenario first: bad input stops before any run. */
+    /* Validate every point's scenario first: bad input stops before any
+     * run; and add up the work they ask for (the budget). */
+    ses_work sum = { 0 };
     for (int i = 0; i < nt; i++) {
         scenario *ps = NULL;
+        ses_work w1;
         if (point_scenario(file, doc, &g, todo_list[i], limits, &pp, days, &ps) != 0) {
             rc = 2;
             free(todo_list);
             free(vals);
             goto out;
         }
+        ses_estimate(ps, &w1);
+        sum.calls += w1.calls / nt;
+        sum.events += w1.events / nt;
         sc_free(ps);
+    }
+    if (nt > 0 && cli_budget_work("sweep", base->name, &sum, (double)nt * nopt * reps, 0, jobs, quiet, x.force) != 0) {
+        rc = 2;
+        free(todo_list);
+        free(vals);
+        goto out;
     }
     if (jobs > nt)
         jobs = nt > 0 ? nt : 1;
@@ -841,23 +970,41 @@ int cmd_sweep(int argc, char **argv)
     int present = 0;
     for (int n = 0; n < g.npoints; n++)
         present += point_done(out, &g, n);
+    char extra[160]; /* what plot draws: the chart's metric */
+    snprintf(extra, sizeof extra, "{\"metric\": \"%s\"}", metric);
     if (present == g.npoints) {
-        if (write_aggregate(out, &g) != 0) {
+        /* sweep.csv and the manifest are switched in together; points/ and
+         * sweep.json are carried over into the new set */
+        if (of_set_begin(&set, out, set_names) != 0 || write_aggregate(out, set.stage, &g) != 0 ||
+            xd_write_manifest(&xp, set.stage, all_files, 3, extra) != 0 || of_set_commit(&set) != 0) {
             fprintf(stderr, "qsim: sweep: cannot write %s/sweep.csv\n", out);
             goto out;
         }
+        xd_link_latest(&xp);
+        if (!quiet)
+            print_table(stdout, out, &g, metric);
         if (!quiet) {
             fprintf(stderr, "qsim: sweep: %d points in %.2f s; wrote %s/sweep.csv\n", ran, cli_wall() - t0, out);
             fprintf(stderr, "qsim: sweep: CPU %.2f s in %ld workers (busiest %.2f s), %.2f s in this process\n",
                     cpu_all, jobs, cpu_max, cpu_self());
         }
-    } else if (!quiet) {
+    } else {
+        /* a shard's folder is an experiment folder too: its manifest says
+         * which sweep it is a part of (merge writes the whole one's) */
+        static const char *const shard_files[] = { "sweep.json", "points/" };
+        if (xd_write_manifest(&xp, out, shard_files, 2, extra) != 0) {
+            fprintf(stderr, "qsim: sweep: cannot write %s/manifest.json: %s\n", out, strerror(errno));
+            goto out;
+        }
+    }
+    if (present != g.npoints && !quiet) {
         fprintf(stderr, "qsim: sweep: shard %d/%d done (%d points in %.2f s); %d of %d points present: "
                         "merge the shards with 'qsim merge DIR... --out DIR'\n",
                 shard_k, shard_n, ran, cli_wall() - t0, present, g.npoints);
     }
     rc = 0;
 out:
+    of_set_abort(&set);
     cJSON_Delete(doc);
     free(text);
     sc_free(base);
@@ -948,7 +1095,31 @@ int cmd_merge(int argc, char **argv)
         fprintf(stderr, "qsim: merge: %d of %d points missing; run the missing shards\n", missing, g.npoints);
         return 1;
     }
-    if (write_aggregate(out, &g) != 0) {
+    static xd_exp xp;
+    static const char *const set_names[] = { "sweep.csv", "manifest.json", NULL };
+    of_set set = { 0 };
+    char sname[128] = "merge";
+    const char *fp = strstr(g.spec, ";file=");
+    if (fp) { /* the scenario's file name, from the spec */
+        fp += 6;
+        int l = (int)strcspn(fp, ";");
+        if (l > 5 && strncmp(fp + l - 5, ".json", 5) == 0)
+            l -= 5;
+        snprintf(sname, sizeof sname, "%.*s", l, fp);
+    }
+    int kargc;
+    char *const *kargv = cli_argv(&kargc);
+    xd_init(&xp, "sweep", sname, kargc, kargv);
+    xd_set(&xp, "spec", g.spec);
+    xd_resolve(&xp, out, 1, &(sim_err){ 0, "" }); /* the id only: the folder is --out */
+    for (int d = 0; d < ndirs; d++) {
+        char key[32];
+        snprintf(key, sizeof key, "shard_%d", d + 1);
+        xd_set(&xp, key, dirs[d]);
+    }
+    if (of_set_begin(&set, out, set_names) != 0 || write_aggregate(out, set.stage, &g) != 0 ||
+        xd_write_manifest(&xp, set.stage, set_names, 1, NULL) != 0 || of_set_commit(&set) != 0) {
+        of_set_abort(&set);
         fprintf(stderr, "qsim: merge: cannot write %s/sweep.csv\n", out);
         return 1;
     }

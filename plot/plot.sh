@@ -13,14 +13,39 @@
 #   sweep/sweep      reads/day against the first swept parameter (sweep/sweep.csv)
 # then writes DIR/report.md and DIR/report.html (cmark-gfm; the charts beside it).
 # Without gnuplot it says so, skips the charts and still writes the report.
+#
+# Any experiment folder (docs/experiments.md, "Experiment folders"): its
+# manifest.json says the kind. A compare folder keeps the report.md compare
+# wrote (its charts go into report.html); a sweep folder gets a report of
+# its own; a run folder's report is rebuilt. A folder without a manifest is
+# recognised by its files (an older qsim's).
 set -eu
 out=${1:-out}
 here=$(cd "$(dirname "$0")" && pwd)
 [ -d "$out" ] || { echo "plot: $out: no such folder" >&2; exit 2; }
-if [ ! -f "$out/summary.csv" ] && [ ! -f "$out/compare/compare_summary.csv" ] && [ ! -f "$out/sweep/sweep.csv" ]; then
-    echo "plot: $out: nothing to plot (no summary.csv, compare/compare_summary.csv or sweep/sweep.csv; run qsim run --out $out first)" >&2
+# manifest fields: the JSON is qsim's own, one "key": "value" per line
+mf() { [ -f "$out/manifest.json" ] && sed -n "s/^[[:space:]]*\"$1\":[[:space:]]*\"\([^\"]*\)\",*\$/\1/p" "$out/manifest.json" | head -1; }
+kind=$(mf kind || true)
+if [ -z "$kind" ]; then
+    if [ -f "$out/summary.csv" ]; then kind=run
+    elif [ -f "$out/compare_summary.csv" ]; then kind=compare
+    elif [ -f "$out/sweep.csv" ]; then kind=sweep
+    fi
+fi
+case "$kind" in
+run) [ -f "$out/summary.csv" ] || kind="" ;;
+compare) [ -f "$out/compare_summary.csv" ] || kind="" ;;
+sweep) [ -f "$out/sweep.csv" ] || kind="" ;;
+*) kind="" ;;
+esac
+if [ -z "$kind" ] && { [ -f "$out/compare/compare_summary.csv" ] || [ -f "$out/sweep/sweep.csv" ]; }; then
+    kind=run # an old layout: a run folder with compare/ and sweep/ inside
+fi
+if [ -z "$kind" ]; then
+    echo "plot: $out: nothing to plot (no run, compare or sweep results: summary.csv, compare_summary.csv or sweep.csv)" >&2
     exit 2
 fi
+scenario_name=$(mf scenario || true)
 have_gnuplot=1
 command -v gnuplot >/dev/null 2>&1 || {
     have_gnuplot=0
@@ -32,13 +57,13 @@ charts=""
 # DIR from plot/SCRIPT.gp. Paths and names reach gnuplot as data, through
 # the environment, never pasted into its commands: a folder named
 # x';system('touch pwned');a=' is just a folder name.
-gp_env='here=system("printenv QSIM_GP_HERE"); out=system("printenv QSIM_GP_OUT"); dest=system("printenv QSIM_GP_DEST"); options=system("printenv QSIM_GP_OPTIONS"); param=system("printenv QSIM_GP_PARAM"); optcol=int(system("printenv QSIM_GP_OPTCOL"))'
+gp_env='metric=system("printenv QSIM_GP_METRIC"); here=system("printenv QSIM_GP_HERE"); out=system("printenv QSIM_GP_OUT"); dest=system("printenv QSIM_GP_DEST"); options=system("printenv QSIM_GP_OPTIONS"); param=system("printenv QSIM_GP_PARAM"); optcol=int(system("printenv QSIM_GP_OPTCOL"))'
 draw() {
     [ "$have_gnuplot" = 1 ] || return 0
     name=$1; dir=$2; script=$3
     for term in png svg; do
         tmp="$dir/$name.$term.tmp"
-        if QSIM_GP_HERE=$here QSIM_GP_OUT=$dir QSIM_GP_DEST=$tmp QSIM_GP_OPTIONS=${4:-} QSIM_GP_PARAM=${5:-} \
+        if QSIM_GP_METRIC=${metric:-reads_per_day} QSIM_GP_HERE=$here QSIM_GP_OUT=$dir QSIM_GP_DEST=$tmp QSIM_GP_OPTIONS=${4:-} QSIM_GP_PARAM=${5:-} \
             QSIM_GP_OPTCOL=${6:-0} gnuplot -e "$gp_env; term='$term'" "$here/$script.gp" 2>"$dir/.gnuplot.err"; then
             mv "$tmp" "$dir/$name.$term"
         else
@@ -51,7 +76,7 @@ draw() {
 
 options_of() { tail -n +2 "$1" | cut -d, -f1 | awk '!seen[$0]++' | tr '\n' ' '; }
 
-if [ -f "$out/summary.csv" ]; then
+if [ "$kind" = run ] && [ -f "$out/summary.csv" ]; then
     opts=$(options_of "$out/summary.csv")
     [ -f "$out/polls.csv" ] && draw kvr "$out" kvr "$opts"
     draw cost "$out" cost
@@ -64,12 +89,14 @@ if [ -f "$out/summary.csv" ]; then
         draw caps "$out" caps "$opts"
     fi
 fi
-cmp_dir="$out/compare"
+cmp_dir="$out/compare"; sw_dir="$out/sweep"; cpre="compare/"; spre="sweep/"
+[ "$kind" = compare ] && { cmp_dir=$out; cpre=""; }
+[ "$kind" = sweep ] && { sw_dir=$out; spre=""; }
+metric=$(mf metric || true)
 if [ -f "$cmp_dir/compare_summary.csv" ]; then
     awk -F, 'NR > 1 && $2 == "usd_per_day" { print $1 "," $4 "," $5 "," $6 }' "$cmp_dir/compare_summary.csv" > "$cmp_dir/cost_ci.dat"
     draw cost_ci "$cmp_dir" cost_ci
 fi
-sw_dir="$out/sweep"
 if [ -f "$sw_dir/sweep.csv" ]; then
     param=$(head -1 "$sw_dir/sweep.csv" | cut -d, -f2)
     optcol=$(head -1 "$sw_dir/sweep.csv" | tr ',' '\n' | grep -n '^option$' | cut -d: -f1)
@@ -91,20 +118,31 @@ caption() {
     heal_cdf) echo "Healing latency of the episodes that healed (empirical CDF of healed episodes only: an option with no healed episode has no line, and the share is of healed, not opened, episodes; compare healed/opened in the run table and the Kaplan-Meier p50)." ;;
     stuck) echo "Messages stuck over time (cache not terminal while the key is): each costs one extra read per poll under Option 0." ;;
     caps) echo "When the free plan's daily caps would be reached: each point is a cap crossing (hour of day, simulated day)." ;;
-    compare/cost_ci) echo "Mean list price per day over the replications with 95 % confidence intervals (whiskers)." ;;
-    sweep/sweep) echo "The chosen metric against the swept parameter, one line per option." ;;
+    compare/cost_ci | cost_ci) echo "Mean list price per day over the replications with 95 % confidence intervals (whiskers)." ;;
+    sweep/sweep | sweep) echo "The chosen metric against the swept parameter, one line per option." ;;
     *) echo "$1" ;;
     esac
 }
 has_chart() { case " $charts " in *" $out/$1 "*) return 0 ;; esac; return 1; }
 md="$out/report.md.tmp"; html="$out/report.html.tmp"
+if [ "$kind" = compare ] && [ -f "$out/report.md" ]; then
+    # compare's own report stays as it wrote it; the HTML adds the charts
+    { cat "$out/report.md"; echo; for c in $charts; do r=${c#"$out/"}; echo "![$r]($r.svg)"; echo; echo "*Figure ($r). $(caption "$r")*"; echo; done; } > "$md"
+else
 {
     sc=""
     if [ -f "$out/results.json" ]; then
         sc=$(sed -n 's/^[[:space:]]*"scenario":[[:space:]]*"\(.*\)",$/\1/p' "$out/results.json" | head -1)
         file=$(sed -n 's/^[[:space:]]*"file":[[:space:]]*"\(.*\)",$/\1/p' "$out/results.json" | head -1)
     fi
-    echo "# qsim report${sc:+: $sc}"
+    [ -n "$sc" ] || sc=$scenario_name
+    if [ "$kind" = sweep ]; then
+        echo "# qsim sweep: ${sc:-?}"
+        echo
+        echo "Metric ${metric:-reads_per_day} (mean, 95 % CI) against the first swept parameter; data: sweep.csv, points/."
+    else
+        echo "# qsim report${sc:+: $sc}"
+    fi
     echo
     if [ -f "$out/summary.csv" ]; then
         echo "## Decision"
@@ -177,42 +215,50 @@ md="$out/report.md.tmp"; html="$out/report.html.tmp"
         echo
         tail -n +3 "$cmp_dir/report.md" | sed 's/^## /### /'
         echo
-        if has_chart compare/cost_ci; then
-            echo "![compare/cost_ci](compare/cost_ci.svg)"
+        if has_chart "${cpre}cost_ci"; then
+            echo "![${cpre}cost_ci](${cpre}cost_ci.svg)"
             echo
-            echo "*Figure (compare/cost_ci). $(caption compare/cost_ci)*"
+            echo "*Figure (${cpre}cost_ci). $(caption "${cpre}cost_ci")*"
             echo
         fi
     fi
     if [ -f "$sw_dir/sweep.csv" ]; then
         echo "## Sweep"
         echo
-        if has_chart sweep/sweep; then
-            echo "![sweep/sweep](sweep/sweep.svg)"
+        if has_chart "${spre}sweep"; then
+            echo "![${spre}sweep](${spre}sweep.svg)"
             echo
-            echo "*Figure (sweep/sweep). $(caption sweep/sweep)*"
+            echo "*Figure (${spre}sweep). $(caption "${spre}sweep")*"
         else
             echo "*sweep: no chart, no data.*"
         fi
         echo
     fi
-    echo "Data: results.json, summary.csv, polls.csv, stuck.csv, heal_latency.csv, caps.csv; see docs/metrics.md."
+    [ "$kind" = run ] && echo "Data: results.json, summary.csv, polls.csv, stuck.csv, heal_latency.csv, caps.csv; see docs/metrics.md."
+    true
 } > "$md"
-mv "$md" "$out/report.md"
+fi
+src=$out/report.md
+if [ "$kind" = compare ] && [ -f "$out/report.md" ]; then src=$md; else mv "$md" "$out/report.md"; fi
 # HTML: CommonMark with GitHub's table extension (cmark-gfm); the charts are
 # referenced beside the page (offline, small page), not inlined.
 {
     echo '<!doctype html><html><head><meta charset="utf-8"><title>qsim report</title>'
     echo '<style>body{font-family:sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222;line-height:1.4}table{border-collapse:collapse;font-size:13px;display:block;overflow-x:auto;margin:1em 0}td,th{border:1px solid #ccc;padding:3px 7px;vertical-align:top}td[align="right"],th[align="right"]{white-space:nowrap}td:first-child{font-weight:600}img{max-width:100%;height:auto;border:1px solid #eee}pre{background:#f6f6f6;padding:.6em;overflow-x:auto;font-size:12px}code{background:#f3f3f3}h2{border-bottom:1px solid #ddd;padding-bottom:.2em;margin-top:1.6em}</style></head><body>'
     if command -v cmark-gfm >/dev/null 2>&1; then
-        cmark-gfm --extension table "$out/report.md"
+        cmark-gfm --extension table "$src"
     else
         echo "plot: cmark-gfm not found (install cmark-gfm): report.html shows the Markdown as text" >&2
         echo '<pre>'
-        sed 's/&/\&amp;/g; s/</\&lt;/g; s/>/\&gt;/g' "$out/report.md"
+        sed 's/&/\&amp;/g; s/</\&lt;/g; s/>/\&gt;/g' "$src"
         echo '</pre>'
     fi
     echo '</body></html>'
 } > "$html"
 mv "$html" "$out/report.html"
-echo "plot: wrote $out/report.md and $out/report.html" >&2
+if [ "$src" = "$md" ]; then
+    rm -f "$md"
+    echo "plot: wrote $out/report.html ($out/report.md is compare's own)" >&2
+else
+    echo "plot: wrote $out/report.md and $out/report.html" >&2
+fi

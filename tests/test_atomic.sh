@@ -18,14 +18,14 @@ no_leftovers() { ! ls -a "$tmp" "$tmp/out" | grep -q 'staging\|\.tmp\.'; }
 
 "$QSIM" run $SC --days 0.2 --out "$tmp/new" -q 2>/dev/null
 check $? "reference run (new set)"
-"$QSIM" run $SC --days 0.1 --out "$tmp/out" -q 2>/dev/null
+"$QSIM" run $SC --days 0.1 --out "$tmp/out" --force -q 2>/dev/null
 check $? "first run"
 mkdir -p "$tmp/out/compare" && echo keep > "$tmp/out/compare/x" && echo keep > "$tmp/out/report.md"
 mkdir -p "$tmp/old" && for f in $names; do cp "$tmp/out/$f" "$tmp/old/"; done
 
 # kill -9 at several moments of a run that writes the new set over the old
 for delay in 0 0.01 0.03 0.06 0.1 0.15 0.2; do
-    "$QSIM" run $SC --days 0.2 --out "$tmp/out" -q 2>/dev/null &
+    "$QSIM" run $SC --days 0.2 --out "$tmp/out" --force -q 2>/dev/null &
     pid=$!
     sleep $delay
     kill -9 $pid 2>/dev/null
@@ -39,7 +39,7 @@ for delay in 0 0.01 0.03 0.06 0.1 0.15 0.2; do
     check $? "killed after ${delay}s: entries that are not the run's were lost"
 done
 # a long run killed while it writes: its staging folder is beside out
-"$QSIM" run $SC --days 300 --out "$tmp/out" -q 2>/dev/null &
+"$QSIM" run $SC --days 300 --out "$tmp/out" --force -q 2>/dev/null &
 pid=$!
 i=0
 while [ $i -lt 200 ] && ! ls -a "$tmp" | grep -q '^\.out\.staging\.'; do sleep 0.05; i=$((i + 1)); done
@@ -50,7 +50,7 @@ check $? "the killed run had a staging folder (the test killed it too late or to
 same_set "$tmp/out" "$tmp/old"
 check $? "a run killed while writing changed the output set"
 # the next run cleans the dead run's staging folder
-"$QSIM" run $SC --days 0.2 --out "$tmp/out" -q 2>/dev/null
+"$QSIM" run $SC --days 0.2 --out "$tmp/out" --force -q 2>/dev/null
 check $? "run after the kill"
 same_set "$tmp/out" "$tmp/new"
 check $? "the run after the kill did not write the new set"
@@ -61,9 +61,9 @@ check $? "entries that are not the run's were lost by a run"
 
 # SIGTERM and SIGINT: the run stops, the set is unchanged, nothing is left
 for sig in TERM INT; do
-    "$QSIM" run $SC --days 0.1 --out "$tmp/out" -q 2>/dev/null # old set again
+    "$QSIM" run $SC --days 0.1 --out "$tmp/out" --force -q 2>/dev/null # old set again
     for f in $names; do cp "$tmp/out/$f" "$tmp/old/"; done
-    "$QSIM" run $SC --days 300 --out "$tmp/out" -q 2>/dev/null &
+    "$QSIM" run $SC --days 300 --out "$tmp/out" --force -q 2>/dev/null &
     pid=$!
     i=0
     while [ $i -lt 200 ] && ! ls -a "$tmp" | grep -q '^\.out\.staging\.'; do sleep 0.05; i=$((i + 1)); done
@@ -80,7 +80,7 @@ done
 (
     trap '' XFSZ
     ulimit -f 256 # 256 blocks of 512 bytes: polls.csv of 0.2 days does not fit
-    "$QSIM" run $SC --days 0.2 --out "$tmp/out" -q 2>"$tmp/full.err"
+    "$QSIM" run $SC --days 0.2 --out "$tmp/out" --force -q 2>"$tmp/full.err"
 )
 rc=$?
 [ $rc -eq 1 ]
@@ -94,10 +94,10 @@ check $? "a full disk left a staging folder or a temporary file"
 
 # a full tmpfs, when we may mount one
 if [ "$(id -u)" = 0 ] && mkdir -p "$tmp/fs" && mount -t tmpfs -o size=256k tmpfs "$tmp/fs" 2>/dev/null; then
-    "$QSIM" run $SC --days 0.01 --out "$tmp/fs/out" -q 2>/dev/null
+    "$QSIM" run $SC --days 0.01 --out "$tmp/fs/out" --force -q 2>/dev/null
     check $? "a small run on the tmpfs"
     mkdir -p "$tmp/fsold" && for f in $names; do cp "$tmp/fs/out/$f" "$tmp/fsold/"; done
-    "$QSIM" run $SC --days 0.2 --out "$tmp/fs/out" -q 2>/dev/null
+    "$QSIM" run $SC --days 0.2 --out "$tmp/fs/out" --force -q 2>/dev/null
     [ $? -eq 1 ]
     check $? "a full tmpfs: expected exit 1"
     same_set "$tmp/fs/out" "$tmp/fsold"

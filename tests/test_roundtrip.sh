@@ -14,6 +14,7 @@ check() { if [ "$1" = 0 ]; then pass=$((pass + 1)); else fail=$((fail + 1)); ech
 # in the same microsecond may interleave differently: compare call by call.
 norm() { # trace [A B]
     awk -v A="${2:-}" -v B="${3:-}" '
+    /"type":"meta"/ { next }
     { match($0, /"call":[0-9]+/); id = substr($0, RSTART + 7, RLENGTH - 7) + 0
       if (A != "" && (id < A + 0 || id > B + 0)) next
       match($0, /"t":[0-9]+/); t = substr($0, RSTART + 4, RLENGTH - 4) + 0
@@ -35,7 +36,7 @@ for range in 1-200 300-600 1000-1400; do
     [ -n "$a2" ] && a=$a2
     b2=$(sed -n 's/.*the cut ends at call \([0-9]*\).*/\1/p' "$tmp/err")
     [ -n "$b2" ] && b=$b2
-    "$QSIM" run "$tmp/s.json" --trace "$tmp/t2.jsonl" --out "$tmp/o2" -q 2>/dev/null
+    "$QSIM" run "$tmp/s.json" --trace "$tmp/t2.jsonl" --out "$tmp/o2" --force -q 2>/dev/null
     check $? "qsim run of the produced script ($range)"
     norm "$tmp/t.jsonl" "$a" "$b" > "$tmp/a"
     norm "$tmp/t2.jsonl" > "$tmp/b"
@@ -52,6 +53,30 @@ check $? "script-from-trace of a replayed script"
 norm "$tmp/t3.jsonl" > "$tmp/c"
 cmp -s "$tmp/b" "$tmp/c"
 check $? "second generation differs"
+# the trace's meta header says what made it (issue 17)
+head -n 1 "$tmp/t.jsonl" | grep -q '^{"type":"meta","qsim":"[^"]*","scenario":"[^"]*","file":"tests/data/roundtrip.json","scenario_fnv1a64":"[0-9a-f]\{16\}","option":"[^"]*","seed":"[0-9]*","duration_us":[0-9]*}$'
+check $? "the trace's first line is its meta header: $(head -c 300 "$tmp/t.jsonl")"
+opt=$(head -n 1 "$tmp/t.jsonl" | sed 's/.*"option":"\([^"]*\)".*/\1/')
+# ... so no --scenario is needed, and the result is the same as with it
+"$QSIM" script-from-trace "$tmp/t.jsonl" --calls 300-600 --out "$tmp/s3.json" 2>/dev/null
+check $? "script-from-trace without --scenario (from the meta header)"
+"$QSIM" script-from-trace "$tmp/t.jsonl" --scenario tests/data/roundtrip.json --calls 300-600 --out "$tmp/s4.json" 2>/dev/null
+cmp -s "$tmp/s3.json" "$tmp/s4.json"
+check $? "script-from-trace from the header differs from one with --scenario"
+# a mismatching --option or --scenario is refused with exit 2, nothing written
+other=0; [ "$opt" = 0 ] && other=1
+"$QSIM" script-from-trace "$tmp/t.jsonl" --option "$other" --out "$tmp/s5.json" 2>"$tmp/err"
+rc=$?
+[ "$rc" -eq 2 ] && grep -q "was made under option $opt, not --option $other" "$tmp/err" && [ ! -e "$tmp/s5.json" ]
+check $? "a mismatching --option: exit $rc, $(cat "$tmp/err")"
+"$QSIM" script-from-trace "$tmp/t.jsonl" --scenario scenarios/incident-164.json --out "$tmp/s6.json" 2>"$tmp/err"
+rc=$?
+[ "$rc" -eq 2 ] && grep -q "was made from another scenario" "$tmp/err" && [ ! -e "$tmp/s6.json" ]
+check $? "a mismatching --scenario: exit $rc, $(cat "$tmp/err")"
+# the header holds the run's seed (script-from-trace re-runs to the cut with it)
+"$QSIM" run tests/data/roundtrip.json --seed 99 --trace "$tmp/t9.jsonl" --out "$tmp/o9" -q 2>/dev/null
+head -n 1 "$tmp/t9.jsonl" | grep -q '"seed":"99"'
+check $? "--seed 99: not in the trace header: $(head -c 300 "$tmp/t9.jsonl")"
 # bad input
 "$QSIM" script-from-trace "$tmp/nope.jsonl" --scenario tests/data/roundtrip.json >/dev/null 2>&1
 [ $? -eq 2 ]; check $? "a missing trace exits 2"

@@ -24,8 +24,8 @@ same() {
     name=$1; sc=$2; shift 2
     # JS mode has no cache_update.* counters (they count inside the C
     # endpoints): expectations on them alone may fail there.
-    "$QSIM" run "$sc" -q --out "$tmp/c" --trace "$tmp/c.jsonl" "$@" 2> "$tmp/err"; rc=$?
-    "$QSIM" run "$sc" -q --out "$tmp/j" --trace "$tmp/j.jsonl" --worker "$W" "$@" 2> "$tmp/jerr"; jrc=$?
+    "$QSIM" run "$sc" -q --force --out "$tmp/c" --trace "$tmp/c.jsonl" "$@" 2> "$tmp/err"; rc=$?
+    "$QSIM" run "$sc" -q --force --out "$tmp/j" --trace "$tmp/j.jsonl" --worker "$W" "$@" 2> "$tmp/jerr"; jrc=$?
     if [ $jrc = 1 ] && grep -q '^expectations:' "$tmp/jerr" &&
        ! grep 'FAIL  expect' "$tmp/jerr" | grep -vq 'cache_update\.'; then
         jrc=0

@@ -1,24 +1,32 @@
 #!/bin/sh
-# deps.sh - make sure the Debian packages qsim builds and runs with are here.
-#   sh tools/deps.sh          what `make run` needs (build, run, charts, report.html)
-#   sh tools/deps.sh test     that plus what `make test` needs (valgrind, clang
-#                             and libFuzzer, chromium for the report screenshot
-#                             test, Node.js for the Worker host, GNU parallel,
-#                             Slurm and munge for the cluster tests)
+# deps.sh - make sure the Debian packages qsim needs are here.
+#
+#   sh tools/deps.sh run      what building and running need (make run):
+#                             build tools, GSL, cJSON, gnuplot, cmark-gfm
+#   sh tools/deps.sh test     that, plus what the tests need (make test):
+#                             cmocka, valgrind, clang and the libFuzzer runtime,
+#                             chromium (report screenshot), Node.js (the Worker
+#                             host), GNU parallel, Slurm and munge (cluster tests)
 #   sh tools/deps.sh cluster  the run packages plus GNU parallel, Slurm, munge
+#
 # As root it installs what is missing (apt-get update first); otherwise it
 # prints the exact command to run and fails, so nothing happens behind the
-# user's back.
+# user's back. For tests of this script: QSIM_DEPS_ABSENT="pkg ..." counts
+# those packages as missing, and QSIM_DEPS_DRY=1 reports without installing.
 set -eu
-PKGS="build-essential pkg-config libgsl-dev libcjson-dev libcmocka-dev gnuplot-nox cmark-gfm"
-case "${1:-run}" in
-run) ;;
-test) PKGS="$PKGS valgrind clang libclang-rt-dev chromium nodejs parallel slurm-wlm munge" ;;
-cluster) PKGS="$PKGS parallel slurm-wlm munge" ;;
-*) echo "usage: sh tools/deps.sh [run|test|cluster]" >&2; exit 2 ;;
+RUN_PKGS="build-essential pkg-config libgsl-dev libcjson-dev gnuplot-nox cmark-gfm"
+TEST_PKGS="libcmocka-dev valgrind clang libclang-rt-dev chromium nodejs parallel slurm-wlm munge"
+case "${1:-test}" in
+run) PKGS=$RUN_PKGS ;;
+test) PKGS="$RUN_PKGS $TEST_PKGS" ;;
+cluster) PKGS="$RUN_PKGS parallel slurm-wlm munge" ;;
+*) echo "deps: usage: sh tools/deps.sh run|test|cluster" >&2; exit 2 ;;
 esac
 missing=""
 for p in $PKGS; do
+    case " ${QSIM_DEPS_ABSENT:-} " in
+    *" $p "*) missing="$missing $p"; continue ;;
+    esac
     st=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
     case "$st" in
     *"install ok installed"*) ;;
@@ -26,7 +34,7 @@ for p in $PKGS; do
     esac
 done
 [ -z "$missing" ] && exit 0
-if [ "$(id -u)" -eq 0 ]; then
+if [ "$(id -u)" -eq 0 ] && [ -z "${QSIM_DEPS_DRY:-}" ]; then
     echo "deps: installing$missing" >&2
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq
