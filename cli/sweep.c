@@ -825,7 +825,8 @@ int cmd_sweep(int argc, char **argv)
         goto out;
     out = xp.dir;
     static grid old;
-    if (read_spec_file(out, &old) == 0 && strcmp(old.spec, g.spec) != 0 && !x.force) {
+    int fresh = read_spec_file(out, &old) != 0; /* no sweep here before this one */
+    if (!fresh && strcmp(old.spec, g.spec) != 0 && !x.force) {
         char why[600];
         spec_diff(g.spec, old.spec, why, sizeof why);
         fprintf(stderr, "qsim: sweep: %s holds another sweep (%s); use another --out or remove it\n", out, why);
@@ -880,7 +881,7 @@ int cmd_sweep(int argc, char **argv)
             rc = 2;
             free(todo_list);
             free(vals);
-            goto out;
+            goto refused;
         }
         ses_estimate(ps, &w1);
         sum.calls += w1.calls / nt;
@@ -891,7 +892,7 @@ int cmd_sweep(int argc, char **argv)
         rc = 2;
         free(todo_list);
         free(vals);
-        goto out;
+        goto refused;
     }
     if (jobs > nt)
         jobs = nt > 0 ? nt : 1;
@@ -1003,6 +1004,15 @@ int cmd_sweep(int argc, char **argv)
                 shard_k, shard_n, ran, cli_wall() - t0, present, g.npoints);
     }
     rc = 0;
+    goto out;
+refused: /* bad input or over the budget: a sweep that had not begun leaves nothing */
+    if (fresh) {
+        char spec[1200];
+        snprintf(spec, sizeof spec, "%s/sweep.json", out);
+        unlink(spec);
+        rmdir(pdir);
+        rmdir(out);
+    }
 out:
     of_set_abort(&set);
     cJSON_Delete(doc);

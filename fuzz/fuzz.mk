@@ -42,6 +42,13 @@ $(FUZZ_OBJ): $(FUZZ_DIR)/obj/%.o: %.c
 	@echo "  FUZZCC  $<"
 	@$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c $< -o $@
 
+# the Worker host's embedded script, as in the top Makefile
+$(FUZZ_DIR)/worker_host.inc: model/worker_host.js
+	@mkdir -p $(dir $@)
+	@od -An -v -tx1 < $< | sed 's/ *\([0-9a-f][0-9a-f]\)/0x\1,/g' > $@
+$(FUZZ_DIR)/obj/model/jshost.o: $(FUZZ_DIR)/worker_host.inc
+$(FUZZ_DIR)/obj/model/jshost.o: FUZZ_CFLAGS += -I$(FUZZ_DIR)
+
 $(FUZZ_BIN): fuzz/fuzz_scenario.c $(FUZZ_OBJ)
 	@mkdir -p $(dir $@)
 	@echo "  FUZZLD  $@"

@@ -130,6 +130,9 @@ expect 2 "merging a shard and its copy" "point 0 is in both" merge "$tmp/s1" "$t
 expect 2 "sweep --param nosuch=1,2" "[point 0]: nosuch: unknown key" \
     sweep "$tmp/small.json" --param nosuch=1,2 --reps 2 -q --out "$tmp/snosuch"
 empty_dir "sweep --param nosuch=1,2 writes nothing" "$tmp/snosuch"
+expect 2 "a sweep over the work budget" "refused" \
+    sweep "$tmp/small.json" --param bots[0].fail_prob=0,0.5 --reps 2 -q --days 1000000 --out "$tmp/sbudget"
+empty_dir "a sweep over the work budget writes nothing" "$tmp/sbudget"
 
 # ---- (d) pricing and limits data ----
 mkdir -p "$tmp/nofree/pricing" "$tmp/nofree/limits"
