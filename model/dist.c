@@ -16,7 +16,10 @@ int64_t dist_draw(const dist *d, gsl_rng *r)
         if (n <= UINT64_C(0xffffffff))
             return d->a + (int64_t)gsl_rng_uniform_int(r, (unsigned long)n);
         for (;;) {
-            uint64_t u = ((uint64_t)gsl_rng_get(r) << 32) | (uint64_t)gsl_rng_get(r);
+            /* two statements: the order of two calls in one expression is
+             * unspecified in C, and compilers differ */
+            uint64_t hi = (uint64_t)gsl_rng_get(r);
+            uint64_t u = (hi << 32) | (uint64_t)gsl_rng_get(r);
             uint64_t lim = UINT64_MAX - UINT64_MAX % n; /* reject the partial top bucket */
             if (u < lim)
                 return d->a + (int64_t)(u % n);
