@@ -53,6 +53,7 @@ typedef struct {
 struct kv_store {
     sim_ctx *ctx;
     kv_config cfg;
+    sim_us refresh_window; /* background_refresh x cache_ttl, µs (0: none) */
     const msg_table *msgs;
     gsl_rng *lat_rng, *fail_rng;
     size_t nkeys;        /* key arrays' capacity */
@@ -190,6 +191,7 @@ kv_store *kv_new(sim_ctx *ctx, const kv_config *cfg, const msg_table *msgs)
         return NULL;
     kv->ctx = ctx;
     kv->cfg = *cfg;
+    kv->refresh_window = (sim_us)(cfg->background_refresh * (double)cfg->cache_ttl);
     kv->msgs = msgs;
     kv->lat_rng = sim_rng(ctx, "kv:latency");
     kv->fail_rng = sim_rng(ctx, "kv:failure");
@@ -620,16 +622,16 @@ void kv_location_forget(kv_store *kv, int loc)
     L->forgot = sim_now(kv->ctx);
 }
 
-static sim_us *loc_exp(const location *L, uint32_t key)
+static sim_us loc_exp(const location *L, uint32_t key)
 {
     if (kv_key_is_misc(key))
-        return &L->mexp[key - KV_KEY_MISC];
-    return key == KV_KEY_CACHE ? (sim_us *)&L->list_exp : &L->exp[key];
+        return L->mexp[key - KV_KEY_MISC];
+    return key == KV_KEY_CACHE ? L->list_exp : L->exp[key];
 }
 
 static int loc_valid(const kv_store *kv, const location *L, uint32_t key, sim_us t)
 {
-    sim_us exp = *loc_exp(L, key);
+    sim_us exp = loc_exp(L, key);
     return exp > t && exp >= L->forgot + kv->cfg.cache_ttl;
 }
 
@@ -679,8 +681,7 @@ static void refresh_done(sim_ctx *ctx, void *obj, uint64_t arg)
  * operation). The copy keeps serving until the fetch lands. */
 static void maybe_refresh(kv_store *kv, location *L, uint32_t key, sim_us t)
 {
-    sim_us exp = *loc_exp(L, key);
-    sim_us window = (sim_us)(kv->cfg.background_refresh * (double)kv->cfg.cache_ttl);
+    sim_us exp = loc_exp(L, key), window = kv->refresh_window;
     uint8_t *busy = refreshing(L, key);
     if (window <= 0 || *busy || t < exp - window)
         return;
