@@ -1,7 +1,7 @@
 /* advise.c - `qsim advise`: which strategy is the cheapest that meets a
  * target, at 95 % confidence, without making safety worse.
  *
- * Every candidate runs on the same replications (cli/experiment.h). A
+ * Every candidate runs on the same replications (app/experiment.h). A
  * candidate meets a target "x<=v" when the upper end of the 95 % CI of the
  * mean of x is <= v; for healing targets it must also heal at all (episodes
  * but none healed is a miss) and leave no episode open longer than v. It
@@ -17,7 +17,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
-#include "cli/experiment.h"
+#include "app/experiment.h"
 #include "reports/stats.h"
 
 #define MAX_TARGETS 8
@@ -196,7 +196,11 @@ int cmd_advise(int argc, char **argv)
     double *tmp = calloc((size_t)reps, sizeof *tmp);
     verdict *v = calloc((size_t)nopt, sizeof *v);
     rc = 1;
-    if (!vals || !tmp || !v || exp_run_all(&e, (int)jobs, vals, !quiet && isatty(2)) != 0) {
+    cli_meter meter;
+    cli_meter_start(&meter, 0, quiet);
+    int failed = !vals || !tmp || !v || exp_run_all(&e, (int)jobs, vals, meter.on ? cli_meter_runs : NULL, &meter) != 0;
+    cli_meter_end(&meter);
+    if (failed) {
         fprintf(stderr, "qsim: advise: runs failed\n");
         goto done;
     }

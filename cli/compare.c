@@ -25,7 +25,7 @@
 #include "reports/outfile.h"
 #include "reports/report.h"
 #include "reports/stats.h"
-#include "cli/experiment.h"
+#include "app/experiment.h"
 #include "cli/robust.h"
 
 /* "12.3 ± 0.4" with a precision that suits the metric. */
@@ -329,11 +329,15 @@ int cmd_compare(int argc, char **argv)
     }
     double t0 = cli_wall();
     errno = 0;
-    if (exp_run_all(&e, (int)jobs, vals, !quiet && isatty(2)) != 0) {
+    cli_meter meter;
+    cli_meter_start(&meter, 0, quiet);
+    int failed = exp_run_all(&e, (int)jobs, vals, meter.on ? cli_meter_runs : NULL, &meter);
+    cli_meter_end(&meter);
+    if (failed != 0) {
         fprintf(stderr, "qsim: compare failed\n");
         goto out;
     }
-    if (robust && (rc = rb_run(&rb, argv[optind], x.data, s, &pp, &e, vals, (int)jobs, !quiet && isatty(2))) != 0)
+    if (robust && (rc = rb_run(&rb, argv[optind], x.data, s, &pp, &e, vals, (int)jobs, meter.on)) != 0)
         goto out;
     rc = 1;
     /* the whole set (CSV, JSON, summary, report, robust, manifest) is

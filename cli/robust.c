@@ -160,7 +160,10 @@ int rb_run(rb_set *r, const char *scenario_path, const char *data_given, const s
         experiment x = { one, 1, &pp, e->options, e->nopt, e->reps, e->base_seed };
         if (show)
             fprintf(stderr, "qsim: robust: %s\n", r->pts[p].label);
-        int rc = exp_run_all(&x, jobs, r->vals + (size_t)p * per, show);
+        cli_meter meter;
+        cli_meter_start(&meter, 0, !show);
+        int rc = exp_run_all(&x, jobs, r->vals + (size_t)p * per, show ? cli_meter_runs : NULL, &meter);
+        cli_meter_end(&meter);
         sc_free(v);
         if (rc != 0) {
             fprintf(stderr, "qsim: --robust: %s: a run failed\n", r->pts[p].label);

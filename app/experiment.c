@@ -1,14 +1,14 @@
-/* experiment.c - the replication runner shared by compare and sweep. */
-#include "experiment.h"
+/* experiment.c - the replication runner shared by compare, advise and
+ * sweep, over the worker pool. */
+#include "app/experiment.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
-#include "cli/cli.h"
+#include "app/jobs.h"
+#include "app/session.h"
 #include "model/world.h"
 #include "reports/report.h"
 #include "sim/rng.h"
@@ -74,99 +74,55 @@ static void extract(met_registry *m, const pr_plan *p, sim_us duration, double *
 
 uint64_t exp_rep_seed(uint64_t base_seed, int r) { return rng_derive(base_seed, (uint64_t)r); }
 
-static void run_task(const experiment *e, int t, record *out)
+typedef struct {
+    const experiment *e;
+    double *vals;
+    int progress; /* in-run progress wanted */
+    exp_progress_fn fn;
+    void *ud;
+} pool_ud;
+
+static void tick(void *jc, sim_us now, sim_us end) { jb_progress(jc, end > 0 ? (double)now / (double)end : 1.0); }
+
+static int run_task(void *ud, int t, void *rec, jb_ctx *jc)
 {
+    const pool_ud *pu = ud;
+    const experiment *e = pu->e;
+    double *v = rec;
     sim_err err = { 0, "" };
     int per_point = e->nopt * e->reps;
     int p = t / per_point, o = t % per_point / e->reps, r = t % e->reps;
     const scenario *s = e->points[p];
-    memset(out, 0, sizeof *out);
-    out->task = t;
     world *w = NULL;
-    if (ses_run(s, e->plan, e->options[o], exp_rep_seed(e->base_seed, r), NULL, &w, &err) == 0) {
-        met_registry *m = sim_metrics(world_ctx(w));
-        extract(m, e->plan, s->duration, out->v);
-        out->ok = 1;
+    int rc = -1;
+    if (ses_run_progress(s, e->plan, e->options[o], exp_rep_seed(e->base_seed, r), NULL, pu->progress ? tick : NULL,
+                         jc, &w, &err) == 0) {
+        extract(sim_metrics(world_ctx(w)), e->plan, s->duration, v);
+        rc = 0;
     } else {
         fprintf(stderr, "qsim: option %s, replication %d: %s\n", e->options[o], r, err.msg);
     }
     world_free(w);
+    return rc;
 }
 
-static void progress(int done, int total, double t0, int show)
+static void file_record(void *ud, int t, int ok, const void *rec)
 {
-    if (!show)
-        return;
-    double el = cli_wall() - t0, rate = el > 0 ? done / el : 0;
-    fprintf(stderr, "\r  %d/%d runs  %.1f runs/s  ETA %.0fs   ", done, total, rate,
-            rate > 0 ? (total - done) / rate : 0.0);
-    if (done == total)
-        fputc('\n', stderr);
+    const pool_ud *pu = ud;
+    (void)ok;
+    memcpy(pu->vals + (size_t)t * M_COUNT, rec, sizeof(double) * M_COUNT);
 }
 
-int exp_run_all(const experiment *e, int jobs, double *vals, int show)
+static void forward(void *ud, double done, int total)
 {
-    int total = e->npoints * e->nopt * e->reps, done = 0, failed = 0;
-    double t0 = cli_wall();
-    record rec;
-    if (jobs > total)
-        jobs = total;
-    if (jobs <= 1) {
-        for (int t = 0; t < total; t++) {
-            run_task(e, t, &rec);
-            failed += !rec.ok;
-            memcpy(vals + (size_t)t * M_COUNT, rec.v, sizeof rec.v);
-            progress(++done, total, t0, show);
-        }
-        return failed ? -1 : 0;
-    }
-    int fd[2];
-    if (pipe(fd) != 0)
-        return -1;
-    pid_t *kids = calloc((size_t)jobs, sizeof *kids);
-    char *seen = calloc((size_t)total, 1);
-    if (!kids || !seen) {
-        free(kids);
-        free(seen);
-        return -1;
-    }
-    fflush(NULL);
-    for (int j = 0; j < jobs; j++) {
-        kids[j] = fork();
-        if (kids[j] == 0) {
-            cli_worker_init();
-            close(fd[0]);
-            for (int t = j; t < total; t += jobs) {
-                run_task(e, t, &rec);
-                /* one write per record: < PIPE_BUF, so it is atomic */
-                if (write(fd[1], &rec, sizeof rec) != (ssize_t)sizeof rec)
-                    _exit(1);
-            }
-            _exit(0);
-        }
-        if (kids[j] < 0)
-            failed = 1;
-    }
-    close(fd[1]);
-    ssize_t n;
-    while ((n = read(fd[0], &rec, sizeof rec)) == (ssize_t)sizeof rec) {
-        if (rec.task >= 0 && rec.task < total && !seen[rec.task]) {
-            seen[rec.task] = 1;
-            failed += !rec.ok;
-            memcpy(vals + (size_t)rec.task * M_COUNT, rec.v, sizeof rec.v);
-            progress(++done, total, t0, show);
-        }
-    }
-    close(fd[0]);
-    for (int j = 0; j < jobs; j++) {
-        int st = 0;
-        if (kids[j] > 0 && (waitpid(kids[j], &st, 0) < 0 || !WIFEXITED(st) || WEXITSTATUS(st) != 0))
-            failed = 1;
-    }
-    if (done != total)
-        failed = 1;
-    free(kids);
-    free(seen);
-    return failed ? -1 : 0;
+    const pool_ud *pu = ud;
+    pu->fn(pu->ud, done, total);
 }
 
+int exp_run_all(const experiment *e, int jobs, double *vals, exp_progress_fn progress, void *ud)
+{
+    int total = e->npoints * e->nopt * e->reps;
+    pool_ud pu = { e, vals, progress != NULL, progress, ud };
+    jb_pool p = { jobs, sizeof(double) * M_COUNT, run_task, file_record, progress ? forward : NULL, &pu, NULL };
+    return jb_run(&p, total) != 0 ? -1 : 0;
+}
