@@ -104,6 +104,12 @@ void cli_meter_end(cli_meter *m);
 /* --progress: meters on even when stderr is not a terminal. */
 void cli_force_progress(void);
 
+/* One file per command (cli/<command>.c); main.c holds the table. */
+int cmd_run(int argc, char **argv);
+int cmd_check(int argc, char **argv);
+int cmd_plot(int argc, char **argv);
+int cmd_report(int argc, char **argv);
+int cmd_strategies(int argc, char **argv);
 int cmd_compare(int argc, char **argv);
 int cmd_sweep(int argc, char **argv);
 int cmd_merge(int argc, char **argv);
