@@ -83,9 +83,11 @@ static const qsim_cmd commands[] = {
       "1 the found case could not be written or does not replay; 2 bad usage or bad input" },
     { "advise", cmd_advise, "SCENARIO --target METRIC<=VALUE [--target ...] [options]",
       "the cheapest option meeting a target at 95 % confidence",
-      "  --target T         heal-p50, heal-p95, heal-p99, reply-p99 (durations), stuck, reads-per-day,\n"
-      "                     usd-per-day, kvr-per-poll, never-answered, lost-posts; e.g. heal-p99<=60s\n"
-      "  -o, --options LIST candidate options (also --option);  --baseline OPT  the safety reference\n" EXP_OPTS,
+      "  --target T         METRIC<=VALUE, METRIC a name of compare.csv (docs/metrics.md): heal_p99_s,\n"
+      "                     reply_p99_s, ... (durations: 60s), stuck_final, usd_per_day, lost_by_overwrite,\n"
+      "                     never_answered, ...; e.g. heal_p99_s<=60s\n"
+      "  -o, --options LIST candidate options (also --option; default: 0,1,2,3,1+2,2+3,1fixed,1fixed+2,\n"
+      "                     4,4:do_storage=scan);  --baseline OPT  the safety reference\n" EXP_OPTS,
       "0 an option meets every target; 3 no option does; 1 a run failed; 2 bad usage or bad input" },
     { "script-from-trace", cmd_script_from_trace, "TRACE [--scenario S] [--option O] [--calls A-B] [--out FILE]",
       "cut calls out of a trace as a scripted scenario",

@@ -12,17 +12,12 @@
 
 #include <stdint.h>
 
+#include "model/figures.h"
 #include "model/pricing.h"
 #include "model/scenario.h"
 
-enum {
-    M_READS, M_WRITES, M_USD_DAY, M_USD_MONTH, M_KVR_POLL, M_HEAL50, M_HEAL95, M_HEAL99, M_EPISODES,
-    M_HEALED, M_CENSORED, M_STUCK, M_LOST, M_REPLY50, M_REPLY99, M_NEVER, M_TWICE, M_STALE_PENDING,
-    M_OPEN_AGE, M_COUNT
-};
-/* Per-replication figures: rates per simulated day, dollars, seconds;
- * NaN where undefined (no healed episode, no reply). */
-extern const char *const exp_metric_names[M_COUNT];
+/* vals hold the experiment figures of model/figures.h (M_*), one row of
+ * M_COUNT per run. */
 
 typedef struct experiment {
     const scenario *const *points; /* one scenario per point (1 for compare) */

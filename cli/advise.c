@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "model/figures.h"
 #include "app/experiment.h"
 #include "reports/stats.h"
 
@@ -29,37 +30,33 @@ typedef struct {
     int heal;         /* a healing-latency target */
 } target;
 
+/* "METRIC<=VALUE", METRIC an experiment figure of the catalogue
+ * (model/figures.h, the names of compare.csv); a figure in seconds takes a
+ * duration ("60s", "2min"), the others a number. 0, -1 a malformed target
+ * (usage error), -2 an unknown metric (its message printed). */
 static int parse_target(const char *s, target *t)
 {
-    static const struct { const char *name; int metric; int time; } names[] = {
-        { "heal-p50", M_HEAL50, 1 }, { "heal-p95", M_HEAL95, 1 }, { "heal-p99", M_HEAL99, 1 },
-        { "stuck", M_STUCK, 0 }, { "reads-per-day", M_READS, 0 }, { "usd-per-day", M_USD_DAY, 0 },
-        { "kvr-per-poll", M_KVR_POLL, 0 }, { "never-answered", M_NEVER, 0 }, { "lost-posts", M_LOST, 0 },
-        { "reply-p99", M_REPLY99, 1 },
-    };
     const char *op = strstr(s, "<=");
-    if (!op)
+    if (!op || op == s)
         return -1;
     snprintf(t->text, sizeof t->text, "%s", s);
-    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
-        if (strlen(names[i].name) != (size_t)(op - s) || strncmp(s, names[i].name, (size_t)(op - s)) != 0)
-            continue;
-        t->metric = names[i].metric;
-        t->heal = names[i].metric >= M_HEAL50 && names[i].metric <= M_HEAL99;
-        if (names[i].time) {
-            sim_us us;
-            if (sc_parse_duration(op + 2, &us) != 0)
-                return -1;
-            t->limit = (double)us / 1e6;
-        } else {
-            char *end;
-            t->limit = strtod(op + 2, &end);
-            if (*end || end == op + 2)
-                return -1;
-        }
-        return 0;
+    int k = cli_metric("advise", "--target", s, (size_t)(op - s));
+    if (k < 0)
+        return -2;
+    t->metric = k;
+    t->heal = k >= M_HEAL50 && k <= M_HEAL99;
+    if (strcmp(fig_metric_at(k)->unit, "s") == 0) {
+        sim_us us;
+        if (sc_parse_duration(op + 2, &us) != 0)
+            return -1;
+        t->limit = (double)us / 1e6;
+    } else {
+        char *end;
+        t->limit = strtod(op + 2, &end);
+        if (*end || end == op + 2)
+            return -1;
     }
-    return -1;
+    return 0;
 }
 
 typedef struct {
@@ -148,7 +145,9 @@ int cmd_advise(int argc, char **argv)
     target tg[MAX_TARGETS];
     int ntg = 0, c, r;
     const char *baseline = "0";
-    char optbuf[1024] = "0,1,2,3,1+2,2+3,1fixed,1fixed+2";
+    /* the default candidates: every option and the compositions that fix
+     * more than one thing, Option 4 in both storage variants included */
+    char optbuf[1024] = "0,1,2,3,1+2,2+3,1fixed,1fixed+2,4,4:do_storage=scan";
     cli_exp x;
     cli_exp_defaults(&x, 10, NULL);
     optind = 1;
@@ -160,9 +159,11 @@ int cmd_advise(int argc, char **argv)
         }
         switch (c) {
         case O_TARGET:
-            if (ntg == MAX_TARGETS || parse_target(optarg, &tg[ntg]) != 0)
-                return cli_usage_error("--target wants METRIC<=VALUE, e.g. heal-p99<=60s, stuck<=0, "
-                                       "usd-per-day<=0.05; got '%s'", optarg);
+            if (ntg < MAX_TARGETS && (r = parse_target(optarg, &tg[ntg])) == -2)
+                return 2;
+            if (ntg == MAX_TARGETS || r != 0)
+                return cli_usage_error("--target wants METRIC<=VALUE, e.g. heal_p99_s<=60s, stuck_final<=0, "
+                                       "usd_per_day<=0.05 (the metrics of docs/metrics.md); got '%s'", optarg);
             ntg++;
             break;
         case 'o': snprintf(optbuf, sizeof optbuf, "%s", optarg); break;
@@ -170,8 +171,8 @@ int cmd_advise(int argc, char **argv)
         case 'h':
             puts("usage: qsim advise SCENARIO --target METRIC<=VALUE [--target ...] [--options LIST]\n"
                  "                   [--reps 10] [--jobs N] [--plan paid|free] [--days D] [--baseline 0]\n"
-                 "metrics: heal-p50, heal-p95, heal-p99, reply-p99 (durations), stuck, reads-per-day,\n"
-                 "         usd-per-day, kvr-per-poll, never-answered, lost-posts\n"
+                 "metrics: those of compare.csv (docs/metrics.md), e.g. heal_p99_s (a duration: 60s),\n"
+                 "         stuck_final, usd_per_day, lost_by_overwrite, never_answered\n"
                  "Answers with the cheapest option meeting every target at 95 % confidence without\n"
                  "more lost posts or double answers than the baseline; says why each other one loses.");
             return 0;

@@ -2,6 +2,7 @@
 #include "cli.h"
 
 #include "app/expdir.h"
+#include "model/figures.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -53,6 +54,17 @@ double cli_wall(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+int cli_metric(const char *cmd, const char *opt, const char *name, size_t len)
+{
+    char buf[64];
+    snprintf(buf, sizeof buf, "%.*s", (int)(len < sizeof buf ? len : sizeof buf - 1), name);
+    int k = fig_metric_find(buf);
+    if (k < 0)
+        fprintf(stderr, "qsim: %s: %s: unknown metric '%s'; the metrics: %s (docs/metrics.md)\n", cmd, opt, buf,
+                fig_metric_list());
+    return k;
 }
 
 const char *cli_basename(const char *path)

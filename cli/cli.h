@@ -72,6 +72,10 @@ void cli_xd_begin(struct xd_exp *xp, const char *kind, const scenario *s, const 
                   const ses_files *files, int argc, char **argv);
 /* xd_resolve with the message printed (prefixed with the command). */
 int cli_xd_resolve(struct xd_exp *xp, const char *out, int force);
+/* The experiment figure (model/figures.h) called name[0..len): its index,
+ * or -1 after printing "qsim: CMD: OPT: unknown metric 'x'; the metrics:
+ * ..." to stderr (the caller exits 2). */
+int cli_metric(const char *cmd, const char *opt, const char *name, size_t len);
 /* "a,b,c" of n strings into buf. */
 void cli_join(char *buf, size_t len, const char *const *items, int n);
 

@@ -56,7 +56,7 @@ static void write_table(FILE *f, const experiment *e, const double *vals, int md
     int width[NTABLE + 1] = { 0 };
     snprintf(cells[0][0], 64, "option");
     for (size_t k = 0; k < NTABLE; k++)
-        snprintf(cells[0][k + 1], 64, "%s", exp_metric_names[table_metrics[k]]);
+        snprintf(cells[0][k + 1], 64, "%s", fig_metric_at(table_metrics[k])->name);
     for (int o = 0; o < e->nopt; o++) {
         snprintf(cells[o + 1][0], 64, "%s", e->options[o]);
         for (size_t k = 0; k < NTABLE; k++) {
@@ -128,7 +128,7 @@ static int write_outputs(const char *dir, const experiment *e, const double *val
         for (int r = 0; r < e->reps; r++)
             for (int k = 0; k < M_COUNT; k++) {
                 double v = vals[((size_t)o * e->reps + r) * M_COUNT + k];
-                fprintf(f.f, "%s,%d,%" PRIu64 ",%s,", e->options[o], r, exp_rep_seed(e->base_seed, r), exp_metric_names[k]);
+                fprintf(f.f, "%s,%d,%" PRIu64 ",%s,", e->options[o], r, exp_rep_seed(e->base_seed, r), fig_metric_at(k)->name);
                 if (isnan(v))
                     fputs("NA\n", f.f);
                 else if (isinf(v))
@@ -155,11 +155,11 @@ static int write_outputs(const char *dir, const experiment *e, const double *val
         cJSON *dj = cJSON_AddObjectToObject(oj, "paired_difference_vs_baseline");
         for (int k = 0; k < M_COUNT; k++) {
             const double *col = vals + (size_t)o * e->reps * M_COUNT + k;
-            cJSON_AddItemToObject(mj, exp_metric_names[k], summary_json(stat_of(col, (size_t)e->reps, M_COUNT)));
+            cJSON_AddItemToObject(mj, fig_metric_at(k)->name, summary_json(stat_of(col, (size_t)e->reps, M_COUNT)));
             for (int r = 0; r < e->reps; r++)
                 diff[r] = vals[((size_t)o * e->reps + r) * M_COUNT + k] -
                           vals[((size_t)base * e->reps + r) * M_COUNT + k];
-            cJSON_AddItemToObject(dj, exp_metric_names[k], summary_json(stat_of(diff, (size_t)e->reps, 1)));
+            cJSON_AddItemToObject(dj, fig_metric_at(k)->name, summary_json(stat_of(diff, (size_t)e->reps, 1)));
         }
         cJSON_AddItemToArray(arr, oj);
     }
@@ -186,12 +186,12 @@ static int write_outputs(const char *dir, const experiment *e, const double *val
         for (int k = 0; k < M_COUNT; k++) {
             stat_summary st = stat_of(vals + (size_t)o * e->reps * M_COUNT + k, (size_t)e->reps, M_COUNT);
             if (st.never)
-                fprintf(f.f, "%s,%s,%zu,never,NA,NA\n", e->options[o], exp_metric_names[k], st.n);
+                fprintf(f.f, "%s,%s,%zu,never,NA,NA\n", e->options[o], fig_metric_at(k)->name, st.n);
             else if (st.n)
-                fprintf(f.f, "%s,%s,%zu,%.9g,%.9g,%.9g\n", e->options[o], exp_metric_names[k], st.n, st.mean,
+                fprintf(f.f, "%s,%s,%zu,%.9g,%.9g,%.9g\n", e->options[o], fig_metric_at(k)->name, st.n, st.mean,
                         st.mean - st.half, st.mean + st.half);
             else
-                fprintf(f.f, "%s,%s,0,NA,NA,NA\n", e->options[o], exp_metric_names[k]);
+                fprintf(f.f, "%s,%s,0,NA,NA,NA\n", e->options[o], fig_metric_at(k)->name);
         }
     if (of_commit(&f) != 0)
         goto fail;

@@ -320,7 +320,7 @@ static int write_point(const char *dir, const grid *g, const experiment *e, int 
         cJSON_AddStringToObject(x, "option", e->options[o]);
         cJSON *mj = cJSON_AddObjectToObject(x, "metrics");
         for (int k = 0; k < M_COUNT; k++)
-            cJSON_AddItemToObject(mj, exp_metric_names[k],
+            cJSON_AddItemToObject(mj, fig_metric_at(k)->name,
                                   stat_json(stat_of(exp_val(e, vals, 0, o, 0) + k, (size_t)e->reps, M_COUNT)));
         cJSON_AddItemToArray(oj, x);
     }
@@ -733,16 +733,11 @@ int cmd_sweep(int argc, char **argv)
                 return 2;
             eq.param_args[g.nparams++] = optarg;
             break;
-        case O_METRIC: {
-            int known = 0;
-            for (int k = 0; k < M_COUNT; k++)
-                known |= strcmp(optarg, exp_metric_names[k]) == 0;
-            if (!known)
-                return cli_usage_error("--metric: unknown metric '%s' (the names of compare.csv: reads_per_day, "
-                                       "usd_per_day, heal_p99_s, stuck_final, ...; docs/experiments.md)", optarg);
+        case O_METRIC:
+            if (cli_metric("sweep", "--metric", optarg, strlen(optarg)) < 0)
+                return 2;
             metric = optarg;
             break;
-        }
         case O_SHARD:
             if (sscanf(optarg, "%d/%d", &shard_k, &shard_n) != 2 || shard_n < 1 || shard_k < 1 || shard_k > shard_n)
                 return cli_usage_error("--shard wants K/N with 1 <= K <= N, got '%s'", optarg);
