@@ -227,6 +227,15 @@ static void test_derive_from_counters(void **state)
     assert_true(v[M_STUCK] == 0);
     assert_true(isnan(v[M_REPLY50])); /* no traffic: no reply */
     h_free(&r);
+    /* option 3: the cron's reads are not the polls'. The bot's first 39
+     * polls (0-114 s, before its copy of the healed cache) read 5 keys, the
+     * other 28,761 read 1 (tests/test_advise.sh has the derivation) */
+    h_run_file(&r, "scenarios/incident-164.json", "3");
+    met_samples_summarize(r.m);
+    fig_derive(r.m, "paid", r.s->duration, v);
+    assert_true(v[M_KVR_POLL] == (39.0 * 5 + 28761.0) / 28800.0);
+    assert_true(v[M_READS] == 30399.0);
+    h_free(&r);
 }
 
 static void test_unknown_metric_at_load(void **state)
