@@ -145,5 +145,19 @@ rc=$?
 rc=$?
 [ "$rc" -eq 2 ] && ok || fail "--budget 0: exit $rc, expected 2"
 
+# the catalogue's names as properties: an unknown one (advise's old name)
+# is refused before any trial, naming the known ones; a known one searches
+"$QSIM" search $SC --property 'stuck<=0' --budget 5 --out "$tmp/U" >"$tmp/u.out" 2>"$tmp/u.err"
+rc=$?
+[ "$rc" -eq 2 ] && grep -q "unknown metric 'stuck'.*stuck_final" "$tmp/u.err" && [ ! -e "$tmp/U" ] && ok ||
+    fail "--property stuck<=0: exit $rc, expected 2 naming stuck_final: $(cat "$tmp/u.err")"
+# option 0 never heals the stuck messages a trial starts with: found, and
+# shrunk to that one feature
+"$QSIM" search $SC --option 0 --property 'stuck_final<=0' --budget 20 --out "$tmp/M" >"$tmp/m.out" 2>"$tmp/m.err"
+rc=$?
+[ "$rc" -eq 0 ] && grep -q '^  shrunk:   1 features, .*: stuck messages at the start' "$tmp/m.out" && ok ||
+    fail "--property stuck_final<=0 under 0: exit $rc: $(head -n 4 "$tmp/m.out") $(cat "$tmp/m.err")"
+ls "$tmp/M"/*.json 2>/dev/null | grep -q '[<=]' && fail "a file name with '<' or '=': $(ls "$tmp/M")" || ok
+
 echo "$name: $npass passed, $nfail failed"
 [ "$nfail" -eq 0 ]
