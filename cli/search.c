@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "app/expdir.h"
 #include "app/search.h"
 #include "cli/cli.h"
 #include "model/world.h"
@@ -108,20 +109,21 @@ static void explain(const scenario *s, const char *option, sim_us witness, FILE 
 
 int cmd_search(int argc, char **argv)
 {
-    enum { O_OUT = 256, O_BASE, O_BUDGET, O_TIME, O_PROP, O_TD, O_DATA };
+    enum { O_OUT = 256, O_BASE, O_BUDGET, O_TIME, O_PROP, O_TD, O_DATA, O_FORCE };
     static const struct option longs[] = {
         { "option", required_argument, 0, 'o' }, { "options", required_argument, 0, 'o' }, { "baseline", required_argument, 0, O_BASE },
         { "property", required_argument, 0, O_PROP }, { "budget", required_argument, 0, O_BUDGET },
         { "time", required_argument, 0, O_TIME }, { "seed", required_argument, 0, 's' },
         { "trial-duration", required_argument, 0, O_TD }, { "out", required_argument, 0, O_OUT },
         { "data", required_argument, 0, O_DATA }, { "quiet", no_argument, 0, 'q' },
+        { "force", no_argument, 0, O_FORCE },
         { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 },
     };
     sr_searcher S;
-    const char *out = "scenarios/found", *data = NULL, *prop = NULL;
+    const char *out = NULL, *data = NULL, *prop = NULL; /* out: the experiment's default folder */
     long budget = 200;
     double max_time = 300;
-    int quiet = 0, c;
+    int quiet = 0, force = 0, c;
     char *end;
     memset(&S, 0, sizeof S);
     S.option = "1";
@@ -152,17 +154,23 @@ int cmd_search(int argc, char **argv)
             if (sc_parse_duration(optarg, &S.max_duration) != 0 || S.max_duration < 60 * SIM_US_PER_S)
                 return cli_usage_error("--trial-duration wants a duration >= 1min, got '%s'", optarg);
             break;
-        case O_OUT: out = optarg; break;
+        case O_OUT:
+            if (!*optarg)
+                return cli_usage_error("%s", "--out wants a folder");
+            out = optarg;
+            break;
+        case O_FORCE: force = 1; break;
         case O_DATA: data = optarg; break;
         case 'q': quiet = 1; break;
         case 'h':
             puts("usage: qsim search SCENARIO --property P [--option 1] [--baseline 0] [--budget 200]\n"
-                 "                   [--time 300] [--seed 1] [--trial-duration 30min] [--out scenarios/found]\n"
+                 "                   [--time 300] [--seed 1] [--trial-duration 30min] [--out DIR] [--force]\n"
                  "properties: healed-within:DURATION, no-lost-posts[:ENDPOINT], no-double-answer,\n"
                  "            max-kvr-per-poll:K, never-answered:N, METRIC<=VALUE (a metric of compare.csv,\n"
                  "            docs/metrics.md: stuck_final<=0, heal_p99_s<=60s, usd_per_day<=0.05)\n"
                  "Swarm-tests random fault schedules against the property; shrinks the first violation\n"
-                 "and writes it as a scenario file (see docs/search.md).");
+                 "and writes it as a scenario file into the experiment folder (default:\n"
+                 "out/search/SCENARIO-ID, with manifest.json and report.md; see docs/search.md).");
             return 0;
         default: return cli_usage_error("%s", "bad option for 'search'");
         }
@@ -179,7 +187,9 @@ int cmd_search(int argc, char **argv)
                                "max-kvr-per-poll:K, never-answered:N, or METRIC<=VALUE with a metric of docs/metrics.md)", prop);
     scenario *base = NULL;
     pr_plan pp;
-    if (cli_load(argv[optind], data, "paid", NULL, NULL, &base, &pp) != 0)
+    ses_files files;
+    static xd_exp xp;
+    if (cli_load_files(argv[optind], data, "paid", NULL, NULL, &base, &pp, &files) != 0)
         return 2;
     st_set probe;
     sim_err err;
@@ -193,6 +203,26 @@ int cmd_search(int argc, char **argv)
     S.plan = &pp;
     if (base->duration < S.max_duration)
         S.max_duration = base->duration;
+    {
+        char buf[64];
+        cli_xd_begin(&xp, "search", base, argv[optind], &files, argc, argv);
+        xd_set(&xp, "option", S.option);
+        xd_set(&xp, "baseline", S.baseline ? S.baseline : "");
+        xd_set(&xp, "property", S.prop.text);
+        snprintf(buf, sizeof buf, "%" PRIu64, S.seed);
+        xd_set(&xp, "seed", buf);
+        snprintf(buf, sizeof buf, "%ld", budget);
+        xd_set(&xp, "budget", buf);
+        snprintf(buf, sizeof buf, "%g", max_time);
+        xd_set(&xp, "time_s", buf);
+        snprintf(buf, sizeof buf, "%" PRId64, (int64_t)S.max_duration);
+        xd_set(&xp, "trial_duration_us", buf);
+        if (cli_xd_resolve(&xp, out, force) != 0) {
+            sc_free(base);
+            return 2;
+        }
+        out = xp.dir;
+    }
     double t0 = cli_wall();
     char why[256] = "";
     sim_us witness = 0;
@@ -210,12 +240,26 @@ int cmd_search(int argc, char **argv)
     }
     if (!quiet && isatty(2))
         fputc('\n', stderr);
+    /* the report goes to stdout and, with the found case, into the
+     * experiment folder as one output set */
+    char *rtext = NULL;
+    size_t rlen = 0;
+    FILE *rep = open_memstream(&rtext, &rlen);
+    scenario *found_s = NULL;
+    of_set set = { 0 };
+    int rc = 1;
+    char name[256], fname[300];
+    const char *names[] = { "report.md", "search.txt", "manifest.json", NULL, NULL };
+    if (!rep)
+        goto done;
     if (!found) {
-        printf("search: no violation of %s under option %s in %ld trials (%d runs)\n", S.prop.text, S.option, k,
-               S.runs);
+        fprintf(rep, "search: no violation of %s under option %s in %ld trials (%d runs)\n", S.prop.text, S.option, k,
+                S.runs);
         fprintf(stderr, "qsim: search: %.1f s\n", cli_wall() - t0);
-        sc_free(base);
-        return 3; /* distinct from "found" (0): scripts can tell them apart */
+        rc = 3; /* distinct from "found" (0): scripts can tell them apart */
+        fclose(rep);
+        rep = NULL;
+        goto write;
     }
     char before[512], after[512];
     sr_describe(&t, before, sizeof before);
@@ -223,13 +267,14 @@ int cmd_search(int argc, char **argv)
     sim_us dur0 = t.duration;
     sr_shrink(&S, &t, why, sizeof why, &witness, &steps);
     sr_describe(&t, after, sizeof after);
-    scenario *found_s = sr_build(&S, &t);
-    int rc = 1;
-    char path[1200], name[256], desc[2048];
+    found_s = sr_build(&S, &t);
+    char path[1400], desc[2048];
     snprintf(name, sizeof name, "%s-%s-%" PRIu64, S.prop.text, S.option, S.seed);
     for (char *p = name; *p; p++)
         if (*p == ':' || *p == '/' || *p == '+' || *p == '<' || *p == '=' || *p == '>')
             *p = '-';
+    snprintf(fname, sizeof fname, "%s.json", name);
+    names[3] = fname;
     snprintf(desc, sizeof desc,
              "Found by qsim search (property %s, option %s%s%s, seed %" PRIu64 ", trial %ld, shrunk in %d steps): "
              "%s. Features: %s.",
@@ -240,8 +285,13 @@ int cmd_search(int argc, char **argv)
     char *text = cJSON_Print(j);
     cJSON_Delete(j);
     of_file f;
-    snprintf(path, sizeof path, "%s/%s.json", out, name);
-    if (!text || of_mkdirs(out) != 0 || of_open(&f, path) != 0) {
+    if (!text || of_set_begin(&set, out, names) != 0) {
+        fprintf(stderr, "qsim: search: cannot write into %s: %s\n", out, strerror(errno));
+        free(text);
+        goto done;
+    }
+    of_set_path(&set, fname, path, sizeof path);
+    if (of_open(&f, path) != 0) {
         fprintf(stderr, "qsim: search: cannot write %s: %s\n", path, strerror(errno));
         free(text);
         goto done;
@@ -258,19 +308,58 @@ int cmd_search(int argc, char **argv)
     cli_find_data(data, datadir, sizeof datadir);
     snprintf(limits, sizeof limits, "%s/limits/cloudflare-kv-2026.json", datadir);
     int replays = sc_load(path, limits, &re, &err) == 0 && sr_run_one(&S, re, S.option, why2, sizeof why2, &w2);
-    printf("search: %s violated under option %s after %ld trial(s), %d runs\n", S.prop.text, S.option, k + 1,
-           S.runs);
-    fprintf(stderr, "qsim: search: %.1f s\n", cli_wall() - t0);
-    printf("  why:      %s\n", why);
-    printf("  first:    %d features, %.0f s: %s\n", size0, (double)dur0 / 1e6, before);
-    printf("  shrunk:   %d features, %.0f s: %s (%d steps)\n", sr_size(&t), (double)t.duration / 1e6, after,
-           steps);
-    printf("  written:  %s (replays with qsim run: %s)\n", path, replays ? "yes" : "NO");
-    printf("  the calls at t=%.3f s (* the one that broke it) and those overlapping it:\n", (double)witness / 1e6);
-    explain(found_s, S.option, witness, stdout);
     sc_free(re);
+    fprintf(rep, "search: %s violated under option %s after %ld trial(s), %d runs\n", S.prop.text, S.option, k + 1,
+            S.runs);
+    fprintf(stderr, "qsim: search: %.1f s\n", cli_wall() - t0);
+    fprintf(rep, "  why:      %s\n", why);
+    fprintf(rep, "  first:    %d features, %.0f s: %s\n", size0, (double)dur0 / 1e6, before);
+    fprintf(rep, "  shrunk:   %d features, %.0f s: %s (%d steps)\n", sr_size(&t), (double)t.duration / 1e6, after,
+            steps);
+    fprintf(rep, "  written:  %s/%s (replays with qsim run: %s)\n", out, fname, replays ? "yes" : "NO");
+    fprintf(rep, "  the calls at t=%.3f s (* the one that broke it) and those overlapping it:\n", (double)witness / 1e6);
+    explain(found_s, S.option, witness, rep);
+    fclose(rep);
+    rep = NULL;
     rc = replays ? 0 : 1;
+write:
+    if (!set.stage[0] && of_set_begin(&set, out, names) != 0) {
+        fprintf(stderr, "qsim: search: cannot write into %s: %s\n", out, strerror(errno));
+        rc = 1;
+        goto done;
+    }
+    {
+        char rpath[1400];
+        FILE *o;
+        of_set_path(&set, "search.txt", rpath, sizeof rpath);
+        int bad = !(o = fopen(rpath, "w")) || fwrite(rtext, 1, rlen, o) != rlen;
+        if (o && fclose(o) != 0)
+            bad = 1;
+        of_set_path(&set, "report.md", rpath, sizeof rpath);
+        if (!bad && (o = fopen(rpath, "w"))) {
+            fprintf(o, "# qsim search: %s\n\nProperty `%s` under option %s%s%s, seed %" PRIu64 ", %ld trial(s) of at most "
+                       "%.0f s: %s.\n\n```\n%s```\n",
+                    base->name, S.prop.text, S.option, S.baseline ? ", baseline " : "", S.baseline ? S.baseline : "",
+                    S.seed, found ? k + 1 : k, (double)S.max_duration / 1e6,
+                    found ? "a violation, shrunk to the scenario file beside this report" : "no violation", rtext);
+            bad = fclose(o) != 0;
+        } else {
+            bad = 1;
+        }
+        const char *written[] = { "report.md", "search.txt", found ? fname : NULL };
+        if (bad || xd_write_manifest(&xp, set.stage, written, 3, NULL) != 0 || of_set_commit(&set) != 0) {
+            fprintf(stderr, "qsim: search: cannot write into %s: %s\n", out, strerror(errno));
+            rc = 1;
+            goto done;
+        }
+        xd_link_latest(&xp);
+    }
+    fputs(rtext, stdout);
 done:
+    if (rep)
+        fclose(rep);
+    free(rtext);
+    of_set_abort(&set);
     sc_free(found_s);
     sc_free(base);
     return rc;
