@@ -35,6 +35,9 @@ name=test_advise
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/qsim-advise.XXXXXX") || exit 1
 trap 'rm -rf "$tmp"' EXIT
 trap 'exit 130' HUP INT TERM
+# advise writes an experiment folder per run: under the test's own root
+QSIM_OUT=$tmp/out
+export QSIM_OUT
 npass=0
 nfail=0
 fail() { echo "$name: FAIL: $*" >&2; nfail=$((nfail + 1)); }
@@ -115,6 +118,19 @@ rc=$?
 rc=$?
 [ "$rc" -eq 2 ] && grep -q 'baseline' "$tmp/err" && ok ||
     fail "advise with the baseline (0) outside --options: exit $rc, expected 2: $(cat "$tmp/err")"
+
+# ---- (e) the experiment folder: manifest, the advice as printed, a report ----
+d=$(readlink -f "$tmp/out/latest")
+case "$d" in "$tmp"/out/advise/incident-164-*) ok ;; *) fail "out/latest is not an advise folder: $d" ;; esac
+"$QSIM" advise $SC --target 'heal_p99_s<=2min' --reps 3 --options 0,3,2 --out "$tmp/E" >"$tmp/e.out" 2>"$tmp/err"
+cmp -s "$tmp/e.out" "$tmp/E/advice.txt" && ok || fail "advice.txt is not what advise printed"
+grep -q '"kind":[[:space:]]*"advise"' "$tmp/E/manifest.json" && grep -q 'heal_p99_s<=2min' "$tmp/E/manifest.json" && ok ||
+    fail "the manifest lacks the kind or the target: $(head -n 20 "$tmp/E/manifest.json")"
+grep -q '^# qsim advise: incident-164' "$tmp/E/report.md" && grep -q '^advice: option 3' "$tmp/E/report.md" && ok ||
+    fail "report.md: $(head -n 8 "$tmp/E/report.md")"
+# another experiment into that folder is refused
+"$QSIM" advise $SC --target 'heal_p99_s<=1min' --reps 3 --options 0,3,2 --out "$tmp/E" >/dev/null 2>&1
+[ $? -eq 2 ] && cmp -s "$tmp/e.out" "$tmp/E/advice.txt" && ok || fail "another advise overwrote $tmp/E"
 
 echo "$name: $npass passed, $nfail failed"
 [ "$nfail" -eq 0 ]
