@@ -31,7 +31,8 @@ static int cmd_help(int argc, char **argv);
     "  --out DIR          output folder (default: out/KIND/SCENARIO-ID, a folder per experiment)\n"             \
     "  --force            write into a folder holding another experiment; run past the work budget\n"          \
     "  --plan P           paid (default) or free;  --pricing FILE  a pricing file of your own\n"              \
-    "  --data DIR         where data/ is;  -q, --quiet  no table on stdout\n"
+    "  --data DIR         where data/ is;  -q, --quiet  no table on stdout\n"                             \
+    "  --progress         progress on stderr even when it is not a terminal (docs/experiments.md)\n"
 
 static const qsim_cmd commands[] = {
     { "run", cmd_run, "SCENARIO [options]", "run a scenario under one or more strategies",
@@ -52,7 +53,8 @@ static const qsim_cmd commands[] = {
       "      --check        verify runtime invariants; a violation stops the run (exit 1)\n"
       "      --worker FILE  serve the endpoints from this Worker module, run by Node.js under\n"
       "                     qsim's clock and KV model (docs/worker-host.md)\n"
-      "  -q, --quiet        no summary on stdout\n",
+      "  -q, --quiet        no summary on stdout\n"
+      "      --progress     progress on stderr even when it is not a terminal\n",
       "0 success; 1 the run failed, an expectation failed or a write failed; 2 bad usage, bad input,\n"
       "or over the work budget (--force to run anyway)" },
     { "compare", cmd_compare, "SCENARIO [options]", "every option on the same replication seeds, 95 % CIs",

@@ -59,7 +59,7 @@ static int add_options(run_args *a, char *list)
 
 static int parse_run_args(int argc, char **argv, run_args *a)
 {
-    enum { O_OUT = 256, O_TRACE, O_LOG_POLLS, O_PLAN, O_PRICING, O_DATA, O_NO_POLLS, O_CHECK, O_WORKER, O_FORCE };
+    enum { O_OUT = 256, O_TRACE, O_LOG_POLLS, O_PLAN, O_PRICING, O_DATA, O_NO_POLLS, O_CHECK, O_WORKER, O_FORCE, O_PROGRESS };
     static const struct option longs[] = {
         { "option", required_argument, 0, 'o' }, { "options", required_argument, 0, 'o' },
         { "seed", required_argument, 0, 's' },
@@ -67,7 +67,7 @@ static int parse_run_args(int argc, char **argv, run_args *a)
         { "trace", required_argument, 0, O_TRACE }, { "log-polls", no_argument, 0, O_LOG_POLLS },
         { "no-polls-csv", no_argument, 0, O_NO_POLLS }, { "check", no_argument, 0, O_CHECK },
         { "worker", required_argument, 0, O_WORKER },
-        { "force", no_argument, 0, O_FORCE },
+        { "force", no_argument, 0, O_FORCE }, { "progress", no_argument, 0, O_PROGRESS },
         { "plan", required_argument, 0, O_PLAN }, { "pricing", required_argument, 0, O_PRICING },
         { "data", required_argument, 0, O_DATA }, { "quiet", no_argument, 0, 'q' },
         { "help", no_argument, 0, 'h' },         { 0, 0, 0, 0 },
@@ -120,6 +120,7 @@ static int parse_run_args(int argc, char **argv, run_args *a)
             a->worker = optarg;
             break;
         case O_FORCE: a->force = 1; break;
+        case O_PROGRESS: cli_force_progress(); break;
         case O_PLAN:
             if (strcmp(optarg, "paid") != 0 && strcmp(optarg, "free") != 0)
                 return cli_usage_error("--plan is paid or free, got '%s'", optarg);
