@@ -340,10 +340,44 @@ static int parse_kv(jv *v, const cJSON *j, scenario *s)
     return v->failed ? -1 : 0;
 }
 
+/* humans[i].rate_by_hour: 24 rates (posts/s), hour 0 = 00:00-01:00 UTC;
+ * instead of rate_per_s, which becomes their mean. */
+static int parse_rate_by_hour(jv *v, const cJSON *h, sc_human *hu)
+{
+    const cJSON *a = cJSON_GetObjectItemCaseSensitive(h, "rate_by_hour");
+    if (!a)
+        return 0;
+    size_t n = jv_push(v, "rate_by_hour", 0);
+    if (cJSON_GetObjectItemCaseSensitive(h, "rate_per_s"))
+        jv_fail(v, "give either \"rate_per_s\" or \"rate_by_hour\", not both");
+    else if (!cJSON_IsArray(a) || cJSON_GetArraySize(a) != 24)
+        jv_fail(v, "expected an array of 24 rates (posts per second in each UTC hour of the day), got %s",
+                cJSON_IsArray(a) ? "another length" : jv_type_name(a));
+    double sum = 0;
+    int i = 0;
+    for (const cJSON *x = cJSON_IsArray(a) ? a->child : NULL; x && !v->failed; x = x->next, i++) {
+        size_t m = jv_push(v, NULL, i);
+        char buf[32];
+        if (!cJSON_IsNumber(x))
+            jv_fail(v, "expected a number of posts per second, got %s", jv_type_name(x));
+        else if (!(x->valuedouble >= 0 && x->valuedouble <= 1000))
+            jv_fail(v, "must be between 0 and 1000, got %s", jv_fmt(buf, sizeof buf, x->valuedouble));
+        else
+            sum += hu->rate_by_hour[i] = x->valuedouble;
+        jv_pop(v, m);
+    }
+    jv_pop(v, n);
+    if (v->failed)
+        return -1;
+    hu->have_profile = 1;
+    hu->rate_per_s = sum / 24;
+    return 0;
+}
+
 static int parse_humans(jv *v, const cJSON *arr, scenario *s)
 {
-    static const char *const keys[] = { "name", "location", "rate_per_s", "entity_share", "legacy_share",
-                                        "bytes", "priority", "rate_limited", NULL };
+    static const char *const keys[] = { "name", "location", "rate_per_s", "rate_by_hour", "entity_share",
+                                        "legacy_share", "bytes", "priority", "rate_limited", NULL };
     if (!arr)
         return 0;
     size_t n = jv_push(v, "humans", 0);
@@ -366,7 +400,7 @@ static int parse_humans(jv *v, const cJSON *arr, scenario *s)
             jv_prob(v, h, "legacy_share", &hu->legacy_share) == 0 &&
             jv_dist(v, h, "bytes", 0, MAX_MSG_BYTES, &hu->bytes) == 0 &&
             jv_int(v, h, "priority", 0, SC_MAX_PRIORITY, &prio) == 0 &&
-            jv_bool(v, h, "rate_limited", &hu->rate_limited) == 0) {
+            jv_bool(v, h, "rate_limited", &hu->rate_limited) == 0 && parse_rate_by_hour(v, h, hu) == 0) {
             hu->priority = (int)prio;
             s->nhumans++;
         }

@@ -147,7 +147,10 @@ cJSON *sc_to_json(const scenario *s, const char *description)
         cJSON *o = cJSON_CreateObject();
         cJSON_AddStringToObject(o, "name", h->name);
         cJSON_AddStringToObject(o, "location", s->locs[h->loc]);
-        cJSON_AddNumberToObject(o, "rate_per_s", h->rate_per_s);
+        if (h->have_profile)
+            cJSON_AddItemToObject(o, "rate_by_hour", cJSON_CreateDoubleArray(h->rate_by_hour, 24));
+        else
+            cJSON_AddNumberToObject(o, "rate_per_s", h->rate_per_s);
         cJSON_AddNumberToObject(o, "entity_share", h->entity_share);
         cJSON_AddNumberToObject(o, "legacy_share", h->legacy_share);
         cJSON_AddItemToObject(o, "bytes", dist_json(&h->bytes, 0));
