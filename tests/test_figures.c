@@ -238,6 +238,37 @@ static void test_derive_from_counters(void **state)
     h_free(&r);
 }
 
+/* The names the code reads back by literal (rep_counter(m, "x"),
+ * counter(m, "x") in reports/, app/, model/figures.c and cli/): each is in
+ * the catalogue, so none reads a silent 0 from a misspelled name. */
+static void test_code_reads_only_catalogued(void **state)
+{
+    (void)state;
+    static const char *const files[] = { "reports/report.c", "model/figures.c", "app/search.c", "app/experiment.c",
+                                         "cli/run.c", "cli/compare.c", "cli/sweep.c", "cli/advise.c", NULL };
+    int seen = 0, bad = 0;
+    for (const char *const *fn = files; *fn; fn++) {
+        FILE *f = fopen(*fn, "r");
+        char line[4096];
+        assert_non_null(f);
+        while (fgets(line, sizeof line, f)) {
+            for (char *p = strstr(line, "counter(m, \""); p; p = strstr(p + 1, "counter(m, \"")) {
+                char name[128];
+                if (sscanf(p, "counter(m, \"%127[^\"]\")", name) != 1)
+                    continue;
+                seen++;
+                if (!fig_find(name)) {
+                    print_error("%s reads counter '%s', which is not in the catalogue\n", *fn, name);
+                    bad++;
+                }
+            }
+        }
+        fclose(f);
+    }
+    assert_true(seen >= 20); /* the scan found the reads */
+    assert_int_equal(bad, 0);
+}
+
 static void test_unknown_metric_at_load(void **state)
 {
     (void)state;
@@ -262,6 +293,7 @@ int main(void)
         cmocka_unit_test(test_docs_match_catalogue),
         cmocka_unit_test(test_unknown_metric_at_load),
         cmocka_unit_test(test_docs_list_the_figures),
+        cmocka_unit_test(test_code_reads_only_catalogued),
         cmocka_unit_test(test_derive_from_counters),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
