@@ -74,12 +74,15 @@ static const qsim_cmd commands[] = {
       "0 merged; 1 points missing or a write failed; 2 bad usage, or shards of different sweeps" },
     { "search", cmd_search, "SCENARIO --property P [options]", "find and shrink a fault schedule that breaks a property",
       "  --property P       healed-within:DURATION, no-lost-posts[:ENDPOINT], no-double-answer,\n"
-      "                     max-kvr-per-poll:K, never-answered:N\n"
+      "                     max-kvr-per-poll:K, never-answered:N, or METRIC<=VALUE with a name of\n"
+      "                     compare.csv (docs/metrics.md), e.g. stuck_final<=0, heal_p99_s<=60s\n"
       "  -o, --option O     the strategy searched (default: 1; also --options)\n"
       "  --baseline O       a violation counts only when the baseline does not break too\n"
       "  --budget N         trials (default: 200);  --time S  seconds at most\n"
       "  --seed N           search seed;  --trial-duration D  at most this long a trial\n"
-      "  --out DIR          where the shrunk scenario is written (default: scenarios/found)\n"
+      "  --out DIR          the experiment folder: report, manifest and the shrunk scenario\n"
+      "                     (default: out/search/SCENARIO-ID); refused if it holds another experiment\n"
+      "  --force            write into such a folder anyway\n"
       "  --data DIR         where data/ is;  -q, --quiet\n",
       "0 a violation was found, shrunk and written (it replays); 3 no violation within the budget;\n"
       "1 the found case could not be written or does not replay; 2 bad usage or bad input" },
@@ -107,7 +110,7 @@ static const qsim_cmd commands[] = {
       "  LOG                JSON Lines of wrangler tail --format json; the fields read: docs/scenarios.md\n",
       "0 fitted (unreadable lines reported on stderr); 2 bad usage, or no invocation in LOG" },
     { "plot", cmd_plot, "[DIR]", "draw the charts and report.md/report.html of an experiment folder",
-      "  DIR                any experiment folder: run, compare or sweep (default: out/latest)\n",
+      "  DIR                any experiment folder: run, compare, sweep, search or advise (default: out/latest)\n",
       "0 drawn; 1 gnuplot failed; 2 no such folder, or nothing to plot in it" },
     { "report", cmd_report, "DIR...", "plot each experiment folder given (charts and report)",
       "  DIR...             experiment folders\n", "0 every folder drawn; otherwise the first failure's status" },
@@ -136,7 +139,8 @@ static void usage(FILE *f)
     for (size_t i = 0; i < NCOMMANDS; i++)
         fprintf(f, "  %-18s %s\n", commands[i].name, commands[i].summary);
     fputs("\n  -h, --help         this help;  -V, --version  the version\n\n"
-          "Experiments go to out/run/, out/compare/ and out/sweep/, a folder each with a manifest.json;\n"
+          "Experiments go to out/run/, out/compare/, out/sweep/, out/search/ and out/advise/, a folder\n"
+          "each with a manifest.json; "
           "out/latest points to the newest. Exit statuses: see qsim help COMMAND.\n"
           "docs: README.md; docs/scenarios.md, model.md, strategies.md, faults.md, metrics.md,\n"
           "      trace.md, experiments.md, search.md, testing.md, performance.md\n",
@@ -175,7 +179,8 @@ static void man_page(FILE *f)
                ".SH DESCRIPTION\n", QSIM_VERSION);
     roff(f, "Every experiment writes one folder with a manifest.json (command line, qsim version, input file "
             "hashes, seeds, options, start and end time, files written): out/run/SCENARIO-ID, "
-            "out/compare/SCENARIO-ID, out/sweep/SCENARIO-ID; out/latest points to the newest.\n");
+            "out/compare/SCENARIO-ID, out/sweep/SCENARIO-ID, out/search/SCENARIO-ID, out/advise/SCENARIO-ID; "
+            "out/latest points to the newest.\n");
     fputs(".SH COMMANDS\n", f);
     for (size_t i = 0; i < NCOMMANDS; i++) {
         const qsim_cmd *c = &commands[i];
