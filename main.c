@@ -59,7 +59,10 @@ static const qsim_cmd commands[] = {
       "or over the work budget (--force to run anyway)" },
     { "compare", cmd_compare, "SCENARIO [options]", "every option on the same replication seeds, 95 % CIs",
       "  -o, --options LIST options to compare, comma-separated (also --option; default: the scenario's)\n"
-      "  --baseline OPT     the option paired differences are taken against (default: 0)\n" EXP_OPTS,
+      "  --baseline OPT     the option paired differences are taken against (default: 0)\n"
+      "  --metric LIST      the columns of the table on stdout, names of docs/metrics.md (default: ten\n"
+      "                     of them; the files hold every figure)\n"
+      "  --robust           again at the ends and middle of every assumed value (robust.md)\n" EXP_OPTS,
       EXIT_USUAL },
     { "sweep", cmd_sweep, "SCENARIO --param PATH=VALUES [--param ...] [options]",
       "a grid over scenario parameters x options x replications",

@@ -159,6 +159,14 @@ check $? "sweep over kv.cache_ttl: $(cat err)"
 check $? "a mix of durations and numbers is refused"
 "$QSIM" sweep scenarios/incident-164.json --param kv.put_error_prob=0,0.1 --metric nosuch -q 2>/dev/null; [ $? -eq 2 ]
 check $? "an unknown --metric is refused"
+# compare --metric: the table's columns, in the same vocabulary; an unknown name
+# (an old hyphenated one) exits 2 before anything runs or is written
+"$QSIM" compare scenarios/incident-164.json --reps 2 --metric usd_per_day,heal_p99_s --out cm >cm.out 2>/dev/null
+[ $? -eq 0 ] && [ "$(sed -n 3p cm.out | tr -s ' ')" = "option usd_per_day heal_p99_s" ]
+check $? "compare --metric: the table's header: $(sed -n 3p cm.out)"
+"$QSIM" compare scenarios/incident-164.json --reps 2 --metric usd-per-day --out cm2 >/dev/null 2>cm2.err
+[ $? -eq 2 ] && [ ! -e cm2 ] && grep -q "unknown metric 'usd-per-day'.*usd_per_day" cm2.err
+check $? "compare --metric usd-per-day: $(cat cm2.err)"
 
 # ---- (g) ----
 runaway() { # description args...
