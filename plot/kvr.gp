@@ -15,4 +15,4 @@ set ytics 1
 set offsets 0, 0, 0.5, 0
 plot for [i=1:words(options)] out.'/polls.csv' skip 1 \
      using ($3 < 0.1 ? 0.1 : $3):(strcol(1) eq word(options, i) ? $4 : NaN) \
-     with steps lw 2 dt i lc i title 'option '.word(options, i)
+     with steps lt i title 'option '.word(options, i)

@@ -6,7 +6,7 @@
 # Draws every chart whose data is in DIR (PNG and SVG):
 #   kvr        KVr per poll over time, one line per option    (polls.csv)
 #   cost       $/day by option                                 (summary.csv)
-#   heal_cdf   healing latency CDF per option                  (heal_latency.csv)
+#   heal_cdf   healed share, 1 - Kaplan-Meier, with bands     (heal_km.csv)
 #   stuck      stuck messages over time per option             (stuck.csv)
 #   caps       when the free plan's daily caps are reached     (caps.csv)
 #   compare/cost_ci  $/day with 95 % CI error bars             (compare/compare_summary.csv)
@@ -80,10 +80,10 @@ if [ "$kind" = run ] && [ -f "$out/summary.csv" ]; then
     opts=$(options_of "$out/summary.csv")
     [ -f "$out/polls.csv" ] && draw kvr "$out" kvr "$opts"
     draw cost "$out" cost
-    if [ "$(wc -l < "$out/heal_latency.csv" 2>/dev/null || echo 0)" -gt 1 ]; then
-        hopts=$(options_of "$out/heal_latency.csv")
-        draw heal_cdf "$out" heal_cdf "$hopts"
-    fi
+    # options with at least one episode; the others are named in the caption
+    hopts=$(awk -F, 'NR > 1 && $2 != "none" && !seen[$1]++ { print $1 }' "$out/heal_km.csv" 2>/dev/null | tr '\n' ' ')
+    hnone=$(awk -F, 'NR > 1 && $2 == "none" { print $1 }' "$out/heal_km.csv" 2>/dev/null | tr '\n' ' ')
+    [ -n "$hopts" ] && draw heal_cdf "$out" heal_cdf "$hopts"
     [ "$(wc -l < "$out/stuck.csv" 2>/dev/null || echo 0)" -gt 1 ] && draw stuck "$out" stuck "$opts"
     if [ "$(wc -l < "$out/caps.csv" 2>/dev/null || echo 0)" -gt 1 ]; then
         draw caps "$out" caps "$opts"
