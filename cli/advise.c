@@ -18,6 +18,7 @@
 
 #include "cli/cli.h"
 #include "cli/experiment.h"
+#include "cli/robust.h"
 #include "reports/stats.h"
 
 #define MAX_TARGETS 8
@@ -137,16 +138,48 @@ static void judge(const experiment *e, const double *vals, int o, int base, cons
     }
 }
 
+/* The advice on one set of results: the qualifying option with the lowest
+ * mean $/day (ties: fewer reads, then the order given), or -1; v[o] says
+ * why each option qualifies or not. */
+static int pick(const experiment *e, const double *vals, int base, const target *tg, int ntg, double *tmp,
+                verdict *v)
+{
+    int best = -1;
+    for (int o = 0; o < e->nopt; o++) {
+        judge(e, vals, o, base, tg, ntg, tmp, &v[o]);
+        if (v[o].ok && (best < 0 || v[o].cost < v[best].cost ||
+                        (v[o].cost == v[best].cost && v[o].reads < v[best].reads)))
+            best = o;
+    }
+    return best;
+}
+
+/* rb_choice's callback: the advice at one point of --robust */
+typedef struct {
+    const experiment *e;
+    int base, ntg;
+    const target *tg;
+    double *tmp;
+    verdict *v;
+} pick_ctx;
+
+static int pick_at(const double *vals, void *ud)
+{
+    pick_ctx *c = ud;
+    return pick(c->e, vals, c->base, c->tg, c->ntg, c->tmp, c->v);
+}
+
 int cmd_advise(int argc, char **argv)
 {
-    enum { O_TARGET = 256, O_BASE };
+    enum { O_TARGET = 256, O_BASE, O_ROBUST };
     static const struct option longs[] = {
         { "target", required_argument, 0, O_TARGET }, { "options", required_argument, 0, 'o' },
-        { "baseline", required_argument, 0, O_BASE }, { "help", no_argument, 0, 'h' }, CLI_EXP_LONGS,
+        { "baseline", required_argument, 0, O_BASE }, { "help", no_argument, 0, 'h' },
+        { "robust", no_argument, 0, O_ROBUST }, CLI_EXP_LONGS,
         { 0, 0, 0, 0 },
     };
     target tg[MAX_TARGETS];
-    int ntg = 0, c, r;
+    int ntg = 0, c, r, robust = 0;
     const char *baseline = "0";
     char optbuf[1024] = "0,1,2,3,1+2,2+3,1fixed,1fixed+2";
     cli_exp x;
@@ -167,13 +200,17 @@ int cmd_advise(int argc, char **argv)
             break;
         case 'o': snprintf(optbuf, sizeof optbuf, "%s", optarg); break;
         case O_BASE: baseline = optarg; break;
+        case O_ROBUST: robust = 1; break;
         case 'h':
             puts("usage: qsim advise SCENARIO --target METRIC<=VALUE [--target ...] [--options LIST]\n"
                  "                   [--reps 10] [--jobs N] [--plan paid|free] [--days D] [--baseline 0]\n"
+                 "                   [--robust]\n"
                  "metrics: heal-p50, heal-p95, heal-p99, reply-p99 (durations), stuck, reads-per-day,\n"
                  "         usd-per-day, kvr-per-poll, never-answered, lost-posts\n"
                  "Answers with the cheapest option meeting every target at 95 % confidence without\n"
-                 "more lost posts or double answers than the baseline; says why each other one loses.");
+                 "more lost posts or double answers than the baseline; says why each other one loses.\n"
+                 "--robust: the advice again at the low end, middle and high end of every assumed\n"
+                 "value of the data files (same seeds): does the recommended option stay the same?");
             return 0;
         default: return cli_usage_error("%s", "bad option for 'advise'");
         }
@@ -200,13 +237,7 @@ int cmd_advise(int argc, char **argv)
         fprintf(stderr, "qsim: advise: runs failed\n");
         goto done;
     }
-    int best = -1;
-    for (int o = 0; o < nopt; o++) {
-        judge(&e, vals, o, base, tg, ntg, tmp, &v[o]);
-        if (v[o].ok && (best < 0 || v[o].cost < v[best].cost ||
-                        (v[o].cost == v[best].cost && v[o].reads < v[best].reads)))
-            best = o;
-    }
+    int best = pick(&e, vals, base, tg, ntg, tmp, v);
     printf("%s: %d replications per option, %s plan; target%s:", s->name, reps, pp.plan, ntg > 1 ? "s" : "");
     for (int i = 0; i < ntg; i++)
         printf(" %s", tg[i].text);
@@ -232,6 +263,20 @@ int cmd_advise(int argc, char **argv)
         else
             printf("  %-10s ties on cost and reads; option %s comes first in the list\n", options[o],
                    options[best]);
+    }
+    if (robust) {
+        rb_set rb;
+        pick_ctx pc = { &e, base, ntg, tg, tmp, v };
+        int rrc = rb_run(&rb, argv[optind], x.data, s, &pp, &e, vals, (int)jobs, !quiet && isatty(2));
+        if (rrc == 0) {
+            printf("\n");
+            rb_choice(stdout, &rb, pick_at, &pc, "advice");
+        }
+        rb_free(&rb);
+        if (rrc != 0) {
+            rc = rrc;
+            goto done;
+        }
     }
     rc = best < 0 ? 3 : 0;
 done:

@@ -352,3 +352,51 @@ cJSON *rb_json(const rb_set *r)
     }
     return o;
 }
+
+int rb_choice(FILE *f, const rb_set *r, int (*choose)(const double *vals, void *ud), void *ud, const char *what)
+{
+    size_t per = (size_t)r->nopt * (size_t)r->reps * M_COUNT;
+    int pick[RB_MAX_POINTS], same = 1;
+    for (int p = 0; p < r->npoints; p++) {
+        pick[p] = choose(r->vals + (size_t)p * per, ud);
+        same &= pick[p] == pick[0];
+    }
+    fprintf(f, "%s at %d points (the results as given, then each assumed value at its low end, middle and high "
+               "end; same seeds):\n", what, r->npoints);
+    for (int p = 0; p < r->npoints; p++) {
+        fprintf(f, "  %-36s ", r->pts[p].label);
+        if (pick[p] < 0)
+            fprintf(f, "none qualifies\n");
+        else
+            fprintf(f, "option %s, $%.6f/day\n", r->options[pick[p]], rb_mean(r, p, pick[p], M_USD_DAY));
+    }
+    if (same) {
+        fprintf(f, "robust: the %s is the same at every point", what);
+        if (r->npoints == 1)
+            fprintf(f, " (no assumed value could be varied)");
+        fputs("\n", f);
+        return 1;
+    }
+    /* which assumptions move it: those with a point whose choice differs */
+    fprintf(f, "robust: the %s DEPENDS ON THE ASSUMPTIONS:", what);
+    int n = 0;
+    for (int i = 0; i < r->as.n; i++) {
+        int moves = 0;
+        for (int p = 1; p < r->npoints; p++)
+            moves |= r->pts[p].assumption == i && pick[p] != pick[0];
+        if (!moves)
+            continue;
+        fprintf(f, "%s %s (", n++ ? ";" : "", r->as.a[i].key);
+        int k = 0;
+        for (int p = 1; p < r->npoints; p++)
+            if (r->pts[p].assumption == i) {
+                if (pick[p] < 0)
+                    fprintf(f, "%s%s: none", k++ ? ", " : "", r->pts[p].label);
+                else
+                    fprintf(f, "%s%s: option %s", k++ ? ", " : "", r->pts[p].label, r->options[pick[p]]);
+            }
+        fputs(")", f);
+    }
+    fputs("\n", f);
+    return 0;
+}
