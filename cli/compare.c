@@ -112,6 +112,69 @@ static cJSON *summary_json(stat_summary st)
     return o;
 }
 
+/* Safety and liveness against the baseline, with replications: a figure
+ * is flagged WORSE only when the paired 95 % CI of (option - baseline) lies
+ * entirely above 0; a higher mean whose CI includes 0 is said to be within
+ * noise ("could be chance"), never flagged. With one replication there is
+ * no interval: every higher mean is "could be chance". docs/metrics.md,
+ * "Flags". md: Markdown table, else text lines. */
+static void write_risk(FILE *f, const experiment *e, const double *vals, int base, int md)
+{
+    static const struct { int k; const char *what; } risk[] = {
+        { M_LOST, "lost posts" }, { M_NEVER, "never answered" }, { M_TWICE, "answered twice" }, { M_STUCK, "stuck" },
+    };
+    double *d = malloc((size_t)e->reps * sizeof *d);
+    int ow = 12;
+    if (!d)
+        return;
+    for (int o = 0; o < e->nopt; o++)
+        if ((int)strlen(e->options[o]) > ow)
+            ow = (int)strlen(e->options[o]);
+    if (md)
+        fprintf(f, "\n## Safety and liveness against option %s\n\n"
+                   "Paired difference per replication (option - option %s), mean ± 95 %% CI. **worse** only where the "
+                   "whole interval is above 0; a higher mean whose interval includes 0 could be chance.\n\n"
+                   "| option | lost posts | never answered | answered twice | stuck | verdict |\n|---|---:|---:|---:|---:|---|\n",
+                e->options[base], e->options[base]);
+    else
+        fprintf(f, "\nsafety and liveness against option %s (paired 95 %% CI; WORSE only where the whole interval is "
+                   "above 0):\n", e->options[base]);
+    for (int o = 0; o < e->nopt; o++) {
+        if (o == base)
+            continue;
+        char cell[4][64], verdict[256];
+        size_t vk = 0;
+        int worse = 0, chance = 0;
+        verdict[0] = 0;
+        for (int q = 0; q < 4; q++) {
+            for (int r = 0; r < e->reps; r++)
+                d[r] = exp_val(e, vals, 0, o, r)[risk[q].k] - exp_val(e, vals, 0, base, r)[risk[q].k];
+            stat_summary st = stat_of(d, (size_t)e->reps, 1);
+            if (st.n >= 2)
+                snprintf(cell[q], 64, "%+.1f ± %.1f", st.mean, st.half);
+            else
+                snprintf(cell[q], 64, "%+.1f", st.n ? st.mean : 0.0);
+            if (st.n == 0 || !(st.mean > 0))
+                continue;
+            int clear = st.n >= 2 && st.mean - st.half > 0;
+            vk += (size_t)snprintf(verdict + vk, vk < sizeof verdict ? sizeof verdict - vk : 0, "%s%s %s",
+                                   worse + chance ? ", " : "", clear ? "WORSE on" : "higher (could be chance) on",
+                                   risk[q].what);
+            worse += clear;
+            chance += !clear;
+        }
+        if (!worse && !chance)
+            snprintf(verdict, sizeof verdict, "no worse");
+        if (md)
+            fprintf(f, "| %s | %s | %s | %s | %s | %s%s%s |\n", e->options[o], cell[0], cell[1], cell[2], cell[3],
+                    worse ? "**" : "", verdict, worse ? "**" : "");
+        else
+            fprintf(f, "  %-*s lost %s, never %s, twice %s, stuck %s: %s\n", ow, e->options[o], cell[0], cell[1], cell[2],
+                    cell[3], verdict);
+    }
+    free(d);
+}
+
 static int write_outputs(const char *dir, const experiment *e, const double *vals, int base, const rb_set *rb)
 {
     char path[1200];
@@ -217,6 +280,7 @@ static int write_outputs(const char *dir, const experiment *e, const double *val
         }
         fprintf(f.f, "| %s | %s | %s | %s |\n", e->options[o], c1, c2, c3);
     }
+    write_risk(f.f, e, vals, base, 1);
     if (rb) {
         fputs("\n## Robustness to the assumptions\n\n", f.f);
         rb_write(f.f, rb, 1);
@@ -349,6 +413,7 @@ int cmd_compare(int argc, char **argv)
     if (!quiet) {
         printf("%s: %d replications per option (common random numbers), 95 %% CIs\n\n", s->name, reps);
         write_table(stdout, &e, vals, 0);
+        write_risk(stdout, &e, vals, base, 0);
         if (robust) {
             putchar('\n');
             rb_write(stdout, &rb, 0);

@@ -358,9 +358,10 @@ static void decision(FILE *f, const rep_meta *meta, const rep_run *runs, int n, 
                         rep_counter(m, rep_risk_counters[k]), rep_counter(bm, rep_risk_counters[k]));
                 first = 0;
             }
-        fputc('\n', f);
+        fprintf(f, "; single run: could be chance\n");
     }
-    fprintf(f, "  (one run per option: a small difference may be chance; qsim compare gives intervals)\n");
+    fprintf(f, "  (one run per option: a flag says only that the figure is higher in this run; qsim compare\n"
+               "  flags WORSE only where the paired 95 %% CI over replications is above 0)\n");
 }
 
 void rep_summary(FILE *f, const rep_meta *meta, const rep_run *runs, int n)
