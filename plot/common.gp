@@ -23,3 +23,6 @@ set linetype 8 lc rgb '#8c564b' lw 2 dt (20,6) pt 8
 set linetype 9 lc rgb '#7f7f7f' lw 2 dt (6,3,1,3) pt 10
 set linetype 10 lc rgb '#9467bd' lw 2 dt (1,3) pt 12
 set linetype cycle 10
+# whole_counts(max): 1 when a count axis should have a tic every 1 (up to
+# 10); count charts also set format y '%.0f', so no tic is a fraction.
+whole_counts(m) = m <= 10 ? 1 : 0

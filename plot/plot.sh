@@ -93,6 +93,16 @@ cmp_dir="$out/compare"; sw_dir="$out/sweep"; cpre="compare/"; spre="sweep/"
 [ "$kind" = compare ] && { cmp_dir=$out; cpre=""; }
 [ "$kind" = sweep ] && { sw_dir=$out; spre=""; }
 metric=$(mf metric || true)
+# qsim plot --metric NAME: the sweep chart's metric instead of the sweep's own
+if [ -n "${QSIM_PLOT_METRIC:-}" ]; then
+    metric=$QSIM_PLOT_METRIC
+    if [ -f "$sw_dir/sweep.csv" ] && ! awk -F, -v m="$metric" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "metric") c = i }
+            NR > 1 && c && $c == m { found = 1 } END { exit !found }' "$sw_dir/sweep.csv"; then
+        echo "plot: --metric $metric: not in $sw_dir/sweep.csv; it has: $(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "metric") c = i }
+            NR > 1 && c && !seen[$c]++ { printf "%s%s", n++ ? ", " : "", $c }' "$sw_dir/sweep.csv")" >&2
+        exit 2
+    fi
+fi
 if [ -f "$cmp_dir/compare_summary.csv" ]; then
     awk -F, 'NR > 1 && $2 == "usd_per_day" { print $1 "," $4 "," $5 "," $6 }' "$cmp_dir/compare_summary.csv" > "$cmp_dir/cost_ci.dat"
     draw cost_ci "$cmp_dir" cost_ci
@@ -101,6 +111,12 @@ if [ -f "$sw_dir/sweep.csv" ]; then
     param=$(head -1 "$sw_dir/sweep.csv" | cut -d, -f2)
     optcol=$(head -1 "$sw_dir/sweep.csv" | tr ',' '\n' | grep -n '^option$' | cut -d: -f1)
     sopts=$(awk -F, -v c="$optcol" 'NR > 1 { print $c }' "$sw_dir/sweep.csv" | awk '!seen[$0]++' | tr '\n' ' ')
+    # the chosen metric's rows, grouped by option (each option's points
+    # contiguous, so gnuplot draws each as one line): option,x,mean,lo,hi
+    awk -F, -v c="$optcol" -v m="${metric:-reads_per_day}" 'NR > 1 && $(c + 1) == m {
+            if (!(($c) in rows)) order[++n] = $c
+            rows[$c] = rows[$c] $c "," $2 "," $(c + 3) "," $(c + 4) "," $(c + 5) "\n" }
+        END { for (i = 1; i <= n; i++) printf "%s", rows[order[i]] }' "$sw_dir/sweep.csv" > "$sw_dir/sweep_metric.dat"
     draw sweep "$sw_dir" sweep "$sopts" "$param" "$optcol"
 fi
 if [ "$have_gnuplot" = 1 ]; then
@@ -113,13 +129,13 @@ fi
 # caption NAME: what the chart shows and what to look for.
 caption() {
     case $1 in
-    kvr) echo "KV reads per bot poll over time (log time axis, so the first seconds are visible). Option 0 stays at 1 + the number of stuck messages; a fix that heals steps down to 1 at its first put." ;;
-    cost) echo "List price per day by option (no included amounts). The month's bill, which is what you pay, is in the decision table above." ;;
-    heal_cdf) echo "Healing latency of the episodes that healed (empirical CDF of healed episodes only: an option with no healed episode has no line, and the share is of healed, not opened, episodes; compare healed/opened in the run table and the Kaplan-Meier p50)." ;;
-    stuck) echo "Messages stuck over time (cache not terminal while the key is): each costs one extra read per poll under Option 0." ;;
-    caps) echo "When the free plan's daily caps would be reached: each point is a cap crossing (hour of day, simulated day)." ;;
-    compare/cost_ci | cost_ci) echo "Mean list price per day over the replications with 95 % confidence intervals (whiskers)." ;;
-    sweep/sweep | sweep) echo "The chosen metric against the swept parameter, one line per option." ;;
+    kvr) echo "KV reads per bot poll over time, log time axis so the first seconds get as much room as the rest (mean per 1/50 decade of time: the first polls are exact, later ones averaged). Look for: Option 0 stays at 1 + the number of stuck messages; a fix that heals steps down to 1 at its first heal put." ;;
+    cost) echo "List price per day by option (the marginal rate, no included amounts). Look for: the bar heights only rank the options; the month's bill, which is what you pay, is in the decision table above and can be the same for all." ;;
+    heal_cdf) echo "Share of divergence episodes healed within x: 1 - the Kaplan-Meier survival over every episode (episodes that aged out, were overwritten or were still open at the end are censored, marked +), with the Greenwood 95 % band as thin lines, log time axis, each line ending at its last observation. Look for: how high each line gets (an option whose line stays low leaves episodes unhealed; at 0, nothing healed) and how far left it rises (fast healing).${hnone:+ No episode opened under option(s) $hnone: no line.}" ;;
+    stuck) echo "Messages stuck over time (cache not terminal while the key is), whole counts, to the end of the run. Look for: a line that stays up (each stuck message costs one extra read per poll under Option 0) against one that returns to 0 (a fix healing them)." ;;
+    caps) echo "When the free plan's daily caps would be reached: each point is a cap crossing (hour of day UTC, simulated day; filled: reads, open: writes). Look for: an option with no point stays under the caps; an early hour means most of the day's operations would fail on the free plan." ;;
+    compare/cost_ci | cost_ci) echo "Mean list price per day over the replications with 95 % confidence intervals (black whiskers). Look for: whiskers that do not overlap separate the options; overlapping ones may not differ." ;;
+    sweep/sweep | sweep) echo "${metric:-reads_per_day} (mean, 95 % CI) against the swept parameter, one line per option (qsim plot --metric NAME draws another metric). Look for: where lines cross (the better option changes with the parameter) and how steep each is." ;;
     *) echo "$1" ;;
     esac
 }
@@ -147,12 +163,12 @@ else
     if [ -f "$out/summary.csv" ]; then
         echo "## Decision"
         echo
-        echo "Scenario **$sc** (\`$file\`), one run per option. The month's bill (with included amounts) is what you pay; the list price per day is the marginal rate. A row marked **worse** loses more posts, leaves more messages unanswered or stuck, or answers more twice than option 0."
+        echo "Scenario **$sc** (\`$file\`), one run per option. The month's bill (with included amounts) is what you pay; the list price per day is the marginal rate. A row marked **worse** loses more posts, leaves more messages unanswered or stuck, or answers more twice than option 0 *in this run*: one run per option, so it could be chance (\`qsim compare\` flags only differences beyond their 95 % CI)."
         echo
         echo "| option | bill per month | vs option 0 | list price per day | lost posts | never answered | answered twice | stuck | worse than option 0 |"
         echo "|---|---:|---:|---:|---:|---:|---:|---:|---|"
         awk -F, 'NR > 1 { vs = $1 == "0" ? "base" : $21 + 0 == 0 ? "same" : sprintf("%s$%.2f", $21 < 0 ? "-" : "+", $21 < 0 ? -$21 : $21)
-            w = $22 == "" ? "no" : "**worse: " $22 "**"
+            w = $22 == "" ? "no" : "**worse: " $22 "** (single run: could be chance)"
             printf "| %s | $%.2f | %s | $%.6f | %s | %s | %s | %s | %s |\n", $1, $8, vs, $7, $17, $19, $20, $16, w }' "$out/summary.csv"
         echo
         if [ -f "$out/summary.txt" ] && grep -q '^decision' "$out/summary.txt"; then
