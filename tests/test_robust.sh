@@ -70,6 +70,36 @@ grep -q '^robust: the advice is the same at every point$' "$tmp/aout" && ok ||
     fail "advise --robust (incident) should hold: $(tail -1 "$tmp/aout")"
 [ "$(grep -c '^  .* option 1, ' "$tmp/aout")" -eq 16 ] && ok || fail "advise --robust (incident): not 16 points with option 1"
 
+# an actor assumption (data/actors): the readers' period is varied on a
+# scenario with a periodic reader, and the runs really use it: one page
+# reading every 2 s makes 300 reads in 10 min, every 30 s 20, so reads/day
+# at 2 s are above those at 30 s for both options (same seeds otherwise)
+if command -v python3 >/dev/null 2>&1; then
+    cp -r tests/data/robust "$tmp/dr" && cp -r data/actors "$tmp/dr/actors"
+    python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); d["readers"]=[{"name":"page","location":"ewr","count":1,"period":"5s"}]; json.dump(d,open(sys.argv[2],"w"))' \
+        "$sc" "$tmp/reader.json"
+    "$QSIM" compare "$tmp/reader.json" --data "$tmp/dr" --reps 2 --jobs 2 --robust --out "$tmp/cr" >"$tmp/crout" 2>"$tmp/crerr" &&
+        ok || fail "compare --robust with a reader: $(cat "$tmp/crerr")"
+    grep -q '^  reader_period_s *5 *2 to 30, varied as readers\[\*\].period (actors-2026.json)' "$tmp/crout" && ok ||
+        fail "reader_period_s not listed as varied: $(grep reader "$tmp/crout")"
+    python3 - "$tmp/cr/compare.json" <<'PY' && ok || fail "the reader period was not applied (above)"
+import json, sys
+r = json.load(open(sys.argv[1]))["robust"]
+pts = r["points"]
+for v in ("2", "16", "30"):
+    assert "readers[*].period=" + v in pts, pts
+m = r["figures"]["reads_per_day"]["means"]
+lo, hi = m[pts.index("readers[*].period=2")], m[pts.index("readers[*].period=30")]
+mid = m[pts.index("readers[*].period=16")]
+for o in range(2):
+    # the page's own reads: 280 more in 10 min, 40320 more a day; the
+    # other reads may move by a few (a page's read refreshes its location's
+    # copy, which Option 3's cron then sees), not by tens
+    assert abs((lo[o] - hi[o]) - 280 * 144) <= 5 * 144, (lo, hi)
+    assert lo[o] > mid[o] > hi[o], (lo, mid, hi)
+PY
+fi
+
 # the shipped data files: every value marked, five assumptions
 "$QSIM" compare scenarios/incident-164.json --reps 2 --days 0.005 --jobs 2 --robust --out "$tmp/i" >"$tmp/iout" 2>"$tmp/ierr" &&
     ok || fail "incident --robust: $(cat "$tmp/ierr")"
