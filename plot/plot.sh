@@ -165,11 +165,12 @@ else
         echo
         echo "Scenario **$sc** (\`$file\`), one run per option. The month's bill (with included amounts) is what you pay; the list price per day is the marginal rate. A row marked **worse** loses more posts, leaves more messages unanswered or stuck, or answers more twice than option 0 *in this run*: one run per option, so it could be chance (\`qsim compare\` flags only differences beyond their 95 % CI)."
         echo
-        echo "| option | bill per month | vs option 0 | list price per day | lost posts | never answered | answered twice | stuck | worse than option 0 |"
-        echo "|---|---:|---:|---:|---:|---:|---:|---:|---|"
+        echo "| option | bill per month | vs option 0 | list price per day | lost posts | never answered | answered twice | stuck | healed / opened (KM median) | worse than option 0 |"
+        echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|"
         awk -F, 'NR > 1 { vs = $1 == "0" ? "base" : $21 + 0 == 0 ? "same" : sprintf("%s$%.2f", $21 < 0 ? "-" : "+", $21 < 0 ? -$21 : $21)
             w = $22 == "" ? "no" : "**worse: " $22 "** (single run: could be chance)"
-            printf "| %s | $%.2f | %s | $%.6f | %s | %s | %s | %s | %s |\n", $1, $8, vs, $7, $17, $19, $20, $16, w }' "$out/summary.csv"
+            h = $9 == 0 ? "no episode" : sprintf("%s / %s (%s)", $10, $9, $12 == "" ? "never" : sprintf("%.3f s", $12 / 1e6))
+            printf "| %s | $%.2f | %s | $%.6f | %s | %s | %s | %s | %s | %s |\n", $1, $8, vs, $7, $17, $19, $20, $16, h, w }' "$out/summary.csv"
         echo
         if [ -f "$out/summary.txt" ] && grep -q '^decision' "$out/summary.txt"; then
             echo '```'

@@ -543,8 +543,9 @@ void rep_heal_csv(FILE *f, const char *option, met_registry *m)
  * censored when they ended. Rows, by option then time:
  *   step    the healed share 1 - S just after t, with the plain Greenwood
  *           95 % band 1 - (S +- 1.96 sqrt(var)) clipped to [0, 1];
- *   censor  a censor mark: censorings since the previous mark, drawn at the
- *           share then reached;
+ *   censor  a censor mark: censorings since the previous mark, at the
+ *           share and band then reached (so a line through every row of
+ *           an option is the curve: gnuplot breaks a line at a skipped row);
  *   end     the last observed time (event or censored), the share there:
  *           the line runs to the end of the data, not of the axis.
  * Every curve starts with a step at 0 with share 0, so an option whose
@@ -629,7 +630,7 @@ void rep_heal_km_csv(FILE *f, const char *option, met_registry *m)
                     out_t = pend_t;
                     out_s = pend_s;
                 }
-                km_row(f, option, "censor", at, k.s, 0, risk, 0, cens);
+                km_row(f, option, "censor", at, k.s, k.s * k.s * k.g, risk, 0, cens);
                 mark_t = at;
                 cens = 0;
             }
@@ -637,7 +638,7 @@ void rep_heal_km_csv(FILE *f, const char *option, met_registry *m)
     }
     if (pend_t >= 0 && pend_t != out_t)
         km_row(f, option, "step", pend_t, pend_s, pend_var, pend_risk, pend_d, 0);
-    km_row(f, option, "end", last_t, k.s, pend_t >= 0 ? pend_var : 0, k.at_risk, 0, cens);
+    km_row(f, option, "end", last_t, k.s, k.s * k.s * k.g, k.at_risk, 0, cens);
 }
 
 int rep_heal_km_append(const char *dir, const char *option, met_registry *m, int first)
