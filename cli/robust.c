@@ -293,6 +293,12 @@ int rb_stable(const rb_set *r, int k)
     return first_flip(r, k, &a, &b, &pa, &pb) == 0;
 }
 
+int rb_clear_flip(const rb_set *r, int k)
+{
+    int a, b, pa, pb;
+    return first_flip(r, k, &a, &b, &pa, &pb) == 2;
+}
+
 static void point_text(char *buf, size_t len, const rb_set *r, int p)
 {
     snprintf(buf, len, "%s", r->pts[p].label);

@@ -48,6 +48,9 @@ extern const int rb_metrics[];
 extern const int rb_nmetrics;
 /* 1 when the ranking on metric k is the same at every point. */
 int rb_stable(const rb_set *r, int k);
+/* 1 when metric k's ranking flips with both differences clear (the
+ * DEPENDS ON THE ASSUMPTIONS of rb_write), 0 when stable or within noise. */
+int rb_clear_flip(const rb_set *r, int k);
 /* The section: assumptions with their ranges and notes, then one line per
  * figure. md: Markdown, else text. */
 void rb_write(FILE *f, const rb_set *r, int md);

@@ -30,6 +30,8 @@ if "$QSIM" compare "$sc" --data tests/data/robust --reps 4 --jobs 2 --robust --o
     grep -q '^  writes_per_day *same everywhere' "$tmp/out" && ok || fail "writes_per_day should keep its ranking"
     grep -q '^depend on the assumptions: .*reads_per_day' "$tmp/out" && ok || fail "no list of dependent conclusions"
     grep -q 'same_key_write_enforcement.*0.01 to 1, varied as kv.p429' "$tmp/out" && ok || fail "assumption not listed"
+    grep -q '^\*\*Under which assumptions:\*\* the ranking on .*reads_per_day.* depends on the assumed values' "$tmp/c/report.md" &&
+        ok || fail "report.md's decision does not say the ranking depends: $(grep 'Under which' "$tmp/c/report.md")"
     [ -f "$tmp/c/robust.md" ] && grep -q '^| reads_per_day | \*\*DEPENDS ON THE ASSUMPTIONS\*\*' "$tmp/c/robust.md" && ok ||
         fail "robust.md: $(cat "$tmp/c/robust.md" 2>/dev/null | head -3)"
     if command -v python3 >/dev/null 2>&1; then

@@ -60,6 +60,10 @@ if "$QSIM" compare "$sc" --reps 3 --jobs 1 --out "$tmp/c3" >"$tmp/c3.txt" 2>"$tm
     grep -q '^  1 .*lost +1.0 ± 0.0,.*: WORSE on lost posts' "$tmp/c3.txt" && ok || fail "compare: no WORSE flag: $(grep '^  1 ' "$tmp/c3.txt")"
     grep -q '^| 1 | +1.0 ± 0.0 | .* | \*\*WORSE on lost posts\*\* |$' "$tmp/c3/report.md" && ok ||
         fail "compare report.md: $(grep '^| 1 ' "$tmp/c3/report.md")"
+    # the report leads with the decision: bill, difference, the same verdict
+    [ "$(grep -m1 '^## ' "$tmp/c3/report.md")" = "## Decision" ] && ok || fail "compare report.md does not start with the decision"
+    grep -q '^| 1 | \$5.00 ± 0.00 | same bill | \*\*WORSE on lost posts\*\* | ' "$tmp/c3/report.md" && ok ||
+        fail "compare decision row: $(grep -m1 '^| 1 ' "$tmp/c3/report.md")"
 else
     fail "compare: $(cat "$tmp/c3.err")"
 fi
