@@ -199,6 +199,23 @@ else
         echo
         echo "Not checked: run \`qsim compare ... --robust\` to re-run the comparison across the assumed values."
         echo
+    elif [ "$kind" = run ]; then
+        # the assumed values of the data files this run read (manifest.json),
+        # by name: one run at the values as given cannot say whether they
+        # drive its conclusion
+        as=""
+        for f in $(sed -n '/"\(limits\|pricing\)":/,/}/s/^[[:space:]]*"path":[[:space:]]*"\(.*\)",*$/\1/p' "$out/manifest.json" 2>/dev/null) \
+            "$here/../data/actors/actors-2026.json"; do
+            [ -f "$f" ] || continue
+            as="$as$(awk '/^  "assumptions": \{/ { on = 1; next } on && /^  \}/ { on = 0 }
+                on && match($0, /^    "[^"]+": \{/) { k = substr($0, 6, RLENGTH - 9) }
+                on && /"param":/ { p = $0; sub(/.*"param": *"/, "", p); sub(/".*/, "", p); printf "`%s` (%s), ", k, p; k = "" }
+                on && k != "" && /^    \}/ { printf "`%s`, ", k; k = "" }' "$f")"
+        done
+        echo "## Under which assumptions"
+        echo
+        echo "One run at the values as given. Values nobody publishes, used as assumptions: ${as%, }. Whether a conclusion depends on them is not checked by a run: \`qsim compare SCENARIO --robust\` (or \`qsim advise ... --robust\`) re-runs at the ends and middle of each range. The readers' period matters only where the scenario has readers."
+        echo
     fi
     if [ -f "$out/summary.csv" ]; then
         echo "## Run: $sc"
