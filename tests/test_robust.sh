@@ -102,7 +102,8 @@ for o in range(2):
 PY
 fi
 
-# the shipped data files: every value marked, five assumptions
+# the shipped data files: every value marked, five assumptions (and the
+# readers' period of data/actors, not varied: the incident has no reader)
 "$QSIM" compare scenarios/incident-164.json --reps 2 --days 0.005 --jobs 2 --robust --out "$tmp/i" >"$tmp/iout" 2>"$tmp/ierr" &&
     ok || fail "incident --robust: $(cat "$tmp/ierr")"
 for a in same_key_write_enforcement own_writes_visible background_refresh days_per_month kv.storage_bytes_per_gb; do
