@@ -133,7 +133,7 @@ caption() {
     cost) echo "List price per day by option (the marginal rate, no included amounts). Look for: the bar heights only rank the options; the month's bill, which is what you pay, is in the decision table above and can be the same for all." ;;
     heal_cdf) echo "Share of divergence episodes healed within x: 1 - the Kaplan-Meier survival over every episode (episodes that aged out, were overwritten or were still open at the end are censored, marked +), with the Greenwood 95 % band as thin lines, log time axis, each line ending at its last observation. Look for: how high each line gets (an option whose line stays low leaves episodes unhealed; at 0, nothing healed) and how far left it rises (fast healing).${hnone:+ No episode opened under option(s) $hnone: no line.}" ;;
     stuck) echo "Messages stuck over time (cache not terminal while the key is), whole counts, to the end of the run. Look for: a line that stays up (each stuck message costs one extra read per poll under Option 0) against one that returns to 0 (a fix healing them)." ;;
-    caps) echo "When the free plan's daily caps would be reached: each point is a cap crossing (hour of day UTC, simulated day; filled: reads, open: writes). Look for: an option with no point stays under the caps; an early hour means most of the day's operations would fail on the free plan." ;;
+    caps) echo "When the free plan's daily caps would be reached: one row per option, each point a cap crossing at its simulated time (filled: reads cap, open: writes cap). Look for: an option with no point stays under the caps; an early crossing means most of that day's operations of that kind would fail on the free plan." ;;
     compare/cost_ci | cost_ci) echo "Mean list price per day over the replications with 95 % confidence intervals (black whiskers). Look for: whiskers that do not overlap separate the options; overlapping ones may not differ." ;;
     sweep/sweep | sweep) echo "${metric:-reads_per_day} (mean, 95 % CI) against the swept parameter, one line per option (qsim plot --metric NAME draws another metric). Look for: where lines cross (the better option changes with the parameter) and how steep each is." ;;
     *) echo "$1" ;;
@@ -234,7 +234,7 @@ else
                 echo "*Figure ($c). $(caption "$c")* [PNG]($c.png)"
             else
                 case $c in
-                heal_cdf) why="no episode healed or opened" ;;
+                heal_cdf) why="no option opened a divergence episode: nothing to heal" ;;
                 stuck) why="no stuck message at any time" ;;
                 caps) why="no option reached a free-plan daily cap" ;;
                 *) why="no data" ;;
