@@ -112,9 +112,10 @@ static const qsim_cmd commands[] = {
     { "fit", cmd_fit, "LOG", "workload parameters from a Worker log (wrangler tail --format json), as a scenario fragment",
       "  LOG                JSON Lines of wrangler tail --format json; the fields read: docs/scenarios.md\n",
       "0 fitted (unreadable lines reported on stderr); 2 bad usage, or no invocation in LOG" },
-    { "plot", cmd_plot, "[DIR]", "draw the charts and report.md/report.html of an experiment folder",
-      "  DIR                any experiment folder: run, compare, sweep, search or advise (default: out/latest)\n",
-      "0 drawn; 1 gnuplot failed; 2 no such folder, or nothing to plot in it" },
+    { "plot", cmd_plot, "[DIR] [--metric NAME]", "draw the charts and report.md/report.html of an experiment folder",
+      "  DIR                any experiment folder: run, compare, sweep, search or advise (default: out/latest)\n"
+      "  --metric NAME      the sweep chart's metric (any metric of sweep.csv; default: the sweep's own)\n",
+      "0 drawn; 1 gnuplot failed; 2 no such folder, nothing to plot in it, or a metric sweep.csv lacks" },
     { "report", cmd_report, "DIR...", "plot each experiment folder given (charts and report)",
       "  DIR...             experiment folders\n", "0 every folder drawn; otherwise the first failure's status" },
     { "check", cmd_check, "DIR|FILE... [-v] [--data DIR]", "run scenarios and check their \"expect\" lists",

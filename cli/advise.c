@@ -23,6 +23,7 @@
 #include "reports/outfile.h"
 #include "model/figures.h"
 #include "app/experiment.h"
+#include "cli/robust.h"
 #include "reports/stats.h"
 
 #define MAX_TARGETS 8
@@ -138,16 +139,48 @@ static void judge(const experiment *e, const double *vals, int o, int base, cons
     }
 }
 
+/* The advice on one set of results: the qualifying option with the lowest
+ * mean $/day (ties: fewer reads, then the order given), or -1; v[o] says
+ * why each option qualifies or not. */
+static int pick(const experiment *e, const double *vals, int base, const target *tg, int ntg, double *tmp,
+                verdict *v)
+{
+    int best = -1;
+    for (int o = 0; o < e->nopt; o++) {
+        judge(e, vals, o, base, tg, ntg, tmp, &v[o]);
+        if (v[o].ok && (best < 0 || v[o].cost < v[best].cost ||
+                        (v[o].cost == v[best].cost && v[o].reads < v[best].reads)))
+            best = o;
+    }
+    return best;
+}
+
+/* rb_choice's callback: the advice at one point of --robust */
+typedef struct {
+    const experiment *e;
+    int base, ntg;
+    const target *tg;
+    double *tmp;
+    verdict *v;
+} pick_ctx;
+
+static int pick_at(const double *vals, void *ud)
+{
+    pick_ctx *c = ud;
+    return pick(c->e, vals, c->base, c->tg, c->ntg, c->tmp, c->v);
+}
+
 int cmd_advise(int argc, char **argv)
 {
-    enum { O_TARGET = 256, O_BASE };
+    enum { O_TARGET = 256, O_BASE, O_ROBUST };
     static const struct option longs[] = {
         { "target", required_argument, 0, O_TARGET }, { "options", required_argument, 0, 'o' },
-        { "baseline", required_argument, 0, O_BASE }, { "help", no_argument, 0, 'h' }, CLI_EXP_LONGS,
+        { "baseline", required_argument, 0, O_BASE }, { "help", no_argument, 0, 'h' },
+        { "robust", no_argument, 0, O_ROBUST }, CLI_EXP_LONGS,
         { 0, 0, 0, 0 },
     };
     target tg[MAX_TARGETS];
-    int ntg = 0, c, r;
+    int ntg = 0, c, r, robust = 0;
     const char *baseline = "0";
     /* the default candidates: every option and the compositions that fix
      * more than one thing, Option 4 in both storage variants included */
@@ -172,13 +205,17 @@ int cmd_advise(int argc, char **argv)
             break;
         case 'o': snprintf(optbuf, sizeof optbuf, "%s", optarg); break;
         case O_BASE: baseline = optarg; break;
+        case O_ROBUST: robust = 1; break;
         case 'h':
             puts("usage: qsim advise SCENARIO --target METRIC<=VALUE [--target ...] [--options LIST]\n"
                  "                   [--reps 10] [--jobs N] [--plan paid|free] [--days D] [--baseline 0]\n"
+                 "                   [--robust]\n"
                  "metrics: those of compare.csv (docs/metrics.md), e.g. heal_p99_s (a duration: 60s),\n"
                  "         stuck_final, usd_per_day, lost_by_overwrite, never_answered\n"
                  "Answers with the cheapest option meeting every target at 95 % confidence without\n"
-                 "more lost posts or double answers than the baseline; says why each other one loses.");
+                 "more lost posts or double answers than the baseline; says why each other one loses.\n"
+                 "--robust: the advice again at the low end, middle and high end of every assumed\n"
+                 "value of the data files (same seeds): does the recommended option stay the same?");
             return 0;
         default: return cli_usage_error("%s", "bad option for 'advise'");
         }
@@ -242,13 +279,7 @@ int cmd_advise(int argc, char **argv)
         fprintf(stderr, "qsim: advise: runs failed\n");
         goto done;
     }
-    int best = -1;
-    for (int o = 0; o < nopt; o++) {
-        judge(&e, vals, o, base, tg, ntg, tmp, &v[o]);
-        if (v[o].ok && (best < 0 || v[o].cost < v[best].cost ||
-                        (v[o].cost == v[best].cost && v[o].reads < v[best].reads)))
-            best = o;
-    }
+    int best = pick(&e, vals, base, tg, ntg, tmp, v);
     fprintf(out, "%s: %d replications per option, %s plan; target%s:", s->name, reps, pp.plan, ntg > 1 ? "s" : "");
     for (int i = 0; i < ntg; i++)
         fprintf(out, " %s", tg[i].text);
@@ -274,6 +305,20 @@ int cmd_advise(int argc, char **argv)
         else
             fprintf(out, "  %-10s ties on cost and reads; option %s comes first in the list\n", options[o],
                    options[best]);
+    }
+    if (robust) {
+        rb_set rb;
+        pick_ctx pc = { &e, base, ntg, tg, tmp, v };
+        int rrc = rb_run(&rb, argv[optind], x.data, s, &pp, &e, vals, (int)jobs, meter.on);
+        if (rrc == 0) {
+            fputc('\n', out);
+            rb_choice(out, &rb, pick_at, &pc, "advice");
+        }
+        rb_free(&rb);
+        if (rrc != 0) {
+            rc = rrc;
+            goto done;
+        }
     }
     fclose(out);
     out = NULL;

@@ -114,6 +114,134 @@ static cJSON *summary_json(stat_summary st)
     return o;
 }
 
+/* Safety and liveness against the baseline, with replications: a figure
+ * is flagged WORSE only when the paired 95 % CI of (option - baseline) lies
+ * entirely above 0; a higher mean whose CI includes 0 is said to be within
+ * noise ("could be chance"), never flagged. With one replication there is
+ * no interval: every higher mean is "could be chance". docs/metrics.md,
+ * "Flags". */
+static const struct { int k; const char *what; } risk[] = {
+    { M_LOST, "lost posts" }, { M_NEVER, "never answered" }, { M_TWICE, "answered twice" }, { M_STUCK, "stuck" },
+};
+#define NRISK (sizeof risk / sizeof risk[0])
+
+/* Option o's verdict against base into verdict (and the four cells when
+ * cell is not NULL); d: reps doubles of scratch. Returns the number of
+ * figures flagged WORSE. */
+static int risk_verdict(const experiment *e, const double *vals, int o, int base, double *d, char cell[][64],
+                        char *verdict, size_t vlen)
+{
+    size_t vk = 0;
+    int worse = 0, chance = 0;
+    verdict[0] = 0;
+    for (size_t q = 0; q < NRISK; q++) {
+        for (int r = 0; r < e->reps; r++)
+            d[r] = exp_val(e, vals, 0, o, r)[risk[q].k] - exp_val(e, vals, 0, base, r)[risk[q].k];
+        stat_summary st = stat_of(d, (size_t)e->reps, 1);
+        if (cell && st.n >= 2)
+            snprintf(cell[q], 64, "%+.1f ± %.1f", st.mean, st.half);
+        else if (cell)
+            snprintf(cell[q], 64, "%+.1f", st.n ? st.mean : 0.0);
+        if (st.n == 0 || !(st.mean > 0))
+            continue;
+        int clear = st.n >= 2 && st.mean - st.half > 0;
+        vk += (size_t)snprintf(verdict + vk, vk < vlen ? vlen - vk : 0, "%s%s %s", worse + chance ? ", " : "",
+                               clear ? "WORSE on" : "higher (could be chance) on", risk[q].what);
+        worse += clear;
+        chance += !clear;
+    }
+    if (!worse && !chance)
+        snprintf(verdict, vlen, "no worse");
+    return worse;
+}
+
+/* md: Markdown table, else text lines. */
+static void write_risk(FILE *f, const experiment *e, const double *vals, int base, int md)
+{
+    double *d = malloc((size_t)e->reps * sizeof *d);
+    int ow = 12;
+    if (!d)
+        return;
+    for (int o = 0; o < e->nopt; o++)
+        if ((int)strlen(e->options[o]) > ow)
+            ow = (int)strlen(e->options[o]);
+    if (md)
+        fprintf(f, "\n## Safety and liveness against option %s\n\n"
+                   "Paired difference per replication (option - option %s), mean ± 95 %% CI. **worse** only where the "
+                   "whole interval is above 0; a higher mean whose interval includes 0 could be chance.\n\n"
+                   "| option | lost posts | never answered | answered twice | stuck | verdict |\n|---|---:|---:|---:|---:|---|\n",
+                e->options[base], e->options[base]);
+    else
+        fprintf(f, "\nsafety and liveness against option %s (paired 95 %% CI; WORSE only where the whole interval is "
+                   "above 0):\n", e->options[base]);
+    for (int o = 0; o < e->nopt; o++) {
+        if (o == base)
+            continue;
+        char cell[NRISK][64], verdict[256];
+        int worse = risk_verdict(e, vals, o, base, d, cell, verdict, sizeof verdict);
+        if (md)
+            fprintf(f, "| %s | %s | %s | %s | %s | %s%s%s |\n", e->options[o], cell[0], cell[1], cell[2], cell[3],
+                    worse ? "**" : "", verdict, worse ? "**" : "");
+        else
+            fprintf(f, "  %-*s lost %s, never %s, twice %s, stuck %s: %s\n", ow, e->options[o], cell[0], cell[1], cell[2],
+                    cell[3], verdict);
+    }
+    free(d);
+}
+
+/* report.md's first section: per option the month's bill (mean ± CI), its
+ * paired difference from the baseline, the risk verdict and the healing
+ * median; then which conclusions depend on the assumptions (--robust). */
+static void write_decision(FILE *f, const experiment *e, const double *vals, int base, const rb_set *rb)
+{
+    double *d = malloc((size_t)e->reps * sizeof *d);
+    if (!d)
+        return;
+    fprintf(f, "## Decision\n\nThe month's bill with included amounts (what you pay), its paired difference from option "
+               "%s, and the safety/liveness verdict against option %s (WORSE only beyond the 95 %% CI; see below).\n\n"
+               "| option | bill per month | vs option %s | risk against option %s | heal p50 (s, KM) |\n"
+               "|---|---:|---:|---|---:|\n",
+            e->options[base], e->options[base], e->options[base], e->options[base]);
+    for (int o = 0; o < e->nopt; o++) {
+        char bill[64], vs[64], verdict[256], heal[64];
+        stat_summary b = stat_of(exp_val(e, vals, 0, o, 0) + M_USD_MONTH, (size_t)e->reps, M_COUNT);
+        snprintf(bill, sizeof bill, "$%.2f ± %.2f", b.mean, b.half);
+        for (int r = 0; r < e->reps; r++)
+            d[r] = exp_val(e, vals, 0, o, r)[M_USD_MONTH] - exp_val(e, vals, 0, base, r)[M_USD_MONTH];
+        stat_summary dv = stat_of(d, (size_t)e->reps, 1);
+        if (o == base)
+            snprintf(vs, sizeof vs, "base");
+        else if (fabs(dv.mean) < 0.005 && dv.half < 0.005)
+            snprintf(vs, sizeof vs, "same bill");
+        else
+            snprintf(vs, sizeof vs, "%s$%.2f ± %.2f", dv.mean < 0 ? "-" : "+", fabs(dv.mean), dv.half);
+        int worse = 0;
+        if (o == base)
+            snprintf(verdict, sizeof verdict, "base");
+        else
+            worse = risk_verdict(e, vals, o, base, d, NULL, verdict, sizeof verdict);
+        fmt_ci(heal, sizeof heal, stat_of(exp_val(e, vals, 0, o, 0) + M_HEAL50, (size_t)e->reps, M_COUNT), M_HEAL50);
+        fprintf(f, "| %s | %s | %s | %s%s%s | %s |\n", e->options[o], bill, vs, worse ? "**" : "", verdict,
+                worse ? "**" : "", heal);
+    }
+    free(d);
+    if (rb) {
+        int ndep = 0;
+        fputs("\n**Under which assumptions:** ", f);
+        for (int q = 0; q < rb_nmetrics; q++)
+            if (!rb_stable(rb, rb_metrics[q]) && rb_clear_flip(rb, rb_metrics[q]))
+                fprintf(f, "%s%s", ndep++ ? ", " : "the ranking on ", fig_metric_at(rb_metrics[q])->name);
+        fputs(ndep ? " depends on the assumed values (section \"Robustness to the assumptions\" below says where).\n"
+                   : "no ranking depends on the assumed values (section \"Robustness to the assumptions\" below).\n",
+              f);
+    } else {
+        fputs("\n**Under which assumptions:** not checked (`--robust` re-runs the comparison across the assumed "
+              "values).\n",
+              f);
+    }
+    fputs("\n", f);
+}
+
 static int write_outputs(const char *dir, const experiment *e, const double *vals, int base, const rb_set *rb)
 {
     char path[1200];
@@ -204,6 +332,7 @@ static int write_outputs(const char *dir, const experiment *e, const double *val
     fprintf(f.f, "# qsim compare: %s\n\n%d replications per option on common random numbers (base seed %" PRIu64
                  "), pricing %s.\nCells are mean ± half-width of the 95 %% Student-t confidence interval.\n\n",
             e->points[0]->name, e->reps, e->base_seed, cli_basename(e->plan->path));
+    write_decision(f.f, e, vals, base, rb);
     write_table(f.f, e, vals, 1, table_metrics, NTABLE_DEFAULT);
     fprintf(f.f, "\n## Paired difference against option %s\n\n| option | reads_per_day | usd_per_day | stuck_final |\n|---|---|---|---|\n",
             e->options[base]);
@@ -219,6 +348,7 @@ static int write_outputs(const char *dir, const experiment *e, const double *val
         }
         fprintf(f.f, "| %s | %s | %s | %s |\n", e->options[o], c1, c2, c3);
     }
+    write_risk(f.f, e, vals, base, 1);
     if (rb) {
         fputs("\n## Robustness to the assumptions\n\n", f.f);
         rb_write(f.f, rb, 1);
@@ -372,6 +502,7 @@ int cmd_compare(int argc, char **argv)
     if (!quiet) {
         printf("%s: %d replications per option (common random numbers), 95 %% CIs\n\n", s->name, reps);
         write_table(stdout, &e, vals, 0, ncols ? cols : table_metrics, ncols ? ncols : NTABLE_DEFAULT);
+        write_risk(stdout, &e, vals, base, 0);
         if (robust) {
             putchar('\n');
             rb_write(stdout, &rb, 0);

@@ -34,11 +34,24 @@ static int plot_dir(const char *dir)
     return WIFEXITED(st) ? WEXITSTATUS(st) : 1;
 }
 
+/* qsim plot [DIR] [--metric NAME]: NAME chooses the sweep chart's metric
+ * (any metric of sweep.csv; plot.sh checks it), through the environment. */
 int cmd_plot(int argc, char **argv)
 {
-    if (argc > 2 || (argc == 2 && argv[1][0] == '-'))
-        return cli_usage_error("%s", "plot wants one experiment folder, e.g. 'qsim plot out/latest'");
-    return plot_dir(argc == 2 ? argv[1] : "out/latest");
+    const char *dir = NULL;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--metric") == 0 && i + 1 < argc) {
+            setenv("QSIM_PLOT_METRIC", argv[++i], 1);
+        } else if (strncmp(argv[i], "--metric=", 9) == 0) {
+            setenv("QSIM_PLOT_METRIC", argv[i] + 9, 1);
+        } else if (argv[i][0] == '-' || dir) {
+            return cli_usage_error("%s", "plot wants one experiment folder and optionally --metric NAME, "
+                                         "e.g. 'qsim plot out/latest --metric usd_per_day'");
+        } else {
+            dir = argv[i];
+        }
+    }
+    return plot_dir(dir ? dir : "out/latest");
 }
 
 int cmd_report(int argc, char **argv)

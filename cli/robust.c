@@ -16,9 +16,38 @@ const int rb_metrics[] = { M_USD_MONTH, M_USD_DAY, M_READS, M_WRITES, M_LOST, M_
                            M_HEAL50, M_HEAL99 };
 const int rb_nmetrics = (int)(sizeof rb_metrics / sizeof rb_metrics[0]);
 
+/* "readers[*].period": the key in every object of the array that has it;
+ * a string value (a duration) becomes "<v>s", a number stays a number.
+ * 0, or -1 when no element has the key. */
+static int set_each(cJSON *root, const char *path, double v)
+{
+    char arr[96], num[40];
+    const char *star = strstr(path, "[*].");
+    snprintf(arr, sizeof arr, "%.*s", (int)(star - path), path);
+    const char *key = star + 4;
+    cJSON *a = cJSON_GetObjectItemCaseSensitive(root, arr), *e;
+    int n = 0;
+    if (!cJSON_IsArray(a))
+        return -1;
+    cJSON_ArrayForEach(e, a)
+    {
+        cJSON *old = cJSON_GetObjectItemCaseSensitive(e, key);
+        if (!old)
+            continue;
+        char dur[48];
+        snprintf(dur, sizeof dur, "%ss", jv_fmt(num, sizeof num, v));
+        cJSON_ReplaceItemInObjectCaseSensitive(e, key, cJSON_IsString(old) ? cJSON_CreateString(dur)
+                                                                            : cJSON_CreateNumber(v));
+        n++;
+    }
+    return n ? 0 : -1;
+}
+
 /* Sets the number at a dotted object path, creating missing objects. */
 static int set_path(cJSON *root, const char *path, double v)
 {
+    if (strstr(path, "[*]."))
+        return set_each(root, path, v);
     char buf[96];
     snprintf(buf, sizeof buf, "%s", path);
     cJSON *node = root;
@@ -88,6 +117,19 @@ static scenario *variant(const char *path, const char *limits, const scenario *b
     return s;
 }
 
+/* An actor parameter is varied only where the scenario has such actors:
+ * readers[*].period needs a reader that polls with a period. */
+static int applies(const scenario *s, const char *param)
+{
+    if (strcmp(param, "readers[*].period") == 0) {
+        for (int i = 0; i < s->nreaders; i++)
+            if (s->readers[i].period > 0)
+                return 1;
+        return 0;
+    }
+    return 1;
+}
+
 static int load_marks(rb_set *r, const char *path)
 {
     sim_err err = { 0, "" };
@@ -113,6 +155,16 @@ int rb_run(rb_set *r, const char *scenario_path, const char *data_given, const s
     snprintf(limits, sizeof limits, "%s/limits/cloudflare-kv-2026.json", data);
     if (load_marks(r, limits) != 0 || load_marks(r, plan->path) != 0)
         return 2;
+    /* the actors' assumed parameters (data/actors): optional, so a data
+     * folder of limits and pricing alone keeps working */
+    char actors[1100];
+    snprintf(actors, sizeof actors, "%s/actors/actors-2026.json", data);
+    FILE *af = fopen(actors, "r");
+    if (af) {
+        fclose(af);
+        if (load_marks(r, actors) != 0)
+            return 2;
+    }
     /* points: the comparison, then low, middle, high of each assumption
      * that can be varied */
     r->pts[0].assumption = -1;
@@ -123,6 +175,8 @@ int rb_run(rb_set *r, const char *scenario_path, const char *data_given, const s
         pr_plan probe = *plan;
         int from_plan = strcmp(r->as_file[i], cli_basename(plan->path)) == 0;
         if (!from_plan && !a->param[0])
+            continue;
+        if (!from_plan && !applies(s, a->param))
             continue;
         if (from_plan && plan_set(&probe, a->key, a->value) != 0)
             continue;
@@ -242,6 +296,12 @@ int rb_stable(const rb_set *r, int k)
     return first_flip(r, k, &a, &b, &pa, &pb) == 0;
 }
 
+int rb_clear_flip(const rb_set *r, int k)
+{
+    int a, b, pa, pb;
+    return first_flip(r, k, &a, &b, &pa, &pb) == 2;
+}
+
 static void point_text(char *buf, size_t len, const rb_set *r, int p)
 {
     snprintf(buf, len, "%s", r->pts[p].label);
@@ -354,4 +414,52 @@ cJSON *rb_json(const rb_set *r)
         }
     }
     return o;
+}
+
+int rb_choice(FILE *f, const rb_set *r, int (*choose)(const double *vals, void *ud), void *ud, const char *what)
+{
+    size_t per = (size_t)r->nopt * (size_t)r->reps * M_COUNT;
+    int pick[RB_MAX_POINTS], same = 1;
+    for (int p = 0; p < r->npoints; p++) {
+        pick[p] = choose(r->vals + (size_t)p * per, ud);
+        same &= pick[p] == pick[0];
+    }
+    fprintf(f, "%s at %d points (the results as given, then each assumed value at its low end, middle and high "
+               "end; same seeds):\n", what, r->npoints);
+    for (int p = 0; p < r->npoints; p++) {
+        fprintf(f, "  %-36s ", r->pts[p].label);
+        if (pick[p] < 0)
+            fprintf(f, "none qualifies\n");
+        else
+            fprintf(f, "option %s, $%.6f/day\n", r->options[pick[p]], rb_mean(r, p, pick[p], M_USD_DAY));
+    }
+    if (same) {
+        fprintf(f, "robust: the %s is the same at every point", what);
+        if (r->npoints == 1)
+            fprintf(f, " (no assumed value could be varied)");
+        fputs("\n", f);
+        return 1;
+    }
+    /* which assumptions move it: those with a point whose choice differs */
+    fprintf(f, "robust: the %s DEPENDS ON THE ASSUMPTIONS:", what);
+    int n = 0;
+    for (int i = 0; i < r->as.n; i++) {
+        int moves = 0;
+        for (int p = 1; p < r->npoints; p++)
+            moves |= r->pts[p].assumption == i && pick[p] != pick[0];
+        if (!moves)
+            continue;
+        fprintf(f, "%s %s (", n++ ? ";" : "", r->as.a[i].key);
+        int k = 0;
+        for (int p = 1; p < r->npoints; p++)
+            if (r->pts[p].assumption == i) {
+                if (pick[p] < 0)
+                    fprintf(f, "%s%s: none", k++ ? ", " : "", r->pts[p].label);
+                else
+                    fprintf(f, "%s%s: option %s", k++ ? ", " : "", r->pts[p].label, r->options[pick[p]]);
+            }
+        fputs(")", f);
+    }
+    fputs("\n", f);
+    return 0;
 }

@@ -48,10 +48,19 @@ extern const int rb_metrics[];
 extern const int rb_nmetrics;
 /* 1 when the ranking on metric k is the same at every point. */
 int rb_stable(const rb_set *r, int k);
+/* 1 when metric k's ranking flips with both differences clear (the
+ * DEPENDS ON THE ASSUMPTIONS of rb_write), 0 when stable or within noise. */
+int rb_clear_flip(const rb_set *r, int k);
 /* The section: assumptions with their ranges and notes, then one line per
  * figure. md: Markdown, else text. */
 void rb_write(FILE *f, const rb_set *r, int md);
 cJSON *rb_json(const rb_set *r);
+/* A choice made on the results (advise's recommendation): choose(vals, ud)
+ * returns an option index, or -1 for none, from one point's
+ * [option][rep][M_COUNT] block. Writes the choice at every point and
+ * whether it is the same everywhere ("what" names it: "advice"); returns
+ * 1 when it is, else 0. */
+int rb_choice(FILE *f, const rb_set *r, int (*choose)(const double *vals, void *ud), void *ud, const char *what);
 /* Means of option o at point p for metric k (NAN when undefined). */
 double rb_mean(const rb_set *r, int p, int o, int k);
 

@@ -196,7 +196,7 @@ static int commit_out(of_file *o)
 }
 
 static const char *const run_outputs[] = { "results.json", "summary.csv", "polls.csv", "stuck.csv",
-                                           "heal_latency.csv", "caps.csv", "summary.txt", "manifest.json", NULL };
+                                           "heal_latency.csv", "heal_km.csv", "caps.csv", "summary.txt", "manifest.json", NULL };
 
 /* Each option runs, writes its rows (polls, stuck, heal latencies, caps)
  * and is freed before the next starts: only its metrics, with the sample
@@ -351,6 +351,8 @@ int cmd_run(int argc, char **argv)
         ex_check(s, a.options[n], w, stderr, 0, &expect_pass, &expect_fail);
         events += sim_events(world_ctx(w));
         rep_heal_csv(heal_csv.f, a.options[n], m);
+        if (rep_heal_km_append(set.stage, a.options[n], m, n == 0) != 0 && (perror("qsim: heal_km.csv"), 1))
+            goto out;
         rep_caps_csv(caps_csv.f, a.options[n], m);
         met_samples_summarize(m);
         mets[n] = sim_take_metrics(world_ctx(w));
@@ -387,8 +389,8 @@ int cmd_run(int argc, char **argv)
         goto out;
     {
         const char *written[] = { "results.json", "summary.csv", a.no_polls_csv ? NULL : "polls.csv", "stuck.csv",
-                                  "heal_latency.csv", "caps.csv", "summary.txt" };
-        if (xd_write_manifest(&xp, set.stage, written, 7, NULL) != 0) {
+                                  "heal_latency.csv", "caps.csv", "summary.txt", "heal_km.csv" };
+        if (xd_write_manifest(&xp, set.stage, written, 8, NULL) != 0) {
             fprintf(stderr, "qsim: cannot write %s/manifest.json: %s\n", a.out, strerror(errno));
             goto out;
         }
@@ -404,7 +406,7 @@ int cmd_run(int argc, char **argv)
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
     fprintf(stderr, "qsim: %d run%s, %" PRIu64 " events in %.3f s (%.2f M events/s), peak RSS %.1f MiB; "
-                    "wrote %s/{results.json,summary.csv,summary.txt,polls.csv,stuck.csv,heal_latency.csv,caps.csv,manifest.json}\n",
+                    "wrote %s/{results.json,summary.csv,summary.txt,polls.csv,stuck.csv,heal_latency.csv,heal_km.csv,caps.csv,manifest.json}\n",
             n, n == 1 ? "" : "s", events, wall, wall > 0 ? (double)events / wall / 1e6 : 0.0,
             (double)ru.ru_maxrss / 1024.0, a.out);
     rc = 0;

@@ -6,7 +6,7 @@
 # Draws every chart whose data is in DIR (PNG and SVG):
 #   kvr        KVr per poll over time, one line per option    (polls.csv)
 #   cost       $/day by option                                 (summary.csv)
-#   heal_cdf   healing latency CDF per option                  (heal_latency.csv)
+#   heal_cdf   healed share, 1 - Kaplan-Meier, with bands     (heal_km.csv)
 #   stuck      stuck messages over time per option             (stuck.csv)
 #   caps       when the free plan's daily caps are reached     (caps.csv)
 #   compare/cost_ci  $/day with 95 % CI error bars             (compare/compare_summary.csv)
@@ -81,10 +81,10 @@ if [ "$kind" = run ] && [ -f "$out/summary.csv" ]; then
     opts=$(options_of "$out/summary.csv")
     [ -f "$out/polls.csv" ] && draw kvr "$out" kvr "$opts"
     draw cost "$out" cost
-    if [ "$(wc -l < "$out/heal_latency.csv" 2>/dev/null || echo 0)" -gt 1 ]; then
-        hopts=$(options_of "$out/heal_latency.csv")
-        draw heal_cdf "$out" heal_cdf "$hopts"
-    fi
+    # options with at least one episode; the others are named in the caption
+    hopts=$(awk -F, 'NR > 1 && $2 != "none" && !seen[$1]++ { print $1 }' "$out/heal_km.csv" 2>/dev/null | tr '\n' ' ')
+    hnone=$(awk -F, 'NR > 1 && $2 == "none" { print $1 }' "$out/heal_km.csv" 2>/dev/null | tr '\n' ' ')
+    [ -n "$hopts" ] && draw heal_cdf "$out" heal_cdf "$hopts"
     [ "$(wc -l < "$out/stuck.csv" 2>/dev/null || echo 0)" -gt 1 ] && draw stuck "$out" stuck "$opts"
     if [ "$(wc -l < "$out/caps.csv" 2>/dev/null || echo 0)" -gt 1 ]; then
         draw caps "$out" caps "$opts"
@@ -94,6 +94,16 @@ cmp_dir="$out/compare"; sw_dir="$out/sweep"; cpre="compare/"; spre="sweep/"
 [ "$kind" = compare ] && { cmp_dir=$out; cpre=""; }
 [ "$kind" = sweep ] && { sw_dir=$out; spre=""; }
 metric=$(mf metric || true)
+# qsim plot --metric NAME: the sweep chart's metric instead of the sweep's own
+if [ -n "${QSIM_PLOT_METRIC:-}" ]; then
+    metric=$QSIM_PLOT_METRIC
+    if [ -f "$sw_dir/sweep.csv" ] && ! awk -F, -v m="$metric" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "metric") c = i }
+            NR > 1 && c && $c == m { found = 1 } END { exit !found }' "$sw_dir/sweep.csv"; then
+        echo "plot: --metric $metric: not in $sw_dir/sweep.csv; it has: $(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "metric") c = i }
+            NR > 1 && c && !seen[$c]++ { printf "%s%s", n++ ? ", " : "", $c }' "$sw_dir/sweep.csv")" >&2
+        exit 2
+    fi
+fi
 if [ -f "$cmp_dir/compare_summary.csv" ]; then
     awk -F, 'NR > 1 && $2 == "usd_per_day" { print $1 "," $4 "," $5 "," $6 }' "$cmp_dir/compare_summary.csv" > "$cmp_dir/cost_ci.dat"
     draw cost_ci "$cmp_dir" cost_ci
@@ -102,6 +112,12 @@ if [ -f "$sw_dir/sweep.csv" ]; then
     param=$(head -1 "$sw_dir/sweep.csv" | cut -d, -f2)
     optcol=$(head -1 "$sw_dir/sweep.csv" | tr ',' '\n' | grep -n '^option$' | cut -d: -f1)
     sopts=$(awk -F, -v c="$optcol" 'NR > 1 { print $c }' "$sw_dir/sweep.csv" | awk '!seen[$0]++' | tr '\n' ' ')
+    # the chosen metric's rows, grouped by option (each option's points
+    # contiguous, so gnuplot draws each as one line): option,x,mean,lo,hi
+    awk -F, -v c="$optcol" -v m="${metric:-reads_per_day}" 'NR > 1 && $(c + 1) == m {
+            if (!(($c) in rows)) order[++n] = $c
+            rows[$c] = rows[$c] $c "," $2 "," $(c + 3) "," $(c + 4) "," $(c + 5) "\n" }
+        END { for (i = 1; i <= n; i++) printf "%s", rows[order[i]] }' "$sw_dir/sweep.csv" > "$sw_dir/sweep_metric.dat"
     draw sweep "$sw_dir" sweep "$sopts" "$param" "$optcol"
 fi
 if [ "$have_gnuplot" = 1 ]; then
@@ -114,13 +130,13 @@ fi
 # caption NAME: what the chart shows and what to look for.
 caption() {
     case $1 in
-    kvr) echo "KV reads per bot poll over time (log time axis, so the first seconds are visible). Option 0 stays at 1 + the number of stuck messages; a fix that heals steps down to 1 at its first put." ;;
-    cost) echo "List price per day by option (no included amounts). The month's bill, which is what you pay, is in the decision table above." ;;
-    heal_cdf) echo "Healing latency of the episodes that healed (empirical CDF of healed episodes only: an option with no healed episode has no line, and the share is of healed, not opened, episodes; compare healed/opened in the run table and the Kaplan-Meier p50)." ;;
-    stuck) echo "Messages stuck over time (cache not terminal while the key is): each costs one extra read per poll under Option 0." ;;
-    caps) echo "When the free plan's daily caps would be reached: each point is a cap crossing (hour of day, simulated day)." ;;
-    compare/cost_ci | cost_ci) echo "Mean list price per day over the replications with 95 % confidence intervals (whiskers)." ;;
-    sweep/sweep | sweep) echo "The chosen metric against the swept parameter, one line per option." ;;
+    kvr) echo "KV reads per bot poll over time, log time axis so the first seconds get as much room as the rest (mean per 1/50 decade of time: the first polls are exact, later ones averaged). Look for: Option 0 stays at 1 + the number of stuck messages; a fix that heals steps down to 1 at its first heal put." ;;
+    cost) echo "List price per day by option (the marginal rate, no included amounts). Look for: the bar heights only rank the options; the month's bill, which is what you pay, is in the decision table above and can be the same for all." ;;
+    heal_cdf) echo "Share of divergence episodes healed within x: 1 - the Kaplan-Meier survival over every episode (episodes that aged out, were overwritten or were still open at the end are censored, marked +), with the Greenwood 95 % band as thin lines, log time axis, each line ending at its last observation. Look for: how high each line gets (an option whose line stays low leaves episodes unhealed; at 0, nothing healed) and how far left it rises (fast healing).${hnone:+ No episode opened under option(s) $hnone: no line.}" ;;
+    stuck) echo "Messages stuck over time (cache not terminal while the key is), whole counts, to the end of the run. Look for: a line that stays up (each stuck message costs one extra read per poll under Option 0) against one that returns to 0 (a fix healing them)." ;;
+    caps) echo "When the free plan's daily caps would be reached: one row per option, each point a cap crossing at its simulated time (filled: reads cap, open: writes cap). Look for: an option with no point stays under the caps; an early crossing means most of that day's operations of that kind would fail on the free plan." ;;
+    compare/cost_ci | cost_ci) echo "Mean list price per day over the replications with 95 % confidence intervals (black whiskers). Look for: whiskers that do not overlap separate the options; overlapping ones may not differ." ;;
+    sweep/sweep | sweep) echo "${metric:-reads_per_day} (mean, 95 % CI) against the swept parameter, one line per option (qsim plot --metric NAME draws another metric). Look for: where lines cross (the better option changes with the parameter) and how steep each is." ;;
     *) echo "$1" ;;
     esac
 }
@@ -152,13 +168,14 @@ else
     if [ -f "$out/summary.csv" ]; then
         echo "## Decision"
         echo
-        echo "Scenario **$sc** (\`$file\`), one run per option. The month's bill (with included amounts) is what you pay; the list price per day is the marginal rate. A row marked **worse** loses more posts, leaves more messages unanswered or stuck, or answers more twice than option 0."
+        echo "Scenario **$sc** (\`$file\`), one run per option. The month's bill (with included amounts) is what you pay; the list price per day is the marginal rate. A row marked **worse** loses more posts, leaves more messages unanswered or stuck, or answers more twice than option 0 *in this run*: one run per option, so it could be chance (\`qsim compare\` flags only differences beyond their 95 % CI)."
         echo
-        echo "| option | bill per month | vs option 0 | list price per day | lost posts | never answered | answered twice | stuck | worse than option 0 |"
-        echo "|---|---:|---:|---:|---:|---:|---:|---:|---|"
+        echo "| option | bill per month | vs option 0 | list price per day | lost posts | never answered | answered twice | stuck | healed / opened (KM median) | worse than option 0 |"
+        echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|"
         awk -F, 'NR > 1 { vs = $1 == "0" ? "base" : $21 + 0 == 0 ? "same" : sprintf("%s$%.2f", $21 < 0 ? "-" : "+", $21 < 0 ? -$21 : $21)
-            w = $22 == "" ? "no" : "**worse: " $22 "**"
-            printf "| %s | $%.2f | %s | $%.6f | %s | %s | %s | %s | %s |\n", $1, $8, vs, $7, $17, $19, $20, $16, w }' "$out/summary.csv"
+            w = $22 == "" ? "no" : "**worse: " $22 "** (single run: could be chance)"
+            h = $9 == 0 ? "no episode" : sprintf("%s / %s (%s)", $10, $9, $12 == "" ? "never" : sprintf("%.3f s", $12 / 1e6))
+            printf "| %s | $%.2f | %s | $%.6f | %s | %s | %s | %s | %s | %s |\n", $1, $8, vs, $7, $17, $19, $20, $16, h, w }' "$out/summary.csv"
         echo
         if [ -f "$out/summary.txt" ] && grep -q '^decision' "$out/summary.txt"; then
             echo '```'
@@ -187,6 +204,23 @@ else
         echo
         echo "Not checked: run \`qsim compare ... --robust\` to re-run the comparison across the assumed values."
         echo
+    elif [ "$kind" = run ]; then
+        # the assumed values of the data files this run read (manifest.json),
+        # by name: one run at the values as given cannot say whether they
+        # drive its conclusion
+        as=""
+        for f in $(sed -n '/"\(limits\|pricing\)":/,/}/s/^[[:space:]]*"path":[[:space:]]*"\(.*\)",*$/\1/p' "$out/manifest.json" 2>/dev/null) \
+            "$here/../data/actors/actors-2026.json"; do
+            [ -f "$f" ] || continue
+            as="$as$(awk '/^  "assumptions": \{/ { on = 1; next } on && /^  \}/ { on = 0 }
+                on && match($0, /^    "[^"]+": \{/) { k = substr($0, 6, RLENGTH - 9) }
+                on && /"param":/ { p = $0; sub(/.*"param": *"/, "", p); sub(/".*/, "", p); printf "`%s` (%s), ", k, p; k = "" }
+                on && k != "" && /^    \}/ { printf "`%s`, ", k; k = "" }' "$f")"
+        done
+        echo "## Under which assumptions"
+        echo
+        echo "One run at the values as given. Values nobody publishes, used as assumptions: ${as%, }. Whether a conclusion depends on them is not checked by a run: \`qsim compare SCENARIO --robust\` (or \`qsim advise ... --robust\`) re-runs at the ends and middle of each range. The readers' period matters only where the scenario has readers."
+        echo
     fi
     if [ -f "$out/summary.csv" ]; then
         echo "## Run: $sc"
@@ -205,7 +239,7 @@ else
                 echo "*Figure ($c). $(caption "$c")* [PNG]($c.png)"
             else
                 case $c in
-                heal_cdf) why="no episode healed or opened" ;;
+                heal_cdf) why="no option opened a divergence episode: nothing to heal" ;;
                 stuck) why="no stuck message at any time" ;;
                 caps) why="no option reached a free-plan daily cap" ;;
                 *) why="no data" ;;

@@ -1,13 +1,18 @@
-# sweep.gp - a metric (default KV reads per day) against the first swept parameter, one line
-# per option, mean with 95 % CI error bars (sweep.csv). With several swept
-# parameters, every combination of the others is drawn as its own line.
-# Expects: options, param, optcol (the option column; metric, n, mean,
-# ci95_low and ci95_high follow it).
+# sweep.gp - a metric (default KV reads per day; qsim plot --metric NAME)
+# against the first swept parameter, one line per option, mean with 95 %
+# CI error bars. Reads sweep_metric.dat (option,x,mean,ci95_low,ci95_high:
+# plot.sh's extract of sweep.csv for the metric, each option's points
+# together so each is one line). With several swept parameters, every
+# combination of the others is a point of the same line. The parameter is
+# as sweep.csv holds it (durations in µs).
+# Expects: options, param, metric.
 load here.'/common.gp'
-set title 'Sweep: '.metric
-set xlabel param
+set title 'Sweep: '.metric.' (mean, 95 % CI)'
+set xlabel param.' (as in sweep.csv; durations in µs)'
 set ylabel metric
+set format x '%g'
 set yrange [0:*]
-plot for [o in options] out.'/sweep.csv' skip 1 \
-     using 2:((strcol(optcol) eq o && strcol(optcol+1) eq metric) ? column(optcol+3) : NaN):(column(optcol+4)):(column(optcol+5)) \
-     with yerrorlines lw 2 title 'option '.o
+set offsets graph 0.03, graph 0.03, 0, 0
+plot for [i=1:words(options)] out.'/sweep_metric.dat' \
+     using 2:(strcol(1) eq word(options, i) ? $3 : NaN):4:5 \
+     with yerrorlines lt i title 'option '.word(options, i)

@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sim/km.h"
+
 void rep_polls_init(rep_polls *p, FILE *csv, const char *option)
 {
     memset(p, 0, sizeof *p);
@@ -356,9 +358,10 @@ static void decision(FILE *f, const rep_meta *meta, const rep_run *runs, int n, 
                         rep_counter(m, rep_risk_counters[k]), rep_counter(bm, rep_risk_counters[k]));
                 first = 0;
             }
-        fputc('\n', f);
+        fprintf(f, "; single run: could be chance\n");
     }
-    fprintf(f, "  (one run per option: a small difference may be chance; qsim compare gives intervals)\n");
+    fprintf(f, "  (one run per option: a flag says only that the figure is higher in this run; qsim compare\n"
+               "  flags WORSE only where the paired 95 %% CI over replications is above 0)\n");
 }
 
 void rep_summary(FILE *f, const rep_meta *meta, const rep_run *runs, int n)
@@ -533,6 +536,125 @@ void rep_heal_csv(FILE *f, const char *option, met_registry *m)
     while (met_samples_next(&it, &v, &c))
         for (uint64_t i = 0; i < c; i++)
             fprintf(f, "%s,%" PRId64 ".%06" PRId64 "\n", option, v / 1000000, v % 1000000);
+}
+
+/* heal_km.csv: the Kaplan-Meier curve of the healing time, the same fit
+ * as heal.km.* (model/track.c): healed episodes are events, the others are
+ * censored when they ended. Rows, by option then time:
+ *   step    the healed share 1 - S just after t, with the plain Greenwood
+ *           95 % band 1 - (S +- 1.96 sqrt(var)) clipped to [0, 1];
+ *   censor  a censor mark: censorings since the previous mark, at the
+ *           share and band then reached (so a line through every row of
+ *           an option is the curve: gnuplot breaks a line at a skipped row);
+ *   end     the last observed time (event or censored), the share there:
+ *           the line runs to the end of the data, not of the axis.
+ * Every curve starts with a step at 0 with share 0, so an option whose
+ * episodes all ended unhealed is drawn as a line at 0 to its end row; one
+ * without any episode has one "none" row. The curve is thinned, not smoothed: a step is
+ * written when the share moved by 0.001 or the time by 1 % (at least 1 ms)
+ * since the last written one (and the last step always), a censor mark at
+ * most once per 1 % of time (and at the last censoring); every written value is the fit's own. So a year-long busy
+ * run writes a few thousand rows, not one per episode. */
+void rep_heal_km_csv_header(FILE *f)
+{
+    fputs("option,kind,t_s,healed,lo95,hi95,at_risk,events,censored\n", f);
+}
+
+static void km_row(FILE *f, const char *option, const char *kind, int64_t t, double s, double var, int64_t risk,
+                   int64_t d, int64_t c)
+{
+    double se = var > 0 ? sqrt(var) : 0;
+    double up = s + 1.96 * se, dn = s - 1.96 * se;
+    up = up > 1 ? 1 : up;
+    dn = dn < 0 ? 0 : dn;
+    fprintf(f, "%s,%s,%" PRId64 ".%06" PRId64 ",%.6f,%.6f,%.6f,%" PRId64 ",%" PRId64 ",%" PRId64 "\n", option, kind,
+            t / 1000000, t % 1000000, 1 - s, 1 - up, 1 - dn, risk, d, c);
+}
+
+/* the thinning's time step after t: 1 % of it, at least 1 ms */
+static int64_t km_gap(int64_t t)
+{
+    return t / 100 > 1000 ? t / 100 : 1000;
+}
+
+void rep_heal_km_csv(FILE *f, const char *option, met_registry *m)
+{
+    met_id sh = met_samples(m, "heal_latency_us"), sc = met_samples(m, "heal_censored_us");
+    int64_t nobs = (int64_t)(met_samples_n(m, sh) + met_samples_n(m, sc));
+    if (nobs == 0) {
+        fprintf(f, "%s,none,0.000000,0.000000,0.000000,0.000000,0,0,0\n", option);
+        return;
+    }
+    met_iter ih, ic;
+    int64_t vh = 0, vc = 0, last_t = 0;
+    uint64_t ch = 0, cc = 0;
+    met_samples_iter(m, sh, &ih);
+    met_samples_iter(m, sc, &ic);
+    int more_h = met_samples_next(&ih, &vh, &ch), more_c = met_samples_next(&ic, &vc, &cc);
+    km_stream k;
+    km_stream_init(&k, nobs);
+    /* the last step read but not yet written, and the last written one */
+    int64_t pend_t = -1, pend_risk = 0, pend_d = 0, out_t = -1, mark_t = -1, cens = 0;
+    double pend_s = 1, pend_var = 0, out_s = 1;
+    /* S(0) = 1: every line starts at 0 (and stays there when nothing heals) */
+    km_row(f, option, "step", 0, 1, 0, nobs, 0, 0);
+    while (more_h || more_c) {
+        int64_t at = more_h && (!more_c || vh <= vc) ? vh : vc;
+        int64_t d = 0, c = 0, risk = k.at_risk;
+        if (more_h && vh == at) {
+            d = (int64_t)ch;
+            more_h = met_samples_next(&ih, &vh, &ch);
+        }
+        if (more_c && vc == at) {
+            c = (int64_t)cc;
+            more_c = met_samples_next(&ic, &vc, &cc);
+        }
+        last_t = at;
+        if (km_stream_add(&k, at, d, c)) {
+            if (pend_t >= 0 && (fabs(pend_s - out_s) >= 0.001 || out_t < 0 || pend_t - out_t >= km_gap(out_t))) {
+                km_row(f, option, "step", pend_t, pend_s, pend_var, pend_risk, pend_d, 0);
+                out_t = pend_t;
+                out_s = pend_s;
+            }
+            pend_t = at;
+            pend_s = k.s;
+            pend_var = risk > d ? k.s * k.s * k.g : 0; /* S = 0: no variance */
+            pend_risk = risk;
+            pend_d = d;
+        }
+        if (c > 0) {
+            cens += c;
+            if (mark_t < 0 || at - mark_t >= km_gap(mark_t) || !(more_h || more_c)) {
+                if (pend_t >= 0 && pend_t != out_t) { /* rows stay in time order */
+                    km_row(f, option, "step", pend_t, pend_s, pend_var, pend_risk, pend_d, 0);
+                    out_t = pend_t;
+                    out_s = pend_s;
+                }
+                km_row(f, option, "censor", at, k.s, k.s * k.s * k.g, risk, 0, cens);
+                mark_t = at;
+                cens = 0;
+            }
+        }
+    }
+    if (pend_t >= 0 && pend_t != out_t)
+        km_row(f, option, "step", pend_t, pend_s, pend_var, pend_risk, pend_d, 0);
+    km_row(f, option, "end", last_t, k.s, k.s * k.s * k.g, k.at_risk, 0, cens);
+}
+
+int rep_heal_km_append(const char *dir, const char *option, met_registry *m, int first)
+{
+    char path[1200];
+    snprintf(path, sizeof path, "%s/heal_km.csv", dir);
+    FILE *f = fopen(path, first ? "w" : "a");
+    if (!f)
+        return -1;
+    if (first)
+        rep_heal_km_csv_header(f);
+    rep_heal_km_csv(f, option, m);
+    int bad = ferror(f);
+    if (fclose(f) != 0 || bad)
+        return -1;
+    return 0;
 }
 
 void rep_caps_csv_header(FILE *f)

@@ -39,6 +39,14 @@ void rep_csv_sink(void *ud, const int64_t *row, int ncols);
  * (option,day,kind,t_in_day_s) for one run; headers with _header. */
 void rep_heal_csv_header(FILE *f);
 void rep_heal_csv(FILE *f, const char *option, met_registry *m);
+/* heal_km.csv: the Kaplan-Meier curve of the healing time with Greenwood
+ * 95 % bands and censor marks (format in report.c and docs/metrics.md),
+ * from the sample sets before met_samples_summarize. _append writes
+ * dir/heal_km.csv, created with its header when first, else appended to:
+ * 0, or -1 with errno set. */
+void rep_heal_km_csv_header(FILE *f);
+void rep_heal_km_csv(FILE *f, const char *option, met_registry *m);
+int rep_heal_km_append(const char *dir, const char *option, met_registry *m, int first);
 void rep_caps_csv_header(FILE *f);
 void rep_caps_csv(FILE *f, const char *option, met_registry *m);
 

@@ -45,6 +45,15 @@ for q in ("p50", "p90", "p95", "p99"):
 EOF
 then ok; else fail "results.json: heal.km.* (see above)"; fi
 
+# heal_km.csv (the heal_cdf chart's data): option 0 a line at 0 from 0 to
+# the end of the run (0.05 days = 4320 s), its 4 episodes censored there;
+# option 1 from 0 to 1 at 120.748 ms, where all four healed
+awk -F, '$1 == "0" && ($2 == "step" || $2 == "end") && $4 != "0.000000" { bad = 1 }
+    $1 == "0" && $2 == "end" && $3 == "4320.000000" { e = 1 } $1 == "0" && $2 == "censor" { c += $9 }
+    END { exit !(!bad && e && c == 4) }' "$tmp/r/heal_km.csv" && ok || fail "heal_km.csv, option 0: $(grep '^0,' "$tmp/r/heal_km.csv")"
+grep -q '^1,step,0.000000,0.000000,' "$tmp/r/heal_km.csv" && grep -q '^1,step,0.120748,1.000000,1.000000,1.000000,4,4,0$' "$tmp/r/heal_km.csv" &&
+    ok || fail "heal_km.csv, option 1: $(grep '^1,' "$tmp/r/heal_km.csv")"
+
 # compare: the table says "never (3/3)" for option 0, and the files agree
 "$QSIM" compare scenarios/incident-164.json --reps 3 --days 0.05 --jobs 1 --out "$tmp/c" >"$tmp/ctable" 2>"$tmp/err" ||
     fail "compare: $(cat "$tmp/err")"

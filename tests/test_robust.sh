@@ -30,6 +30,8 @@ if "$QSIM" compare "$sc" --data tests/data/robust --reps 4 --jobs 2 --robust --o
     grep -q '^  writes_per_day *same everywhere' "$tmp/out" && ok || fail "writes_per_day should keep its ranking"
     grep -q '^depend on the assumptions: .*reads_per_day' "$tmp/out" && ok || fail "no list of dependent conclusions"
     grep -q 'same_key_write_enforcement.*0.01 to 1, varied as kv.p429' "$tmp/out" && ok || fail "assumption not listed"
+    grep -q '^\*\*Under which assumptions:\*\* the ranking on .*reads_per_day.* depends on the assumed values' "$tmp/c/report.md" &&
+        ok || fail "report.md's decision does not say the ranking depends: $(grep 'Under which' "$tmp/c/report.md")"
     [ -f "$tmp/c/robust.md" ] && grep -q '^| reads_per_day | \*\*DEPENDS ON THE ASSUMPTIONS\*\*' "$tmp/c/robust.md" && ok ||
         fail "robust.md: $(cat "$tmp/c/robust.md" 2>/dev/null | head -3)"
     if command -v python3 >/dev/null 2>&1; then
@@ -49,7 +51,59 @@ else
     fail "compare --robust: $(cat "$tmp/err")"
 fi
 
-# the shipped data files: every value marked, five assumptions
+# advise --robust on the same scenario: with usd-per-day as the choice
+# (both meet stuck<=5), Option 0 is the cheaper at p429 = 0.01 (nothing
+# stuck: Option 3's cron reads are overhead) and Option 3 at p429 = 1 (see
+# above); the advice must say it depends on p429 and name both.
+if "$QSIM" advise "$sc" --data tests/data/robust --options 0,3 --reps 4 --jobs 2 --target 'stuck<=5' --robust \
+    >"$tmp/aout" 2>"$tmp/aerr"; then
+    ok
+    grep -q '^  kv.p429=0.01 *option 0, ' "$tmp/aout" && ok || fail "advise --robust at p429=0.01: $(cat "$tmp/aout")"
+    grep -q '^  kv.p429=1 *option 3, ' "$tmp/aout" && ok || fail "advise --robust at p429=1: $(cat "$tmp/aout")"
+    grep -q '^robust: the advice DEPENDS ON THE ASSUMPTIONS: same_key_write_enforcement (kv.p429=0.01: option 0, .*kv.p429=1: option 3)' \
+        "$tmp/aout" && ok || fail "advise --robust does not report the flip: $(tail -1 "$tmp/aout")"
+else
+    fail "advise --robust: $(cat "$tmp/aerr")"
+fi
+# and where it holds: the incident's Option 1 is the only one that heals
+"$QSIM" advise scenarios/incident-164.json --options 0,1 --reps 2 --days 0.005 --jobs 2 --target 'heal-p99<=60s' \
+    --robust >"$tmp/aout" 2>"$tmp/aerr" && ok || fail "advise --robust (incident): $(cat "$tmp/aerr")"
+grep -q '^robust: the advice is the same at every point$' "$tmp/aout" && ok ||
+    fail "advise --robust (incident) should hold: $(tail -1 "$tmp/aout")"
+[ "$(grep -c '^  .* option 1, ' "$tmp/aout")" -eq 16 ] && ok || fail "advise --robust (incident): not 16 points with option 1"
+
+# an actor assumption (data/actors): the readers' period is varied on a
+# scenario with a periodic reader, and the runs really use it: one page
+# reading every 2 s makes 300 reads in 10 min, every 30 s 20, so reads/day
+# at 2 s are above those at 30 s for both options (same seeds otherwise)
+if command -v python3 >/dev/null 2>&1; then
+    cp -r tests/data/robust "$tmp/dr" && cp -r data/actors "$tmp/dr/actors"
+    python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); d["readers"]=[{"name":"page","location":"ewr","count":1,"period":"5s"}]; json.dump(d,open(sys.argv[2],"w"))' \
+        "$sc" "$tmp/reader.json"
+    "$QSIM" compare "$tmp/reader.json" --data "$tmp/dr" --reps 2 --jobs 2 --robust --out "$tmp/cr" >"$tmp/crout" 2>"$tmp/crerr" &&
+        ok || fail "compare --robust with a reader: $(cat "$tmp/crerr")"
+    grep -q '^  reader_period_s *5 *2 to 30, varied as readers\[\*\].period (actors-2026.json)' "$tmp/crout" && ok ||
+        fail "reader_period_s not listed as varied: $(grep reader "$tmp/crout")"
+    python3 - "$tmp/cr/compare.json" <<'PY' && ok || fail "the reader period was not applied (above)"
+import json, sys
+r = json.load(open(sys.argv[1]))["robust"]
+pts = r["points"]
+for v in ("2", "16", "30"):
+    assert "readers[*].period=" + v in pts, pts
+m = r["figures"]["reads_per_day"]["means"]
+lo, hi = m[pts.index("readers[*].period=2")], m[pts.index("readers[*].period=30")]
+mid = m[pts.index("readers[*].period=16")]
+for o in range(2):
+    # the page's own reads: 280 more in 10 min, 40320 more a day; the
+    # other reads may move by a few (a page's read refreshes its location's
+    # copy, which Option 3's cron then sees), not by tens
+    assert abs((lo[o] - hi[o]) - 280 * 144) <= 5 * 144, (lo, hi)
+    assert lo[o] > mid[o] > hi[o], (lo, mid, hi)
+PY
+fi
+
+# the shipped data files: every value marked, five assumptions (and the
+# readers' period of data/actors, not varied: the incident has no reader)
 "$QSIM" compare scenarios/incident-164.json --reps 2 --days 0.005 --jobs 2 --robust --out "$tmp/i" >"$tmp/iout" 2>"$tmp/ierr" &&
     ok || fail "incident --robust: $(cat "$tmp/ierr")"
 for a in same_key_write_enforcement own_writes_visible background_refresh days_per_month kv.storage_bytes_per_gb; do

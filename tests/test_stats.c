@@ -12,8 +12,12 @@
 #include <setjmp.h>
 #include <stdint.h>
 #include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <cmocka.h>
 
+#include "reports/report.h"
 #include "reports/stats.h"
 #include "sim/km.h"
 #include "sim/metrics.h"
@@ -304,6 +308,94 @@ static void test_kaplan_meier_stream(void **state)
     km_free(&c);
 }
 
+
+/* heal_km.csv (reports/report.h) over the same 6-MP data, fed as sample
+ * sets the way a run leaves them (weeks as seconds): the step rows are the
+ * textbook's product-limit values as healed shares 1 - S, the band is
+ * 1 - (S -+ 1.96 SE) with the textbook's Greenwood SE, censor marks add up
+ * to the 12 censored patients, the curve starts at 0 and ends at 35. */
+static void test_heal_km_csv_textbook(void **state)
+{
+    (void)state;
+    const int64_t t[] = { 6, 6, 6, 6, 7, 9, 10, 10, 11, 13, 16, 17, 19, 20, 22, 23, 25, 32, 32, 34, 35 };
+    const unsigned char ev[] = { 1, 1, 1, 0, 1, 0, 1, 0, 0, 1, 1, 0, 0, 0, 1, 1, 0, 0, 0, 0, 0 };
+    met_registry *m = met_new();
+    assert_non_null(m);
+    met_id h = met_samples(m, "heal_latency_us"), c = met_samples(m, "heal_censored_us");
+    for (int i = 0; i < 21; i++)
+        assert_int_equal(met_sample(m, ev[i] ? h : c, t[i] * 1000000), 0);
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    assert_non_null(f);
+    rep_heal_km_csv(f, "x", m);
+    fclose(f);
+    const double want_t[] = { 0, 6, 7, 10, 13, 16, 22, 23 };
+    const double want_s[] = { 1, 0.8571, 0.8067, 0.7529, 0.6902, 0.6275, 0.5378, 0.4482 };
+    const double want_se[] = { 0, 0.0764, 0.0869, 0.0963, 0.1068, 0.1141, 0.1282, 0.1346 };
+    int nstep = 0, ncens = 0, nend = 0;
+    long cens = 0;
+    for (char *line = strtok(buf, "\n"); line; line = strtok(NULL, "\n")) {
+        char kind[16];
+        double ts, healed, lo, hi;
+        long risk, d, cn;
+        assert_int_equal(sscanf(line, "x,%15[a-z],%lf,%lf,%lf,%lf,%ld,%ld,%ld", kind, &ts, &healed, &lo, &hi, &risk,
+                                &d, &cn), 8);
+        if (strcmp(kind, "step") == 0) {
+            assert_true(nstep < 8);
+            assert_near(ts, want_t[nstep], 0);
+            assert_near(healed, 1 - want_s[nstep], 1e-4);
+            assert_near(lo, 1 - fmin(1, want_s[nstep] + 1.96 * want_se[nstep]), 2e-4);
+            assert_near(hi, 1 - fmax(0, want_s[nstep] - 1.96 * want_se[nstep]), 2e-4);
+            nstep++;
+        } else if (strcmp(kind, "censor") == 0) {
+            ncens++;
+            cens += cn;
+        } else if (strcmp(kind, "end") == 0) {
+            assert_near(ts, 35, 0);
+            assert_near(healed, 1 - 0.4482, 1e-4);
+            nend++;
+        } else {
+            fail_msg("unexpected row %s", line);
+        }
+    }
+    assert_int_equal(nstep, 8);
+    assert_int_equal(ncens, 11); /* 11 distinct censoring times, > 1 % apart */
+    assert_int_equal(cens, 12);
+    assert_int_equal(nend, 1);
+    free(buf);
+    met_free(m);
+}
+
+/* Nothing healed: a line at 0 from 0 to the last censoring; no episode:
+ * one "none" row. */
+static void test_heal_km_csv_never(void **state)
+{
+    (void)state;
+    met_registry *m = met_new();
+    met_id c = met_samples(m, "heal_censored_us");
+    met_sample(m, c, 5000000);
+    met_sample(m, c, 86400000000);
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    rep_heal_km_csv(f, "0", m);
+    fclose(f);
+    assert_non_null(strstr(buf, "0,step,0.000000,0.000000,0.000000,0.000000,2,0,0\n"));
+    assert_non_null(strstr(buf, "0,end,86400.000000,0.000000,"));
+    assert_null(strstr(buf, "0,step,5"));
+    free(buf);
+    met_registry *e = met_new();
+    buf = NULL;
+    f = open_memstream(&buf, &len);
+    rep_heal_km_csv(f, "empty", e);
+    fclose(f);
+    assert_string_equal(buf, "empty,none,0.000000,0.000000,0.000000,0.000000,0,0,0\n");
+    free(buf);
+    met_free(e);
+    met_free(m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -320,6 +412,8 @@ int main(void)
         cmocka_unit_test(test_kaplan_meier_stream),
         cmocka_unit_test(test_kaplan_meier_all_censored),
         cmocka_unit_test(test_kaplan_meier_uncensored_and_ties),
+        cmocka_unit_test(test_heal_km_csv_textbook),
+        cmocka_unit_test(test_heal_km_csv_never),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
