@@ -162,7 +162,10 @@ static void fz_run(scenario *s, const fz_env *e)
             abort();
         }
         met_registry *m = sim_metrics(world_ctx(w));
-        pr_apply(plan, m, s->duration);
+        if (pr_apply(plan, m, s->duration) != 0) {
+            fprintf(stderr, "fuzz_scenario: option %s: out of memory registering the cost counters\n", s->options[i]);
+            abort();
+        }
         ex_check(s, s->options[i], w, e->devnull, 1, &passed, &failed);
         runs[n].option = s->options[i];
         runs[n].m = m;
