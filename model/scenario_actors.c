@@ -1,5 +1,6 @@
 /* scenario_actors.c - the scenario's actors: "humans", "bots" and "readers"
- * parsed with located errors, and their names checked unique (scenario_int.h). */
+ * parsed with located errors, and their names checked unique (scenario_int.h).
+ * A human's and a bot's keys are field tables (scenario_fields.c). */
 #include "scenario_int.h"
 
 #include <cJSON.h>
@@ -12,8 +13,6 @@
 
 static int humans(jv *v, const cJSON *arr, scenario *s)
 {
-    static const char *const keys[] = { "name", "location", "rate_per_s", "entity_share", "legacy_share",
-                                        "bytes", "priority", "rate_limited", NULL };
     if (!arr)
         return 0;
     size_t n = jv_push(v, "humans", 0);
@@ -28,65 +27,16 @@ static int humans(jv *v, const cJSON *arr, scenario *s)
         snprintf(hu->name, sizeof hu->name, "human-%d", i + 1);
         hu->bytes = dist_const(600);
         hu->rate_limited = 1;
-        int64_t prio = 0;
-        if (jv_object(v, h, keys) == 0 && jv_string(v, h, "name", 0, hu->name, sizeof hu->name) == 0 &&
-            sc__location(v, s, h, "location", &hu->loc) == 0 &&
-            jv_number(v, h, "rate_per_s", 0, 1000, &hu->rate_per_s) == 0 &&
-            jv_prob(v, h, "entity_share", &hu->entity_share) == 0 &&
-            jv_prob(v, h, "legacy_share", &hu->legacy_share) == 0 &&
-            jv_dist(v, h, "bytes", 0, MAX_MSG_BYTES, &hu->bytes) == 0 &&
-            jv_int(v, h, "priority", 0, SC_MAX_PRIORITY, &prio) == 0 &&
-            jv_bool(v, h, "rate_limited", &hu->rate_limited) == 0) {
-            hu->priority = (int)prio;
+        if (sc__fields_parse(v, s, h, sc__human_fields, sc__nhuman_fields, hu) == 0)
             s->nhumans++;
-        }
         jv_pop(v, m);
     }
     jv_pop(v, n);
     return v->failed ? -1 : 0;
 }
 
-static int parse_loop(jv *v, const cJSON *b, int *out)
-{
-    char name[16] = "";
-    if (!jv_get(v, b, "loop", 0))
-        return 0;
-    if (jv_string(v, b, "loop", 0, name, sizeof name) != 0)
-        return -1;
-    if (strcmp(name, "sequential") == 0 || strcmp(name, "interval") == 0) {
-        *out = name[0] == 's' ? SC_LOOP_SEQUENTIAL : SC_LOOP_INTERVAL;
-        return 0;
-    }
-    size_t n = jv_push(v, "loop", 0);
-    jv_fail(v, "unknown loop '%s' (sequential, interval)", name);
-    jv_pop(v, n);
-    return -1;
-}
-
-/* A duration, or "random" (the default): a phase drawn per bot. */
-static int parse_first_poll(jv *v, const cJSON *b, sim_us *out)
-{
-    const cJSON *j = jv_get(v, b, "first_poll", 0);
-    if (!j)
-        return 0;
-    if (cJSON_IsString(j) && strcmp(j->valuestring, "random") == 0) {
-        *out = SC_PHASE_RANDOM;
-        return 0;
-    }
-    if (cJSON_IsString(j) && sc_parse_duration(j->valuestring, out) != 0) {
-        size_t n = jv_push(v, "first_poll", 0);
-        jv_fail(v, "'%s' is not a duration (e.g. \"1.5s\") nor \"random\"", j->valuestring);
-        jv_pop(v, n);
-        return -1;
-    }
-    return jv_duration(v, b, "first_poll", 0, 0, out) == 0 ? jv_at_most(v, "first_poll", *out, SC_MAX_SPAN) : -1;
-}
-
 static int bots(jv *v, const cJSON *arr, scenario *s)
 {
-    static const char *const keys[] = { "name", "location", "loop", "poll_every", "first_poll", "generation",
-                                        "reply_bytes", "fail_prob", "crash_prob", "restart_after", "rate_limited",
-                                        NULL };
     if (!arr)
         return 0;
     size_t n = jv_push(v, "bots", 0);
@@ -104,16 +54,7 @@ static int bots(jv *v, const cJSON *arr, scenario *s)
         bo->reply_bytes = dist_const(800);
         bo->restart_after = 10 * SIM_US_PER_S;
         bo->first_poll = SC_PHASE_RANDOM;
-        if (jv_object(v, b, keys) == 0 && jv_string(v, b, "name", 0, bo->name, sizeof bo->name) == 0 &&
-            sc__location(v, s, b, "location", &bo->loc) == 0 && parse_loop(v, b, &bo->loop) == 0 &&
-            jv_duration(v, b, "poll_every", 0, SIM_US_PER_MS, &bo->poll_every) == 0 &&
-            jv_at_most(v, "poll_every", bo->poll_every, SC_MAX_SPAN) == 0 && parse_first_poll(v, b, &bo->first_poll) == 0 &&
-            jv_dist(v, b, "generation", 1, INT64_C(86400000000), &bo->generation) == 0 &&
-            jv_dist(v, b, "reply_bytes", 0, MAX_MSG_BYTES, &bo->reply_bytes) == 0 &&
-            jv_prob(v, b, "fail_prob", &bo->fail_prob) == 0 && jv_prob(v, b, "crash_prob", &bo->crash_prob) == 0 &&
-            jv_duration(v, b, "restart_after", 0, 0, &bo->restart_after) == 0 &&
-            jv_at_most(v, "restart_after", bo->restart_after, SC_MAX_SPAN) == 0 &&
-            jv_bool(v, b, "rate_limited", &bo->rate_limited) == 0)
+        if (sc__fields_parse(v, s, b, sc__bot_fields, sc__nbot_fields, bo) == 0)
             s->nbots++;
         jv_pop(v, m);
     }
@@ -150,7 +91,7 @@ static int readers(jv *v, const cJSON *arr, scenario *s)
         if (has_p) {
             if (jv_duration(v, r, "period", 1, SIM_US_PER_MS, &re->period) == 0 &&
                 jv_at_most(v, "period", re->period, SC_MAX_SPAN) == 0)
-                parse_first_poll(v, r, &re->first_poll);
+                sc__phase(v, r, "first_poll", &re->first_poll);
         } else if (jv_number(v, r, "rate_per_s", 1e-9, 1000, &re->rate_per_s) == 0 && jv_get(v, r, "first_poll", 0)) {
             size_t k = jv_push(v, "first_poll", 0);
             jv_fail(v, "only with \"period\": Poisson readers have no phase");

@@ -32,6 +32,50 @@ ids_set *sc__msg_index(const scenario *s, int extra);
  * entry upto? ids is sc__msg_index(s). */
 int sc__known_msg(const scenario *s, const ids_set *ids, const char *id, int upto);
 
+/* ---- field tables (scenario_fields.c) ----
+ * One entry per key of an object: what the parser checks and the writer
+ * writes. off is the member's offset in the object's struct. */
+typedef enum {
+    SF_STRING,    /* char[size] */
+    SF_LOCATION,  /* int: an index into s->locs */
+    SF_NUMBER,    /* double in [lo, hi] */
+    SF_PROB,      /* double in [0, 1] */
+    SF_INT,       /* int in [lo, hi] */
+    SF_BOOL,      /* int 0/1 */
+    SF_DURATION,  /* sim_us, at least lo, at most hi */
+    SF_DIST_TIME, /* dist of durations, values at most hi */
+    SF_DIST,      /* dist of whole numbers, at most hi */
+    SF_ENUM,      /* int: the index of its name in choices; what: the error, with the name for %s */
+    SF_PHASE,     /* sim_us: a duration up to hi, or "random" (SC_PHASE_RANDOM) */
+} sf_kind;
+
+typedef struct sc_field {
+    const char *key;
+    sf_kind kind;
+    size_t off;
+    size_t size;                 /* the member's size; SF_ENUM: the longest name + 1 read */
+    double lo, hi;
+    const char *const *choices;  /* SF_ENUM */
+    const char *what;            /* SF_ENUM */
+} sc_field;
+
+#define SC_MAX_FIELDS 32
+
+/* obj must be an object of the table's keys only; each present key is
+ * checked and stored into base (the struct) in table order. A missing key
+ * leaves the member as it is (the caller's default). */
+int sc__fields_parse(jv *v, const scenario *s, const cJSON *obj, const sc_field *f, size_t n, void *base);
+/* Every entry of the table, from base, into o, in table order. */
+void sc__fields_write(cJSON *o, const scenario *s, const sc_field *f, size_t n, const void *base);
+/* A duration "<n>us" (exact, whatever the defaults become). */
+void sc__add_duration(cJSON *o, const char *key, sim_us t);
+cJSON *sc__dist_json(const dist *d, int is_time);
+/* A duration up to SC_MAX_SPAN or "random", at key (readers' first_poll). */
+int sc__phase(jv *v, const cJSON *obj, const char *key, sim_us *out);
+
+extern const sc_field sc__human_fields[], sc__bot_fields[];
+extern const size_t sc__nhuman_fields, sc__nbot_fields;
+
 /* scenario_actors.c: "humans", "bots", "readers" of root, in that order,
  * then the actor names checked unique. */
 int sc__actors(jv *v, const cJSON *root, scenario *s);
