@@ -162,95 +162,27 @@ static int cron_every_ok(sim_us t)
     return (t < hour && t % min == 0) || (t >= hour && t < day && t % hour == 0) || t == day;
 }
 
-/* strategy.option2_placement: "wait_until" or "inline". */
-static int parse_placement(jv *v, const cJSON *j, int *out)
-{
-    char name[SC_NAME] = "";
-    if (!jv_get(v, j, "option2_placement", 0))
-        return 0;
-    if (jv_string(v, j, "option2_placement", 0, name, sizeof name) != 0)
-        return -1;
-    if (strcmp(name, "wait_until") == 0 || strcmp(name, "inline") == 0) {
-        *out = name[0] == 'w' ? ST_PLACE_WAIT_UNTIL : ST_PLACE_INLINE;
-        return 0;
-    }
-    size_t n = jv_push(v, "option2_placement", 0);
-    jv_fail(v, "expected \"wait_until\" (the update runs after the response, in ctx.waitUntil) or \"inline\" "
-               "(awaited before the response), got '%s'", name);
-    jv_pop(v, n);
-    return -1;
-}
-
-/* The parameters strategies declare (st_param), generically. */
-static int parse_declared(jv *v, const cJSON *j, scenario *s)
-{
-    for (const st_hooks *const *r = st_registry(); *r; r++)
-        for (int k = 0; k < (*r)->nparams; k++) {
-            const st_param *p = &(*r)->params[k];
-            int64_t *val = &s->strategy.ext[st_param_slot(*r, k)];
-            char name[SC_NAME] = "";
-            int loc = -1;
-            if (!jv_get(v, j, p->name, 0))
-                continue;
-            switch (p->kind) {
-            case ST_PARAM_ENUM:
-                if (jv_string(v, j, p->name, 0, name, sizeof name) != 0)
-                    return -1;
-                if (st_param_parse(p, name, val) != 0) {
-                    char known[256] = "";
-                    for (int c = 0; p->choices[c]; c++)
-                        snprintf(known + strlen(known), sizeof known - strlen(known), "%s\"%s\"", c ? ", " : "",
-                                 p->choices[c]);
-                    size_t n = jv_push(v, p->name, 0);
-                    jv_fail(v, "expected one of %s, got '%s'", known, name);
-                    jv_pop(v, n);
-                    return -1;
-                }
-                break;
-            case ST_PARAM_DURATION:
-                if (jv_duration(v, j, p->name, 0, p->lo, val) != 0 || jv_at_most(v, p->name, *val, p->hi) != 0)
-                    return -1;
-                break;
-            case ST_PARAM_LOCATION:
-                if (sc__location(v, s, j, p->name, &loc) != 0)
-                    return -1;
-                *val = loc;
-                break;
-            default:
-                if (jv_int(v, j, p->name, (double)p->lo, (double)p->hi, val) != 0)
-                    return -1;
-            }
-        }
-    return 0;
-}
-
 static int parse_strategy(jv *v, const cJSON *j, scenario *s)
 {
-    const char *keys[6 + ST_MAX_EXT] = { "retry_max_attempts", "retry_first_backoff", "option2_placement",
-                                         "cron_every", "cron_location" };
-    size_t nk = 5;
-    int64_t attempts = s->strategy.retry_max_attempts;
+    const char *keys[SC_MAX_FIELDS + ST_MAX_EXT + 1];
+    size_t nk = 0;
     if (!j)
         return 0;
+    for (size_t i = 0; i < sc__nstrategy_fields; i++)
+        keys[nk++] = sc__strategy_fields[i].key;
     for (const st_hooks *const *r = st_registry(); *r; r++)
-        for (int k = 0; k < (*r)->nparams && nk < 5 + ST_MAX_EXT; k++)
+        for (int k = 0; k < (*r)->nparams && nk < SC_MAX_FIELDS + ST_MAX_EXT; k++)
             keys[nk++] = (*r)->params[k].name;
     keys[nk] = NULL;
     size_t n = jv_push(v, "strategy", 0);
-    if (jv_object(v, j, keys) == 0 && parse_declared(v, j, s) == 0 &&
-        jv_int(v, j, "retry_max_attempts", 1, 64, &attempts) == 0 &&
-        jv_duration(v, j, "retry_first_backoff", 0, 0, &s->strategy.retry_first_backoff) == 0 &&
-        jv_at_most(v, "retry_first_backoff", s->strategy.retry_first_backoff, SC_MAX_SPAN / 64) == 0 &&
-        parse_placement(v, j, &s->strategy.option2_placement) == 0 &&
-        jv_duration(v, j, "cron_every", 0, 60 * SIM_US_PER_S, &s->strategy.cron_every) == 0 &&
-        sc__location(v, s, j, "cron_location", &s->strategy.cron_loc) == 0 &&
+    if (jv_object(v, j, keys) == 0 && sc__declared_parse(v, j, s) == 0 &&
+        sc__fields_parse_present(v, s, j, sc__strategy_fields, sc__nstrategy_fields, &s->strategy) == 0 &&
         !cron_every_ok(s->strategy.cron_every)) {
         size_t k = jv_push(v, "cron_every", 0);
         jv_fail(v, "a Cron Trigger repeats every N minutes (1 to 59), every H hours (1 to 23) or daily "
                    "(\"5min\", \"2h\", \"1d\")");
         jv_pop(v, k);
     }
-    s->strategy.retry_max_attempts = (int)attempts;
     jv_pop(v, n);
     return v->failed ? -1 : 0;
 }
@@ -294,8 +226,6 @@ static void defaults(scenario *s, const sc_limits *lim)
  * accepted only with "endpoints": "deployed" (they change nothing else). */
 static int parse_endpoints(jv *v, const cJSON *root, scenario *s)
 {
-    static const char *const keys[] = { "pending_limit", "max_attempts", "rate_limit", NULL };
-    static const char *const rl_keys[] = { "posts", "window", NULL };
     char name[16] = "write-up";
     if (jv_string(v, root, "endpoints", 0, name, sizeof name) != 0)
         return -1;
@@ -311,24 +241,10 @@ static int parse_endpoints(jv *v, const cJSON *root, scenario *s)
     if (!d)
         return 0;
     size_t n = jv_push(v, "deployed", 0);
-    int64_t limit = s->deployed.pending_limit, att = s->deployed.max_attempts, posts = s->deployed.rate_posts;
     if (s->endpoints != CALL_EP_DEPLOYED)
         jv_fail(v, "only with \"endpoints\": \"deployed\"");
-    else if (jv_object(v, d, keys) == 0 && jv_int(v, d, "pending_limit", 1, 100000, &limit) == 0 &&
-             jv_int(v, d, "max_attempts", 1, 31, &att) == 0) {
-        const cJSON *rl = jv_get(v, d, "rate_limit", 0);
-        if (rl) {
-            size_t m = jv_push(v, "rate_limit", 0);
-            /* expirationTtl: at least 60 s (Cloudflare KV) */
-            if (jv_object(v, rl, rl_keys) == 0 && jv_int(v, rl, "posts", 1, 1000000, &posts) == 0 &&
-                jv_duration(v, rl, "window", 0, 60 * SIM_US_PER_S, &s->deployed.rate_window) == 0)
-                jv_at_most(v, "window", s->deployed.rate_window, SC_MAX_SPAN);
-            jv_pop(v, m);
-        }
-        s->deployed.pending_limit = (uint32_t)limit;
-        s->deployed.max_attempts = (int)att;
-        s->deployed.rate_posts = (int)posts;
-    }
+    else
+        sc__fields_parse(v, s, d, sc__deployed_fields, sc__ndeployed_fields, &s->deployed);
     jv_pop(v, n);
     return v->failed ? -1 : 0;
 }

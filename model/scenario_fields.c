@@ -87,11 +87,12 @@ static int parse_enum(jv *v, const cJSON *obj, const sc_field *f, int *out)
 static size_t kind_size(sf_kind k)
 {
     switch (k) {
-    case SF_LOCATION: case SF_INT: case SF_BOOL: return sizeof(int);
+    case SF_LOCATION: case SF_LOCATION_OPT: case SF_INT: case SF_BOOL: return sizeof(int);
+    case SF_U32: return sizeof(uint32_t);
     case SF_NUMBER: case SF_PROB: return sizeof(double);
     case SF_DURATION: case SF_PHASE: return sizeof(sim_us);
     case SF_DIST_TIME: case SF_DIST: return sizeof(dist);
-    case SF_ENUM: case SF_STRING: return 0;
+    case SF_ENUM: case SF_STRING: case SF_OBJECT: return 0;
     }
     return 0;
 }
@@ -105,6 +106,7 @@ static int parse_one(jv *v, const scenario *s, const cJSON *obj, const sc_field 
     case SF_STRING:
         return jv_string(v, obj, f->key, 0, p, f->size);
     case SF_LOCATION:
+    case SF_LOCATION_OPT:
         return sc__location(v, s, obj, f->key, p);
     case SF_NUMBER:
         return jv_number(v, obj, f->key, f->lo, f->hi, p);
@@ -116,11 +118,27 @@ static int parse_one(jv *v, const scenario *s, const cJSON *obj, const sc_field 
             return -1;
         *(int *)p = (int)x;
         return 0;
+    case SF_U32:
+        x = *(uint32_t *)p;
+        if (jv_int(v, obj, f->key, f->lo, f->hi, &x) != 0)
+            return -1;
+        *(uint32_t *)p = (uint32_t)x;
+        return 0;
+    case SF_OBJECT: {
+        const cJSON *o = jv_get(v, obj, f->key, 0);
+        if (!o)
+            return 0;
+        size_t n = jv_push(v, f->key, 0);
+        int rc = sc__fields_parse(v, s, o, f->sub, f->nsub, base);
+        jv_pop(v, n);
+        return rc;
+    }
     case SF_BOOL:
         return jv_bool(v, obj, f->key, p);
     case SF_DURATION:
-        return jv_duration(v, obj, f->key, 0, (sim_us)f->lo, p) == 0 ? jv_at_most(v, f->key, *(sim_us *)p, (sim_us)f->hi)
-                                                                       : -1;
+        if (jv_duration(v, obj, f->key, 0, (sim_us)f->lo, p) != 0)
+            return -1;
+        return f->hi > 0 ? jv_at_most(v, f->key, *(sim_us *)p, (sim_us)f->hi) : 0;
     case SF_DIST_TIME:
     case SF_DIST:
         return jv_dist(v, obj, f->key, f->kind == SF_DIST_TIME, (int64_t)f->hi, p);
@@ -142,6 +160,11 @@ int sc__fields_parse(jv *v, const scenario *s, const cJSON *obj, const sc_field 
     keys[n] = NULL;
     if (jv_object(v, obj, keys) != 0)
         return -1;
+    return sc__fields_parse_present(v, s, obj, f, n, base);
+}
+
+int sc__fields_parse_present(jv *v, const scenario *s, const cJSON *obj, const sc_field *f, size_t n, void *base)
+{
     for (size_t i = 0; i < n; i++)
         if (parse_one(v, s, obj, &f[i], base) != 0)
             return -1;
@@ -156,6 +179,12 @@ void sc__fields_write(cJSON *o, const scenario *s, const sc_field *f, size_t n, 
         switch (f[i].kind) {
         case SF_STRING: cJSON_AddStringToObject(o, key, p); break;
         case SF_LOCATION: cJSON_AddStringToObject(o, key, s->locs[*(const int *)p]); break;
+        case SF_LOCATION_OPT:
+            if (*(const int *)p >= 0)
+                cJSON_AddStringToObject(o, key, s->locs[*(const int *)p]);
+            break;
+        case SF_U32: cJSON_AddNumberToObject(o, key, *(const uint32_t *)p); break;
+        case SF_OBJECT: sc__fields_write(cJSON_AddObjectToObject(o, key), s, f[i].sub, f[i].nsub, base); break;
         case SF_NUMBER:
         case SF_PROB: cJSON_AddNumberToObject(o, key, *(const double *)p); break;
         case SF_INT: cJSON_AddNumberToObject(o, key, *(const int *)p); break;
@@ -174,36 +203,134 @@ void sc__fields_write(cJSON *o, const scenario *s, const sc_field *f, size_t n, 
     }
 }
 
+/* ---- declared strategy parameters (st_param) ---- */
+
+int sc__declared_parse(jv *v, const cJSON *j, scenario *s)
+{
+    for (const st_hooks *const *r = st_registry(); *r; r++)
+        for (int k = 0; k < (*r)->nparams; k++) {
+            const st_param *p = &(*r)->params[k];
+            int64_t *val = &s->strategy.ext[st_param_slot(*r, k)];
+            char name[SC_NAME] = "";
+            int loc = -1;
+            if (!jv_get(v, j, p->name, 0))
+                continue;
+            switch (p->kind) {
+            case ST_PARAM_ENUM:
+                if (jv_string(v, j, p->name, 0, name, sizeof name) != 0)
+                    return -1;
+                if (st_param_parse(p, name, val) != 0) {
+                    char known[256] = "";
+                    for (int c = 0; p->choices[c]; c++)
+                        snprintf(known + strlen(known), sizeof known - strlen(known), "%s\"%s\"", c ? ", " : "",
+                                 p->choices[c]);
+                    size_t n = jv_push(v, p->name, 0);
+                    jv_fail(v, "expected one of %s, got '%s'", known, name);
+                    jv_pop(v, n);
+                    return -1;
+                }
+                break;
+            case ST_PARAM_DURATION:
+                if (jv_duration(v, j, p->name, 0, p->lo, val) != 0 || jv_at_most(v, p->name, *val, p->hi) != 0)
+                    return -1;
+                break;
+            case ST_PARAM_LOCATION:
+                if (sc__location(v, s, j, p->name, &loc) != 0)
+                    return -1;
+                *val = loc;
+                break;
+            default:
+                if (jv_int(v, j, p->name, (double)p->lo, (double)p->hi, val) != 0)
+                    return -1;
+            }
+        }
+    return 0;
+}
+
+void sc__declared_write(cJSON *st, const scenario *s)
+{
+    for (const st_hooks *const *r = st_registry(); *r; r++)
+        for (int k = 0; k < (*r)->nparams; k++) {
+            const st_param *p = &(*r)->params[k];
+            int64_t v = s->strategy.ext[st_param_slot(*r, k)];
+            if (v == p->def)
+                continue;
+            if (p->kind == ST_PARAM_ENUM)
+                cJSON_AddStringToObject(st, p->name, p->choices[v]);
+            else if (p->kind == ST_PARAM_DURATION)
+                sc__add_duration(st, p->name, v);
+            else if (p->kind == ST_PARAM_LOCATION)
+                cJSON_AddStringToObject(st, p->name, s->locs[v]);
+            else
+                cJSON_AddNumberToObject(st, p->name, (double)v);
+        }
+}
+
 /* ---- the tables ---- */
 
-#define FIELD(type, member, kind_, ...) \
-    { #member, kind_, offsetof(type, member), sizeof(((type *)0)->member), __VA_ARGS__ }
+/* A key named as its member; the others name theirs (.key, .off). */
+#define FIELD(type, member, kind_, lo_, hi_) \
+    { .key = #member, .kind = kind_, .off = offsetof(type, member), .size = sizeof(((type *)0)->member), \
+      .lo = lo_, .hi = hi_ }
+#define AT(type, member) .off = offsetof(type, member), .size = sizeof(((type *)0)->member)
 
 static const char *const loops[] = { "sequential", "interval", NULL }; /* SC_LOOP_* */
 
 const sc_field sc__human_fields[] = {
-    FIELD(sc_human, name, SF_STRING, 0, 0, NULL, NULL),
-    { "location", SF_LOCATION, offsetof(sc_human, loc), sizeof(int), 0, 0, NULL, NULL },
-    FIELD(sc_human, rate_per_s, SF_NUMBER, 0, 1000, NULL, NULL),
-    FIELD(sc_human, entity_share, SF_PROB, 0, 1, NULL, NULL),
-    FIELD(sc_human, legacy_share, SF_PROB, 0, 1, NULL, NULL),
-    FIELD(sc_human, bytes, SF_DIST, 0, MAX_MSG_BYTES, NULL, NULL),
-    FIELD(sc_human, priority, SF_INT, 0, SC_MAX_PRIORITY, NULL, NULL),
-    FIELD(sc_human, rate_limited, SF_BOOL, 0, 1, NULL, NULL),
+    FIELD(sc_human, name, SF_STRING, 0, 0),
+    { .key = "location", .kind = SF_LOCATION, AT(sc_human, loc) },
+    FIELD(sc_human, rate_per_s, SF_NUMBER, 0, 1000),
+    FIELD(sc_human, entity_share, SF_PROB, 0, 1),
+    FIELD(sc_human, legacy_share, SF_PROB, 0, 1),
+    FIELD(sc_human, bytes, SF_DIST, 0, MAX_MSG_BYTES),
+    FIELD(sc_human, priority, SF_INT, 0, SC_MAX_PRIORITY),
+    FIELD(sc_human, rate_limited, SF_BOOL, 0, 1),
 };
 const size_t sc__nhuman_fields = sizeof sc__human_fields / sizeof sc__human_fields[0];
 
 const sc_field sc__bot_fields[] = {
-    FIELD(sc_bot, name, SF_STRING, 0, 0, NULL, NULL),
-    { "location", SF_LOCATION, offsetof(sc_bot, loc), sizeof(int), 0, 0, NULL, NULL },
-    { "loop", SF_ENUM, offsetof(sc_bot, loop), 16, 0, 0, loops, "unknown loop '%s' (sequential, interval)" },
-    FIELD(sc_bot, poll_every, SF_DURATION, SIM_US_PER_MS, SC_MAX_SPAN, NULL, NULL),
-    FIELD(sc_bot, first_poll, SF_PHASE, 0, SC_MAX_SPAN, NULL, NULL),
-    FIELD(sc_bot, generation, SF_DIST_TIME, 0, INT64_C(86400000000), NULL, NULL),
-    FIELD(sc_bot, reply_bytes, SF_DIST, 0, MAX_MSG_BYTES, NULL, NULL),
-    FIELD(sc_bot, fail_prob, SF_PROB, 0, 1, NULL, NULL),
-    FIELD(sc_bot, crash_prob, SF_PROB, 0, 1, NULL, NULL),
-    FIELD(sc_bot, restart_after, SF_DURATION, 0, SC_MAX_SPAN, NULL, NULL),
-    FIELD(sc_bot, rate_limited, SF_BOOL, 0, 1, NULL, NULL),
+    FIELD(sc_bot, name, SF_STRING, 0, 0),
+    { .key = "location", .kind = SF_LOCATION, AT(sc_bot, loc) },
+    { .key = "loop", .kind = SF_ENUM, .off = offsetof(sc_bot, loop), .size = 16, .choices = loops,
+      .what = "unknown loop '%s' (sequential, interval)" },
+    FIELD(sc_bot, poll_every, SF_DURATION, SIM_US_PER_MS, SC_MAX_SPAN),
+    FIELD(sc_bot, first_poll, SF_PHASE, 0, SC_MAX_SPAN),
+    FIELD(sc_bot, generation, SF_DIST_TIME, 0, INT64_C(86400000000)),
+    FIELD(sc_bot, reply_bytes, SF_DIST, 0, MAX_MSG_BYTES),
+    FIELD(sc_bot, fail_prob, SF_PROB, 0, 1),
+    FIELD(sc_bot, crash_prob, SF_PROB, 0, 1),
+    FIELD(sc_bot, restart_after, SF_DURATION, 0, SC_MAX_SPAN),
+    FIELD(sc_bot, rate_limited, SF_BOOL, 0, 1),
 };
 const size_t sc__nbot_fields = sizeof sc__bot_fields / sizeof sc__bot_fields[0];
+
+static const char *const placements[] = { "wait_until", "inline", NULL }; /* ST_PLACE_* */
+
+/* "strategy": its fixed keys (the declared parameters follow them). */
+const sc_field sc__strategy_fields[] = {
+    FIELD(st_params, retry_max_attempts, SF_INT, 1, 64),
+    FIELD(st_params, retry_first_backoff, SF_DURATION, 0, SC_MAX_SPAN / 64),
+    { .key = "option2_placement", .kind = SF_ENUM, .off = offsetof(st_params, option2_placement), .size = SC_NAME,
+      .choices = placements,
+      .what = "expected \"wait_until\" (the update runs after the response, in ctx.waitUntil) or \"inline\" "
+              "(awaited before the response), got '%s'" },
+    FIELD(st_params, cron_every, SF_DURATION, 60 * SIM_US_PER_S, 0), /* and cron_every_ok (scenario.c) */
+    { .key = "cron_location", .kind = SF_LOCATION_OPT, AT(st_params, cron_loc) },
+};
+const size_t sc__nstrategy_fields = sizeof sc__strategy_fields / sizeof sc__strategy_fields[0];
+
+/* "deployed": "rate_limit" is an object of two keys of the same struct;
+ * its window is a KV expirationTtl: at least 60 s (Cloudflare KV). */
+static const sc_field rate_limit_fields[] = {
+    { .key = "posts", .kind = SF_INT, AT(call_deployed, rate_posts), .lo = 1, .hi = 1000000 },
+    { .key = "window", .kind = SF_DURATION, AT(call_deployed, rate_window), .lo = 60 * SIM_US_PER_S,
+      .hi = SC_MAX_SPAN },
+};
+
+const sc_field sc__deployed_fields[] = {
+    FIELD(call_deployed, pending_limit, SF_U32, 1, 100000),
+    FIELD(call_deployed, max_attempts, SF_INT, 1, 31),
+    { .key = "rate_limit", .kind = SF_OBJECT, .sub = rate_limit_fields,
+      .nsub = sizeof rate_limit_fields / sizeof rate_limit_fields[0] },
+};
+const size_t sc__ndeployed_fields = sizeof sc__deployed_fields / sizeof sc__deployed_fields[0];

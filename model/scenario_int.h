@@ -47,6 +47,9 @@ typedef enum {
     SF_DIST,      /* dist of whole numbers, at most hi */
     SF_ENUM,      /* int: the index of its name in choices; what: the error, with the name for %s */
     SF_PHASE,     /* sim_us: a duration up to hi, or "random" (SC_PHASE_RANDOM) */
+    SF_U32,       /* uint32_t in [lo, hi] */
+    SF_LOCATION_OPT, /* SF_LOCATION, written only when set (>= 0) */
+    SF_OBJECT,    /* an object of the sub table's keys, into the same struct */
 } sf_kind;
 
 typedef struct sc_field {
@@ -54,9 +57,11 @@ typedef struct sc_field {
     sf_kind kind;
     size_t off;
     size_t size;                 /* the member's size; SF_ENUM: the longest name + 1 read */
-    double lo, hi;
+    double lo, hi;               /* SF_DURATION: hi 0 is no maximum */
     const char *const *choices;  /* SF_ENUM */
     const char *what;            /* SF_ENUM */
+    const struct sc_field *sub;  /* SF_OBJECT */
+    size_t nsub;
 } sc_field;
 
 #define SC_MAX_FIELDS 32
@@ -65,6 +70,8 @@ typedef struct sc_field {
  * checked and stored into base (the struct) in table order. A missing key
  * leaves the member as it is (the caller's default). */
 int sc__fields_parse(jv *v, const scenario *s, const cJSON *obj, const sc_field *f, size_t n, void *base);
+/* The same without the key check: obj also has keys of another table. */
+int sc__fields_parse_present(jv *v, const scenario *s, const cJSON *obj, const sc_field *f, size_t n, void *base);
 /* Every entry of the table, from base, into o, in table order. */
 void sc__fields_write(cJSON *o, const scenario *s, const sc_field *f, size_t n, const void *base);
 /* A duration "<n>us" (exact, whatever the defaults become). */
@@ -73,8 +80,14 @@ cJSON *sc__dist_json(const dist *d, int is_time);
 /* A duration up to SC_MAX_SPAN or "random", at key (readers' first_poll). */
 int sc__phase(jv *v, const cJSON *obj, const char *key, sim_us *out);
 
-extern const sc_field sc__human_fields[], sc__bot_fields[];
-extern const size_t sc__nhuman_fields, sc__nbot_fields;
+/* The parameters strategies declare (st_param, model/strategy.h), by the
+ * same kinds: parsed from j into s->strategy.ext; written when they differ
+ * from their default. */
+int sc__declared_parse(jv *v, const cJSON *j, scenario *s);
+void sc__declared_write(cJSON *st, const scenario *s);
+
+extern const sc_field sc__human_fields[], sc__bot_fields[], sc__strategy_fields[], sc__deployed_fields[];
+extern const size_t sc__nhuman_fields, sc__nbot_fields, sc__nstrategy_fields, sc__ndeployed_fields;
 
 /* scenario_actors.c: "humans", "bots", "readers" of root, in that order,
  * then the actor names checked unique. */

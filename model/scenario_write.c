@@ -109,11 +109,7 @@ cJSON *sc_to_json(const scenario *s, const char *description)
     }
     if (s->endpoints == CALL_EP_DEPLOYED) { /* "deployed" is refused with the write-up's endpoints */
         cJSON *d = cJSON_AddObjectToObject(root, "deployed");
-        cJSON_AddNumberToObject(d, "pending_limit", s->deployed.pending_limit);
-        cJSON_AddNumberToObject(d, "max_attempts", s->deployed.max_attempts);
-        cJSON *rl = cJSON_AddObjectToObject(d, "rate_limit");
-        cJSON_AddNumberToObject(rl, "posts", s->deployed.rate_posts);
-        sc__add_duration(rl, "window", s->deployed.rate_window);
+        sc__fields_write(d, s, sc__deployed_fields, sc__ndeployed_fields, &s->deployed);
     }
 
     cJSON *hs = cJSON_AddArrayToObject(root, "humans");
@@ -168,29 +164,8 @@ cJSON *sc_to_json(const scenario *s, const char *description)
         cJSON_AddItemToArray(ms, o);
     }
     cJSON *st = cJSON_AddObjectToObject(root, "strategy");
-    cJSON_AddNumberToObject(st, "retry_max_attempts", s->strategy.retry_max_attempts);
-    sc__add_duration(st, "retry_first_backoff", s->strategy.retry_first_backoff);
-    cJSON_AddStringToObject(st, "option2_placement",
-                            s->strategy.option2_placement == ST_PLACE_INLINE ? "inline" : "wait_until");
-    sc__add_duration(st, "cron_every", s->strategy.cron_every);
-    if (s->strategy.cron_loc >= 0) /* absent: where Cloudflare chooses */
-        cJSON_AddStringToObject(st, "cron_location", s->locs[s->strategy.cron_loc]);
-    /* declared parameters, when they differ from their default */
-    for (const st_hooks *const *r = st_registry(); *r; r++)
-        for (int k = 0; k < (*r)->nparams; k++) {
-            const st_param *p = &(*r)->params[k];
-            int64_t v = s->strategy.ext[st_param_slot(*r, k)];
-            if (v == p->def)
-                continue;
-            if (p->kind == ST_PARAM_ENUM)
-                cJSON_AddStringToObject(st, p->name, p->choices[v]);
-            else if (p->kind == ST_PARAM_DURATION)
-                sc__add_duration(st, p->name, v);
-            else if (p->kind == ST_PARAM_LOCATION)
-                cJSON_AddStringToObject(st, p->name, s->locs[v]);
-            else
-                cJSON_AddNumberToObject(st, p->name, (double)v);
-        }
+    sc__fields_write(st, s, sc__strategy_fields, sc__nstrategy_fields, &s->strategy);
+    sc__declared_write(st, s); /* when they differ from their default */
     if (s->nfaults > 0)
         cJSON_AddItemToObject(root, "faults", ep_faults_json(s->faults, s->nfaults));
     if (s->ncalls > 0) {
