@@ -3,8 +3,9 @@
  *
  * The strict validator is model/jv.c; actors, script and faults, and
  * expectations are parsed in scenario_actors.c, scenario_script.c and
- * scenario_expect.c (shared declarations: scenario_int.h). Unknown keys are
- * errors: a typo must not fall back silently to a default. */
+ * scenario_expect.c; field tables (parser and writer from one entry per
+ * key) in scenario_fields.c; shared declarations in scenario_int.h.
+ * Unknown keys are errors: a typo must not fall back silently to a default. */
 #include "scenario_int.h"
 
 #include <cJSON.h>
