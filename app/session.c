@@ -46,11 +46,8 @@ void ses_find_data(const char *given, char *out, size_t len)
     snprintf(out, len, "data");
 }
 
-int ses_load(const char *path, const char *data_given, const char *plan, const char *pricing_file,
-             const char *days, scenario **s, pr_plan *p, ses_files *files, sim_err *err)
+static void data_paths(const char *data_given, const char *plan, const char *pricing_file, ses_files *f)
 {
-    ses_files local;
-    ses_files *f = files ? files : &local;
     memset(f, 0, sizeof *f);
     ses_find_data(data_given, f->data, sizeof f->data);
     snprintf(f->limits, sizeof f->limits, "%s/limits/cloudflare-kv-2026.json", f->data);
@@ -59,24 +56,63 @@ int ses_load(const char *path, const char *data_given, const char *plan, const c
     else
         snprintf(f->pricing, sizeof f->pricing, "%s/pricing/cloudflare-%s-2026.json", f->data, plan ? plan : "paid");
     snprintf(f->free_pricing, sizeof f->free_pricing, "%s/pricing/cloudflare-free-2026.json", f->data);
+}
+
+void ses_apply_plan(scenario *s, const pr_plan *plan, const pr_plan *free_plan)
+{
+    s->kv.daily_read_cap = plan->cap_reads_day;
+    s->kv.daily_write_cap = plan->cap_writes_day;
+    s->kv.daily_request_cap = plan->cap_requests_day;
+    if (free_plan) {
+        s->kv.watch_reads_day = free_plan->cap_reads_day;
+        s->kv.watch_writes_day = free_plan->cap_writes_day;
+        s->kv.watch_requests_day = free_plan->cap_requests_day;
+    }
+}
+
+int ses_data_load(const char *data_given, const char *plan, const char *pricing_file, ses_data *d, sim_err *err)
+{
+    memset(d, 0, sizeof *d);
+    data_paths(data_given, plan, pricing_file, &d->files);
+    if (sc_load_limits(d->files.limits, &d->lim, err) != 0 || pr_load(d->files.pricing, &d->plan, err) != 0)
+        return 2;
+    if (pr_load(d->files.free_pricing, &d->free_plan, err) == 0)
+        d->files.have_free = 1;
+    else if (access(d->files.free_pricing, F_OK) == 0)
+        return 2;
+    err->code = 0;
+    err->msg[0] = 0;
+    return 0;
+}
+
+int ses_parse(const ses_data *d, const char *name, const char *text, size_t len, scenario **s, sim_err *err)
+{
+    *s = NULL;
+    if (sc_parse_limits(name, text, len, &d->lim, s, err) != 0)
+        return 2;
+    ses_apply_plan(*s, &d->plan, d->files.have_free ? &d->free_plan : NULL);
+    return 0;
+}
+
+int ses_load(const char *path, const char *data_given, const char *plan, const char *pricing_file,
+             const char *days, scenario **s, pr_plan *p, ses_files *files, sim_err *err)
+{
+    ses_files local;
+    ses_files *f = files ? files : &local;
+    data_paths(data_given, plan, pricing_file, f);
     *s = NULL;
     if (sc_load(path, f->limits, s, err) != 0)
         return 2;
     if (pr_load(f->pricing, p, err) != 0)
         goto fail;
-    (*s)->kv.daily_read_cap = p->cap_reads_day;
-    (*s)->kv.daily_write_cap = p->cap_writes_day;
-    (*s)->kv.daily_request_cap = p->cap_requests_day;
     /* Watch the free plan's caps on every plan, to say when they would bite. */
     pr_plan free_plan;
     if (pr_load(f->free_pricing, &free_plan, err) == 0) {
         f->have_free = 1;
-        (*s)->kv.watch_reads_day = free_plan.cap_reads_day;
-        (*s)->kv.watch_writes_day = free_plan.cap_writes_day;
-        (*s)->kv.watch_requests_day = free_plan.cap_requests_day;
     } else if (access(f->free_pricing, F_OK) == 0) {
         goto fail; /* a broken free plan is bad input like any other */
     }
+    ses_apply_plan(*s, p, f->have_free ? &free_plan : NULL);
     err->code = 0;
     err->msg[0] = 0;
     if (days) {

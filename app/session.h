@@ -37,6 +37,26 @@ void ses_find_data(const char *given, char *out, size_t len);
 int ses_load(const char *path, const char *data_given, const char *plan, const char *pricing_file,
              const char *days, scenario **s, pr_plan *p, ses_files *files, sim_err *err);
 
+/* The data files a session reads, loaded once: the limits, the plan's
+ * pricing and the free plan's (for the watched caps). For callers that
+ * load many scenarios, or scenarios from memory (the fuzzer). */
+typedef struct ses_data {
+    ses_files files;
+    sc_limits lim;
+    pr_plan plan;
+    pr_plan free_plan;      /* valid when files.have_free */
+} ses_data;
+
+/* Loads the data files as ses_load does (same paths, same errors). */
+int ses_data_load(const char *data_given, const char *plan, const char *pricing_file, ses_data *d, sim_err *err);
+/* The plan's daily caps and the free plan's watched caps into s, as
+ * ses_load applies them. free_plan may be NULL (no watched caps). */
+void ses_apply_plan(scenario *s, const pr_plan *plan, const pr_plan *free_plan);
+/* Parses scenario text (text[len] must be a NUL) named name with d's
+ * limits, then applies d's plan: ses_load for bytes in memory. 0, or 2 with
+ * err set and *s NULL. */
+int ses_parse(const ses_data *d, const char *name, const char *text, size_t len, scenario **s, sim_err *err);
+
 /* Runs option under seed: world_new, world_run, pr_apply. On success *out
  * is the finished world (the caller frees it); on failure -1, err set and
  * *out NULL. */

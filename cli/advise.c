@@ -1,7 +1,7 @@
 /* advise.c - `qsim advise`: which strategy is the cheapest that meets a
  * target, at 95 % confidence, without making safety worse.
  *
- * Every candidate runs on the same replications (cli/experiment.h). A
+ * Every candidate runs on the same replications (app/experiment.h). A
  * candidate meets a target "x<=v" when the upper end of the 95 % CI of the
  * mean of x is <= v; for healing targets it must also heal at all (episodes
  * but none healed is a miss) and leave no episode open longer than v. It
@@ -9,15 +9,20 @@
  * posts or double answers has a 95 % CI entirely above 0. The advice is
  * the qualifying candidate with the lowest mean $/day (ties: fewer reads,
  * then the order given). */
+#include <errno.h>
 #include <getopt.h>
+#include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "app/expdir.h"
 #include "cli/cli.h"
-#include "cli/experiment.h"
+#include "reports/outfile.h"
+#include "model/figures.h"
+#include "app/experiment.h"
 #include "reports/stats.h"
 
 #define MAX_TARGETS 8
@@ -29,37 +34,33 @@ typedef struct {
     int heal;         /* a healing-latency target */
 } target;
 
+/* "METRIC<=VALUE", METRIC an experiment figure of the catalogue
+ * (model/figures.h, the names of compare.csv); a figure in seconds takes a
+ * duration ("60s", "2min"), the others a number. 0, -1 a malformed target
+ * (usage error), -2 an unknown metric (its message printed). */
 static int parse_target(const char *s, target *t)
 {
-    static const struct { const char *name; int metric; int time; } names[] = {
-        { "heal-p50", M_HEAL50, 1 }, { "heal-p95", M_HEAL95, 1 }, { "heal-p99", M_HEAL99, 1 },
-        { "stuck", M_STUCK, 0 }, { "reads-per-day", M_READS, 0 }, { "usd-per-day", M_USD_DAY, 0 },
-        { "kvr-per-poll", M_KVR_POLL, 0 }, { "never-answered", M_NEVER, 0 }, { "lost-posts", M_LOST, 0 },
-        { "reply-p99", M_REPLY99, 1 },
-    };
     const char *op = strstr(s, "<=");
-    if (!op)
+    if (!op || op == s)
         return -1;
     snprintf(t->text, sizeof t->text, "%s", s);
-    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
-        if (strlen(names[i].name) != (size_t)(op - s) || strncmp(s, names[i].name, (size_t)(op - s)) != 0)
-            continue;
-        t->metric = names[i].metric;
-        t->heal = names[i].metric >= M_HEAL50 && names[i].metric <= M_HEAL99;
-        if (names[i].time) {
-            sim_us us;
-            if (sc_parse_duration(op + 2, &us) != 0)
-                return -1;
-            t->limit = (double)us / 1e6;
-        } else {
-            char *end;
-            t->limit = strtod(op + 2, &end);
-            if (*end || end == op + 2)
-                return -1;
-        }
-        return 0;
+    int k = cli_metric("advise", "--target", s, (size_t)(op - s));
+    if (k < 0)
+        return -2;
+    t->metric = k;
+    t->heal = k >= M_HEAL50 && k <= M_HEAL99;
+    if (strcmp(fig_metric_at(k)->unit, "s") == 0) {
+        sim_us us;
+        if (sc_parse_duration(op + 2, &us) != 0)
+            return -1;
+        t->limit = (double)us / 1e6;
+    } else {
+        char *end;
+        t->limit = strtod(op + 2, &end);
+        if (*end || end == op + 2)
+            return -1;
     }
-    return -1;
+    return 0;
 }
 
 typedef struct {
@@ -148,7 +149,9 @@ int cmd_advise(int argc, char **argv)
     target tg[MAX_TARGETS];
     int ntg = 0, c, r;
     const char *baseline = "0";
-    char optbuf[1024] = "0,1,2,3,1+2,2+3,1fixed,1fixed+2";
+    /* the default candidates: every option and the compositions that fix
+     * more than one thing, Option 4 in both storage variants included */
+    char optbuf[1024] = "0,1,2,3,1+2,2+3,1fixed,1fixed+2,4,4:do_storage=scan";
     cli_exp x;
     cli_exp_defaults(&x, 10, NULL);
     optind = 1;
@@ -160,9 +163,11 @@ int cmd_advise(int argc, char **argv)
         }
         switch (c) {
         case O_TARGET:
-            if (ntg == MAX_TARGETS || parse_target(optarg, &tg[ntg]) != 0)
-                return cli_usage_error("--target wants METRIC<=VALUE, e.g. heal-p99<=60s, stuck<=0, "
-                                       "usd-per-day<=0.05; got '%s'", optarg);
+            if (ntg < MAX_TARGETS && (r = parse_target(optarg, &tg[ntg])) == -2)
+                return 2;
+            if (ntg == MAX_TARGETS || r != 0)
+                return cli_usage_error("--target wants METRIC<=VALUE, e.g. heal_p99_s<=60s, stuck_final<=0, "
+                                       "usd_per_day<=0.05 (the metrics of docs/metrics.md); got '%s'", optarg);
             ntg++;
             break;
         case 'o': snprintf(optbuf, sizeof optbuf, "%s", optarg); break;
@@ -170,8 +175,8 @@ int cmd_advise(int argc, char **argv)
         case 'h':
             puts("usage: qsim advise SCENARIO --target METRIC<=VALUE [--target ...] [--options LIST]\n"
                  "                   [--reps 10] [--jobs N] [--plan paid|free] [--days D] [--baseline 0]\n"
-                 "metrics: heal-p50, heal-p95, heal-p99, reply-p99 (durations), stuck, reads-per-day,\n"
-                 "         usd-per-day, kvr-per-poll, never-answered, lost-posts\n"
+                 "metrics: those of compare.csv (docs/metrics.md), e.g. heal_p99_s (a duration: 60s),\n"
+                 "         stuck_final, usd_per_day, lost_by_overwrite, never_answered\n"
                  "Answers with the cheapest option meeting every target at 95 % confidence without\n"
                  "more lost posts or double answers than the baseline; says why each other one loses.");
             return 0;
@@ -184,19 +189,56 @@ int cmd_advise(int argc, char **argv)
         return cli_usage_error("%s", "advise wants SCENARIO and at least one --target");
     scenario *s = NULL;
     pr_plan pp;
-    if (cli_load(argv[optind], x.data, x.plan, x.pricing, x.days, &s, &pp) != 0)
+    ses_files files;
+    static xd_exp xp;
+    of_set set = { 0 };
+    static const char *const names[] = { "report.md", "advice.txt", "manifest.json", NULL };
+    char *rtext = NULL;
+    size_t rlen = 0;
+    FILE *out = NULL; /* the advice, for stdout and the folder */
+    if (cli_load_files(argv[optind], x.data, x.plan, x.pricing, x.days, &s, &pp, &files) != 0)
         return 2;
     const char *options[SC_MAX_OPTIONS];
     int nopt = 0, base = -1, rc = 2;
+    double *vals = NULL, *tmp = NULL;
+    verdict *v = NULL;
     if (cli_options("advise", optbuf, s, options, &nopt, baseline, &base) != 0)
         goto out;
     const scenario *points[1] = { s };
     experiment e = { points, 1, &pp, options, nopt, reps, x.have_seed ? x.seed : s->seed };
-    double *vals = calloc((size_t)nopt * (size_t)reps * M_COUNT, sizeof *vals);
-    double *tmp = calloc((size_t)reps, sizeof *tmp);
-    verdict *v = calloc((size_t)nopt, sizeof *v);
+    if (cli_budget("advise", s, (double)nopt * reps, 0, jobs, quiet, x.force) != 0)
+        goto out;
+    {
+        char buf[512];
+        size_t k = 0;
+        cli_xd_begin(&xp, "advise", s, argv[optind], &files, argc, argv);
+        cli_join(buf, sizeof buf, options, nopt);
+        xd_set(&xp, "options", buf);
+        xd_set(&xp, "baseline", options[base]);
+        buf[0] = 0;
+        for (int i = 0; i < ntg && k < sizeof buf; i++)
+            k += (size_t)snprintf(buf + k, sizeof buf - k, "%s%s", i ? " " : "", tg[i].text);
+        xd_set(&xp, "targets", buf);
+        snprintf(buf, sizeof buf, "%" PRIu64, e.base_seed);
+        xd_set(&xp, "base_seed", buf);
+        snprintf(buf, sizeof buf, "%d", reps);
+        xd_set(&xp, "reps", buf);
+        snprintf(buf, sizeof buf, "%" PRId64, (int64_t)s->duration);
+        xd_set(&xp, "duration_us", buf);
+        if (cli_xd_resolve(&xp, x.out, x.force) != 0)
+            goto out;
+    }
+    vals = calloc((size_t)nopt * (size_t)reps * M_COUNT, sizeof *vals);
+    tmp = calloc((size_t)reps, sizeof *tmp);
+    v = calloc((size_t)nopt, sizeof *v);
     rc = 1;
-    if (!vals || !tmp || !v || exp_run_all(&e, (int)jobs, vals, !quiet && isatty(2)) != 0) {
+    if (!(out = open_memstream(&rtext, &rlen)))
+        goto done;
+    cli_meter meter;
+    cli_meter_start(&meter, 0, quiet);
+    int failed = !vals || !tmp || !v || exp_run_all(&e, (int)jobs, vals, meter.on ? cli_meter_runs : NULL, &meter) != 0;
+    cli_meter_end(&meter);
+    if (failed) {
         fprintf(stderr, "qsim: advise: runs failed\n");
         goto done;
     }
@@ -207,34 +249,66 @@ int cmd_advise(int argc, char **argv)
                         (v[o].cost == v[best].cost && v[o].reads < v[best].reads)))
             best = o;
     }
-    printf("%s: %d replications per option, %s plan; target%s:", s->name, reps, pp.plan, ntg > 1 ? "s" : "");
+    fprintf(out, "%s: %d replications per option, %s plan; target%s:", s->name, reps, pp.plan, ntg > 1 ? "s" : "");
     for (int i = 0; i < ntg; i++)
-        printf(" %s", tg[i].text);
-    printf("\n\n");
+        fprintf(out, " %s", tg[i].text);
+    fprintf(out, "\n\n");
     if (best < 0) {
-        printf("advice: no option meets the target%s at 95 %% confidence.\n", ntg > 1 ? "s" : "");
+        fprintf(out, "advice: no option meets the target%s at 95 %% confidence.\n", ntg > 1 ? "s" : "");
     } else {
         stat_summary cost = col(&e, vals, best, M_USD_DAY);
-        printf("advice: option %s, $%.6f/day (95 %% CI %.6f..%.6f), %.0f KV reads/day\n", options[best], cost.mean,
+        fprintf(out, "advice: option %s, $%.6f/day (95 %% CI %.6f..%.6f), %.0f KV reads/day\n", options[best], cost.mean,
                cost.mean - cost.half, cost.mean + cost.half, v[best].reads);
     }
     for (int o = 0; o < nopt; o++) {
         if (o == best)
             continue;
         if (!v[o].ok)
-            printf("  %-10s %s\n", options[o], v[o].why);
+            fprintf(out, "  %-10s %s\n", options[o], v[o].why);
         else if (v[o].cost > v[best].cost + 5e-7)
-            printf("  %-10s costs more: $%.6f/day against $%.6f/day (%+.1f %%)\n", options[o], v[o].cost,
+            fprintf(out, "  %-10s costs more: $%.6f/day against $%.6f/day (%+.1f %%)\n", options[o], v[o].cost,
                    v[best].cost, 100 * (v[o].cost - v[best].cost) / v[best].cost);
         else if (v[o].reads > v[best].reads)
-            printf("  %-10s costs the same to the micro-dollar, with %.0f more KV reads/day\n", options[o],
+            fprintf(out, "  %-10s costs the same to the micro-dollar, with %.0f more KV reads/day\n", options[o],
                    v[o].reads - v[best].reads);
         else
-            printf("  %-10s ties on cost and reads; option %s comes first in the list\n", options[o],
+            fprintf(out, "  %-10s ties on cost and reads; option %s comes first in the list\n", options[o],
                    options[best]);
     }
+    fclose(out);
+    out = NULL;
+    /* the folder: the advice as run, and a report naming its scenario */
+    {
+        char path[1400];
+        FILE *o;
+        int bad = of_set_begin(&set, xp.dir, names) != 0;
+        of_set_path(&set, "advice.txt", path, sizeof path);
+        if (!bad)
+            bad = !(o = fopen(path, "w")) || fwrite(rtext, 1, rlen, o) != rlen || fclose(o) != 0;
+        of_set_path(&set, "report.md", path, sizeof path);
+        if (!bad && (o = fopen(path, "w"))) {
+            fprintf(o, "# qsim advise: %s\n\n%s\n\n```\n%s```\n\nEach option ran %d replications on the same "
+                       "seeds (docs/search.md, \"qsim advise\"); the figures are those of docs/metrics.md.\n",
+                    s->name, best < 0 ? "No option meets the targets at 95 % confidence." : "The cheapest option meeting the targets at 95 % confidence, and why each other one loses:",
+                    rtext, reps);
+            bad = fclose(o) != 0;
+        } else {
+            bad = 1;
+        }
+        static const char *const written[] = { "report.md", "advice.txt" };
+        if (bad || xd_write_manifest(&xp, set.stage, written, 2, NULL) != 0 || of_set_commit(&set) != 0) {
+            fprintf(stderr, "qsim: advise: cannot write into %s: %s\n", xp.dir, strerror(errno));
+            goto done;
+        }
+        xd_link_latest(&xp);
+    }
+    fputs(rtext, stdout);
     rc = best < 0 ? 3 : 0;
 done:
+    if (out)
+        fclose(out);
+    free(rtext);
+    of_set_abort(&set);
     free(vals);
     free(tmp);
     free(v);

@@ -2,6 +2,7 @@
 #include "cli.h"
 
 #include "app/expdir.h"
+#include "model/figures.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -55,19 +56,21 @@ double cli_wall(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+int cli_metric(const char *cmd, const char *opt, const char *name, size_t len)
+{
+    char buf[64];
+    snprintf(buf, sizeof buf, "%.*s", (int)(len < sizeof buf ? len : sizeof buf - 1), name);
+    int k = fig_metric_find(buf);
+    if (k < 0)
+        fprintf(stderr, "qsim: %s: %s: unknown metric '%s'; the metrics: %s (docs/metrics.md)\n", cmd, opt, buf,
+                fig_metric_list());
+    return k;
+}
+
 const char *cli_basename(const char *path)
 {
     const char *s = strrchr(path, '/');
     return s ? s + 1 : path;
-}
-
-void cli_worker_init(void)
-{
-#ifdef __linux__
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
-#endif
-    if (getppid() == 1) /* the parent is already gone */
-        _exit(1);
 }
 
 void cli_exp_defaults(cli_exp *x, int reps, const char *out)
@@ -115,6 +118,7 @@ int cli_exp_option(cli_exp *x, int c, const char *arg)
     case CLI_O_DATA: x->data = arg; break;
     case 'q': x->quiet = 1; break;
     case CLI_O_FORCE: x->force = 1; break;
+    case CLI_O_PROGRESS: cli_force_progress(); break;
     default: return 0;
     }
     if (bad) {
@@ -238,10 +242,14 @@ int cli_budget_work(const char *cmd, const char *name, const ses_work *wk, doubl
     return 0;
 }
 
+static int progress_forced; /* --progress: the one switch, set once per process */
+
+void cli_force_progress(void) { progress_forced = 1; }
+
 void cli_meter_start(cli_meter *m, double total_runs, int quiet)
 {
     memset(m, 0, sizeof *m);
-    m->on = !quiet && isatty(2);
+    m->on = progress_forced || (!quiet && isatty(2));
     m->t0 = m->last = cli_wall();
     m->total_runs = total_runs;
 }
@@ -252,22 +260,46 @@ void cli_meter_tick(void *meter, sim_us now, sim_us end)
     if (!m || !m->on)
         return;
     double wall = cli_wall();
-    if (wall - m->last < 0.2 && now < end)
+    int last = now >= end;
+    double runs = m->done_runs;
+    if (last)
+        m->done_runs++; /* counted whether or not this tick draws */
+    if ((!progress_forced && wall - m->t0 < 0.5) || (wall - m->last < 0.2 && !last))
         return;
     m->last = wall;
-    double frac = (m->done_runs + (double)now / (double)end) / m->total_runs;
+    m->drawn = 1;
+    double frac = (runs + (double)now / (double)end) / m->total_runs;
     char eta[32] = "-";
     if (frac > 0 && wall - m->t0 > 0.5)
         ses_fmt_duration((wall - m->t0) * (1 - frac) / frac, eta, sizeof eta);
-    fprintf(stderr, "\r  run %.0f/%.0f%s%s: %3.0f %% of %.4g d, ETA %s   ", m->done_runs + 1, m->total_runs,
+    fprintf(stderr, "\r  run %.0f/%.0f%s%s: %3.0f %% of %.4g d, ETA %s   ", runs + 1, m->total_runs,
             m->what ? ", option " : "", m->what ? m->what : "", 100.0 * (double)now / (double)end,
             (double)end / 86400e6, eta);
-    if (now >= end)
-        m->done_runs++;
+}
+
+void cli_meter_runs(void *meter, double done, int total)
+{
+    cli_meter *m = meter;
+    if (!m || !m->on)
+        return;
+    double wall = cli_wall();
+    /* short work draws nothing; long work shows within a second, then
+     * at most five times a second */
+    if ((!progress_forced && wall - m->t0 < 0.5) || (wall - m->last < 0.2 && done < total))
+        return;
+    m->last = wall;
+    m->drawn = 1;
+    double scale = m->total_runs > 0 ? m->total_runs / total : 1; /* a sweep's points, shown as runs */
+    double frac = total > 0 ? done / total : 1;
+    char eta[32] = "-";
+    if (frac > 0 && wall - m->t0 > 0.5)
+        ses_fmt_duration((wall - m->t0) * (1 - frac) / frac, eta, sizeof eta);
+    fprintf(stderr, "\r  %.1f/%.0f runs%s%s, ETA %s   ", done * scale, total * scale, m->what ? ", " : "",
+            m->what ? m->what : "", eta);
 }
 
 void cli_meter_end(cli_meter *m)
 {
-    if (m->on)
-        fputs("\r\033[K", stderr);
+    if (m->on && m->drawn)
+        fputs(isatty(2) ? "\r\033[K" : "\n", stderr);
 }

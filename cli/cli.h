@@ -24,20 +24,18 @@ int cli_load(const char *path, const char *data_given, const char *plan, const c
 int cli_load_files(const char *path, const char *data_given, const char *plan, const char *pricing_file,
                    const char *days, scenario **s, pr_plan *p, ses_files *files);
 double cli_wall(void);
-/* In a forked worker: die with the parent (kill -9 of qsim stops its
- * workers too, so an interrupted sweep leaves nothing running). */
-void cli_worker_init(void);
 /* The file name part of a path. */
 const char *cli_basename(const char *path);
 
 /* The options every experiment command (compare, sweep, advise) shares. */
-enum { CLI_O_REPS = 300, CLI_O_JOBS, CLI_O_OUT, CLI_O_PLAN, CLI_O_PRICING, CLI_O_DATA, CLI_O_FORCE };
+enum { CLI_O_REPS = 300, CLI_O_JOBS, CLI_O_OUT, CLI_O_PLAN, CLI_O_PRICING, CLI_O_DATA, CLI_O_FORCE, CLI_O_PROGRESS };
 #define CLI_EXP_LONGS                                                                                   \
     { "reps", required_argument, 0, CLI_O_REPS }, { "jobs", required_argument, 0, CLI_O_JOBS },         \
         { "seed", required_argument, 0, 's' }, { "days", required_argument, 0, 'd' },                  \
         { "out", required_argument, 0, CLI_O_OUT }, { "plan", required_argument, 0, CLI_O_PLAN },        \
         { "pricing", required_argument, 0, CLI_O_PRICING }, { "data", required_argument, 0, CLI_O_DATA }, \
-        { "quiet", no_argument, 0, 'q' }, { "force", no_argument, 0, CLI_O_FORCE }
+        { "quiet", no_argument, 0, 'q' }, { "force", no_argument, 0, CLI_O_FORCE },                       \
+        { "progress", no_argument, 0, CLI_O_PROGRESS }
 
 typedef struct cli_exp {
     int reps;
@@ -74,6 +72,10 @@ void cli_xd_begin(struct xd_exp *xp, const char *kind, const scenario *s, const 
                   const ses_files *files, int argc, char **argv);
 /* xd_resolve with the message printed (prefixed with the command). */
 int cli_xd_resolve(struct xd_exp *xp, const char *out, int force);
+/* The experiment figure (model/figures.h) called name[0..len): its index,
+ * or -1 after printing "qsim: CMD: OPT: unknown metric 'x'; the metrics:
+ * ..." to stderr (the caller exits 2). */
+int cli_metric(const char *cmd, const char *opt, const char *name, size_t len);
 /* "a,b,c" of n strings into buf. */
 void cli_join(char *buf, size_t len, const char *const *items, int n);
 
@@ -86,18 +88,32 @@ int cli_budget(const char *cmd, const scenario *s, double runs, int polls_csv, l
  * points of a sweep). */
 int cli_budget_work(const char *cmd, const char *name, const ses_work *w, double runs, int polls_csv, long jobs,
                     int quiet, int force);
-/* "  3/14 runs, option 1: 42 % of 365 d, ETA 3m20s" on a terminal, at most
- * every 0.2 s; never in an output file. */
+/* Progress on stderr, never in an output file: on when stderr is a
+ * terminal (and not -q), or always with --progress. run draws
+ * "  run 3/14, option 1: 42 % of 365 d, ETA 3m20s" (cli_meter_tick);
+ * compare, advise and sweep "  12.4/30 runs, ETA 3m20s" (cli_meter_runs,
+ * an exp_progress_fn), moving within each run. Lines start after 0.5 s
+ * (short work draws none, unless --progress) and redraw at most every
+ * 0.2 s. */
 typedef struct cli_meter {
-    int on;
+    int on, drawn;
     double t0, last;
     double done_runs, total_runs;
     const char *what;
 } cli_meter;
 void cli_meter_start(cli_meter *m, double total_runs, int quiet);
 void cli_meter_tick(void *meter, sim_us now, sim_us end);
+void cli_meter_runs(void *meter, double done, int total);
 void cli_meter_end(cli_meter *m);
+/* --progress: meters on even when stderr is not a terminal. */
+void cli_force_progress(void);
 
+/* One file per command (cli/<command>.c); main.c holds the table. */
+int cmd_run(int argc, char **argv);
+int cmd_check(int argc, char **argv);
+int cmd_plot(int argc, char **argv);
+int cmd_report(int argc, char **argv);
+int cmd_strategies(int argc, char **argv);
 int cmd_compare(int argc, char **argv);
 int cmd_sweep(int argc, char **argv);
 int cmd_merge(int argc, char **argv);

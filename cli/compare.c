@@ -25,7 +25,7 @@
 #include "reports/outfile.h"
 #include "reports/report.h"
 #include "reports/stats.h"
-#include "cli/experiment.h"
+#include "app/experiment.h"
 #include "cli/robust.h"
 
 /* "12.3 ± 0.4" with a precision that suits the metric. */
@@ -47,20 +47,22 @@ static void fmt_ci(char *buf, size_t len, stat_summary st, int metric)
 static const int table_metrics[] = { M_READS, M_WRITES, M_USD_DAY, M_KVR_POLL, M_HEAL50, M_HEAL99, M_STUCK,
                                      M_LOST, M_NEVER, M_TWICE };
 
-#define NTABLE (sizeof table_metrics / sizeof table_metrics[0])
+#define NTABLE_DEFAULT (sizeof table_metrics / sizeof table_metrics[0])
 
-/* The table of means ± CI: Markdown (md) or aligned text. */
-static void write_table(FILE *f, const experiment *e, const double *vals, int md)
+/* The table of means ± CI of the figures cols[0..ncols) (M_*): Markdown
+ * (md) or aligned text. */
+static void write_table(FILE *f, const experiment *e, const double *vals, int md, const int *cols, size_t ncols)
 {
-    char cells[SC_MAX_OPTIONS + 1][NTABLE + 1][64];
-    int width[NTABLE + 1] = { 0 };
+    char cells[SC_MAX_OPTIONS + 1][M_COUNT + 1][64];
+    int width[M_COUNT + 1] = { 0 };
+    const size_t NTABLE = ncols < M_COUNT ? ncols : M_COUNT;
     snprintf(cells[0][0], 64, "option");
     for (size_t k = 0; k < NTABLE; k++)
-        snprintf(cells[0][k + 1], 64, "%s", exp_metric_names[table_metrics[k]]);
+        snprintf(cells[0][k + 1], 64, "%s", fig_metric_at(cols[k])->name);
     for (int o = 0; o < e->nopt; o++) {
         snprintf(cells[o + 1][0], 64, "%s", e->options[o]);
         for (size_t k = 0; k < NTABLE; k++) {
-            int mi = table_metrics[k];
+            int mi = cols[k];
             fmt_ci(cells[o + 1][k + 1], 64,
                    stat_of(vals + (size_t)o * e->reps * M_COUNT + mi, (size_t)e->reps, M_COUNT), mi);
         }
@@ -128,7 +130,7 @@ static int write_outputs(const char *dir, const experiment *e, const double *val
         for (int r = 0; r < e->reps; r++)
             for (int k = 0; k < M_COUNT; k++) {
                 double v = vals[((size_t)o * e->reps + r) * M_COUNT + k];
-                fprintf(f.f, "%s,%d,%" PRIu64 ",%s,", e->options[o], r, exp_rep_seed(e->base_seed, r), exp_metric_names[k]);
+                fprintf(f.f, "%s,%d,%" PRIu64 ",%s,", e->options[o], r, exp_rep_seed(e->base_seed, r), fig_metric_at(k)->name);
                 if (isnan(v))
                     fputs("NA\n", f.f);
                 else if (isinf(v))
@@ -155,11 +157,11 @@ static int write_outputs(const char *dir, const experiment *e, const double *val
         cJSON *dj = cJSON_AddObjectToObject(oj, "paired_difference_vs_baseline");
         for (int k = 0; k < M_COUNT; k++) {
             const double *col = vals + (size_t)o * e->reps * M_COUNT + k;
-            cJSON_AddItemToObject(mj, exp_metric_names[k], summary_json(stat_of(col, (size_t)e->reps, M_COUNT)));
+            cJSON_AddItemToObject(mj, fig_metric_at(k)->name, summary_json(stat_of(col, (size_t)e->reps, M_COUNT)));
             for (int r = 0; r < e->reps; r++)
                 diff[r] = vals[((size_t)o * e->reps + r) * M_COUNT + k] -
                           vals[((size_t)base * e->reps + r) * M_COUNT + k];
-            cJSON_AddItemToObject(dj, exp_metric_names[k], summary_json(stat_of(diff, (size_t)e->reps, 1)));
+            cJSON_AddItemToObject(dj, fig_metric_at(k)->name, summary_json(stat_of(diff, (size_t)e->reps, 1)));
         }
         cJSON_AddItemToArray(arr, oj);
     }
@@ -186,12 +188,12 @@ static int write_outputs(const char *dir, const experiment *e, const double *val
         for (int k = 0; k < M_COUNT; k++) {
             stat_summary st = stat_of(vals + (size_t)o * e->reps * M_COUNT + k, (size_t)e->reps, M_COUNT);
             if (st.never)
-                fprintf(f.f, "%s,%s,%zu,never,NA,NA\n", e->options[o], exp_metric_names[k], st.n);
+                fprintf(f.f, "%s,%s,%zu,never,NA,NA\n", e->options[o], fig_metric_at(k)->name, st.n);
             else if (st.n)
-                fprintf(f.f, "%s,%s,%zu,%.9g,%.9g,%.9g\n", e->options[o], exp_metric_names[k], st.n, st.mean,
+                fprintf(f.f, "%s,%s,%zu,%.9g,%.9g,%.9g\n", e->options[o], fig_metric_at(k)->name, st.n, st.mean,
                         st.mean - st.half, st.mean + st.half);
             else
-                fprintf(f.f, "%s,%s,0,NA,NA,NA\n", e->options[o], exp_metric_names[k]);
+                fprintf(f.f, "%s,%s,0,NA,NA,NA\n", e->options[o], fig_metric_at(k)->name);
         }
     if (of_commit(&f) != 0)
         goto fail;
@@ -202,7 +204,7 @@ static int write_outputs(const char *dir, const experiment *e, const double *val
     fprintf(f.f, "# qsim compare: %s\n\n%d replications per option on common random numbers (base seed %" PRIu64
                  "), pricing %s.\nCells are mean ± half-width of the 95 %% Student-t confidence interval.\n\n",
             e->points[0]->name, e->reps, e->base_seed, cli_basename(e->plan->path));
-    write_table(f.f, e, vals, 1);
+    write_table(f.f, e, vals, 1, table_metrics, NTABLE_DEFAULT);
     fprintf(f.f, "\n## Paired difference against option %s\n\n| option | reads_per_day | usd_per_day | stuck_final |\n|---|---|---|---|\n",
             e->options[base]);
     for (int o = 0; o < e->nopt; o++) {
@@ -241,9 +243,10 @@ fail:
 
 int cmd_compare(int argc, char **argv)
 {
-    enum { O_BASE = 256, O_ROBUST };
+    enum { O_BASE = 256, O_ROBUST, O_METRIC };
     static const struct option longs[] = {
         { "options", required_argument, 0, 'o' }, { "option", required_argument, 0, 'o' },
+        { "metric", required_argument, 0, O_METRIC },
         { "baseline", required_argument, 0, O_BASE }, { "robust", no_argument, 0, O_ROBUST },
         { "help", no_argument, 0, 'h' }, CLI_EXP_LONGS,
         { 0, 0, 0, 0 },
@@ -252,6 +255,8 @@ int cmd_compare(int argc, char **argv)
     char optbuf[1024] = "";
     const char *options[SC_MAX_OPTIONS];
     int nopt = 0, c, r, robust = 0;
+    int cols[M_COUNT];
+    size_t ncols = 0;
     cli_exp x;
     cli_exp_defaults(&x, 30, NULL);
     optind = 1;
@@ -269,10 +274,24 @@ int cmd_compare(int argc, char **argv)
             break;
         case O_BASE: baseline = optarg; break;
         case O_ROBUST: robust = 1; break;
+        case O_METRIC: /* the stdout table's columns; the files hold every figure */
+            for (const char *p = optarg; *p;) {
+                size_t n = strcspn(p, ",");
+                int k = cli_metric("compare", "--metric", p, n);
+                if (k < 0)
+                    return 2;
+                if (ncols < M_COUNT)
+                    cols[ncols++] = k;
+                p += n + (p[n] == ',');
+            }
+            if (ncols == 0)
+                return cli_usage_error("--metric wants metric names such as usd_per_day,heal_p99_s, got '%s'",
+                                       optarg);
+            break;
         case 'h':
             puts("usage: qsim compare SCENARIO [--options 0,1,2,3,1+2] [--reps 30] [--jobs N] [--seed S]\n"
                  "                    [--days D] [--out DIR] [--plan paid|free] [--pricing FILE] [--baseline OPT]\n"
-                 "                    [--robust] [-q]\n"
+                 "                    [--robust] [--metric NAME,...] [-q]\n"
                  "Runs every option on the same replication seeds and writes DIR/compare.csv,\n"
                  "DIR/compare.json and DIR/report.md (means with 95 % CIs, paired differences).\n"
                  "--robust: runs them again at the low end, middle and high end of every assumed\n"
@@ -329,11 +348,15 @@ int cmd_compare(int argc, char **argv)
     }
     double t0 = cli_wall();
     errno = 0;
-    if (exp_run_all(&e, (int)jobs, vals, !quiet && isatty(2)) != 0) {
+    cli_meter meter;
+    cli_meter_start(&meter, 0, quiet);
+    int failed = exp_run_all(&e, (int)jobs, vals, meter.on ? cli_meter_runs : NULL, &meter);
+    cli_meter_end(&meter);
+    if (failed != 0) {
         fprintf(stderr, "qsim: compare failed\n");
         goto out;
     }
-    if (robust && (rc = rb_run(&rb, argv[optind], x.data, s, &pp, &e, vals, (int)jobs, !quiet && isatty(2))) != 0)
+    if (robust && (rc = rb_run(&rb, argv[optind], x.data, s, &pp, &e, vals, (int)jobs, meter.on)) != 0)
         goto out;
     rc = 1;
     /* the whole set (CSV, JSON, summary, report, robust, manifest) is
@@ -348,7 +371,7 @@ int cmd_compare(int argc, char **argv)
     xd_link_latest(&xp);
     if (!quiet) {
         printf("%s: %d replications per option (common random numbers), 95 %% CIs\n\n", s->name, reps);
-        write_table(stdout, &e, vals, 0);
+        write_table(stdout, &e, vals, 0, ncols ? cols : table_metrics, ncols ? ncols : NTABLE_DEFAULT);
         if (robust) {
             putchar('\n');
             rb_write(stdout, &rb, 0);

@@ -7,8 +7,9 @@
  * (the path picks the endpoint); event.request.headers: content-length (a
  * post's size), and x-bot-name, else cf-connecting-ip, else user-agent (who
  * called: one bot per caller of /api/queue/...); event.response.status. It
- * estimates: the post rate (overall and per UTC hour of day, with 95 %
- * Poisson intervals), the entity share (successful claims / posts, 95 %
+ * estimates: the post rate (overall and per UTC hour of day, with exact
+ * 95 % Poisson intervals; written as humans[0].rate_by_hour when every
+ * hour of the day was observed, else as rate_per_s), the entity share (successful claims / posts, 95 %
  * normal interval), message sizes (lognormal: median and sigma of the
  * logs), each bot's poll period (median gap of its pending calls) and
  * generation time (its claim to its next complete or fail, lognormal). */
@@ -18,6 +19,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <gsl/gsl_cdf.h>
 
 #include "cli/cli.h"
 
@@ -225,7 +228,7 @@ int cmd_fit(int argc, char **argv)
     int k = snprintf(desc, sizeof desc,
                      "fitted by qsim fit from %s: %ld invocations over %.0f s; posts %.4g/s (95 %% CI %.4g to %.4g, "
                      "n=%ld); entity share %.3f (95 %% CI %.3f to %.3f, %ld claims); sizes from %zu posts; "
-                     "posts per second by UTC hour:", cli_basename(argv[1]), events, span_s, rate,
+                     "posts per second by UTC hour (95 %% Poisson CI):", cli_basename(argv[1]), events, span_s, rate,
                      fmax(0, rate - rate_half), rate + rate_half, posts, share, fmax(0, share - share_half),
                      fmin(1, share + share_half), claims, nsizes);
     /* how long each UTC hour of day was observed: the log's span cut into hours */
@@ -237,14 +240,43 @@ int cmd_fit(int argc, char **argv)
     else
         for (long long h = h0; h <= h1; h++)
             seen[(h % 24 + 24) % 24] += fmin(tl, (double)(h + 1) * 3600) - fmax(tf, (double)h * 3600);
-    for (int h = 0; h < 24 && k > 0 && (size_t)k < sizeof desc; h++)
-        if (seen[h] > 0)
-            k += snprintf(desc + k, sizeof desc - (size_t)k, " %02d:%.3g", h, (double)hour_posts[h] / seen[h]);
+    /* the profile: each hour's rate with its exact 95 % Poisson interval
+     * (Garwood: chi-square quantiles of 2k and 2k + 2 degrees of freedom)
+     * over the time that hour was observed */
+    int all_hours = 1;
+    double hr[24], lo[24], hi[24];
+    for (int h = 0; h < 24; h++) {
+        double kk = (double)hour_posts[h];
+        all_hours &= seen[h] >= 60; /* a minute of an hour is not an estimate of it */
+        if (seen[h] <= 0) {
+            hr[h] = lo[h] = hi[h] = NAN;
+            continue;
+        }
+        hr[h] = kk / seen[h];
+        lo[h] = kk > 0 ? gsl_cdf_chisq_Pinv(0.025, 2 * kk) / 2 / seen[h] : 0;
+        hi[h] = gsl_cdf_chisq_Pinv(0.975, 2 * kk + 2) / 2 / seen[h];
+        if (k > 0 && (size_t)k < sizeof desc)
+            k += snprintf(desc + k, sizeof desc - (size_t)k, " %02d:%.3g (%.3g-%.3g)", h, hr[h], lo[h], hi[h]);
+    }
+    if (!all_hours && k > 0 && (size_t)k < sizeof desc)
+        snprintf(desc + k, sizeof desc - (size_t)k, "; not every hour of the day observed for a minute or more: "
+                                                    "rate_per_s, not rate_by_hour");
     cJSON *frag = cJSON_CreateObject();
     cJSON_AddStringToObject(frag, "description", desc);
     cJSON *hs = cJSON_AddArrayToObject(frag, "humans"), *hu = cJSON_CreateObject();
     cJSON_AddStringToObject(hu, "name", "fitted");
-    cJSON_AddNumberToObject(hu, "rate_per_s", rate);
+    if (all_hours) {
+        double r4[24];
+        for (int h = 0; h < 24; h++)
+            r4[h] = round(hr[h] * 1e6) / 1e6;
+        cJSON_AddItemToObject(hu, "rate_by_hour", cJSON_CreateDoubleArray(r4, 24));
+    } else {
+        cJSON_AddNumberToObject(hu, "rate_per_s", rate);
+    }
+    fprintf(stderr, "qsim: fit: posts by UTC hour: hour,posts,observed_s,rate_per_s,ci95_low,ci95_high\n");
+    for (int h = 0; h < 24; h++)
+        if (seen[h] > 0)
+            fprintf(stderr, "qsim: fit:   %02d,%ld,%.0f,%.6g,%.6g,%.6g\n", h, hour_posts[h], seen[h], hr[h], lo[h], hi[h]);
     cJSON_AddNumberToObject(hu, "entity_share", share);
     if (nsizes) {
         cJSON *b = cJSON_AddObjectToObject(hu, "bytes");

@@ -160,7 +160,10 @@ int rb_run(rb_set *r, const char *scenario_path, const char *data_given, const s
         experiment x = { one, 1, &pp, e->options, e->nopt, e->reps, e->base_seed };
         if (show)
             fprintf(stderr, "qsim: robust: %s\n", r->pts[p].label);
-        int rc = exp_run_all(&x, jobs, r->vals + (size_t)p * per, show);
+        cli_meter meter;
+        cli_meter_start(&meter, 0, !show);
+        int rc = exp_run_all(&x, jobs, r->vals + (size_t)p * per, show ? cli_meter_runs : NULL, &meter);
+        cli_meter_end(&meter);
         sc_free(v);
         if (rc != 0) {
             fprintf(stderr, "qsim: --robust: %s: a run failed\n", r->pts[p].label);
@@ -275,9 +278,9 @@ void rb_write(FILE *f, const rb_set *r, int md)
         int kind = first_flip(r, k, &a, &c, &pa, &pb);
         char la[200], lb[200];
         if (md)
-            fprintf(f, "| %s | ", exp_metric_names[k]);
+            fprintf(f, "| %s | ", fig_metric_at(k)->name);
         else
-            fprintf(f, "  %-18s ", exp_metric_names[k]);
+            fprintf(f, "  %-18s ", fig_metric_at(k)->name);
         if (!kind) {
             fprintf(f, "same everywhere");
         } else {
@@ -300,7 +303,7 @@ void rb_write(FILE *f, const rb_set *r, int md)
         int k = rb_metrics[q], a, c, pa, pb;
         if (first_flip(r, k, &a, &c, &pa, &pb) == 2)
             fprintf(f, "%s%s", ndep++ ? ", " : md ? "\nConclusions that depend on the assumptions: " : "depend on the assumptions: ",
-                    exp_metric_names[k]);
+                    fig_metric_at(k)->name);
     }
     if (ndep)
         fputs(md ? ".\n" : "\n", f);
@@ -328,11 +331,11 @@ cJSON *rb_json(const rb_set *r)
     cJSON *pts = cJSON_AddArrayToObject(o, "points");
     for (int p = 0; p < r->npoints; p++)
         cJSON_AddItemToArray(pts, cJSON_CreateString(r->pts[p].label));
-    cJSON *fig = cJSON_AddObjectToObject(o, "figures");
+    cJSON *figs = cJSON_AddObjectToObject(o, "figures");
     for (int q = 0; q < rb_nmetrics; q++) {
         int k = rb_metrics[q], a = 0, c = 0, pa = 0, pb = 0;
         int kind = first_flip(r, k, &a, &c, &pa, &pb);
-        cJSON *m = cJSON_AddObjectToObject(fig, exp_metric_names[k]);
+        cJSON *m = cJSON_AddObjectToObject(figs, fig_metric_at(k)->name);
         cJSON_AddStringToObject(m, "ranking", kind == 0 ? "same" : kind == 2 ? "flips" : "flips_within_noise");
         if (kind) {
             cJSON_AddStringToObject(m, "lower", r->options[a]);

@@ -15,7 +15,7 @@
 
 #include <cJSON.h>
 
-#include "cli/experiment.h"
+#include "app/experiment.h"
 #include "model/provenance.h"
 
 #define RB_MAX_POINTS (PV_MAX * 3 + 1)

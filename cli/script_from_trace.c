@@ -20,154 +20,14 @@
 #include <string.h>
 
 #include "app/expdir.h"
+#include "app/trace.h"
 #include "cli/cli.h"
 #include "model/world.h"
 #include "reports/outfile.h"
 
-typedef struct {
-    long long id;
-    sim_us start, end;
-    char actor[SC_NAME];
-    int kind;
-    char msg[SC_NAME];
-    int nops;
-    sim_us done[SC_MAX_PINS];
-    int nfaults;
-    call_fault faults[SC_MAX_FAULTS];
-    int dropped_faults;
-} tcall;
-
-static int fault_kind(const char *result)
-{
-    static const struct { const char *name; int kind; } kinds[] = {
-        { "error:transient", KV_ETRANSIENT }, { "error:429", KV_E429 }, { "error:too-large", KV_ETOOLARGE },
-        { "error:daily-cap", KV_ECAP }, { "error:op-limit", KV_EOPLIMIT },
-    };
-    for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
-        if (strcmp(result, kinds[i].name) == 0)
-            return kinds[i].kind;
-    return 0;
-}
-
-static tcall *find(tcall *calls, size_t n, long long id)
-{
-    /* calls are numbered from 1 in start order: index id - 1 when dense */
-    if (id >= 1 && (size_t)id <= n && calls[id - 1].id == id)
-        return &calls[id - 1];
-    for (size_t i = 0; i < n; i++)
-        if (calls[i].id == id)
-            return &calls[i];
-    return NULL;
-}
-
-/* The trace's first line, when qsim wrote one (docs/trace.md, "meta"). */
-typedef struct {
-    int have;
-    char scenario[SC_NAME], file[1024], hash[24], option[64];
-    uint64_t seed;
-} tmeta;
-
-static void read_meta(const cJSON *j, tmeta *m)
-{
-    const cJSON *sc = cJSON_GetObjectItemCaseSensitive(j, "scenario");
-    const cJSON *file = cJSON_GetObjectItemCaseSensitive(j, "file");
-    const cJSON *h = cJSON_GetObjectItemCaseSensitive(j, "scenario_fnv1a64");
-    const cJSON *o = cJSON_GetObjectItemCaseSensitive(j, "option");
-    const cJSON *seed = cJSON_GetObjectItemCaseSensitive(j, "seed");
-    m->have = 1;
-    snprintf(m->scenario, sizeof m->scenario, "%s", cJSON_IsString(sc) ? sc->valuestring : "");
-    snprintf(m->file, sizeof m->file, "%s", cJSON_IsString(file) ? file->valuestring : "");
-    snprintf(m->hash, sizeof m->hash, "%s", cJSON_IsString(h) ? h->valuestring : "");
-    snprintf(m->option, sizeof m->option, "%s", cJSON_IsString(o) ? o->valuestring : "");
-    /* the seed is written as a string: a uint64 does not survive a double */
-    m->seed = cJSON_IsString(seed) ? strtoull(seed->valuestring, NULL, 10) : 0;
-}
-
-/* Reads the trace; returns the calls in start order, or NULL (message printed). */
-static tcall *read_trace(const char *path, size_t *ncalls, tmeta *meta)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        fprintf(stderr, "qsim: script-from-trace: %s: %s\n", path, strerror(errno));
-        return NULL;
-    }
-    char *line = NULL;
-    size_t cap = 0, n = 0, ccap = 0;
-    long lineno = 0;
-    tcall *calls = NULL;
-    while (getline(&line, &cap, f) > 0) {
-        lineno++;
-        cJSON *j = cJSON_Parse(line);
-        const cJSON *t = cJSON_GetObjectItemCaseSensitive(j, "t");
-        const cJSON *type = cJSON_GetObjectItemCaseSensitive(j, "type");
-        if (lineno == 1 && cJSON_IsString(type) && strcmp(type->valuestring, "meta") == 0) {
-            read_meta(j, meta);
-            cJSON_Delete(j);
-            continue;
-        }
-        const cJSON *id = cJSON_GetObjectItemCaseSensitive(j, "call");
-        if (!cJSON_IsNumber(t) || !cJSON_IsString(type) || !cJSON_IsNumber(id)) {
-            fprintf(stderr, "qsim: script-from-trace: %s:%ld: not a trace line (docs/trace.md)\n", path, lineno);
-            cJSON_Delete(j);
-            goto fail;
-        }
-        tcall *c = NULL;
-        if (strcmp(type->valuestring, "call") == 0) {
-            if (n == ccap) {
-                ccap = ccap ? ccap * 2 : 256;
-                tcall *nc = realloc(calls, ccap * sizeof *nc);
-                if (!nc) {
-                    cJSON_Delete(j);
-                    goto fail;
-                }
-                calls = nc;
-            }
-            c = &calls[n++];
-            memset(c, 0, sizeof *c);
-            c->id = (long long)id->valuedouble;
-            c->start = c->end = (sim_us)t->valuedouble;
-            const cJSON *a = cJSON_GetObjectItemCaseSensitive(j, "actor");
-            const cJSON *e = cJSON_GetObjectItemCaseSensitive(j, "endpoint");
-            const cJSON *m = cJSON_GetObjectItemCaseSensitive(j, "msg");
-            snprintf(c->actor, sizeof c->actor, "%s", cJSON_IsString(a) ? a->valuestring : "?");
-            c->kind = cJSON_IsString(e) ? ep_parse(e->valuestring) : -1;
-            if (cJSON_IsString(m))
-                snprintf(c->msg, sizeof c->msg, "%s", m->valuestring);
-        } else if ((c = find(calls, n, (long long)id->valuedouble)) != NULL) {
-            c->end = (sim_us)t->valuedouble;
-            if (strcmp(type->valuestring, "kv") == 0) {
-                const cJSON *res = cJSON_GetObjectItemCaseSensitive(j, "result");
-                if (c->nops < SC_MAX_PINS)
-                    c->done[c->nops] = (sim_us)t->valuedouble - c->start;
-                c->nops++;
-                int k = cJSON_IsString(res) ? fault_kind(res->valuestring) : 0;
-                if (k && c->nfaults < SC_MAX_FAULTS) {
-                    call_fault *cf = &c->faults[c->nfaults++];
-                    cf->op = -1;
-                    cf->key_class = -1;
-                    cf->nth = c->nops;
-                    cf->kind = k;
-                } else if (k) {
-                    c->dropped_faults++;
-                }
-            }
-        }
-        cJSON_Delete(j);
-    }
-    free(line);
-    fclose(f);
-    *ncalls = n;
-    return calls;
-fail:
-    free(line);
-    free(calls);
-    fclose(f);
-    return NULL;
-}
-
 /* Where the actor ran: a bot, human or reader by name, cron, or the source
  * script's entry with that actor at that time. */
-static int location_of(const scenario *s, const tcall *c)
+static int location_of(const scenario *s, const tr_call *c)
 {
     for (int i = 0; i < s->nbots; i++)
         if (strcmp(s->bots[i].name, c->actor) == 0)
@@ -227,13 +87,16 @@ int cmd_script_from_trace(int argc, char **argv)
     scenario *s = NULL, *d = NULL;
     pr_plan pp;
     world *w = NULL;
-    tcall *calls = NULL;
+    tr_call *calls = NULL;
     size_t n = 0;
     int rc = 2;
     sim_err err = { 0, "" };
-    tmeta meta = { 0 };
-    if (!(calls = read_trace(argv[optind], &n, &meta)))
+    tr_meta meta = { 0 };
+    if (!(calls = tr_read(argv[optind], &n, &meta, &err))) {
+        fprintf(stderr, "qsim: script-from-trace: %s\n", err.msg);
+        rc = err.code == 1 ? 1 : 2;
         goto out;
+    }
     if (!scen && meta.have && meta.file[0])
         scen = meta.file;
     if (!scen) {
@@ -346,7 +209,7 @@ int cmd_script_from_trace(int argc, char **argv)
         snprintf(sc->actor, sizeof sc->actor, "cut");
     }
     for (size_t i = first; i <= last; i++) {
-        const tcall *tc = &calls[i];
+        const tr_call *tc = &calls[i];
         if (tc->id < from || tc->id > to || tc->kind < 0)
             continue;
         sc_call *sc = &d->script[d->ncalls++];

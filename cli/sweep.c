@@ -18,12 +18,12 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "app/expdir.h"
+#include "app/experiment.h"
+#include "app/jobs.h"
 #include "cli/cli.h"
-#include "cli/experiment.h"
 #include "model/jv.h"
 #include "reports/outfile.h"
 #include "reports/stats.h"
@@ -103,7 +103,6 @@ static double cpu_of(int who)
 }
 
 static double cpu_self(void) { return cpu_of(RUSAGE_SELF); }
-static double cpu_children(void) { return cpu_of(RUSAGE_CHILDREN); }
 
 /* A value of --param: a number, or a duration ("3s", "250ms", "1m" or
  * "1min", "2h", "1d") in µs. -1 when it is neither; the end in *end. */
@@ -322,7 +321,7 @@ static int write_point(const char *dir, const grid *g, const experiment *e, int 
         cJSON_AddStringToObject(x, "option", e->options[o]);
         cJSON *mj = cJSON_AddObjectToObject(x, "metrics");
         for (int k = 0; k < M_COUNT; k++)
-            cJSON_AddItemToObject(mj, exp_metric_names[k],
+            cJSON_AddItemToObject(mj, fig_metric_at(k)->name,
                                   stat_json(stat_of(exp_val(e, vals, 0, o, 0) + k, (size_t)e->reps, M_COUNT)));
         cJSON_AddItemToArray(oj, x);
     }
@@ -337,6 +336,52 @@ static int write_point(const char *dir, const grid *g, const experiment *e, int 
     fputc('\n', f.f);
     free(text);
     return of_commit(&f);
+}
+
+/* A sweep task: point todo[task], all its options x replications. */
+typedef struct point_ud {
+    const char *file;
+    const cJSON *doc;
+    const grid *g;
+    const char *limits;
+    const pr_plan *plan;
+    const char *days;
+    const char *const *options;
+    int nopt, reps;
+    uint64_t seed;
+    const char *out;
+    const int *todo;
+    double *vals;        /* one point's values; each worker has its own copy */
+    int meter_on;
+    cli_meter *meter;
+} point_ud;
+
+static void sweep_progress(void *ud, double done, int total)
+{
+    const point_ud *pu = ud;
+    cli_meter_runs(pu->meter, done, total);
+}
+
+static void point_progress(void *jc, double done, int total) { jb_progress(jc, total > 0 ? done / total : 1); }
+
+static int run_point(void *ud, int task, void *rec, jb_ctx *jc)
+{
+    const point_ud *pu = ud;
+    int n = pu->todo[task];
+    scenario *ps = NULL;
+    (void)rec;
+    if (point_scenario(pu->file, pu->doc, pu->g, n, pu->limits, pu->plan, pu->days, &ps) != 0)
+        return -1;
+    const scenario *points[1] = { ps };
+    experiment e = { points, 1, pu->plan, pu->options, pu->nopt, pu->reps, pu->seed };
+    int rc = 0;
+    if (exp_run_all(&e, 1, pu->vals, pu->meter_on ? point_progress : NULL, jc) != 0 ||
+        write_point(pu->out, pu->g, &e, n, pu->vals) != 0) {
+        fprintf(stderr, "qsim: sweep: point %d failed\n", n);
+        rc = -1;
+    }
+    sc_free(ps);
+    return rc;
 }
 
 /* Is point n done in dir (a file with our spec)? */
@@ -712,16 +757,11 @@ int cmd_sweep(int argc, char **argv)
                 return 2;
             eq.param_args[g.nparams++] = optarg;
             break;
-        case O_METRIC: {
-            int known = 0;
-            for (int k = 0; k < M_COUNT; k++)
-                known |= strcmp(optarg, exp_metric_names[k]) == 0;
-            if (!known)
-                return cli_usage_error("--metric: unknown metric '%s' (the names of compare.csv: reads_per_day, "
-                                       "usd_per_day, heal_p99_s, stuck_final, ...; docs/experiments.md)", optarg);
+        case O_METRIC:
+            if (cli_metric("sweep", "--metric", optarg, strlen(optarg)) < 0)
+                return 2;
             metric = optarg;
             break;
-        }
         case O_SHARD:
             if (sscanf(optarg, "%d/%d", &shard_k, &shard_n) != 2 || shard_n < 1 || shard_k < 1 || shard_k > shard_n)
                 return cli_usage_error("--shard wants K/N with 1 <= K <= N, got '%s'", optarg);
@@ -883,11 +923,6 @@ int cmd_sweep(int argc, char **argv)
         fprintf(stderr, "qsim: sweep: %d points (%d in shard %d/%d, %d already done), %d options x %d reps each\n",
                 g.npoints, mine, shard_k, shard_n, done_before, nopt, reps);
     double t0 = cli_wall();
-    int ran = 0;
-    /* The points left to do, spread over --jobs forked workers, each running
-     * whole points one replication after another and writing each point's
-     * file itself (atomically). Workers report a byte per finished point
-     * through a pipe, for progress; a failed point is reported as 'x'. */
     int *todo_list = calloc((size_t)(todo > 0 ? todo : 1), sizeof *todo_list), nt = 0;
     double *vals = calloc((size_t)nopt * (size_t)reps * M_COUNT, sizeof *vals);
     rc = 1;
@@ -924,74 +959,24 @@ int cmd_sweep(int argc, char **argv)
     }
     if (jobs > nt)
         jobs = nt > 0 ? nt : 1;
-    int fd[2] = { -1, -1 };
-    if (pipe(fd) != 0) {
-        free(todo_list);
-        free(vals);
-        goto out;
-    }
-    fflush(NULL);
-    pid_t *kids = calloc((size_t)jobs, sizeof *kids);
-    for (long j = 0; kids && j < jobs; j++) {
-        kids[j] = fork();
-        if (kids[j] != 0)
-            continue;
-        cli_worker_init();
-        close(fd[0]);
-        int status = 0;
-        for (int i = (int)j; i < nt; i += (int)jobs) {
-            int n = todo_list[i];
-            scenario *ps = NULL;
-            char tick = '.';
-            if (point_scenario(file, doc, &g, n, limits, &pp, days, &ps) != 0) {
-                status = 1;
-                tick = 'x';
-            } else {
-                const scenario *points[1] = { ps };
-                experiment e = { points, 1, &pp, options, nopt, reps, have_seed ? seed : base->seed };
-                if (exp_run_all(&e, 1, vals, 0) != 0 || write_point(out, &g, &e, n, vals) != 0) {
-                    fprintf(stderr, "qsim: sweep: point %d failed\n", n);
-                    status = 1;
-                    tick = 'x';
-                }
-                sc_free(ps);
-            }
-            if (write(fd[1], &tick, 1) != 1)
-                status = 1;
-        }
-        _exit(status);
-    }
-    close(fd[1]);
-    char tick;
-    int bad = !kids;
-    while (read(fd[0], &tick, 1) == 1) {
-        ran++;
-        bad |= tick == 'x';
-        if (!quiet && isatty(2)) {
-            double el = cli_wall() - t0, rate = ran / el;
-            fprintf(stderr, "\r  %d/%d points  %.2f points/s  ETA %.0fs   ", ran, nt, rate, (nt - ran) / rate);
-            if (ran == nt)
-                fputc('\n', stderr);
-        }
-    }
-    close(fd[0]);
-    /* CPU time per worker, from the growth of RUSAGE_CHILDREN as each is
-     * reaped: the busiest worker's CPU is the sweep's critical path however
-     * busy the machine is (make bench reports it beside the wall time). */
-    double cpu_before = cpu_children(), cpu_max = 0, cpu_all = 0;
-    for (long j = 0; kids && j < jobs; j++) {
-        int st = 0;
-        if (kids[j] <= 0 || waitpid(kids[j], &st, 0) < 0 || !WIFEXITED(st) || WEXITSTATUS(st) != 0)
-            bad = 1;
-        double now = cpu_children();
-        cpu_max = now - cpu_before > cpu_max ? now - cpu_before : cpu_max;
-        cpu_all += now - cpu_before;
-        cpu_before = now;
-    }
-    free(kids);
+    /* the points left, over the worker pool (app/jobs.h): each task runs a
+     * whole point, one replication after another, and writes its file
+     * itself (atomically); progress moves per replication and within it */
+    point_ud pu = { file, doc, &g, limits, &pp, days, options, nopt, reps, have_seed ? seed : base->seed, out,
+                    todo_list, vals, 0, NULL };
+    cli_meter meter;
+    cli_meter_start(&meter, (double)nt * nopt * reps, quiet);
+    pu.meter_on = meter.on;
+    pu.meter = &meter;
+    jb_stats js;
+    jb_pool pool = { (int)jobs, 1, run_point, NULL, meter.on ? sweep_progress : NULL, &pu, &js };
+    int nbad = jb_run(&pool, nt);
+    cli_meter_end(&meter);
+    int ran = nbad < 0 ? 0 : nt - nbad, bad = nbad != 0;
+    double cpu_all = js.cpu_all, cpu_max = js.cpu_max;
     free(todo_list);
     if (bad || ran != nt) {
-        fprintf(stderr, "qsim: sweep: %d of %d points failed or were not run\n", nt - ran + (bad ? 1 : 0), nt);
+        fprintf(stderr, "qsim: sweep: %d of %d points failed or were not run\n", nt - ran, nt);
         free(vals);
         goto out;
     }

@@ -22,7 +22,7 @@ FUZZ_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L -g -O1 -fno-omit-frame-pointer
                $(FUZZ_SAN) $(shell pkg-config --cflags gsl libcjson 2>/dev/null)
 FUZZ_LIBS   := $(shell pkg-config --libs gsl libcjson 2>/dev/null) -lm
 FUZZ_SRC    := $(wildcard sim/*.c) $(wildcard model/*.c) $(wildcard model/strategies/*.c) \
-               $(wildcard reports/*.c)
+               $(wildcard reports/*.c) $(wildcard app/*.c)
 FUZZ_OBJ    := $(FUZZ_SRC:%.c=$(FUZZ_DIR)/obj/%.o)
 FUZZ_BIN    := $(FUZZ_DIR)/fuzz_scenario
 FUZZ_DATA_BIN := $(FUZZ_DIR)/fuzz_data

@@ -1,7 +1,9 @@
 /* fuzz_scenario.c - libFuzzer target: scenario bytes in, a short checked
  * run of every option out.
  *
- * Each input goes through sc_parse exactly as `qsim run` reads a file. A
+ * Each input goes through app/session exactly as `qsim run` reads a file
+ * (ses_parse: the limits, then the plan's caps) and runs as every command
+ * runs an option (ses_run: world, run, pricing). A
  * rejected input must come back with code 2 and a message; an accepted one
  * is clamped to a short, bounded run (below) and run under every option it
  * names with the runtime invariants on (world_opts.check), then reported
@@ -25,6 +27,7 @@
 
 #include <cJSON.h>
 
+#include "app/session.h"
 #include "model/expect.h"
 #include "model/pricing.h"
 #include "model/scenario.h"
@@ -39,9 +42,7 @@
 #define FZ_POLLS_BUDGET 20000   /* polls per option over all bots */
 
 typedef struct fz_env {
-    char limits[1100];
-    sc_limits lim;
-    pr_plan paid, free_plan;
+    ses_data paid, free_plan; /* the session's data files, under each plan */
     FILE *devnull;
 } fz_env;
 
@@ -55,19 +56,11 @@ static int parse_only;
 static fz_env *fz_setup(void)
 {
     static fz_env e;
-    char path[1100];
     sim_err err = { 0, "" };
     const char *data = getenv("QSIM_DATA");
     if (!data || !data[0])
         data = "data";
-    snprintf(e.limits, sizeof e.limits, "%s/limits/cloudflare-kv-2026.json", data);
-    if (sc_load_limits(e.limits, &e.lim, &err) != 0)
-        goto fail;
-    snprintf(path, sizeof path, "%s/pricing/cloudflare-paid-2026.json", data);
-    if (pr_load(path, &e.paid, &err) != 0)
-        goto fail;
-    snprintf(path, sizeof path, "%s/pricing/cloudflare-free-2026.json", data);
-    if (pr_load(path, &e.free_plan, &err) != 0)
+    if (ses_data_load(data, "paid", NULL, &e.paid, &err) != 0 || ses_data_load(data, "free", NULL, &e.free_plan, &err) != 0)
         goto fail;
     if (!(e.devnull = fopen("/dev/null", "w"))) {
         snprintf(err.msg, sizeof err.msg, "cannot open /dev/null");
@@ -125,14 +118,9 @@ static void fz_clamp(scenario *s, const fz_env *e)
                 s->bots[i].poll_every = min_every;
     }
     /* The free plan's caps on odd seeds, so that capped runs are explored
-     * too; watched caps always, as cli_load does. */
-    const pr_plan *p = s->seed & 1 ? &e->free_plan : &e->paid;
-    s->kv.daily_read_cap = p->cap_reads_day;
-    s->kv.daily_write_cap = p->cap_writes_day;
-    s->kv.daily_request_cap = p->cap_requests_day;
-    s->kv.watch_reads_day = e->free_plan.cap_reads_day;
-    s->kv.watch_writes_day = e->free_plan.cap_writes_day;
-    s->kv.watch_requests_day = e->free_plan.cap_requests_day;
+     * too; watched caps always, as the session applies them. */
+    const ses_data *d = s->seed & 1 ? &e->free_plan : &e->paid;
+    ses_apply_plan(s, &d->plan, &e->free_plan.plan);
 }
 
 static void fz_run(scenario *s, const fz_env *e)
@@ -140,7 +128,7 @@ static void fz_run(scenario *s, const fz_env *e)
     world *worlds[SC_MAX_OPTIONS] = { 0 };
     rep_polls polls[SC_MAX_OPTIONS];
     rep_run runs[SC_MAX_OPTIONS];
-    const pr_plan *plan = s->seed & 1 ? &e->free_plan : &e->paid;
+    const pr_plan *plan = s->seed & 1 ? &e->free_plan.plan : &e->paid.plan;
     int n = 0, passed = 0, failed = 0;
     for (int i = 0; i < s->noptions; i++) {
         sim_err err = { 0, "" };
@@ -149,23 +137,15 @@ static void fz_run(scenario *s, const fz_env *e)
         rep_polls_init(&polls[n], NULL, s->options[i]);
         wo.polls_sink = rep_polls_sink;
         wo.polls_ud = &polls[n];
-        world *w = world_new(s, s->options[i], s->seed, &wo, &err);
-        if (!w) {
-            /* the options were checked by sc_parse: only memory can fail */
-            fprintf(stderr, "fuzz_scenario: world_new(%s): %s\n", s->options[i], err.msg);
-            abort();
-        }
-        worlds[n] = w;
-        if (world_run(w, 0, &err) != 0) {
-            /* an invariant broke: a model bug, not bad input */
+        world *w = NULL;
+        if (ses_run(s, plan, s->options[i], s->seed, &wo, &w, &err) != 0) {
+            /* the options were checked by the parser: only memory or a
+             * broken invariant (a model bug, not bad input) can fail */
             fprintf(stderr, "fuzz_scenario: option %s: %s\n", s->options[i], err.msg);
             abort();
         }
+        worlds[n] = w;
         met_registry *m = sim_metrics(world_ctx(w));
-        if (pr_apply(plan, m, s->duration) != 0) {
-            fprintf(stderr, "fuzz_scenario: option %s: out of memory registering the cost counters\n", s->options[i]);
-            abort();
-        }
         ex_check(s, s->options[i], w, e->devnull, 1, &passed, &failed);
         runs[n].option = s->options[i];
         runs[n].m = m;
@@ -201,7 +181,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     memcpy(text, data, size);
     text[size] = 0;
-    int rc = sc_parse_limits("fuzz.json", text, size, &env->lim, &s, &err);
+    int rc = ses_parse(&env->paid, "fuzz.json", text, size, &s, &err);
     free(text);
     if (rc != 0) {
         /* bad input: must be refused the documented way */
@@ -218,7 +198,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         struct cJSON *j = sc_to_json(s, "fuzz");
         char *out = j ? cJSON_PrintUnformatted(j) : NULL;
         scenario *back = NULL;
-        if (out && sc_parse_limits("fuzz-written.json", out, strlen(out), &env->lim, &back, &err) != 0) {
+        if (out && ses_parse(&env->paid, "fuzz-written.json", out, strlen(out), &back, &err) != 0) {
             fprintf(stderr, "fuzz_scenario: the written scenario does not parse: %s\n%s\n", err.msg, out);
             abort();
         }

@@ -4,6 +4,8 @@
  * (a distribution, published as quantiles). */
 #include "figures.h"
 
+#include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 static const fig table[] = {
@@ -135,4 +137,96 @@ const fig *fig_find(const char *name)
         if (fig_match(table[i].name, name))
             return &table[i];
     return NULL;
+}
+
+static const fig_metric metrics[M_COUNT] = {
+    [M_READS] = { "reads_per_day", "per_day", "billed KV reads per simulated day (kv.reads)" },
+    [M_WRITES] = { "writes_per_day", "per_day", "billed KV writes per simulated day (kv.writes)" },
+    [M_USD_DAY] = { "usd_per_day", "usd", "list price per day (cost.<plan>.day.total_pusd)" },
+    [M_USD_MONTH] = { "usd_per_month", "usd", "the month's bill with included amounts (cost.<plan>.month.total_pusd)" },
+    [M_KVR_POLL] = { "kvr_per_poll", "ratio", "KV reads per pending call (kv.reads.pending / calls.pending)" },
+    [M_HEAL50] = { "heal_p50_s", "s", "healing latency median, Kaplan-Meier (heal.km.p50_us)" },
+    [M_HEAL95] = { "heal_p95_s", "s", "healing latency p95, Kaplan-Meier (heal.km.p95_us)" },
+    [M_HEAL99] = { "heal_p99_s", "s", "healing latency p99, Kaplan-Meier (heal.km.p99_us)" },
+    [M_EPISODES] = { "episodes", "count", "divergence episodes opened" },
+    [M_HEALED] = { "healed", "count", "divergence episodes healed" },
+    [M_CENSORED] = { "censored", "count", "divergence episodes censored (aged out, overwritten, open at the end)" },
+    [M_STUCK] = { "stuck_final", "count", "messages stuck at the end" },
+    [M_LOST] = { "lost_by_overwrite", "count", "messages lost from the cache by an overwrite" },
+    [M_REPLY50] = { "reply_p50_s", "s", "post to AI reply, median" },
+    [M_REPLY99] = { "reply_p99_s", "s", "post to AI reply, p99" },
+    [M_NEVER] = { "never_answered", "count", "messages never answered" },
+    [M_TWICE] = { "answered_twice", "count", "messages answered twice" },
+    [M_STALE_PENDING] = { "returned_after_claim", "count", "messages pending returned after their claim" },
+    [M_OPEN_AGE] = { "open_max_age_s", "s", "the oldest divergence still open at the end" },
+};
+
+const fig_metric *fig_metric_at(int k) { return k >= 0 && k < M_COUNT ? &metrics[k] : NULL; }
+
+int fig_metric_find(const char *name)
+{
+    for (int k = 0; k < M_COUNT; k++)
+        if (strcmp(metrics[k].name, name) == 0)
+            return k;
+    return -1;
+}
+
+const char *fig_metric_list(void)
+{
+    static const char list[] = "reads_per_day, writes_per_day, usd_per_day, usd_per_month, kvr_per_poll, "
+                               "heal_p50_s, heal_p95_s, heal_p99_s, episodes, healed, censored, stuck_final, "
+                               "lost_by_overwrite, reply_p50_s, reply_p99_s, never_answered, answered_twice, "
+                               "returned_after_claim, open_max_age_s";
+    return list;
+}
+
+static int64_t counter(const met_registry *m, const char *name)
+{
+    met_id id = met_find_counter(m, name);
+    return id >= 0 ? met_counter_value(m, id) : 0;
+}
+
+static double quantile_s(met_registry *m, const char *name, double p)
+{
+    met_id id = met_samples(m, name);
+    return met_samples_n(m, id) ? (double)met_samples_quantile(m, id, p) / 1e6 : NAN;
+}
+
+/* A Kaplan-Meier healing quantile in s: NaN without episodes, +inf
+ * ("never") where the run's curve does not reach it (a negative counter). */
+static double heal_s(const met_registry *m, const char *name)
+{
+    if (counter(m, "divergence.episodes") == 0)
+        return NAN;
+    int64_t v = counter(m, name);
+    return v < 0 ? INFINITY : (double)v / 1e6;
+}
+
+void fig_derive(met_registry *m, const char *plan, sim_us duration, double *v)
+{
+    char key[96];
+    double days = (double)duration / (double)MET_US_PER_DAY;
+    v[M_READS] = (double)counter(m, "kv.reads") / days;
+    v[M_WRITES] = (double)counter(m, "kv.writes") / days;
+    snprintf(key, sizeof key, "cost.%s.day.total_pusd", plan);
+    v[M_USD_DAY] = (double)counter(m, key) / 1e12;
+    snprintf(key, sizeof key, "cost.%s.month.total_pusd", plan);
+    v[M_USD_MONTH] = (double)counter(m, key) / 1e12;
+    int64_t polls = counter(m, "calls.pending");
+    v[M_KVR_POLL] = polls ? (double)counter(m, "kv.reads.pending") / (double)polls : NAN;
+    v[M_HEAL50] = heal_s(m, "heal.km.p50_us");
+    v[M_HEAL95] = heal_s(m, "heal.km.p95_us");
+    v[M_HEAL99] = heal_s(m, "heal.km.p99_us");
+    v[M_EPISODES] = (double)counter(m, "divergence.episodes");
+    v[M_HEALED] = (double)counter(m, "divergence.healed");
+    v[M_CENSORED] = (double)(counter(m, "divergence.censored.aged_out") + counter(m, "divergence.censored.overwritten") +
+                             counter(m, "divergence.censored.open_at_end"));
+    v[M_STUCK] = (double)counter(m, "stuck.final");
+    v[M_LOST] = (double)counter(m, "cache.lost_by_overwrite");
+    v[M_REPLY50] = quantile_s(m, "reply_latency_us", 0.50);
+    v[M_REPLY99] = quantile_s(m, "reply_latency_us", 0.99);
+    v[M_NEVER] = (double)counter(m, "liveness.never_answered");
+    v[M_TWICE] = (double)counter(m, "safety.answered_twice");
+    v[M_STALE_PENDING] = (double)counter(m, "safety.returned_after_claim");
+    v[M_OPEN_AGE] = (double)counter(m, "divergence.open_max_age_us") / 1e6;
 }

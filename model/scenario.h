@@ -26,7 +26,10 @@
 typedef struct sc_human {
     char name[SC_NAME];
     int loc;
-    double rate_per_s;     /* Poisson arrivals */
+    double rate_per_s;     /* Poisson arrivals; with a profile, its mean */
+    int have_profile;      /* rate_by_hour given: a Poisson process whose rate
+                            * is rate_by_hour[h] in hour h of the UTC day */
+    double rate_by_hour[24];
     double entity_share;   /* share addressed to an AI entity */
     double legacy_share;   /* share stored under the legacy key format */
     dist bytes;

@@ -92,7 +92,7 @@ static size_t kind_size(sf_kind k)
     case SF_NUMBER: case SF_PROB: return sizeof(double);
     case SF_DURATION: case SF_PHASE: return sizeof(sim_us);
     case SF_DIST_TIME: case SF_DIST: return sizeof(dist);
-    case SF_ENUM: case SF_STRING: case SF_OBJECT: return 0;
+    case SF_ENUM: case SF_STRING: case SF_OBJECT: case SF_CUSTOM: return 0;
     }
     return 0;
 }
@@ -146,6 +146,8 @@ static int parse_one(jv *v, const scenario *s, const cJSON *obj, const sc_field 
         return parse_enum(v, obj, f, p);
     case SF_PHASE:
         return parse_phase(v, obj, f->key, (sim_us)f->hi, p);
+    case SF_CUSTOM:
+        return f->parse(v, obj, base);
     }
     return jv_fail(v, "(internal) field kind %d", f->kind);
 }
@@ -165,9 +167,10 @@ int sc__fields_parse(jv *v, const scenario *s, const cJSON *obj, const sc_field 
 
 int sc__fields_parse_present(jv *v, const scenario *s, const cJSON *obj, const sc_field *f, size_t n, void *base)
 {
-    for (size_t i = 0; i < n; i++)
-        if (parse_one(v, s, obj, &f[i], base) != 0)
-            return -1;
+    for (int late = 0; late < 2; late++)
+        for (size_t i = 0; i < n; i++)
+            if (f[i].late == late && parse_one(v, s, obj, &f[i], base) != 0)
+                return -1;
     return 0;
 }
 
@@ -176,6 +179,8 @@ void sc__fields_write(cJSON *o, const scenario *s, const sc_field *f, size_t n, 
     for (size_t i = 0; i < n; i++) {
         const void *p = (const char *)base + f[i].off;
         const char *key = f[i].key;
+        if (f[i].omit && f[i].omit(base))
+            continue;
         switch (f[i].kind) {
         case SF_STRING: cJSON_AddStringToObject(o, key, p); break;
         case SF_LOCATION: cJSON_AddStringToObject(o, key, s->locs[*(const int *)p]); break;
@@ -199,6 +204,7 @@ void sc__fields_write(cJSON *o, const scenario *s, const sc_field *f, size_t n, 
             else
                 sc__add_duration(o, key, *(const sim_us *)p);
             break;
+        case SF_CUSTOM: f[i].write(o, base); break;
         }
     }
 }
@@ -274,12 +280,60 @@ void sc__declared_write(cJSON *st, const scenario *s)
       .lo = lo_, .hi = hi_ }
 #define AT(type, member) .off = offsetof(type, member), .size = sizeof(((type *)0)->member)
 
+/* humans[i].rate_by_hour: 24 rates (posts/s), hour 0 = 00:00-01:00 UTC;
+ * instead of rate_per_s, which becomes their mean. Parsed after the
+ * human's other keys. */
+static int parse_rate_by_hour(jv *v, const cJSON *h, void *base)
+{
+    sc_human *hu = base;
+    const cJSON *a = cJSON_GetObjectItemCaseSensitive(h, "rate_by_hour");
+    if (!a)
+        return 0;
+    size_t n = jv_push(v, "rate_by_hour", 0);
+    if (cJSON_GetObjectItemCaseSensitive(h, "rate_per_s"))
+        jv_fail(v, "give either \"rate_per_s\" or \"rate_by_hour\", not both");
+    else if (!cJSON_IsArray(a) || cJSON_GetArraySize(a) != 24)
+        jv_fail(v, "expected an array of 24 rates (posts per second in each UTC hour of the day), got %s",
+                cJSON_IsArray(a) ? "another length" : jv_type_name(a));
+    double sum = 0;
+    int i = 0;
+    for (const cJSON *x = cJSON_IsArray(a) ? a->child : NULL; x && !v->failed; x = x->next, i++) {
+        size_t m = jv_push(v, NULL, i);
+        char buf[32];
+        if (!cJSON_IsNumber(x))
+            jv_fail(v, "expected a number of posts per second, got %s", jv_type_name(x));
+        else if (!(x->valuedouble >= 0 && x->valuedouble <= 1000))
+            jv_fail(v, "must be between 0 and 1000, got %s", jv_fmt(buf, sizeof buf, x->valuedouble));
+        else
+            sum += hu->rate_by_hour[i] = x->valuedouble;
+        jv_pop(v, m);
+    }
+    jv_pop(v, n);
+    if (v->failed)
+        return -1;
+    hu->have_profile = 1;
+    hu->rate_per_s = sum / 24;
+    return 0;
+}
+
+static void write_rate_by_hour(cJSON *o, const void *base)
+{
+    const sc_human *hu = base;
+    if (hu->have_profile)
+        cJSON_AddItemToObject(o, "rate_by_hour", cJSON_CreateDoubleArray(hu->rate_by_hour, 24));
+}
+
+/* With a profile, rate_per_s is its mean, not written (the parser refuses both). */
+static int has_profile(const void *base) { return ((const sc_human *)base)->have_profile; }
+
 static const char *const loops[] = { "sequential", "interval", NULL }; /* SC_LOOP_* */
 
 const sc_field sc__human_fields[] = {
     FIELD(sc_human, name, SF_STRING, 0, 0),
     { .key = "location", .kind = SF_LOCATION, AT(sc_human, loc) },
-    FIELD(sc_human, rate_per_s, SF_NUMBER, 0, 1000),
+    { .key = "rate_per_s", .kind = SF_NUMBER, AT(sc_human, rate_per_s), .lo = 0, .hi = 1000, .omit = has_profile },
+    { .key = "rate_by_hour", .kind = SF_CUSTOM, AT(sc_human, rate_by_hour), .late = 1, .parse = parse_rate_by_hour,
+      .write = write_rate_by_hour },
     FIELD(sc_human, entity_share, SF_PROB, 0, 1),
     FIELD(sc_human, legacy_share, SF_PROB, 0, 1),
     FIELD(sc_human, bytes, SF_DIST, 0, MAX_MSG_BYTES),

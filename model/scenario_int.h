@@ -50,6 +50,7 @@ typedef enum {
     SF_U32,       /* uint32_t in [lo, hi] */
     SF_LOCATION_OPT, /* SF_LOCATION, written only when set (>= 0) */
     SF_OBJECT,    /* an object of the sub table's keys, into the same struct */
+    SF_CUSTOM,    /* parsed and written by the entry's own functions */
 } sf_kind;
 
 typedef struct sc_field {
@@ -62,6 +63,10 @@ typedef struct sc_field {
     const char *what;            /* SF_ENUM */
     const struct sc_field *sub;  /* SF_OBJECT */
     size_t nsub;
+    int late;                    /* parsed after the entries without it */
+    int (*omit)(const void *base);                           /* written unless this says so */
+    int (*parse)(jv *v, const cJSON *obj, void *base);      /* SF_CUSTOM */
+    void (*write)(cJSON *o, const void *base);               /* SF_CUSTOM */
 } sc_field;
 
 #define SC_MAX_FIELDS 32

@@ -36,13 +36,14 @@ case "$kind" in
 run) [ -f "$out/summary.csv" ] || kind="" ;;
 compare) [ -f "$out/compare_summary.csv" ] || kind="" ;;
 sweep) [ -f "$out/sweep.csv" ] || kind="" ;;
+search | advise) [ -f "$out/report.md" ] || kind="" ;; # their report is the result
 *) kind="" ;;
 esac
 if [ -z "$kind" ] && { [ -f "$out/compare/compare_summary.csv" ] || [ -f "$out/sweep/sweep.csv" ]; }; then
     kind=run # an old layout: a run folder with compare/ and sweep/ inside
 fi
 if [ -z "$kind" ]; then
-    echo "plot: $out: nothing to plot (no run, compare or sweep results: summary.csv, compare_summary.csv or sweep.csv)" >&2
+    echo "plot: $out: nothing to plot (no run, compare, sweep, search or advise results: summary.csv, compare_summary.csv, sweep.csv, or a search/advise manifest with its report.md)" >&2
     exit 2
 fi
 scenario_name=$(mf scenario || true)
@@ -125,7 +126,11 @@ caption() {
 }
 has_chart() { case " $charts " in *" $out/$1 "*) return 0 ;; esac; return 1; }
 md="$out/report.md.tmp"; html="$out/report.html.tmp"
-if [ "$kind" = compare ] && [ -f "$out/report.md" ]; then
+# compare, search and advise write their own report.md: it is kept, never
+# replaced by one rebuilt here
+own_report=0
+case "$kind" in compare | search | advise) [ -f "$out/report.md" ] && own_report=1 ;; esac
+if [ "$own_report" = 1 ]; then
     # compare's own report stays as it wrote it; the HTML adds the charts
     { cat "$out/report.md"; echo; for c in $charts; do r=${c#"$out/"}; echo "![$r]($r.svg)"; echo; echo "*Figure ($r). $(caption "$r")*"; echo; done; } > "$md"
 else
@@ -239,7 +244,7 @@ else
 } > "$md"
 fi
 src=$out/report.md
-if [ "$kind" = compare ] && [ -f "$out/report.md" ]; then src=$md; else mv "$md" "$out/report.md"; fi
+if [ "$own_report" = 1 ]; then src=$md; else mv "$md" "$out/report.md"; fi
 # HTML: CommonMark with GitHub's table extension (cmark-gfm); the charts are
 # referenced beside the page (offline, small page), not inlined.
 {
@@ -258,7 +263,7 @@ if [ "$kind" = compare ] && [ -f "$out/report.md" ]; then src=$md; else mv "$md"
 mv "$html" "$out/report.html"
 if [ "$src" = "$md" ]; then
     rm -f "$md"
-    echo "plot: wrote $out/report.html ($out/report.md is compare's own)" >&2
+    echo "plot: wrote $out/report.html ($out/report.md is $kind's own)" >&2
 else
     echo "plot: wrote $out/report.md and $out/report.html" >&2
 fi

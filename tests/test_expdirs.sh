@@ -6,13 +6,16 @@
 #      times, and the files it lists are the folder's;
 #  (c) --out DIR holding another experiment is refused (exit 2), --force
 #      replaces it; the same experiment again is accepted;
-#  (d) plot of each kind (run, compare, sweep), compare's report kept;
+#  (d) plot of each kind (run, compare, sweep, search, advise), compare's,
+#      search's and advise's own reports kept, never replaced by a stub;
 #  (e) every subcommand's --help exits 0 with its own usage; qsim help CMD;
 #      the man page and the completion come from the same table;
 #  (f) a sweep over a duration parameter; --metric; the table on stdout;
 #  (g) runaway requests refused with the estimate and how to override;
 #  (h) make run's dependencies do not include the test-only packages;
-#  (i) the progress path (chunked runs) writes the same files.
+#  (i) the progress path (chunked runs) writes the same files; --progress
+#      shows within a run for compare and sweep (runs, not points; ETA as
+#      3m20s) without changing a byte of their results.
 set -u
 QSIM=${QSIM:-./qsim}
 case $QSIM in /*) ;; *) QSIM=$(pwd)/$QSIM ;; esac
@@ -43,6 +46,18 @@ c1=$(readlink out/latest)
 "$QSIM" sweep scenarios/incident-164.json --param kv.put_error_prob=0,0.1 -o 0,1 --reps 2 --days 0.01 --jobs 1 -q 2>err4
 check $? "sweep: $(cat err4)"
 s1=$(readlink out/latest)
+"$QSIM" search scenarios/incident-164.json --option 0 --property 'stuck_final<=0' --budget 20 >/dev/null 2>err5
+check $? "search: $(cat err5)"
+q1=$(readlink out/latest)
+"$QSIM" advise scenarios/incident-164.json --target 'heal_p99_s<=5s' --options 0,1 --reps 2 --days 0.01 --jobs 1 -q \
+    >/dev/null 2>err6
+check $? "advise: $(cat err6)"
+a1=$(readlink out/latest)
+case "$q1|$a1" in search/incident-164-*"|"advise/incident-164-*) ok ;; *) fail "folders: $q1 $a1" ;; esac
+for k in "$q1" "$a1"; do
+    listed=$(tr -d '\n\t ' < "out/$k/manifest.json" | sed 's/.*"files":\[\([^]]*\)\].*/\1/' | tr -d '"' | tr ',' '\n' | sort)
+    [ "$listed" = "$(ls "out/$k" | sort)" ]; check $? "$k: manifest files ($listed) against the folder ($(ls "out/$k"))"
+done
 case "$r1|$r2|$c1|$s1" in
 run/incident-164-*"|"run/incident-164-*"|"compare/busy-*"|"sweep/incident-164-*) ok ;;
 *) fail "folders: $r1 $r2 $c1 $s1" ;;
@@ -87,18 +102,23 @@ touch plain && "$QSIM" run scenarios/incident-164.json -q --out plain 2>/dev/nul
 [ $? -eq 2 ]; check $? "--out FILE is a usage error"
 
 # ---- (d) ----
-for k in "$r1" "$c1" "$s1"; do
+for k in "$r1" "$c1" "$s1" "$q1" "$a1"; do
     cp "out/$k/report.md" before.md 2>/dev/null || rm -f before.md
     "$QSIM" plot "out/$k" 2>plot.err; rc=$?
     [ $rc -eq 0 ] && [ -s "out/$k/report.md" ] && [ -s "out/$k/report.html" ]; check $? "plot $k: exit $rc, $(cat plot.err)"
     case $k in
     run/*) grep -q '^# qsim report: incident-164' "out/$k/report.md"; check $? "run report title: $(head -1 "out/$k/report.md")"
            [ -s "out/$k/kvr.svg" ] || command -v gnuplot >/dev/null || ok ;;
-    compare/*) cmp -s before.md "out/$k/report.md"; check $? "plot replaced compare's report.md" ;;
+    compare/* | search/* | advise/*) cmp -s before.md "out/$k/report.md"; check $? "plot replaced $k's report.md"
+           grep -q "^# qsim ${k%%/*}: incident-164" "out/$k/report.md" || [ "${k%%/*}" = compare ]
+           check $? "$k report title: $(head -1 "out/$k/report.md")" ;;
     sweep/*) grep -q '^# qsim sweep: incident-164' "out/$k/report.md"; check $? "sweep report title: $(head -1 "out/$k/report.md")" ;;
     esac
 done
 mkdir empty && "$QSIM" plot empty 2>/dev/null; [ $? -eq 2 ]; check $? "plot of an empty folder: exit 2"
+# a search folder that lost its report: nothing to plot, and no stub written
+mkdir lost && cp "out/$q1/manifest.json" lost/ && "$QSIM" plot lost 2>/dev/null; [ $? -eq 2 ] && [ ! -e lost/report.md ]
+check $? "plot of a search folder without its report: exit 2, no stub"
 "$QSIM" report "out/$r1" "out/$c1" 2>/dev/null; check $? "report of two folders"
 
 # ---- (e) ----
@@ -139,6 +159,14 @@ check $? "sweep over kv.cache_ttl: $(cat err)"
 check $? "a mix of durations and numbers is refused"
 "$QSIM" sweep scenarios/incident-164.json --param kv.put_error_prob=0,0.1 --metric nosuch -q 2>/dev/null; [ $? -eq 2 ]
 check $? "an unknown --metric is refused"
+# compare --metric: the table's columns, in the same vocabulary; an unknown name
+# (an old hyphenated one) exits 2 before anything runs or is written
+"$QSIM" compare scenarios/incident-164.json --reps 2 --metric usd_per_day,heal_p99_s --out cm >cm.out 2>/dev/null
+[ $? -eq 0 ] && [ "$(sed -n 3p cm.out | tr -s ' ')" = "option usd_per_day heal_p99_s" ]
+check $? "compare --metric: the table's header: $(sed -n 3p cm.out)"
+"$QSIM" compare scenarios/incident-164.json --reps 2 --metric usd-per-day --out cm2 >/dev/null 2>cm2.err
+[ $? -eq 2 ] && [ ! -e cm2 ] && grep -q "unknown metric 'usd-per-day'.*usd_per_day" cm2.err
+check $? "compare --metric usd-per-day: $(cat cm2.err)"
 
 # ---- (g) ----
 runaway() { # description args...
@@ -172,6 +200,18 @@ grep -q '^run: deps-run$' "$root/Makefile"; check $? "make run does not use the 
 QSIM_PROGRESS=1 "$QSIM" run scenarios/busy.json --days 0.02 -q --out prog 2>/dev/null
 "$QSIM" run scenarios/busy.json --days 0.02 -q --out noprog 2>/dev/null
 diff -r -x manifest.json prog noprog >/dev/null; check $? "the progress path changed the results"
+"$QSIM" compare scenarios/busy.json -o 0,1 --reps 2 --days 0.6 --jobs 2 -q --progress --out cprog 2>cprog.err
+check $? "compare --progress: $(cat cprog.err)"
+"$QSIM" compare scenarios/busy.json -o 0,1 --reps 2 --days 0.6 --jobs 1 -q --out cnoprog 2>/dev/null
+diff -r -x manifest.json cprog cnoprog >/dev/null; check $? "compare --progress changed the results"
+# within runs: a fraction of a run shows (a run of 0.6 d of the busy room takes about a second)
+tr '\r' '\n' < cprog.err | grep -q '^  [0-9]*\.[1-9]/4 runs, ETA ' ; check $? "compare --progress: no line within a run: $(tr '\r' '\n' < cprog.err | head -5)"
+"$QSIM" sweep scenarios/incident-164.json --param kv.put_error_prob=0,0.1 -o 0,1 --reps 2 --days 0.2 --jobs 2 -q --progress \
+    --out swprog 2>swprog.err
+check $? "sweep --progress: $(cat swprog.err)"
+tr '\r' '\n' < swprog.err | grep -q '^  [0-9.]*/8 runs, ETA ' ; check $? "sweep --progress counts runs: $(tr '\r' '\n' < swprog.err | head -5)"
+"$QSIM" sweep scenarios/incident-164.json --param kv.put_error_prob=0,0.1 -o 0,1 --reps 2 --days 0.2 --jobs 1 -q --out swnoprog 2>/dev/null
+diff -r -x manifest.json swprog swnoprog >/dev/null; check $? "sweep --progress changed the results"
 
 echo "expdirs: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -8,6 +8,7 @@
  *    is in the catalogue.
  * 4. An expectation naming an unknown metric fails at load, exit 2, with
  *    its location. */
+#include <math.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -173,6 +174,101 @@ static void test_docs_match_catalogue(void **state)
     assert_int_equal(bad, 0);
 }
 
+/* docs/metrics.md "Experiment figures": the table's names, in order, are
+ * the catalogue's figures, and their units match. */
+static void test_docs_list_the_figures(void **state)
+{
+    (void)state;
+    FILE *f = fopen("docs/metrics.md", "r");
+    char line[2048];
+    int in = 0, k = 0;
+    assert_non_null(f);
+    while (fgets(line, sizeof line, f)) {
+        if (strncmp(line, "## ", 3) == 0)
+            in = strncmp(line, "## Experiment figures", 21) == 0;
+        if (!in || strncmp(line, "| `", 3) != 0)
+            continue;
+        char name[64], unit[32];
+        assert_int_equal(sscanf(line, "| `%63[^`]` | %31[^ |]", name, unit), 2);
+        const fig_metric *m = fig_metric_at(k);
+        if (!m)
+            fail_msg("docs/metrics.md lists figure '%s' beyond the catalogue's %d", name, M_COUNT);
+        if (strcmp(m->name, name) != 0 || strcmp(m->unit, unit) != 0)
+            fail_msg("docs/metrics.md figure %d is '%s' (%s), the catalogue's '%s' (%s)", k, name, unit, m->name,
+                     m->unit);
+        assert_int_equal(fig_metric_find(name), k);
+        k++;
+    }
+    fclose(f);
+    assert_int_equal(k, M_COUNT);
+    assert_int_equal(fig_metric_find("heal-p99"), -1);
+    assert_int_equal(fig_metric_find("heal_p99"), -1);
+    /* the list printed in errors names every figure */
+    for (int i = 0; i < M_COUNT; i++)
+        assert_non_null(strstr(fig_metric_list(), fig_metric_at(i)->name));
+}
+
+/* fig_derive on a real run, against the counters read here: the incident
+ * under option 1 (28,800 polls a day, one per 3 s, the first reading 5 keys). */
+static void test_derive_from_counters(void **state)
+{
+    (void)state;
+    h_run r;
+    h_run_file(&r, "scenarios/incident-164.json", "1");
+    double v[M_COUNT];
+    met_samples_summarize(r.m);
+    fig_derive(r.m, "paid", r.s->duration, v);
+    double days = (double)r.s->duration / 86400e6;
+    assert_true(v[M_READS] == (double)h_counter(&r, "kv.reads") / days);
+    assert_true(v[M_KVR_POLL] == (double)h_counter(&r, "kv.reads.pending") / (double)h_counter(&r, "calls.pending"));
+    assert_true(v[M_KVR_POLL] > 1.0 && v[M_KVR_POLL] < 1.001); /* 28,804 reads over 28,800 polls */
+    assert_true(v[M_EPISODES] == 4 && v[M_HEALED] == 4);
+    assert_true(v[M_HEAL99] > 0 && v[M_HEAL99] < 1.0); /* healed at the first poll */
+    assert_true(v[M_STUCK] == 0);
+    assert_true(isnan(v[M_REPLY50])); /* no traffic: no reply */
+    h_free(&r);
+    /* option 3: the cron's reads are not the polls'. The bot's first 39
+     * polls (0-114 s, before its copy of the healed cache) read 5 keys, the
+     * other 28,761 read 1 (tests/test_advise.sh has the derivation) */
+    h_run_file(&r, "scenarios/incident-164.json", "3");
+    met_samples_summarize(r.m);
+    fig_derive(r.m, "paid", r.s->duration, v);
+    assert_true(v[M_KVR_POLL] == (39.0 * 5 + 28761.0) / 28800.0);
+    assert_true(v[M_READS] == 30399.0);
+    h_free(&r);
+}
+
+/* The names the code reads back by literal (rep_counter(m, "x"),
+ * counter(m, "x") in reports/, app/, model/figures.c and cli/): each is in
+ * the catalogue, so none reads a silent 0 from a misspelled name. */
+static void test_code_reads_only_catalogued(void **state)
+{
+    (void)state;
+    static const char *const files[] = { "reports/report.c", "model/figures.c", "app/search.c", "app/experiment.c",
+                                         "cli/run.c", "cli/compare.c", "cli/sweep.c", "cli/advise.c", NULL };
+    int seen = 0, bad = 0;
+    for (const char *const *fn = files; *fn; fn++) {
+        FILE *f = fopen(*fn, "r");
+        char line[4096];
+        assert_non_null(f);
+        while (fgets(line, sizeof line, f)) {
+            for (char *p = strstr(line, "counter(m, \""); p; p = strstr(p + 1, "counter(m, \"")) {
+                char name[128];
+                if (sscanf(p, "counter(m, \"%127[^\"]\")", name) != 1)
+                    continue;
+                seen++;
+                if (!fig_find(name)) {
+                    print_error("%s reads counter '%s', which is not in the catalogue\n", *fn, name);
+                    bad++;
+                }
+            }
+        }
+        fclose(f);
+    }
+    assert_true(seen >= 20); /* the scan found the reads */
+    assert_int_equal(bad, 0);
+}
+
 static void test_unknown_metric_at_load(void **state)
 {
     (void)state;
@@ -196,6 +292,9 @@ int main(void)
         cmocka_unit_test(test_runs_register_only_catalogued),
         cmocka_unit_test(test_docs_match_catalogue),
         cmocka_unit_test(test_unknown_metric_at_load),
+        cmocka_unit_test(test_docs_list_the_figures),
+        cmocka_unit_test(test_code_reads_only_catalogued),
+        cmocka_unit_test(test_derive_from_counters),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

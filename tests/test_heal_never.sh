@@ -65,7 +65,7 @@ EOF
 then ok; else fail "compare.json: heal_p50_s (see above)"; fi
 
 # advise: option 0 misses a healing target because it never heals
-"$QSIM" advise scenarios/incident-164.json --target 'heal-p50<=1h' --options 0 --reps 2 --days 0.05 --jobs 1 \
+"$QSIM" advise scenarios/incident-164.json --target 'heal_p50_s<=1h' --options 0 --reps 2 --days 0.05 --jobs 1 --out "$tmp/a" \
     >"$tmp/adv" 2>&1
 grep -q 'never' "$tmp/adv" && ok || fail "advise: option 0 does not say never: $(cat "$tmp/adv")"
 

@@ -93,5 +93,63 @@ check $? "fit estimates"
 check $? "the fitted fragment does not run as a scenario: $(cat "$tmp/err")"
 : > "$tmp/empty.jsonl"
 "$QSIM" fit "$tmp/empty.jsonl" >/dev/null 2>&1; [ $? -eq 2 ]; check $? "fit of an empty log: exit 2"
+# fit by hour of day: a day of posts, 10 (h + 1) in UTC hour h, evenly
+# spaced, from 00:00:00 to 23:59:59.999 (a last poll marks the end); so the
+# rate of hour h is 10 (h + 1) / 3600 per second. Hour 0's 10 posts have
+# the exact (Garwood) 95 % interval 4.795 to 18.39 posts per hour
+# (chi-square quantiles of 20 and 22 degrees of freedom, halved: tables).
+python3 - "$tmp/day.jsonl" <<'PY'
+import json, sys
+t0 = 1761868800000  # 2025-10-31T00:00:00Z
+out = []
+def ev(t, method, path, status=200, headers=None):
+    out.append({"eventTimestamp": t, "event": {"request": {"url": "https://c.example" + path, "method": method,
+                "headers": headers or {}}, "response": {"status": status}}})
+for h in range(24):
+    n = 10 * (h + 1)
+    for i in range(n):
+        ev(t0 + h * 3600000 + i * 3600000 // n, "POST", "/api/comments", 201, {"content-length": "500"})
+ev(t0 + 86400000 - 1, "GET", "/api/queue/pending", 200, {"x-bot-name": "b"})
+ev(t0 + 1, "GET", "/api/queue/pending", 200, {"x-bot-name": "b"})
+out.sort(key=lambda o: o["eventTimestamp"])
+open(sys.argv[1], "w").write("\n".join(json.dumps(o) for o in out) + "\n")
+PY
+"$QSIM" fit "$tmp/day.jsonl" > "$tmp/day.json" 2>"$tmp/day.err"
+check $? "fit of a day: $(cat "$tmp/day.err")"
+python3 - "$tmp/day.json" "$tmp/day.err" <<'PY'
+import json, sys
+f = json.load(open(sys.argv[1]))
+h = f["humans"][0]
+assert "rate_per_s" not in h, h
+r = h["rate_by_hour"]
+assert len(r) == 24, r
+for i, x in enumerate(r):
+    want = 10 * (i + 1) / 3600
+    assert abs(x - want) <= 1e-6 + want * 1e-3, (i, x, want)
+rows = {}
+for line in open(sys.argv[2]):
+    p = line.split("qsim: fit:   ")
+    if len(p) == 2:
+        c = p[1].strip().split(",")
+        rows[int(c[0])] = [float(v) for v in c[1:]]
+assert len(rows) == 24, rows
+posts, seen, rate, lo, hi = rows[0]
+assert posts == 10 and abs(lo * 3600 - 4.795) < 0.002 and abs(hi * 3600 - 18.39) < 0.01, rows[0]
+for i, (posts, seen, rate, lo, hi) in rows.items():
+    assert posts == 10 * (i + 1) and lo < rate < hi, (i, rows[i])
+PY
+check $? "fit by hour of day: rates or intervals (see above)"
+python3 - "$tmp/day.json" <<'PY'
+import json, sys
+f = json.load(open(sys.argv[1]))
+f.update({"name": "fitted-day", "duration": "1d", "options": ["0"]})
+json.dump(f, open(sys.argv[1] + ".sc.json", "w"))
+PY
+"$QSIM" run "$tmp/day.json.sc.json" --out "$tmp/o3" -q --no-polls-csv 2>"$tmp/err"
+check $? "the fitted profile does not run as a scenario: $(cat "$tmp/err")"
+n=$(sed -n 's/^[[:space:]]*"calls.post":[[:space:]]*\([0-9]*\).*/\1/p' "$tmp/o3/results.json" | head -1)
+# 3,000 posts expected (10 + 20 + ... + 240), Poisson: 4 sd = 219
+[ -n "$n" ] && [ "$n" -gt 2780 ] && [ "$n" -lt 3220 ]; check $? "the fitted profile posts $n times in a day, expected about 3000"
+
 echo "import-fit: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -130,7 +130,10 @@ static void repack(unsigned char *obj, const size_t *dist_offs, size_t n)
 #define EXP(type, key, member, val) { #type, key, val, offsetof(type, member), sizeof(((type *)0)->member) }
 static const struct { const char *obj, *key, *val; size_t off, len; } expect_members[] = {
     EXP(sc_human, "name", name, "'zed'"), EXP(sc_human, "location", loc, "'fra'"),
-    EXP(sc_human, "rate_per_s", rate_per_s, "2.5"), EXP(sc_human, "entity_share", entity_share, "0.25"),
+    EXP(sc_human, "rate_per_s", rate_per_s, "2.5"),
+    /* a profile sets rate_per_s (its mean), have_profile and the 24 rates: the three members in a row */
+    { "sc_human", "rate_by_hour", "[0,1,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,2]", offsetof(sc_human, rate_per_s),
+      offsetof(sc_human, rate_by_hour) + sizeof(((sc_human *)0)->rate_by_hour) - offsetof(sc_human, rate_per_s) }, EXP(sc_human, "entity_share", entity_share, "0.25"),
     EXP(sc_human, "legacy_share", legacy_share, "0.75"), EXP(sc_human, "bytes", bytes, "123"),
     EXP(sc_human, "priority", priority, "9"), EXP(sc_human, "rate_limited", rate_limited, "false"),
     EXP(sc_bot, "name", name, "'zed'"), EXP(sc_bot, "location", loc, "'fra'"),

@@ -125,9 +125,13 @@ if cmp -s "$tmp/det1.txt" "$tmp/det2.txt"; then ok; else
 $(diff "$tmp/det1.txt" "$tmp/det2.txt" | head -6)"
 fi
 # and another seed is another search (the seed is not ignored)
+# (another experiment: into the first's folder it is refused, as every
+# command refuses a folder holding another experiment)
 "$QSIM" search $SC --option 1 --property healed-within:60s --seed 2 --out "$tmp/det" >/dev/null 2>&1
-[ -s "$tmp/det/healed-within-60s-1-2.json" ] && ok || fail "search --seed 2 wrote no healed-within-60s-1-2.json"
-! cmp -s "$tmp/det/healed-within-60s-1-2.json" "$tmp/det1.json" && ok || fail "seeds 1 and 2 wrote the same file"
+[ $? -eq 2 ] && ok || fail "search --seed 2 into seed 1's folder was not refused"
+"$QSIM" search $SC --option 1 --property healed-within:60s --seed 2 --out "$tmp/det2s" >/dev/null 2>&1
+[ -s "$tmp/det2s/healed-within-60s-1-2.json" ] && ok || fail "search --seed 2 wrote no healed-within-60s-1-2.json"
+! cmp -s "$tmp/det2s/healed-within-60s-1-2.json" "$tmp/det1.json" && ok || fail "seeds 1 and 2 wrote the same file"
 
 # ---- (e) no violation ----
 "$QSIM" search $SC --option 0 --property no-lost-posts:pending --budget 30 --out "$tmp/N" >"$tmp/none.out" 2>"$tmp/none.err"
@@ -135,7 +139,19 @@ rc=$?
 [ "$rc" -eq 3 ] && ok || fail "search under option 0: exit $rc (3: not found): $(cat "$tmp/none.err")"
 grep -q '^search: no violation of no-lost-posts:pending under option 0 in 30 trials' "$tmp/none.out" && ok ||
     fail "search under option 0: $(head -n 1 "$tmp/none.out")"
-[ ! -e "$tmp/N" ] && ok || fail "search without a violation still wrote $(ls "$tmp/N")"
+# an experiment folder all the same: its manifest and report say so; no scenario file
+[ -f "$tmp/N/manifest.json" ] && grep -q 'no violation' "$tmp/N/report.md" && ok ||
+    fail "search without a violation: no manifest or report in $tmp/N: $(ls "$tmp/N" 2>&1)"
+[ -z "$(ls "$tmp/N" | grep -v '^manifest.json$' | grep '\.json$')" ] && ok ||
+    fail "search without a violation wrote a scenario: $(ls "$tmp/N")"
+# the found case's folder: manifest (kind search, listing the file), report, the file
+grep -q '"kind":[[:space:]]*"search"' "$tmp/D/manifest.json" && grep -q 'no-lost-posts-pending-1-1.json' "$tmp/D/manifest.json" &&
+    grep -q '^# qsim search: incident-164' "$tmp/D/report.md" && ok ||
+    fail "the found case's folder: $(ls "$tmp/D"; head -n 3 "$tmp/D/manifest.json" "$tmp/D/report.md" 2>&1)"
+# by default, a folder of its own under out/search/
+QSIM_OUT="$tmp/root" "$QSIM" search $SC --option 0 --property no-double-answer --budget 3 >/dev/null 2>&1
+[ $? -eq 3 ] && ls -d "$tmp/root/search/incident-164-"* >/dev/null 2>&1 && [ -L "$tmp/root/latest" ] && ok ||
+    fail "search's default folder: $(ls -R "$tmp/root" 2>&1 | head -5)"
 
 # bad usage
 "$QSIM" search $SC --option 1 --property nonsense >/dev/null 2>&1
@@ -144,6 +160,20 @@ rc=$?
 "$QSIM" search $SC --option 1 --property healed-within:60s --budget 0 >/dev/null 2>&1
 rc=$?
 [ "$rc" -eq 2 ] && ok || fail "--budget 0: exit $rc, expected 2"
+
+# the catalogue's names as properties: an unknown one (advise's old name)
+# is refused before any trial, naming the known ones; a known one searches
+"$QSIM" search $SC --property 'stuck<=0' --budget 5 --out "$tmp/U" >"$tmp/u.out" 2>"$tmp/u.err"
+rc=$?
+[ "$rc" -eq 2 ] && grep -q "unknown metric 'stuck'.*stuck_final" "$tmp/u.err" && [ ! -e "$tmp/U" ] && ok ||
+    fail "--property stuck<=0: exit $rc, expected 2 naming stuck_final: $(cat "$tmp/u.err")"
+# option 0 never heals the stuck messages a trial starts with: found, and
+# shrunk to that one feature
+"$QSIM" search $SC --option 0 --property 'stuck_final<=0' --budget 20 --out "$tmp/M" >"$tmp/m.out" 2>"$tmp/m.err"
+rc=$?
+[ "$rc" -eq 0 ] && grep -q '^  shrunk:   1 features, .*: stuck messages at the start' "$tmp/m.out" && ok ||
+    fail "--property stuck_final<=0 under 0: exit $rc: $(head -n 4 "$tmp/m.out") $(cat "$tmp/m.err")"
+ls "$tmp/M"/*.json 2>/dev/null | grep -q '[<=]' && fail "a file name with '<' or '=': $(ls "$tmp/M")" || ok
 
 echo "$name: $npass passed, $nfail failed"
 [ "$nfail" -eq 0 ]

@@ -4,25 +4,20 @@
  * Replication r runs with seed rng_derive(base_seed, r) whatever the option
  * or point, so option A and option B in replication r see the same human
  * arrivals, sizes and draws up to where their behaviour differs. Work is
- * split over jobs forked processes that send fixed-size records back through
- * a pipe; the parent files them by task index, so results are
- * byte-identical for any number of jobs. */
+ * split over the worker pool (app/jobs.h), one replication per task; the
+ * records are filed by task index, so results are byte-identical for any
+ * number of jobs. */
 #ifndef QSIM_EXPERIMENT_H
 #define QSIM_EXPERIMENT_H
 
 #include <stdint.h>
 
+#include "model/figures.h"
 #include "model/pricing.h"
 #include "model/scenario.h"
 
-enum {
-    M_READS, M_WRITES, M_USD_DAY, M_USD_MONTH, M_KVR_POLL, M_HEAL50, M_HEAL95, M_HEAL99, M_EPISODES,
-    M_HEALED, M_CENSORED, M_STUCK, M_LOST, M_REPLY50, M_REPLY99, M_NEVER, M_TWICE, M_STALE_PENDING,
-    M_OPEN_AGE, M_COUNT
-};
-/* Per-replication figures: rates per simulated day, dollars, seconds;
- * NaN where undefined (no healed episode, no reply). */
-extern const char *const exp_metric_names[M_COUNT];
+/* vals hold the experiment figures of model/figures.h (M_*), one row of
+ * M_COUNT per run. */
 
 typedef struct experiment {
     const scenario *const *points; /* one scenario per point (1 for compare) */
@@ -34,9 +29,12 @@ typedef struct experiment {
 } experiment;
 
 uint64_t exp_rep_seed(uint64_t base_seed, int r);
+/* Progress: done runs (with the fractions of running ones) of total. */
+typedef void (*exp_progress_fn)(void *ud, double done, int total);
 /* vals[((p * nopt + o) * reps + r) * M_COUNT + k]. Returns 0, or -1 when a
- * run failed. show: a progress line on stderr. */
-int exp_run_all(const experiment *e, int jobs, double *vals, int show);
+ * run failed (reported on stderr). progress (may be NULL) is called as runs
+ * advance, within each run too (every 1/256 of its simulated time). */
+int exp_run_all(const experiment *e, int jobs, double *vals, exp_progress_fn progress, void *ud);
 /* Value k of option o, replication r, point p. */
 static inline const double *exp_val(const experiment *e, const double *vals, int p, int o, int r)
 {
