@@ -76,7 +76,9 @@ $(BUILD)/worker_host.inc: model/worker_host.js
 	@mkdir -p $(dir $@)
 	$(Q)od -An -v -tx1 < $< | sed 's/ *\([0-9a-f][0-9a-f]\)/0x\1,/g' > $@
 $(BUILD)/model/jshost.o: $(BUILD)/worker_host.inc
-$(BUILD)/model/jshost.o: CFLAGS += -I$(BUILD)
+# QSIM_CFLAGS, not CFLAGS: a CFLAGS given on the command line would override
+# a target-specific append, and the build must not depend on CFLAGS.
+$(BUILD)/model/jshost.o: QSIM_CFLAGS += -I$(BUILD)
 
 $(BUILD)/libqsim.a: $(LIB_OBJ)
 	$(Q)rm -f $@ && ar rcs $@ $^
@@ -90,12 +92,13 @@ $(QSIM_BIN): $(CLI_OBJ) $(BUILD)/libqsim.a
 $(BUILD)/tests/%: tests/%.c $(BUILD)/libqsim.a
 	@mkdir -p $(dir $@)
 	@$(if $(V),,echo "  CC      $<")
-	$(Q)$(CC) $(QSIM_CFLAGS) $(CFLAGS) $(PKG_CFLAGS) $(CMOCKA_CFLAGS) -o $@ $< $(BUILD)/libqsim.a $(LDLIBS) $(CMOCKA_LIBS)
+	$(Q)$(CC) $(QSIM_CFLAGS) $(CFLAGS) $(PKG_CFLAGS) $(CMOCKA_CFLAGS) -MMD -MP -MF $@.d -MT $@ -o $@ $< \
+		$(BUILD)/libqsim.a $(LDLIBS) $(CMOCKA_LIBS)
 
 $(BUILD)/bench/%: bench/%.c $(BUILD)/libqsim.a
 	@mkdir -p $(dir $@)
 	@$(if $(V),,echo "  CC      $<")
-	$(Q)$(CC) $(QSIM_CFLAGS) $(CFLAGS) $(PKG_CFLAGS) -o $@ $< $(BUILD)/libqsim.a $(LDLIBS)
+	$(Q)$(CC) $(QSIM_CFLAGS) $(CFLAGS) $(PKG_CFLAGS) -MMD -MP -MF $@.d -MT $@ -o $@ $< $(BUILD)/libqsim.a $(LDLIBS)
 
 # The README's experiments: the incident under its options, then every
 # option on the busy room with replications, also at the ends and middle of
@@ -204,4 +207,7 @@ install: $(QSIM_BIN) doc
 clean:
 	rm -rf $(BUILD) qsim
 
--include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d)
+# Header dependencies (-MMD): the library and CLI objects, and the test and
+# bench binaries (compiled and linked in one step: their .d is <binary>.d),
+# so touching tests/harness.h or a model header rebuilds what includes it.
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TEST_BIN:=.d) $(BENCH_BIN:=.d)

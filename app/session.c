@@ -142,7 +142,12 @@ int ses_run(const scenario *s, const pr_plan *plan, const char *option, uint64_t
         world_free(w);
         return -1;
     }
-    pr_apply(plan, sim_metrics(world_ctx(w)), s->duration);
+    if (pr_apply(plan, sim_metrics(world_ctx(w)), s->duration) != 0) {
+        world_free(w);
+        err->code = 1;
+        snprintf(err->msg, sizeof err->msg, "out of memory (registering the cost counters)");
+        return -1;
+    }
     *out = w;
     return 0;
 }
@@ -209,7 +214,12 @@ int ses_run_progress(const scenario *s, const pr_plan *plan, const char *option,
         return -1;
     }
     progress(ud, s->duration, s->duration);
-    pr_apply(plan, sim_metrics(world_ctx(w)), s->duration);
+    if (pr_apply(plan, sim_metrics(world_ctx(w)), s->duration) != 0) {
+        world_free(w);
+        err->code = 1;
+        snprintf(err->msg, sizeof err->msg, "out of memory (registering the cost counters)");
+        return -1;
+    }
     *out = w;
     return 0;
 }

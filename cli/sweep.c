@@ -24,6 +24,7 @@
 #include "app/experiment.h"
 #include "app/jobs.h"
 #include "cli/cli.h"
+#include "model/jv.h"
 #include "reports/outfile.h"
 #include "reports/stats.h"
 #include "sim/rng.h"
@@ -524,36 +525,59 @@ static int write_spec_file(const char *dir, const grid *g)
     return of_commit(&f);
 }
 
-static int read_spec_file(const char *dir, grid *g)
+/* sweep.json (write_spec_file) read back with the strict validator
+ * (model/jv.h): -1 with a located message in err when it is missing, not
+ * strict JSON, or not of that shape; g is then cleared. */
+static int read_spec_file(const char *dir, grid *g, sim_err *err)
 {
+    static const char *const keys[] = { "spec", "points", "params", NULL };
+    static const char *const param_keys[] = { "path", "values", NULL };
     char path[1200];
+    size_t len = 0;
     snprintf(path, sizeof path, "%s/sweep.json", dir);
-    char *text = read_text(path);
-    cJSON *j = text ? cJSON_Parse(text) : NULL;
-    free(text);
-    const cJSON *spec = cJSON_GetObjectItemCaseSensitive(j, "spec");
-    const cJSON *ps = cJSON_GetObjectItemCaseSensitive(j, "params");
-    const cJSON *np = cJSON_GetObjectItemCaseSensitive(j, "points");
-    if (!cJSON_IsString(spec) || !cJSON_IsArray(ps) || !cJSON_IsNumber(np)) {
-        cJSON_Delete(j);
-        return -1;
-    }
     memset(g, 0, sizeof *g);
-    snprintf(g->spec, sizeof g->spec, "%s", spec->valuestring);
-    g->npoints = (int)np->valuedouble;
-    const cJSON *p;
-    cJSON_ArrayForEach(p, ps) {
-        if (g->nparams == MAX_PARAMS)
-            break;
-        param *q = &g->params[g->nparams++];
-        const cJSON *path_j = cJSON_GetObjectItemCaseSensitive(p, "path");
-        snprintf(q->path, sizeof q->path, "%s", cJSON_IsString(path_j) ? path_j->valuestring : "?");
-        const cJSON *v;
-        cJSON_ArrayForEach(v, cJSON_GetObjectItemCaseSensitive(p, "values")) if (q->nvalues < MAX_VALUES)
-            q->values[q->nvalues++] = v->valuedouble;
+    char *text = jv_slurp(path, &len, err);
+    cJSON *j = text ? jv_parse(path, text, len, err) : NULL;
+    free(text);
+    if (!j)
+        return -1;
+    jv v = { path, "", err, 0 };
+    int64_t np = 0;
+    const cJSON *ps = NULL;
+    if (jv_object(&v, j, keys) == 0 && jv_string(&v, j, "spec", 1, g->spec, sizeof g->spec) == 0 &&
+        jv_get(&v, j, "points", 1) && jv_int(&v, j, "points", 1, 1e6, &np) == 0 &&
+        (ps = jv_get(&v, j, "params", 1))) {
+        g->npoints = (int)np;
+        size_t n = jv_push(&v, "params", 0);
+        if (!cJSON_IsArray(ps) || cJSON_GetArraySize(ps) > MAX_PARAMS)
+            jv_fail(&v, "expected an array of at most %d parameters, got %s", MAX_PARAMS, jv_type_name(ps));
+        int i = 0;
+        for (const cJSON *p = v.failed ? NULL : ps->child; p && !v.failed; p = p->next, i++) {
+            size_t m = jv_push(&v, NULL, i);
+            param *q = &g->params[g->nparams];
+            const cJSON *vs = NULL;
+            if (jv_object(&v, p, param_keys) == 0 && jv_string(&v, p, "path", 1, q->path, sizeof q->path) == 0 &&
+                (vs = jv_get(&v, p, "values", 1))) {
+                size_t k = jv_push(&v, "values", 0);
+                if (!cJSON_IsArray(vs) || cJSON_GetArraySize(vs) > MAX_VALUES)
+                    jv_fail(&v, "expected an array of at most %d numbers, got %s", MAX_VALUES, jv_type_name(vs));
+                for (const cJSON *x = v.failed ? NULL : vs->child; x && !v.failed; x = x->next)
+                    if (!cJSON_IsNumber(x))
+                        jv_fail(&v, "expected numbers, got %s", jv_type_name(x));
+                    else
+                        q->values[q->nvalues++] = x->valuedouble;
+                jv_pop(&v, k);
+                if (!v.failed)
+                    g->nparams++;
+            }
+            jv_pop(&v, m);
+        }
+        jv_pop(&v, n);
     }
     cJSON_Delete(j);
-    return 0;
+    if (v.failed)
+        memset(g, 0, sizeof *g);
+    return v.failed ? -1 : 0;
 }
 
 
@@ -791,8 +815,11 @@ int cmd_sweep(int argc, char **argv)
     char datadir[1024], limits[1100];
     cli_find_data(x.data, datadir, sizeof datadir);
     snprintf(limits, sizeof limits, "%s/limits/cloudflare-kv-2026.json", datadir);
+    /* the scenario again, as a tree to set each point's values in: the same
+     * strict parser as the loader's (it passed cli_load_files) */
+    sim_err doc_err;
     char *text = read_text(file);
-    cJSON *doc = text ? cJSON_Parse(text) : NULL;
+    cJSON *doc = text ? jv_parse(file, text, strlen(text), &doc_err) : NULL;
     int rc = 2;
     if (optbuf[0]) {
         for (char *tok = strtok(optbuf, ","); tok; tok = strtok(NULL, ","))
@@ -865,7 +892,8 @@ int cmd_sweep(int argc, char **argv)
         goto out;
     out = xp.dir;
     static grid old;
-    int fresh = read_spec_file(out, &old) != 0; /* no sweep here before this one */
+    sim_err spec_err = { 0, "" };
+    int fresh = read_spec_file(out, &old, &spec_err) != 0; /* no sweep here before this one */
     if (!fresh && strcmp(old.spec, g.spec) != 0 && !x.force) {
         char why[600];
         spec_diff(g.spec, old.spec, why, sizeof why);
@@ -1033,16 +1061,19 @@ int cmd_merge(int argc, char **argv)
                 return 2;
             }
     }
-    if (read_spec_file(dirs[0], &g) != 0) {
-        fprintf(stderr, "qsim: merge: %s/sweep.json: missing or unreadable\n", dirs[0]);
+    sim_err spec_err = { 0, "" };
+    if (read_spec_file(dirs[0], &g, &spec_err) != 0) {
+        fprintf(stderr, "qsim: merge: %s\n", spec_err.msg);
         return 2;
     }
     for (int d = 1; d < ndirs; d++)
-        if (read_spec_file(dirs[d], &h) != 0 || strcmp(g.spec, h.spec) != 0) {
+        if (read_spec_file(dirs[d], &h, &spec_err) != 0 || strcmp(g.spec, h.spec) != 0) {
         {
-            char why[600] = "its sweep.json is missing or unreadable";
-            if (h.spec[0])
+            char why[600];
+            if (h.spec[0]) /* read: another spec */
                 spec_diff(h.spec, g.spec, why, sizeof why);
+            else
+                snprintf(why, sizeof why, "%.590s", spec_err.msg);
             fprintf(stderr, "qsim: merge: %s is a different sweep than %s: %s\n", dirs[d], dirs[0], why);
             return 2;
         }

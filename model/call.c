@@ -85,7 +85,7 @@ int call_env_init(call_env *env, sim_ctx *ctx, kv_store *kv, msg_table *msgs, ui
     return ok ? 0 : -1;
 }
 
-void call_env_set_faults(call_env *env, const call_epfault *faults, int n)
+int call_env_set_faults(call_env *env, const call_epfault *faults, int n)
 {
     static const char *const ops[2] = { "get", "put" };
     static const char *const cls[KV_CLASS_COUNT] = { "cache", "individual", "other" };
@@ -93,32 +93,36 @@ void call_env_set_faults(call_env *env, const call_epfault *faults, int n)
     met_registry *m = sim_metrics(env->ctx);
     env->epfaults = faults;
     env->nepfaults = n > CALL_MAX_EPFAULTS ? CALL_MAX_EPFAULTS : n;
+    int ok = 1;
     if (env->nepfaults == 0)
-        return;
+        return 0;
     for (int i = 0; i < env->nepfaults; i++) {
         snprintf(name, sizeof name, "faults.%d.matched", i);
-        env->m_ep_matched[i] = met_counter(m, name);
+        env->m_ep_matched[i] = reg(&ok, met_counter(m, name));
         snprintf(name, sizeof name, "faults.%d.fired", i);
-        env->m_ep_fired[i] = met_counter(m, name);
+        env->m_ep_fired[i] = reg(&ok, met_counter(m, name));
     }
     for (int e = 0; e < EP_COUNT; e++)
         for (int o = 0; o < 2; o++)
             for (int k = 0; k < KV_CLASS_COUNT; k++) {
                 snprintf(name, sizeof name, "kv.failed.%s.%s.%s", ep_names[e], ops[o], cls[k]);
-                env->m_failed_ep[e][o][k] = met_counter(m, name);
+                env->m_failed_ep[e][o][k] = reg(&ok, met_counter(m, name));
             }
+    return ok ? 0 : -1;
 }
 
-void call_env_deployed(call_env *env, const call_deployed *dep, const call_sender *senders, uint32_t nsenders)
+int call_env_deployed(call_env *env, const call_deployed *dep, const call_sender *senders, uint32_t nsenders)
 {
     met_registry *m = sim_metrics(env->ctx);
+    int ok = 1;
     env->endpoints = CALL_EP_DEPLOYED;
     env->dep = *dep;
     env->senders = senders;
     env->nsenders = nsenders;
-    env->m_reads_class[KV_CLASS_OTHER] = met_counter(m, "kv.reads.key.other");
-    env->m_writes_class[KV_CLASS_OTHER] = met_counter(m, "kv.writes.key.other");
-    env->m_cache_reset = met_counter(m, "cache.reset_unparseable");
+    env->m_reads_class[KV_CLASS_OTHER] = reg(&ok, met_counter(m, "kv.reads.key.other"));
+    env->m_writes_class[KV_CLASS_OTHER] = reg(&ok, met_counter(m, "kv.writes.key.other"));
+    env->m_cache_reset = reg(&ok, met_counter(m, "cache.reset_unparseable"));
+    return ok ? 0 : -1;
 }
 
 void call_take_list(call *c)

@@ -236,15 +236,16 @@ int call_env_init(call_env *env, sim_ctx *ctx, kv_store *kv, msg_table *msgs, ui
 /* Switches env to the deployed endpoints' keys and metrics (the "other"
  * key class, cache resets); senders (kept by reference) name the
  * rate-limit slots. Counters are registered only here, so write-up runs
- * report exactly what they did before. */
-void call_env_deployed(call_env *env, const call_deployed *dep, const call_sender *senders, uint32_t nsenders);
+ * report exactly what they did before. -1 if a counter could not be
+ * registered (out of memory). */
+int call_env_deployed(call_env *env, const call_deployed *dep, const call_sender *senders, uint32_t nsenders);
 void call_env_deinit(call_env *env);
 /* Installs the scenario's endpoint faults (the array must outlive env) and
  * registers their counters: faults.<i>.matched, faults.<i>.fired and the
  * failures by endpoint, kv.failed.<endpoint>.<get|put>.<cache|individual>.
  * Nothing is registered when n is 0, so runs without faults report the
- * same counters as before. */
-void call_env_set_faults(call_env *env, const call_epfault *faults, int n);
+ * same counters as before. -1 if a counter could not be registered. */
+int call_env_set_faults(call_env *env, const call_epfault *faults, int n);
 
 /* Starts a request; it runs until its first KV operation before returning.
  * Past the plan's daily request cap the Worker does not run: the request

@@ -361,3 +361,176 @@ cJSON *jv_parse(const char *name, const char *text, size_t len, sim_err *err)
     err->code = 0;
     return root;
 }
+
+/* ---- durations and distributions ---- */
+
+int jv_parse_duration(const char *s, sim_us *out)
+{
+    static const struct { const char *unit; int64_t us; } units[] = {
+        { "us", 1 }, { "ms", 1000 }, { "s", 1000000 }, { "min", 60000000 },
+        { "h", INT64_C(3600000000) }, { "d", INT64_C(86400000000) },
+    };
+    const char *p = s;
+    int64_t whole = 0, frac = 0, fscale = 1;
+    if (*p < '0' || *p > '9')
+        return -1;
+    for (; *p >= '0' && *p <= '9'; p++) {
+        if (whole > (INT64_MAX - 9) / 10)
+            return -1;
+        whole = whole * 10 + (*p - '0');
+    }
+    if (*p == '.') {
+        p++;
+        if (*p < '0' || *p > '9')
+            return -1;
+        for (; *p >= '0' && *p <= '9'; p++) {
+            if (fscale > INT64_MAX / 100)
+                return -1; /* more digits than any unit resolves */
+            frac = frac * 10 + (*p - '0');
+            fscale *= 10;
+        }
+    }
+    for (size_t i = 0; i < sizeof units / sizeof units[0]; i++) {
+        if (strcmp(p, units[i].unit) != 0)
+            continue;
+        int64_t u = units[i].us;
+        if (whole > INT64_MAX / u)
+            return -1;
+        int64_t t = whole * u;
+        if (frac) { /* the fraction must come to whole microseconds */
+            if (frac > INT64_MAX / u)
+                return -1;
+            int64_t f = frac * u;
+            if (f % fscale != 0)
+                return -1;
+            if (t > INT64_MAX - f / fscale)
+                return -1;
+            t += f / fscale;
+        }
+        *out = t;
+        return 0;
+    }
+    return -1;
+}
+
+int jv_at_most(jv *v, const char *key, sim_us t, sim_us max)
+{
+    if (t <= max)
+        return 0;
+    size_t n = jv_push(v, key, 0);
+    jv_fail(v, "at most %lld s", (long long)(max / 1000000));
+    jv_pop(v, n);
+    return -1;
+}
+
+int jv_duration(jv *v, const cJSON *obj, const char *key, int required, sim_us lo, sim_us *out)
+{
+    const cJSON *j = jv_get(v, obj, key, required);
+    if (!j)
+        return required ? -1 : 0;
+    size_t n = jv_push(v, key, 0);
+    int rc = 0;
+    sim_us t = 0;
+    if (!cJSON_IsString(j))
+        rc = jv_fail(v, "expected a duration string such as \"3s\", \"250ms\" or \"1d\", got %s", jv_type_name(j));
+    else if (jv_parse_duration(j->valuestring, &t) != 0)
+        rc = jv_fail(v, "'%s' is not a duration: a decimal with a unit (us, ms, s, min, h, d), "
+                        "whole microseconds, at most 106751991 days", j->valuestring);
+    else if (t < lo)
+        rc = jv_fail(v, "must be at least %lld us, got '%s'", (long long)lo, j->valuestring);
+    else
+        *out = t;
+    jv_pop(v, n);
+    return rc;
+}
+
+/* A distribution: a duration/number shorthand for const, or an object. */
+int jv_dist(jv *v, const cJSON *obj, const char *key, int is_time, int64_t max, dist *out)
+{
+    static const char *const keys[] = { "dist", "value", "min", "max", "mean", "median", "sigma", NULL };
+    const cJSON *j = jv_get(v, obj, key, 0);
+    if (!j)
+        return 0;
+    size_t n = jv_push(v, key, 0);
+    int rc = -1;
+    char kind[16] = "";
+    dist d = { DIST_CONST, 0, 0, 0 };
+    const char *need[2] = { NULL, NULL };
+    if (is_time && cJSON_IsString(j)) {
+        if (jv_parse_duration(j->valuestring, &d.a) != 0) {
+            jv_fail(v, "'%s' is not a duration (e.g. \"30ms\")", j->valuestring);
+            goto out;
+        }
+        d.b = d.a;
+        goto check;
+    }
+    if (!is_time && cJSON_IsNumber(j)) {
+        obj = NULL;
+        /* range first: casting an out-of-range double is undefined */
+        if (j->valuedouble != floor(j->valuedouble) || j->valuedouble < 0 || j->valuedouble > (double)max) {
+            jv_fail(v, "expected a whole number from 0 to %lld", (long long)max);
+            goto out;
+        }
+        d.a = d.b = (int64_t)j->valuedouble;
+        goto check;
+    }
+    if (jv_object(v, j, keys) != 0 || jv_string(v, j, "dist", 1, kind, sizeof kind) != 0)
+        goto out;
+    if (strcmp(kind, "const") == 0) { d.kind = DIST_CONST; need[0] = "value"; }
+    else if (strcmp(kind, "uniform") == 0) { d.kind = DIST_UNIFORM; need[0] = "min"; need[1] = "max"; }
+    else if (strcmp(kind, "exp") == 0) { d.kind = DIST_EXP; need[0] = "mean"; }
+    else if (strcmp(kind, "lognormal") == 0) { d.kind = DIST_LOGNORMAL; need[0] = "median"; }
+    else {
+        size_t m = jv_push(v, "dist", 0);
+        jv_fail(v, "unknown distribution '%s' (const, uniform, exp, lognormal)", kind);
+        jv_pop(v, m);
+        goto out;
+    }
+    for (const cJSON *c = j->child; c; c = c->next) {
+        int used = strcmp(c->string, "dist") == 0 || (need[0] && strcmp(c->string, need[0]) == 0) ||
+                   (need[1] && strcmp(c->string, need[1]) == 0) ||
+                   (d.kind == DIST_LOGNORMAL && strcmp(c->string, "sigma") == 0);
+        if (!used) {
+            size_t m = jv_push(v, c->string, 0);
+            jv_fail(v, "not a parameter of a %s distribution", kind);
+            jv_pop(v, m);
+            goto out;
+        }
+    }
+    for (int i = 0; i < 2 && need[i]; i++) {
+        int64_t x = 0;
+        if (!jv_get(v, j, need[i], 1))
+            goto out;
+        if (is_time ? jv_duration(v, j, need[i], 1, 0, &x) : jv_int(v, j, need[i], 0, (double)max, &x))
+            goto out;
+        if (i == 0)
+            d.a = x;
+        else
+            d.b = x;
+    }
+    if (d.kind == DIST_CONST)
+        d.b = d.a;
+    if (d.kind == DIST_LOGNORMAL) {
+        d.sigma = 0.5;
+        if (jv_number(v, j, "sigma", 0, 5, &d.sigma) != 0)
+            goto out;
+        if (d.a <= 0) {
+            jv_fail(v, "median must be > 0");
+            goto out;
+        }
+    }
+    if (d.kind == DIST_UNIFORM && d.b < d.a) {
+        jv_fail(v, "max must be >= min");
+        goto out;
+    }
+check:
+    if (d.a > max || d.b > max) {
+        jv_fail(v, "values must be at most %lld", (long long)max);
+        goto out;
+    }
+    *out = d;
+    rc = 0;
+out:
+    jv_pop(v, n);
+    return rc;
+}

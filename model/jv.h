@@ -1,4 +1,5 @@
-/* jv.h - strict JSON for qsim's input files (scenarios, limits, pricing).
+/* jv.h - strict JSON for qsim's input files (scenarios, limits, pricing,
+ * robustness ranges).
  *
  * jv_parse() refuses what cJSON lets through and JSON does not (invalid
  * UTF-8, NUL bytes, leading zeros, \u0000) with file:line:col. A jv walks
@@ -13,6 +14,7 @@
 
 #include <cJSON.h>
 
+#include "model/dist.h"
 #include "sim/sim.h"
 
 typedef struct {
@@ -39,6 +41,19 @@ int jv_prob(jv *v, const cJSON *obj, const char *key, double *out);
 int jv_int(jv *v, const cJSON *obj, const char *key, double lo, double hi, int64_t *out);
 int jv_bool(jv *v, const cJSON *obj, const char *key, int *out);
 int jv_string(jv *v, const cJSON *obj, const char *key, int required, char *buf, size_t len);
+
+/* Durations are strings: a decimal with a unit (us, ms, s, min, h, d) that
+ * comes to whole microseconds ("250ms", "1.5s", "1d"). jv_parse_duration
+ * returns 0 and fills *out, or -1 (no message). */
+int jv_parse_duration(const char *s, sim_us *out);
+/* A duration key of at least lo us. */
+int jv_duration(jv *v, const cJSON *obj, const char *key, int required, sim_us lo, sim_us *out);
+/* Fails at key unless t <= max ("at most N s"). */
+int jv_at_most(jv *v, const char *key, sim_us t, sim_us max);
+/* A distribution (model/dist.h): a duration (is_time) or whole number
+ * shorthand for const, or {"dist": const|uniform|exp|lognormal, ...};
+ * values at most max. */
+int jv_dist(jv *v, const cJSON *obj, const char *key, int is_time, int64_t max, dist *out);
 
 /* The whole file (at most 64 MiB, a regular file), NUL-terminated; *len
  * is its size. NULL with err filled on failure. The caller frees it. */

@@ -197,9 +197,10 @@ kv_store *kv_new(sim_ctx *ctx, const kv_config *cfg, const msg_table *msgs)
     kv->fail_rng = sim_rng(ctx, "kv:failure");
     kv->list_last_put = NEVER;
     kv->r_caps = met_series(sim_metrics(ctx), "cap_crossing", "day,kind,t_us");
-    met_series_keep(sim_metrics(ctx), kv->r_caps, 1);
+    if (kv->r_caps >= 0)
+        met_series_keep(sim_metrics(ctx), kv->r_caps, 1);
     kv->locs = calloc((size_t)(cfg->nlocs > 0 ? cfg->nlocs : 1), sizeof *kv->locs);
-    if (!kv->lat_rng || !kv->fail_rng || !kv->locs)
+    if (!kv->lat_rng || !kv->fail_rng || !kv->locs || kv->r_caps < 0)
         goto fail;
     if (cfg->nmisc) {
         kv->mval = calloc(cfg->nmisc, sizeof *kv->mval);

@@ -224,7 +224,7 @@ static void do_cost(const pr_plan *p, const met_registry *m, sim_us duration, in
         *bill = sat((__int128)*bill + mo[i]);
 }
 
-void pr_apply(const pr_plan *p, met_registry *m, sim_us duration)
+int pr_apply(const pr_plan *p, met_registry *m, sim_us duration)
 {
     char name[96];
     int64_t reads = counter(m, "kv.reads"), writes = counter(m, "kv.writes"), reqs = counter(m, "worker.requests");
@@ -261,8 +261,14 @@ void pr_apply(const pr_plan *p, met_registry *m, sim_us duration)
         { "day.do_requests", do_day[0] }, { "day.do_duration", do_day[1] }, { "day.do_rows_read", do_day[2] },
         { "day.do_rows_written", do_day[3] }, { "day.do_storage", do_day[4] },
     };
+    int rc = 0;
     for (size_t i = 0; i < (has_do ? 11 : 6); i++) {
         snprintf(name, sizeof name, "cost.%s.%s_pusd", p->plan, rows[i].k);
-        met_add(m, met_counter(m, name), 0, rows[i].v);
+        met_id id = met_counter(m, name);
+        if (id < 0)
+            rc = -1;
+        else
+            met_add(m, id, 0, rows[i].v);
     }
+    return rc;
 }

@@ -45,7 +45,8 @@ int pr_load(const char *path, pr_plan *out, sim_err *err);
  * A run with a Durable Object (a do.requests counter) also gets
  *   cost.<plan>.day.{do_requests,do_duration,do_rows_read,do_rows_written,do_storage}
  * from do.requests, do.duration_us, do.rows_read, do.rows_written and
- * do.storage.byte_s, included in both totals; other runs are unchanged. */
-void pr_apply(const pr_plan *p, met_registry *m, sim_us duration);
+ * do.storage.byte_s, included in both totals; other runs are unchanged.
+ * -1 if a cost counter could not be registered (out of memory). */
+int pr_apply(const pr_plan *p, met_registry *m, sim_us duration);
 
 #endif

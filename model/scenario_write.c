@@ -4,38 +4,13 @@
  * reproduces the run byte for byte whatever the defaults become. */
 #include "scenario.h"
 
+#include "scenario_int.h"
+
 #include <cJSON.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static void add_duration(cJSON *o, const char *key, sim_us t)
-{
-    char buf[32];
-    snprintf(buf, sizeof buf, "%" PRId64 "us", t);
-    cJSON_AddStringToObject(o, key, buf);
-}
-
-static cJSON *dist_json(const dist *d, int is_time)
-{
-    static const char *const kinds[] = { "const", "uniform", "exp", "lognormal" };
-    static const char *const first[] = { "value", "min", "mean", "median" };
-    cJSON *o = cJSON_CreateObject();
-    cJSON_AddStringToObject(o, "dist", kinds[d->kind]);
-    if (is_time) {
-        add_duration(o, first[d->kind], d->a);
-        if (d->kind == DIST_UNIFORM)
-            add_duration(o, "max", d->b);
-    } else {
-        cJSON_AddNumberToObject(o, first[d->kind], (double)d->a);
-        if (d->kind == DIST_UNIFORM)
-            cJSON_AddNumberToObject(o, "max", (double)d->b);
-    }
-    if (d->kind == DIST_LOGNORMAL)
-        cJSON_AddNumberToObject(o, "sigma", d->sigma);
-    return o;
-}
 
 static const char *status_text(int s) { return s < 0 ? "absent" : msg_status_name(s); }
 
@@ -91,7 +66,7 @@ cJSON *sc_to_json(const scenario *s, const char *description)
     if (description)
         cJSON_AddStringToObject(root, "description", description);
     cJSON_AddNumberToObject(root, "seed", (double)s->seed);
-    add_duration(root, "duration", s->duration);
+    sc__add_duration(root, "duration", s->duration);
     cJSON_AddNumberToObject(root, "start_epoch_ms", (double)s->epoch_ms);
     cJSON *opts = cJSON_AddArrayToObject(root, "options");
     for (int i = 0; i < s->noptions; i++)
@@ -101,13 +76,13 @@ cJSON *sc_to_json(const scenario *s, const char *description)
         cJSON_AddItemToArray(locs, cJSON_CreateString(s->locs[i]));
 
     cJSON *kv = cJSON_AddObjectToObject(root, "kv");
-    add_duration(kv, "cache_ttl", s->kv.cache_ttl);
+    sc__add_duration(kv, "cache_ttl", s->kv.cache_ttl);
     cJSON_AddNumberToObject(kv, "own_writes_visible", s->kv.own_writes_visible);
     cJSON_AddNumberToObject(kv, "background_refresh", s->kv.background_refresh);
     cJSON *lat = cJSON_AddObjectToObject(kv, "latency");
-    cJSON_AddItemToObject(lat, "get_hit", dist_json(&s->kv.get_hit, 1));
-    cJSON_AddItemToObject(lat, "get_miss", dist_json(&s->kv.get_miss, 1));
-    cJSON_AddItemToObject(lat, "put", dist_json(&s->kv.put, 1));
+    cJSON_AddItemToObject(lat, "get_hit", sc__dist_json(&s->kv.get_hit, 1));
+    cJSON_AddItemToObject(lat, "get_miss", sc__dist_json(&s->kv.get_miss, 1));
+    cJSON_AddItemToObject(lat, "put", sc__dist_json(&s->kv.put, 1));
     cJSON *ge = cJSON_AddObjectToObject(kv, "get_error_prob");
     cJSON_AddNumberToObject(ge, "cache", s->kv.get_error_prob[KV_CLASS_CACHE]);
     cJSON_AddNumberToObject(ge, "individual", s->kv.get_error_prob[KV_CLASS_INDIVIDUAL]);
@@ -134,48 +109,19 @@ cJSON *sc_to_json(const scenario *s, const char *description)
     }
     if (s->endpoints == CALL_EP_DEPLOYED) { /* "deployed" is refused with the write-up's endpoints */
         cJSON *d = cJSON_AddObjectToObject(root, "deployed");
-        cJSON_AddNumberToObject(d, "pending_limit", s->deployed.pending_limit);
-        cJSON_AddNumberToObject(d, "max_attempts", s->deployed.max_attempts);
-        cJSON *rl = cJSON_AddObjectToObject(d, "rate_limit");
-        cJSON_AddNumberToObject(rl, "posts", s->deployed.rate_posts);
-        add_duration(rl, "window", s->deployed.rate_window);
+        sc__fields_write(d, s, sc__deployed_fields, sc__ndeployed_fields, &s->deployed);
     }
 
     cJSON *hs = cJSON_AddArrayToObject(root, "humans");
     for (int i = 0; i < s->nhumans; i++) {
-        const sc_human *h = &s->humans[i];
         cJSON *o = cJSON_CreateObject();
-        cJSON_AddStringToObject(o, "name", h->name);
-        cJSON_AddStringToObject(o, "location", s->locs[h->loc]);
-        if (h->have_profile)
-            cJSON_AddItemToObject(o, "rate_by_hour", cJSON_CreateDoubleArray(h->rate_by_hour, 24));
-        else
-            cJSON_AddNumberToObject(o, "rate_per_s", h->rate_per_s);
-        cJSON_AddNumberToObject(o, "entity_share", h->entity_share);
-        cJSON_AddNumberToObject(o, "legacy_share", h->legacy_share);
-        cJSON_AddItemToObject(o, "bytes", dist_json(&h->bytes, 0));
-        cJSON_AddNumberToObject(o, "priority", h->priority);
-        cJSON_AddBoolToObject(o, "rate_limited", h->rate_limited);
+        sc__fields_write(o, s, sc__human_fields, sc__nhuman_fields, &s->humans[i]);
         cJSON_AddItemToArray(hs, o);
     }
     cJSON *bs = cJSON_AddArrayToObject(root, "bots");
     for (int i = 0; i < s->nbots; i++) {
-        const sc_bot *b = &s->bots[i];
         cJSON *o = cJSON_CreateObject();
-        cJSON_AddStringToObject(o, "name", b->name);
-        cJSON_AddStringToObject(o, "location", s->locs[b->loc]);
-        cJSON_AddStringToObject(o, "loop", b->loop == SC_LOOP_INTERVAL ? "interval" : "sequential");
-        add_duration(o, "poll_every", b->poll_every);
-        if (b->first_poll == SC_PHASE_RANDOM)
-            cJSON_AddStringToObject(o, "first_poll", "random");
-        else
-            add_duration(o, "first_poll", b->first_poll);
-        cJSON_AddItemToObject(o, "generation", dist_json(&b->generation, 1));
-        cJSON_AddItemToObject(o, "reply_bytes", dist_json(&b->reply_bytes, 0));
-        cJSON_AddNumberToObject(o, "fail_prob", b->fail_prob);
-        cJSON_AddNumberToObject(o, "crash_prob", b->crash_prob);
-        add_duration(o, "restart_after", b->restart_after);
-        cJSON_AddBoolToObject(o, "rate_limited", b->rate_limited);
+        sc__fields_write(o, s, sc__bot_fields, sc__nbot_fields, &s->bots[i]);
         cJSON_AddItemToArray(bs, o);
     }
     if (s->nreaders > 0) {
@@ -187,11 +133,11 @@ cJSON *sc_to_json(const scenario *s, const char *description)
             cJSON_AddStringToObject(o, "location", s->locs[r->loc]);
             cJSON_AddNumberToObject(o, "count", r->count);
             if (r->period > 0) {
-                add_duration(o, "period", r->period);
+                sc__add_duration(o, "period", r->period);
                 if (r->first_poll == SC_PHASE_RANDOM)
                     cJSON_AddStringToObject(o, "first_poll", "random");
                 else
-                    add_duration(o, "first_poll", r->first_poll);
+                    sc__add_duration(o, "first_poll", r->first_poll);
             } else {
                 cJSON_AddNumberToObject(o, "rate_per_s", r->rate_per_s);
             }
@@ -218,29 +164,8 @@ cJSON *sc_to_json(const scenario *s, const char *description)
         cJSON_AddItemToArray(ms, o);
     }
     cJSON *st = cJSON_AddObjectToObject(root, "strategy");
-    cJSON_AddNumberToObject(st, "retry_max_attempts", s->strategy.retry_max_attempts);
-    add_duration(st, "retry_first_backoff", s->strategy.retry_first_backoff);
-    cJSON_AddStringToObject(st, "option2_placement",
-                            s->strategy.option2_placement == ST_PLACE_INLINE ? "inline" : "wait_until");
-    add_duration(st, "cron_every", s->strategy.cron_every);
-    if (s->strategy.cron_loc >= 0) /* absent: where Cloudflare chooses */
-        cJSON_AddStringToObject(st, "cron_location", s->locs[s->strategy.cron_loc]);
-    /* declared parameters, when they differ from their default */
-    for (const st_hooks *const *r = st_registry(); *r; r++)
-        for (int k = 0; k < (*r)->nparams; k++) {
-            const st_param *p = &(*r)->params[k];
-            int64_t v = s->strategy.ext[st_param_slot(*r, k)];
-            if (v == p->def)
-                continue;
-            if (p->kind == ST_PARAM_ENUM)
-                cJSON_AddStringToObject(st, p->name, p->choices[v]);
-            else if (p->kind == ST_PARAM_DURATION)
-                add_duration(st, p->name, v);
-            else if (p->kind == ST_PARAM_LOCATION)
-                cJSON_AddStringToObject(st, p->name, s->locs[v]);
-            else
-                cJSON_AddNumberToObject(st, p->name, (double)v);
-        }
+    sc__fields_write(st, s, sc__strategy_fields, sc__nstrategy_fields, &s->strategy);
+    sc__declared_write(st, s); /* when they differ from their default */
     if (s->nfaults > 0)
         cJSON_AddItemToObject(root, "faults", ep_faults_json(s->faults, s->nfaults));
     if (s->ncalls > 0) {
@@ -248,7 +173,7 @@ cJSON *sc_to_json(const scenario *s, const char *description)
         for (int i = 0; i < s->ncalls; i++) {
             const sc_call *c = &s->script[i];
             cJSON *o = cJSON_CreateObject();
-            add_duration(o, "at", c->at);
+            sc__add_duration(o, "at", c->at);
             cJSON_AddStringToObject(o, "actor", c->actor);
             if (c->loc >= 0) /* a cron call where Cloudflare chooses has none */
                 cJSON_AddStringToObject(o, "location", s->locs[c->loc]);

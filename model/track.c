@@ -399,7 +399,7 @@ static void heal_quantiles(track *t, sim_us now)
         met_add(mr, t->m_km[i], now, found[i]);
 }
 
-void track_finish(track *t)
+int track_finish(track *t)
 {
     met_registry *mr = sim_metrics(t->ctx);
     sim_us now = sim_now(t->ctx), oldest = 0;
@@ -417,10 +417,15 @@ void track_finish(track *t)
         settle(t, m, now);
     }
     /* the oldest episode still open: a lower bound on its healing latency */
-    met_add(mr, met_counter(mr, "divergence.open_max_age_us"), now, oldest);
+    /* registered here, not in track_new: the registry's order is the
+     * results' order, and this counter has always come last */
+    met_id open_max = met_counter(mr, "divergence.open_max_age_us");
+    if (open_max >= 0)
+        met_add(mr, open_max, now, oldest);
     int64_t row[2] = { now, t->stuck }; /* closes the gauge's last step */
     met_row(mr, t->r_stuck, row);
     met_add(mr, t->m_stuck_peak, now, t->stuck_peak);
     met_add(mr, t->m_stuck_final, now, t->stuck);
     heal_quantiles(t, now);
+    return open_max < 0 ? -1 : 0;
 }

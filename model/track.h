@@ -36,8 +36,10 @@ void track_free(track *t);
 /* tag: the writing call's endpoint (ep_kind), -1 from outside. */
 void track_on_write(void *ud, uint32_t key, const kv_list *old_list, const kv_list *new_list, int tag);
 void track_on_call_end(void *ud, const call *c);
-/* Closes the run: censors open episodes, counts unanswered messages. */
-void track_finish(track *t);
+/* Closes the run: censors open episodes, counts unanswered messages. -1
+ * if its closing counter could not be registered (out of memory): the
+ * run's figures are then incomplete. */
+int track_finish(track *t);
 /* Whether message i can be retired now as far as the measurement goes: not
  * in the central cache, no open episode, not in the stuck gauge. */
 int track_can_retire(const track *t, uint32_t i);

@@ -260,7 +260,10 @@ world *world_new(const scenario *s, const char *option, uint64_t seed, const wor
     w->calls.hooks.on_call_end = track_on_call_end;
     w->calls.hooks.ud = w->track;
     if (s->endpoints == CALL_EP_DEPLOYED) {
-        call_env_deployed(&w->calls, &s->deployed, w->senders, w->nsenders);
+        if (call_env_deployed(&w->calls, &s->deployed, w->senders, w->nsenders) != 0) {
+            fail(err, "out of memory (registering the deployed endpoints' counters)");
+            goto fail;
+        }
         w->calls.epoch_ms = s->epoch_ms;
         ep_install_deployed(&w->calls, &w->st);
     } else {
@@ -268,7 +271,10 @@ world *world_new(const scenario *s, const char *option, uint64_t seed, const wor
     }
     if (w->js)
         jsh_install(w->js, &w->calls, w->kv);
-    call_env_set_faults(&w->calls, s->faults, s->nfaults);
+    if (call_env_set_faults(&w->calls, s->faults, s->nfaults) != 0) {
+        fail(err, "out of memory (registering the faults' counters)");
+        goto fail;
+    }
     w->calls.on_write = track_on_write;
     w->calls.on_write_ud = w->track;
     track_set_backend(w->track, &w->calls.backend);
@@ -284,6 +290,10 @@ world *world_new(const scenario *s, const char *option, uint64_t seed, const wor
     w->actors.epoch_ms = s->epoch_ms;
     w->actors.poll_log = o ? o->poll_log : NULL;
     w->actors.r_polls = met_series(m, "polls", "t_us,kvr,kvw,returned,status,bot");
+    if (w->actors.r_polls < 0) {
+        fail(err, "out of memory (registering the polls series)");
+        goto fail;
+    }
     met_id stuck = met_find_series(m, "stuck");
     if (o && o->polls_sink)
         met_series_sink(m, w->actors.r_polls, o->polls_sink, o->polls_ud);
@@ -497,14 +507,25 @@ int world_run(world *w, sim_us until, sim_err *err)
     if (world_advance(w, end, err) != 0)
         return -1;
     st_finish(&w->calls, &w->st);
-    track_finish(w->track);
+    int ok = track_finish(w->track) == 0;
+    /* Registered at the end, not in world_new: the registry's order is the
+     * order of results.json, and these have always come last. */
     met_registry *m = sim_metrics(w->ctx);
-    met_add(m, met_counter(m, "sim.events"), end, (int64_t)sim_events(w->ctx));
-    met_add(m, met_counter(m, "sim.duration_us"), end, end);
-    met_add(m, met_counter(m, "messages"), end, (int64_t)w->msgs.total);
-    met_add(m, met_counter(m, "kv.storage.byte_s"), end, kv_storage_byte_s(w->kv));
-    met_add(m, met_counter(m, "kv.storage.bytes_end"), end, kv_stored_bytes(w->kv));
+    const struct { const char *name; int64_t v; } last[] = {
+        { "sim.events", (int64_t)sim_events(w->ctx) }, { "sim.duration_us", end },
+        { "messages", (int64_t)w->msgs.total }, { "kv.storage.byte_s", kv_storage_byte_s(w->kv) },
+        { "kv.storage.bytes_end", kv_stored_bytes(w->kv) },
+    };
+    for (size_t i = 0; i < sizeof last / sizeof last[0]; i++) {
+        met_id id = met_counter(m, last[i].name);
+        if (id < 0)
+            ok = 0;
+        else
+            met_add(m, id, end, last[i].v);
+    }
     w->finished = 1;
+    if (!ok)
+        return fail(err, "out of memory (registering the run's closing counters)");
     return 0;
 }
 
