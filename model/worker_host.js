@@ -14,19 +14,27 @@ const path = require('path');
 const { pathToFileURL } = require('url');
 
 // ---- output: one write per turn ----
-let out = [];
-function emit(s) { out.push(s); }
+// Messages are written into one growing buffer as they are emitted (no
+// string concatenation, no array join) and go out in one writeSync.
+let ob = Buffer.allocUnsafe(1 << 16), opos = 0;
+function emit(s) {
+  const need = opos + s.length * 3 + 4; // utf8: at most 3 bytes per UTF-16 unit
+  if (need > ob.length) {
+    const n = Buffer.allocUnsafe(Math.max(ob.length * 2, need));
+    ob.copy(n, 0, 0, opos);
+    ob = n;
+  }
+  opos += ob.write(s, opos);
+}
 function flush() {
-  out.push('.\n');
-  const s = out.join('');
-  out = [];
-  let buf = Buffer.from(s);
+  ob[opos++] = 46; ob[opos++] = 10; // ".\n"
   let off = 0;
-  while (off < buf.length) off += fs.writeSync(1, buf, off, buf.length - off);
+  while (off < opos) off += fs.writeSync(1, ob, off, opos - off);
+  opos = 0;
 }
 function fatal(msg) {
   const b = Buffer.from(String(msg));
-  out = [];
+  opos = 0;
   fs.writeSync(1, 'F ' + b.length + '\n');
   fs.writeSync(1, b);
   process.exit(3);
