@@ -692,7 +692,7 @@ static void read_pending(jsh *h, call *c, const char *body, size_t n)
 
 static void trace_log(jsh *h, uint64_t id, const char *s, size_t n)
 {
-    FILE *f = h->env->trace;
+    FILE *f = h->env ? h->env->trace : NULL; /* no env yet: a line from loading the module */
     if (!f)
         return;
     fprintf(f, "{\"t\":%" PRId64 ",\"type\":\"log\",\"call\":%" PRIu64 ",\"text\":\"", sim_now(h->ctx), id);
