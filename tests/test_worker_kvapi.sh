@@ -4,7 +4,8 @@
 # limit and cursor, expirationTtl honoured, metadata, list and delete billed
 # as their own kinds; and a user's Worker that keeps its queue in such keys
 # (tests/worker/user-worker.js) runs under every scenario in
-# scenarios/faults, deterministically. Skipped only when node is absent.
+# scenarios/faults (those of the deployed endpoints refuse --worker: exit
+# 2), deterministically. Skipped only when node is absent.
 set -u
 QSIM=${QSIM:-./qsim}
 if ! command -v "${QSIM_NODE:-node}" > /dev/null 2>&1; then
@@ -64,6 +65,12 @@ has cost.paid.day.kv_writes_pusd 47520000000 && ok || bad "deletes and lists bil
 # the Worker's own keys are used (list on every scenario with a poll).
 for f in scenarios/faults/*.json; do
     name=${f##*/}
+    if grep -q '"endpoints": *"deployed"' "$f"; then # the deployed Worker's own scenario: refused
+        "$QSIM" run "$f" --worker tests/worker/user-worker.js -q --out "$tmp/d" > /dev/null 2> "$tmp/err"; rc=$?
+        [ $rc = 2 ] && grep -q 'endpoints.*deployed.*the module is the endpoints' "$tmp/err" && [ ! -e "$tmp/d" ] && ok ||
+            { echo "rc=$rc"; cat "$tmp/err"; bad "--worker with a deployed scenario ($name) is refused"; }
+        continue
+    fi
     "$QSIM" run "$f" --worker tests/worker/user-worker.js -q --force --days 0.005 --out "$tmp/u" \
         --trace "$tmp/u.jsonl" > /dev/null 2> "$tmp/err"; rc=$?
     if { [ $rc = 0 ] || { [ $rc = 1 ] && tail -n 1 "$tmp/err" | grep -q '^expectations:'; }; } &&
