@@ -12,7 +12,7 @@ struct track {
     msg_table *msgs;
     kv_store *kv;
     uint32_t epoch;
-    int64_t stuck, stuck_peak;
+    int64_t stuck;
     met_id m_opened, m_healed, m_cens_aged, m_cens_lost, m_cens_end;
     met_id s_heal, s_censored, s_reply;
     met_id m_km[4];      /* heal.km.p50/p90/p95/p99_us */
@@ -22,7 +22,7 @@ struct track {
     met_id m_stuck_peak, m_stuck_final, r_stuck;
     met_id m_regressions;
     met_id m_kvr_max, m_first_lost, m_first_double, m_worst_heal_at;
-    int64_t kvr_max, worst_heal;
+    int64_t worst_heal;
     int seen_lost, seen_double;
     uint32_t *changed;   /* scratch: cache entries a write changed */
     uint32_t cap_changed;
@@ -116,15 +116,15 @@ track *track_new(sim_ctx *ctx, msg_table *msgs, kv_store *kv)
     t->m_never_answered = reg(&ok, met_counter(m, "liveness.never_answered"));
     t->m_answered_twice = reg(&ok, met_counter(m, "safety.answered_twice"));
     t->m_returned_claimed = reg(&ok, met_counter(m, "safety.returned_after_claim"));
-    t->m_stuck_peak = reg(&ok, met_counter(m, "stuck.peak"));
-    t->m_stuck_final = reg(&ok, met_counter(m, "stuck.final"));
+    t->m_stuck_peak = reg(&ok, met_max(m, "stuck.peak"));
+    t->m_stuck_final = reg(&ok, met_gauge(m, "stuck.final"));
     t->r_stuck = reg(&ok, met_series(m, "stuck", "t_us,stuck"));
     t->m_regressions = reg(&ok, met_counter(m, "safety.status_regressions"));
     /* witnesses: where to look in a trace (search explains with them) */
-    t->m_kvr_max = reg(&ok, met_counter(m, "polls.kvr_max"));
+    t->m_kvr_max = reg(&ok, met_max(m, "polls.kvr_max"));
     t->m_first_lost = reg(&ok, met_counter(m, "witness.first_lost_us"));
     t->m_first_double = reg(&ok, met_counter(m, "witness.first_double_answer_us"));
-    t->m_worst_heal_at = reg(&ok, met_counter(m, "witness.slowest_heal_end_us"));
+    t->m_worst_heal_at = reg(&ok, met_gauge(m, "witness.slowest_heal_end_us"));
     if (!ok) { /* the registry is out of memory */
         free(t);
         return NULL;
@@ -149,8 +149,7 @@ static void set_stuck(track *t, msg *m, int stuck)
         return;
     m->stuck = (uint8_t)stuck;
     t->stuck += stuck ? 1 : -1;
-    if (t->stuck > t->stuck_peak)
-        t->stuck_peak = t->stuck;
+    met_offer(sim_metrics(t->ctx), t->m_stuck_peak, t->stuck);
     int64_t row[2] = { sim_now(t->ctx), t->stuck };
     met_row(sim_metrics(t->ctx), t->r_stuck, row);
 }
@@ -177,7 +176,7 @@ static void check(track *t, uint32_t i, int left_by)
             met_sample(mr, t->s_heal, now - m->div_start);
             if (now - m->div_start > t->worst_heal) {
                 t->worst_heal = now - m->div_start;
-                met_add(mr, t->m_worst_heal_at, now, now - met_counter_value(mr, t->m_worst_heal_at));
+                met_set(mr, t->m_worst_heal_at, now);
             }
             m->div_start = -1;
         }
@@ -304,10 +303,8 @@ void track_on_call_end(void *ud, const call *c)
                  t->op_limit);
         violate(t, "no invocation exceeds the KV operation limit without failing", d);
     }
-    if (c->kind == EP_PENDING && c->kvr > t->kvr_max) {
-        met_add(mr, t->m_kvr_max, now, c->kvr - t->kvr_max);
-        t->kvr_max = c->kvr;
-    }
+    if (c->kind == EP_PENDING)
+        met_offer(mr, t->m_kvr_max, c->kvr);
     if (c->kind == EP_PENDING && c->status == 200) {
         for (uint32_t k = 0; k < c->nret; k++)
             if (t->msgs->m[c->ret[k]].claimed_at >= 0)
@@ -402,7 +399,11 @@ static void heal_quantiles(track *t, sim_us now)
 void track_finish(track *t)
 {
     met_registry *mr = sim_metrics(t->ctx);
-    sim_us now = sim_now(t->ctx), oldest = 0;
+    sim_us now = sim_now(t->ctx);
+    /* the oldest episode still open: a lower bound on its healing latency
+     * (registered here, after the run, as it always was: results list
+     * counters in registration order) */
+    met_id open_max = met_max(mr, "divergence.open_max_age_us");
     for (size_t i = 0; i < t->msgs->n; i++) {
         msg *m = &t->msgs->m[i];
         if (m->freed)
@@ -410,17 +411,14 @@ void track_finish(track *t)
         if (m->div_start >= 0) {
             met_add(mr, t->m_cens_end, now, 1);
             met_sample(mr, t->s_censored, now - m->div_start);
-            if (now - m->div_start > oldest)
-                oldest = now - m->div_start;
+            if (open_max >= 0)
+                met_offer(mr, open_max, now - m->div_start);
             m->div_start = -1;
         }
         settle(t, m, now);
     }
-    /* the oldest episode still open: a lower bound on its healing latency */
-    met_add(mr, met_counter(mr, "divergence.open_max_age_us"), now, oldest);
     int64_t row[2] = { now, t->stuck }; /* closes the gauge's last step */
     met_row(mr, t->r_stuck, row);
-    met_add(mr, t->m_stuck_peak, now, t->stuck_peak);
-    met_add(mr, t->m_stuck_final, now, t->stuck);
+    met_set(mr, t->m_stuck_final, t->stuck);
     heal_quantiles(t, now);
 }

@@ -503,7 +503,9 @@ int world_run(world *w, sim_us until, sim_err *err)
     met_add(m, met_counter(m, "sim.duration_us"), end, end);
     met_add(m, met_counter(m, "messages"), end, (int64_t)w->msgs.total);
     met_add(m, met_counter(m, "kv.storage.byte_s"), end, kv_storage_byte_s(w->kv));
-    met_add(m, met_counter(m, "kv.storage.bytes_end"), end, kv_stored_bytes(w->kv));
+    met_id bytes_end = met_gauge(m, "kv.storage.bytes_end");
+    if (bytes_end >= 0)
+        met_set(m, bytes_end, kv_stored_bytes(w->kv));
     w->finished = 1;
     return 0;
 }
