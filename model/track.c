@@ -3,7 +3,9 @@
 #include "track.h"
 
 #include <stdio.h>
+#include <stddef.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "sim/km.h"
 
@@ -25,7 +27,12 @@ struct track {
     int64_t worst_heal;
     int seen_lost, seen_double;
     uint32_t *changed;   /* scratch: cache entries a write changed */
-    uint32_t cap_changed;
+    uint32_t cap_changed; /* of changed and of prev's arrays */
+    /* prev: the last central value followed (follow_fast) */
+    uint64_t *pkey;      /* its entries (entry_key) */
+    uint64_t *pseq;      /* their cache_seq */
+    uint32_t pn;
+    int pvalid;          /* prev is the last value followed, no message twice */
     int check, op_limit;
     const call_backend *backend;
     sim_us last_t;
@@ -134,8 +141,11 @@ track *track_new(sim_ctx *ctx, msg_table *msgs, kv_store *kv)
 
 void track_free(track *t)
 {
-    if (t)
+    if (t) {
         free(t->changed);
+        free(t->pkey);
+        free(t->pseq);
+    }
     free(t);
 }
 
@@ -186,6 +196,269 @@ static void check(track *t, uint32_t i, int left_by)
     }
 }
 
+/* ---- following the central cache ----
+ *
+ * A write of the cache is followed by stamping every entry of the new
+ * value (in_cache, cstat, cache_seq), re-checking the entries that appear
+ * or change status, and classifying the old entries the new value lacks
+ * (follow_all). Most writes change one entry or shift the window by one,
+ * so follow_fast does the same work on the entries that differ only,
+ * from the tracker's own copy of the last value it followed (prev: the
+ * messages, statuses and cache_seq stamps, in a compact array). Both give
+ * the same counts, samples and rows in the same order: follow_fast runs
+ * only when the old value equals prev entry for entry and no message is
+ * in the new value twice, which make every unchanged entry's state
+ * exactly what stamping would write again. */
+
+#define FAST_MAX 4 /* entries that may differ for follow_fast to run */
+
+/* An entry as one integer: message, status and work (kv_entry's six
+ * bytes; its two padding bytes are masked off, so they never count). */
+static uint64_t entry_key(const kv_entry *e)
+{
+    uint64_t raw;
+    _Static_assert(sizeof(kv_entry) == 8 && offsetof(kv_entry, status) == 4 && offsetof(kv_entry, work) == 5,
+                   "entry_key reads kv_entry as msg, status, work in six bytes");
+    memcpy(&raw, e, sizeof raw);
+    return raw & UINT64_C(0xffffffffffff);
+}
+
+static int reserve_scratch(track *t, uint32_t n)
+{
+    if (t->cap_changed >= n)
+        return 0;
+    uint32_t *c = realloc(t->changed, n * sizeof *c);
+    if (c)
+        t->changed = c;
+    uint64_t *pk = c ? realloc(t->pkey, n * sizeof *pk) : NULL;
+    if (pk)
+        t->pkey = pk;
+    uint64_t *pq = pk ? realloc(t->pseq, n * sizeof *pq) : NULL;
+    if (!pq)
+        return -1;
+    t->pseq = pq;
+    t->cap_changed = n;
+    return 0;
+}
+
+/* Stamps new entry k of the new value (epoch ep); returns its cache_seq. */
+static uint64_t stamp(track *t, const kv_entry *e, uint32_t k, uint32_t ep, uint32_t *nchanged)
+{
+    msg *m = &t->msgs->m[e->msg];
+    if (e->work && (!m->in_cache || m->cstat != e->status))
+        t->changed[(*nchanged)++] = e->msg;
+    m->seen = ep;
+    if (!m->cache_seq)
+        m->cache_seq = ((uint64_t)ep << 32) | k;
+    m->in_cache = 1;
+    m->was_cached = 1;
+    m->cstat = e->status;
+    return m->cache_seq;
+}
+
+/* Message i, in the old value and not in the new one, leaves the cache.
+ * A removed message aged out only when the new value holds at least
+ * `window` messages newer than it, "newer" meaning that they arrived in
+ * the central cache after it (cache_seq; posts can land in another order
+ * than they were made): the window, full of newer messages, pushed it out
+ * (full: the new value holds the window; oldest_kept: its smallest
+ * cache_seq). Any other removal is a loss by overwrite, whoever wrote it:
+ * typically a read-modify-write from a copy that never held the message
+ * (another location's stale copy, or a request that read before the
+ * message landed). */
+static void removed(track *t, uint32_t i, const kv_list *new_list, int full, uint64_t oldest_kept, int tag)
+{
+    met_registry *mr = sim_metrics(t->ctx);
+    sim_us now = sim_now(t->ctx);
+    msg *m = &t->msgs->m[i];
+    if (!m->in_cache)
+        return;
+    m->in_cache = 0;
+    int aged = full && m->cache_seq < oldest_kept;
+    /* A stale write can put a lost message back and a later one drop it
+     * again: lost_by_overwrite counts messages, once; overwrite_removals
+     * counts every such removal. */
+    if (new_list && new_list->corrupt) {
+        met_add(mr, t->m_corrupted, now, 1);
+    } else if (aged) {
+        met_add(mr, t->m_aged, now, 1);
+    } else {
+        met_add(mr, t->m_removals, now, 1);
+        if (!m->lost_once) {
+            m->lost_once = 1;
+            met_add(mr, t->m_lost, now, 1);
+            if (tag >= 0 && tag < EP_COUNT) {
+                if (met_counter_value(mr, t->m_lost_by[tag]) == 0)
+                    met_add(mr, t->m_first_lost_by[tag], now, now);
+                met_add(mr, t->m_lost_by[tag], now, 1);
+            }
+            if (!t->seen_lost++)
+                met_add(mr, t->m_first_lost, now, now);
+        }
+    }
+    if (aged && bot_work(m) && stored(t, kv_key_msg(i, m->legacy)) == ST_PENDING)
+        met_add(mr, t->m_pending_aged, now, 1);
+    check(t, i, aged ? 1 : 2);
+}
+
+/* Every entry: stamps the new value, then the old entries it lacks (seen
+ * != ep), then re-checks the entries that appeared or changed status
+ * (an unchanged entry's state moves only with its own key's writes and
+ * its own calls, which check it themselves). Records prev. */
+static void follow_all(track *t, const kv_list *old_list, const kv_list *new_list, int tag, uint32_t ep,
+                       uint32_t window)
+{
+    uint32_t nchanged = 0;
+    uint64_t oldest_kept = UINT64_MAX;
+    int full = new_list && !new_list->corrupt && new_list->n >= window;
+    int twice = 0;
+    t->pvalid = 0;
+    if (new_list && !new_list->corrupt) {
+        for (uint32_t k = 0; k < new_list->n; k++) {
+            const kv_entry *e = &new_list->e[k];
+            twice |= t->msgs->m[e->msg].seen == ep;
+            uint64_t q = stamp(t, e, k, ep, &nchanged);
+            if (q < oldest_kept)
+                oldest_kept = q;
+            t->pkey[k] = entry_key(e);
+            t->pseq[k] = q;
+        }
+        t->pn = new_list->n;
+        t->pvalid = !twice;
+    }
+    if (old_list && !old_list->corrupt)
+        for (uint32_t k = 0; k < old_list->n; k++) {
+            uint32_t i = old_list->e[k].msg;
+            if (t->msgs->m[i].seen != ep)
+                removed(t, i, new_list, full, oldest_kept, tag);
+        }
+    for (uint32_t k = 0; k < nchanged; k++)
+        check(t, t->changed[k], 0);
+}
+
+static int in_list(const kv_list *l, uint32_t i)
+{
+    int in = 0;
+    for (uint32_t j = 0; j < l->n; j++)
+        in |= l->e[j].msg == i;
+    return in;
+}
+
+/* follow_all's work on the entries that differ, when the old value is
+ * prev and at most FAST_MAX entries differ; 0 (nothing done) otherwise.
+ * The new value is compared with the old one shifted by s entries (0: a
+ * status changed or an entry was added; 1: the window slid by one).
+ * The loops over the window are branch-free comparisons of integers. */
+static int follow_fast(track *t, const kv_list *o, const kv_list *nl, int tag, uint32_t window)
+{
+    if (!t->pvalid || !o || o->corrupt || !nl || nl->corrupt || o->n != t->pn)
+        return 0;
+    uint32_t no = o->n, nn = nl->n;
+    const kv_entry *oe = o->e, *ne = nl->e;
+    uint32_t s = 0;
+    if (nn > 0)
+        for (uint32_t d = 0; d < no && d < FAST_MAX; d++)
+            if (oe[d].msg == ne[0].msg) {
+                s = d;
+                break;
+            }
+    /* One pass: the old value against prev (diff), the new value against
+     * prev shifted (any), over the overlap; then the old value's ends. */
+    uint32_t overlap = no - s < nn ? no - s : nn;
+    const uint64_t *pk = t->pkey + s;
+    const kv_entry *os = oe + s;
+    uint64_t diff = 0, any = 0;
+    for (uint32_t j = 0; j < overlap; j++) {
+        uint64_t p = pk[j];
+        diff |= entry_key(&os[j]) ^ p;
+        any |= entry_key(&ne[j]) ^ p;
+    }
+    for (uint32_t k = 0; k < s; k++)
+        diff |= entry_key(&oe[k]) ^ t->pkey[k];
+    for (uint32_t k = s + overlap; k < no; k++)
+        diff |= entry_key(&oe[k]) ^ t->pkey[k];
+    if (diff)
+        return 0;
+    /* fresh: new entries unlike the old one at their shifted place; gone:
+     * old entries whose message is not at its shifted place. Both come
+     * out in ascending order: the old value's head, the overlap, its tail. */
+    uint32_t fresh[FAST_MAX], nf = 0, gone[FAST_MAX], ng = 0;
+    for (uint32_t k = 0; k < s; k++) {
+        if (ng == FAST_MAX)
+            return 0;
+        gone[ng++] = k;
+    }
+    if (any)
+        for (uint32_t j = 0; j < overlap; j++) {
+            uint64_t x = entry_key(&ne[j]) ^ pk[j];
+            if (!x)
+                continue;
+            if (nf == FAST_MAX)
+                return 0;
+            fresh[nf++] = j;
+            if ((uint32_t)x) { /* another message, not a status change */
+                if (ng == FAST_MAX)
+                    return 0;
+                gone[ng++] = j + s;
+            }
+        }
+    for (uint32_t k = s + overlap; k < no; k++) {
+        if (ng == FAST_MAX)
+            return 0;
+        gone[ng++] = k;
+    }
+    for (uint32_t j = overlap; j < nn; j++) {
+        if (nf == FAST_MAX)
+            return 0;
+        fresh[nf++] = j;
+    }
+    /* No message twice. The unchanged entries are distinct (prev holds none
+     * twice) and hold prev's messages, each at most once, so a fresh entry
+     * repeats one only if its message is in prev (in_cache: every message
+     * of prev has it) and is not the status change of the entry at its own
+     * shifted place; fresh entries are also compared with each other. */
+    for (uint32_t f = 0; f < nf; f++) {
+        uint32_t j = fresh[f], mi = ne[j].msg;
+        for (uint32_t g = 0; g < f; g++)
+            if (ne[fresh[g]].msg == mi)
+                return 0;
+        int restatus = j < overlap && (uint32_t)pk[j] == mi;
+        if (restatus || !t->msgs->m[mi].in_cache)
+            continue;
+        uint32_t same = 0;
+        for (uint32_t k = 0; k < nn; k++)
+            same += ne[k].msg == mi;
+        if (same != 1)
+            return 0;
+    }
+    /* From here on, follow_all's steps in its order. prev becomes the new
+     * value: shifted down by s, the fresh entries stamped. */
+    uint32_t nchanged = 0, ep = t->epoch;
+    if (s) {
+        memmove(t->pseq, t->pseq + s, overlap * sizeof *t->pseq);
+        memmove(t->pkey, t->pkey + s, overlap * sizeof *t->pkey);
+    }
+    for (uint32_t f = 0; f < nf; f++) {
+        uint32_t j = fresh[f];
+        t->pseq[j] = stamp(t, &ne[j], j, ep, &nchanged);
+        t->pkey[j] = entry_key(&ne[j]);
+    }
+    t->pn = nn;
+    int full = nn >= window;
+    uint64_t oldest_kept = UINT64_MAX;
+    if (full && ng > 0)
+        for (uint32_t j = 0; j < nn; j++)
+            oldest_kept = t->pseq[j] < oldest_kept ? t->pseq[j] : oldest_kept;
+    for (uint32_t g = 0; g < ng; g++) {
+        uint32_t i = oe[gone[g]].msg;
+        if (!in_list(nl, i))
+            removed(t, i, nl, full, oldest_kept, tag);
+    }
+    for (uint32_t k = 0; k < nchanged; k++)
+        check(t, t->changed[k], 0);
+    return 1;
+}
+
 void track_on_write(void *ud, uint32_t key, const kv_list *old_list, const kv_list *new_list, int tag)
 {
     track *t = ud;
@@ -211,84 +484,12 @@ void track_on_write(void *ud, uint32_t key, const kv_list *old_list, const kv_li
         snprintf(d, sizeof d, "%u entries, window %u", new_list->n, window);
         violate(t, "the cache never holds more than the window", d);
     }
-    /* Only entries that appear or change status need re-checking after the
-     * removals: an unchanged entry's state moves only with its own key's
-     * writes and its own calls, which check it themselves. */
-    uint32_t nchanged = 0;
-    if (new_list && !new_list->corrupt) {
-        if (t->cap_changed < new_list->n) {
-            uint32_t *c = realloc(t->changed, new_list->n * sizeof *c);
-            if (!c) {
-                violate(t, "out of memory", "the tracker's scratch list");
-                return;
-            }
-            t->changed = c;
-            t->cap_changed = new_list->n;
-        }
-        for (uint32_t k = 0; k < new_list->n; k++) {
-            const kv_entry *e = &new_list->e[k];
-            msg *m = &t->msgs->m[e->msg];
-            if (e->work && (!m->in_cache || m->cstat != e->status))
-                t->changed[nchanged++] = e->msg;
-            m->seen = ep;
-            if (!m->cache_seq)
-                m->cache_seq = ((uint64_t)ep << 32) | k;
-            m->in_cache = 1;
-            m->was_cached = 1;
-            m->cstat = e->status;
-        }
+    if (new_list && !new_list->corrupt && reserve_scratch(t, new_list->n) != 0) {
+        violate(t, "out of memory", "the tracker's scratch list");
+        return;
     }
-    /* A removed message aged out only when the new value holds at least
-     * `window` messages newer than it, "newer" meaning that they arrived in
-     * the central cache after it (cache_seq; posts can land in another
-     * order than they were made): the window, full of newer messages,
-     * pushed it out. Any other removal is a loss by overwrite, whoever wrote
-     * it: typically a read-modify-write from a copy that never held the
-     * message (another location's stale copy, or a request that read before
-     * the message landed). */
-    uint64_t oldest_kept = UINT64_MAX;
-    int full = new_list && !new_list->corrupt && new_list->n >= window;
-    if (full)
-        for (uint32_t k = 0; k < new_list->n; k++) {
-            uint64_t q = t->msgs->m[new_list->e[k].msg].cache_seq;
-            if (q < oldest_kept)
-                oldest_kept = q;
-        }
-    if (old_list && !old_list->corrupt)
-        for (uint32_t k = 0; k < old_list->n; k++) {
-            uint32_t i = old_list->e[k].msg;
-            msg *m = &t->msgs->m[i];
-            if (m->seen == ep || !m->in_cache)
-                continue;
-            m->in_cache = 0;
-            int aged = full && m->cache_seq < oldest_kept;
-            /* A stale write can put a lost message back and a later one
-             * drop it again: lost_by_overwrite counts messages, once;
-             * overwrite_removals counts every such removal. */
-            if (new_list && new_list->corrupt) {
-                met_add(mr, t->m_corrupted, now, 1);
-            } else if (aged) {
-                met_add(mr, t->m_aged, now, 1);
-            } else {
-                met_add(mr, t->m_removals, now, 1);
-                if (!m->lost_once) {
-                    m->lost_once = 1;
-                    met_add(mr, t->m_lost, now, 1);
-                    if (tag >= 0 && tag < EP_COUNT) {
-                        if (met_counter_value(mr, t->m_lost_by[tag]) == 0)
-                            met_add(mr, t->m_first_lost_by[tag], now, now);
-                        met_add(mr, t->m_lost_by[tag], now, 1);
-                    }
-                    if (!t->seen_lost++)
-                        met_add(mr, t->m_first_lost, now, now);
-                }
-            }
-            if (aged && bot_work(m) && stored(t, kv_key_msg(i, m->legacy)) == ST_PENDING)
-                met_add(mr, t->m_pending_aged, now, 1);
-            check(t, i, aged ? 1 : 2);
-        }
-    for (uint32_t k = 0; k < nchanged; k++)
-        check(t, t->changed[k], 0);
+    if (!follow_fast(t, old_list, new_list, tag, window))
+        follow_all(t, old_list, new_list, tag, ep, window);
 }
 
 void track_on_call_end(void *ud, const call *c)
