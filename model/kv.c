@@ -92,10 +92,9 @@ static void stored_change(kv_store *kv, int64_t delta)
  * else status + 1): its name and its value. */
 static int64_t key_stored_bytes(const kv_store *kv, uint32_t key, uint8_t v)
 {
-    char name[600];
     if (!v)
         return 0;
-    int klen = msg_key_name(kv->msgs, kv_key_to_msg(key), kv_key_legacy(key), name, sizeof name);
+    int klen = msg_key_len(kv->msgs, kv_key_to_msg(key), kv_key_legacy(key));
     return klen + kv_msg_bytes(kv, kv_key_to_msg(key), ST_STATUS(v));
 }
 
@@ -768,14 +767,13 @@ void kv_put(kv_store *kv, kv_op *op)
     sim_us now = sim_now(kv->ctx);
     int res = KV_OK;
     sim_us lat = 0;
-    char name[600];
     /* misc keys: fixed names, or "ratelimit:" + an actor name (< 64
      * bytes), and small numbers: never near the limits */
     int misc = kv_key_is_misc(op->key);
     int klen = misc ? 0
                : op->key == KV_KEY_CACHE
                    ? (int)strlen(kv->cfg.cache_key_name)
-                   : msg_key_name(kv->msgs, kv_key_to_msg(op->key), kv_key_legacy(op->key), name, sizeof name);
+                   : msg_key_len(kv->msgs, kv_key_to_msg(op->key), kv_key_legacy(op->key));
     if (op->force)
         res = op->force;
     else if (misc)
