@@ -204,6 +204,11 @@ void met_add_daily(met_registry *m, met_id id, int64_t now, int64_t v)
         c->ndays = cap;
     }
     c->days[day] += v;
+    /* the next adds of the same day take met_add's inline path */
+    met_cell *cell = &m->hot.cell[id];
+    cell->day = &c->days[day];
+    cell->day_from = day == 0 ? INT64_MIN : (int64_t)day * MET_US_PER_DAY;
+    cell->day_to = ((int64_t)day + 1) * MET_US_PER_DAY;
 }
 
 /* Once per set: its values go into the histogram, in their order of

@@ -48,6 +48,10 @@ enum { MET_KIND_COUNTER, MET_KIND_DAILY, MET_KIND_GAUGE, MET_KIND_MAX };
 typedef struct met_cell {
     int64_t value;
     int kind; /* MET_KIND_* */
+    /* daily: the bucket of the day last added to, and that day's span
+     * [day_from, day_to) (empty until the first add) */
+    int64_t day_from, day_to;
+    int64_t *day;
 } met_cell;
 typedef struct met_hot {
     met_cell *cell; /* by counter id */
@@ -58,10 +62,14 @@ void met_add_daily(met_registry *m, met_id id, int64_t now, int64_t v);
 static inline void met_add(met_registry *m, met_id id, int64_t now, int64_t v)
 {
     met_cell *c = &((met_hot *)(void *)m)->cell[id];
-    if (c->kind == MET_KIND_DAILY)
-        met_add_daily(m, id, now, v);
-    else
+    if (c->kind != MET_KIND_DAILY) {
         c->value += v;
+    } else if (now >= c->day_from && now < c->day_to) {
+        c->value += v;
+        *c->day += v;
+    } else {
+        met_add_daily(m, id, now, v);
+    }
 }
 static inline void met_set(met_registry *m, met_id id, int64_t v)
 {

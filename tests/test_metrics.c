@@ -107,6 +107,17 @@ static void test_daily_buckets(void **state)
     assert_int_equal(days[2], 4);
     assert_int_equal(days[39], 0);
     assert_int_equal(days[40], 9);
+    /* the same day again, then back to an earlier one, after the growth
+     * moved the buckets: each add lands in its own day */
+    met_add(m, d, 40 * MET_US_PER_DAY + 1, 1);
+    met_add(m, d, 2 * MET_US_PER_DAY, 2);
+    met_add(m, d, 2 * MET_US_PER_DAY + 7, 3);
+    met_add(m, d, -5, 1); /* before the epoch: day 0 */
+    days = met_counter_days(m, d, &nd);
+    assert_int_equal(days[40], 10);
+    assert_int_equal(days[2], 9);
+    assert_int_equal(days[0], 5);
+    assert_int_equal(met_counter_value(m, d), 8 + 9 + 1 + 5 + 1);
 }
 
 static void test_samples_sorted_and_quantiles(void **state)
