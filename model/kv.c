@@ -66,6 +66,7 @@ struct kv_store {
     sim_us *mlast_put;
     location *locs;
     int64_t day;         /* daily caps: the day the counts are for */
+    sim_us day_lo, day_hi; /* the UTC times [lo, hi) of that day (empty at first) */
     int64_t day_reads, day_writes;
     kv_list *free_lists;
     kv_write_fn on_write;
@@ -601,9 +602,17 @@ void kv_forget_msg(kv_store *kv, uint32_t m)
 
 /* ---- operations ---- */
 
+/* Once per operation: the division only when the day may have changed.
+ * [day_lo, day_hi) is the span of UTC times whose quotient is kv->day (C
+ * division truncates, so a negative day's span is shifted by one). */
 static void roll_day(kv_store *kv)
 {
-    int64_t day = (sim_now(kv->ctx) + kv->cfg.utc_offset) / MET_US_PER_DAY;
+    sim_us utc = sim_now(kv->ctx) + kv->cfg.utc_offset;
+    if (utc >= kv->day_lo && utc < kv->day_hi)
+        return;
+    int64_t day = utc / MET_US_PER_DAY;
+    kv->day_lo = utc >= 0 ? day * MET_US_PER_DAY : (day - 1) * MET_US_PER_DAY + 1;
+    kv->day_hi = kv->day_lo + MET_US_PER_DAY;
     if (day != kv->day) {
         kv->day = day;
         kv->day_reads = kv->day_writes = 0;
