@@ -336,14 +336,6 @@ static void follow_all(track *t, const kv_list *old_list, const kv_list *new_lis
         check(t, t->changed[k], 0);
 }
 
-static int in_list(const kv_list *l, uint32_t i)
-{
-    int in = 0;
-    for (uint32_t j = 0; j < l->n; j++)
-        in |= l->e[j].msg == i;
-    return in;
-}
-
 /* follow_all's work on the entries that differ, when the old value is
  * prev and at most FAST_MAX entries differ; 0 (nothing done) otherwise.
  * The new value is compared with the old one shifted by s entries (0: a
@@ -362,16 +354,32 @@ static int follow_fast(track *t, const kv_list *o, const kv_list *nl, int tag, u
                 s = d;
                 break;
             }
-    /* One pass: the old value against prev (diff), the new value against
-     * prev shifted (any), over the overlap; then the old value's ends. */
+    /* One pass over the overlap: the old value against prev (diff), the
+     * new value against prev shifted, collecting the entries that differ
+     * (fresh: new entries unlike the old one at their shifted place; gone:
+     * old entries whose message is not at its shifted place) and the
+     * smallest stamp of the unchanged entries. Both lists come out in
+     * ascending order: the old value's head, the overlap, its tail. */
     uint32_t overlap = no - s < nn ? no - s : nn;
-    const uint64_t *pk = t->pkey + s;
+    const uint64_t *pk = t->pkey + s, *pq = t->pseq + s;
     const kv_entry *os = oe + s;
-    uint64_t diff = 0, any = 0;
+    uint32_t fresh[FAST_MAX], nf = 0, gone[FAST_MAX], ng = 0;
+    for (uint32_t k = 0; k < s; k++) /* s < FAST_MAX */
+        gone[ng++] = k;
+    uint64_t diff = 0, kept_min = UINT64_MAX;
     for (uint32_t j = 0; j < overlap; j++) {
         uint64_t p = pk[j];
         diff |= entry_key(&os[j]) ^ p;
-        any |= entry_key(&ne[j]) ^ p;
+        uint64_t x = entry_key(&ne[j]) ^ p;
+        if (!x) {
+            kept_min = pq[j] < kept_min ? pq[j] : kept_min;
+            continue;
+        }
+        if (nf == FAST_MAX || ((uint32_t)x && ng == FAST_MAX))
+            return 0;
+        fresh[nf++] = j;
+        if ((uint32_t)x) /* another message, not a status change */
+            gone[ng++] = j + s;
     }
     for (uint32_t k = 0; k < s; k++)
         diff |= entry_key(&oe[k]) ^ t->pkey[k];
@@ -379,29 +387,6 @@ static int follow_fast(track *t, const kv_list *o, const kv_list *nl, int tag, u
         diff |= entry_key(&oe[k]) ^ t->pkey[k];
     if (diff)
         return 0;
-    /* fresh: new entries unlike the old one at their shifted place; gone:
-     * old entries whose message is not at its shifted place. Both come
-     * out in ascending order: the old value's head, the overlap, its tail. */
-    uint32_t fresh[FAST_MAX], nf = 0, gone[FAST_MAX], ng = 0;
-    for (uint32_t k = 0; k < s; k++) {
-        if (ng == FAST_MAX)
-            return 0;
-        gone[ng++] = k;
-    }
-    if (any)
-        for (uint32_t j = 0; j < overlap; j++) {
-            uint64_t x = entry_key(&ne[j]) ^ pk[j];
-            if (!x)
-                continue;
-            if (nf == FAST_MAX)
-                return 0;
-            fresh[nf++] = j;
-            if ((uint32_t)x) { /* another message, not a status change */
-                if (ng == FAST_MAX)
-                    return 0;
-                gone[ng++] = j + s;
-            }
-        }
     for (uint32_t k = s + overlap; k < no; k++) {
         if (ng == FAST_MAX)
             return 0;
@@ -438,20 +423,24 @@ static int follow_fast(track *t, const kv_list *o, const kv_list *nl, int tag, u
         memmove(t->pseq, t->pseq + s, overlap * sizeof *t->pseq);
         memmove(t->pkey, t->pkey + s, overlap * sizeof *t->pkey);
     }
+    uint64_t oldest_kept = kept_min; /* the smallest stamp of the new value */
     for (uint32_t f = 0; f < nf; f++) {
         uint32_t j = fresh[f];
         t->pseq[j] = stamp(t, &ne[j], j, ep, &nchanged);
         t->pkey[j] = entry_key(&ne[j]);
+        if (t->pseq[j] < oldest_kept)
+            oldest_kept = t->pseq[j];
     }
     t->pn = nn;
     int full = nn >= window;
-    uint64_t oldest_kept = UINT64_MAX;
-    if (full && ng > 0)
-        for (uint32_t j = 0; j < nn; j++)
-            oldest_kept = t->pseq[j] < oldest_kept ? t->pseq[j] : oldest_kept;
+    /* A gone message is prev's at that place; the unchanged entries hold
+     * prev's other messages (none twice), so it can be in the new value
+     * only at a fresh entry. */
     for (uint32_t g = 0; g < ng; g++) {
-        uint32_t i = oe[gone[g]].msg;
-        if (!in_list(nl, i))
+        uint32_t i = oe[gone[g]].msg, in = 0;
+        for (uint32_t f = 0; f < nf; f++)
+            in |= ne[fresh[f]].msg == i;
+        if (!in)
             removed(t, i, nl, full, oldest_kept, tag);
     }
     for (uint32_t k = 0; k < nchanged; k++)
