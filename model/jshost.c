@@ -509,7 +509,7 @@ static void render_msg(jsh *h, uint32_t mi, int status)
     wprintf_(h, "\",\"message-type\":\"%s\"", type);
     if (m->entity) {
         WLIT(h, ",\"botParams\":{\"entity\":\"E\"");
-        if (status != ST_NONE)
+        if (status != MS_NONE)
             wprintf_(h, ",\"status\":\"%s\"", msg_status_name(status));
         if (msg_status_terminal(status))
             WLIT(h, ",\"processed\":true");
@@ -557,8 +557,8 @@ static int status_of(const cJSON *o, int *attempts)
     const cJSON *at = cJSON_GetObjectItemCaseSensitive(bp, "attempts");
     if (attempts)
         *attempts = cJSON_IsNumber(at) && at->valuedouble > 0 ? (int)at->valuedouble : 0;
-    int s = cJSON_IsString(st) ? msg_status_parse(st->valuestring) : ST_NONE;
-    return s < 0 ? ST_NONE : s;
+    int s = cJSON_IsString(st) ? msg_status_parse(st->valuestring) : MS_NONE;
+    return s < 0 ? MS_NONE : s;
 }
 
 /* What qsim reads from a cache value: its entries, or corrupt. */
@@ -749,7 +749,7 @@ static int kv_message(jsh *h, char t, int nf, const int64_t *f, jsh_inv *v)
         return -1;
     }
     const char *k = h->rb + h->rpos;
-    jsh_kvcall kc = { (uint8_t)(t == 'G' || t == 'K' ? KV_GET : KV_PUT), KV_VERB_PLAIN, 0, 0, NULL, ST_NONE, NULL,
+    jsh_kvcall kc = { (uint8_t)(t == 'G' || t == 'K' ? KV_GET : KV_PUT), KV_VERB_PLAIN, 0, 0, NULL, MS_NONE, NULL,
                       0, 0, 0 };
     if (t == 'K') {
         kc.verb = KV_VERB_LIST;
@@ -1027,7 +1027,7 @@ static void send_start(jsh *h, call *c)
     WLIT(h, "},\"b\":");
     size_t b0 = h->wlen;
     if (c->kind == EP_POST && m) {
-        render_msg(h, c->msg, m->type == MT_HUMAN && m->entity ? ST_PENDING : ST_NONE);
+        render_msg(h, c->msg, m->type == MT_HUMAN && m->entity ? MS_PENDING : MS_NONE);
     } else if (m) {
         wprintf_(h, "{\"messageId\":\"%s\"", msg_id(h->msgs, c->msg));
         if (c->kind == EP_CLAIM) {
