@@ -8,15 +8,7 @@
 # includes waiting for a core). Same protocol: [--quick] --json FILE.
 set -eu
 QSIM=${QSIM:-./qsim}
-quick=0; json=/dev/null
-while [ $# -gt 0 ]; do
-    case $1 in
-    --quick) quick=1 ;;
-    --json) json=$2; shift ;;
-    *) echo "usage: bench_worker.sh [--quick] [--json FILE]" >&2; exit 2 ;;
-    esac
-    shift
-done
+. "$(dirname "$0")/args.sh"
 : > "$json"
 if ! command -v "${QSIM_NODE:-node}" > /dev/null 2>&1; then
     echo "bench_worker: skipped: node not found"
@@ -38,7 +30,7 @@ for c in seed-worker tiny floor; do
     m=tests/worker/seed-worker.js; [ $c = tiny ] || [ $c = floor ] && m=$tmp/tiny.js
     node=${QSIM_NODE:-node}; [ $c = floor ] && node=bench/echo_node.sh
     QSIM_NODE=$node /usr/bin/time -f '%e %U %S' -o "$tmp/t" "$QSIM" run scenarios/incident-164.json -o 0 --days "$days" \
-        --worker "$m" --no-polls-csv -q --out "$tmp/o" 2> "$tmp/err" || { cat "$tmp/err" >&2; exit 1; }
+        --worker "$m" --no-polls-csv -q --force --out "$tmp/o" 2> "$tmp/err" || { cat "$tmp/err" >&2; exit 1; }
     ops=$(sed -n 's/.*"kv.reads": *\([0-9]*\).*/\1/p' "$tmp/o/results.json" | head -n 1)
     [ -n "$ops" ] || ops=$(awk "BEGIN { print int($days * 28800 * 5) }")
     read wall u s < "$tmp/t"
