@@ -81,7 +81,7 @@ $(BUILD)/model/jshost.o: CFLAGS += -I$(BUILD)
 # addon built from the same sources (the same stamp in build/qsim.node).
 # Rewritten only when it changes.
 SRC_STAMP := $(shell cat $(sort $(LIB_SRC) main.c $(wildcard cli/*.c) $(wildcard */*.h */*/*.h) \
-               model/worker_host.js addon/qsim_node.c) 2>/dev/null | cksum | cut -d' ' -f1)
+               model/worker_host.js) 2>/dev/null | cksum | cut -d' ' -f1)
 .PHONY: FORCE
 $(BUILD)/src_stamp.h: FORCE
 	@mkdir -p $(dir $@)

@@ -16,6 +16,7 @@
  * stack only runs qsim and switches contexts. */
 #define _GNU_SOURCE
 #include <node_api.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,7 +32,35 @@ int qsim_main(int argc, char **argv);
  * thread has 8 MiB; the parsers and reports are not deeply recursive). */
 #define SIM_STACK_BYTES ((size_t)256 << 20)
 
+/* The switch. swapcontext saves and restores the signal mask: one
+ * rt_sigprocmask system call per switch, two per KV round trip, which on
+ * this VM costs as much as the rest of the round trip (perf: 12% of the
+ * samples in the kernel's pvm_irq_enable). On x86-64 a switch of its own
+ * saves the callee-saved registers, MXCSR and the x87 control word on the
+ * stack it leaves and swaps stack pointers (the System V ABI's callee-saved
+ * state; the mask never changes here). Elsewhere: ucontext. */
+#if defined(__x86_64__) && !defined(QSIM_UCONTEXT)
+void qsim_ctx_switch(void **save_sp, void *to_sp);
+__asm__(".text\n"
+        ".globl qsim_ctx_switch\n"
+        ".type qsim_ctx_switch,@function\n"
+        "qsim_ctx_switch:\n"
+        "  pushq %rbp\n  pushq %rbx\n  pushq %r12\n  pushq %r13\n  pushq %r14\n  pushq %r15\n"
+        "  subq $8, %rsp\n  stmxcsr (%rsp)\n  fnstcw 4(%rsp)\n"
+        "  movq %rsp, (%rdi)\n  movq %rsi, %rsp\n"
+        "  ldmxcsr (%rsp)\n  fldcw 4(%rsp)\n  addq $8, %rsp\n"
+        "  popq %r15\n  popq %r14\n  popq %r13\n  popq %r12\n  popq %rbx\n  popq %rbp\n"
+        "  ret\n"
+        ".size qsim_ctx_switch,.-qsim_ctx_switch\n");
+static void *js_sp, *sim_sp;
+#define TO_SIM() qsim_ctx_switch(&js_sp, sim_sp)
+#define TO_JS() qsim_ctx_switch(&sim_sp, js_sp)
+#else
 static ucontext_t js_uc, sim_uc;
+#define TO_SIM() swapcontext(&js_uc, &sim_uc)
+#define TO_JS() swapcontext(&sim_uc, &js_uc)
+#endif
+
 static int state;             /* 0 not started, 1 running, 2 main returned */
 static int exit_code;
 static int qargc;
@@ -46,7 +75,7 @@ static long xfer(const char *out, size_t n, const char **in, int *status)
 {
     out_p = out;
     out_n = n;
-    swapcontext(&sim_uc, &js_uc);
+    TO_JS();
     *in = in_p;
     *status = in_status;
     return in_n;
@@ -56,7 +85,12 @@ static void sim_entry(void)
 {
     exit_code = qsim_main(qargc, qargv);
     fflush(NULL);
-    state = 2; /* returning resumes uc_link: the latest js_uc */
+    state = 2;
+#if defined(__x86_64__) && !defined(QSIM_UCONTEXT)
+    for (;;)
+        TO_JS(); /* never resumed: resume() does not switch once state is 2 */
+#endif
+    /* ucontext: returning resumes uc_link, the latest js_uc */
 }
 
 static napi_value throw_(napi_env env, const char *what)
@@ -70,7 +104,7 @@ static napi_value resume(napi_env env)
 {
     napi_value r;
     if (state == 1)
-        swapcontext(&js_uc, &sim_uc);
+        TO_SIM();
     if (state == 2)
         napi_create_int32(env, exit_code, &r);
     else if (napi_create_buffer_copy(env, out_n, out_p, NULL, &r) != napi_ok)
@@ -109,12 +143,24 @@ static napi_value start(napi_env env, napi_callback_info info)
     if (stack == MAP_FAILED)
         return throw_(env, "qsim.node: cannot map the simulation's stack");
     mprotect(stack, page, PROT_NONE); /* guard page: an overflow faults */
+#if defined(__x86_64__) && !defined(QSIM_UCONTEXT)
+    /* what qsim_ctx_switch pops, then sim_entry as its return address, with
+     * the stack aligned as at a call (rsp + 8 a multiple of 16 on entry) */
+    uint64_t *top = (uint64_t *)(stack + SIM_STACK_BYTES);
+    *--top = 0;                          /* sim_entry's own return address */
+    *--top = (uint64_t)(uintptr_t)sim_entry;
+    for (int i = 0; i < 6; i++)
+        *--top = 0;                      /* rbp rbx r12 r13 r14 r15 */
+    *--top = 0x1f80 | ((uint64_t)0x037f << 32); /* MXCSR, x87 control word: the defaults */
+    sim_sp = top;
+#else
     if (getcontext(&sim_uc) != 0)
         return throw_(env, "qsim.node: getcontext failed");
     sim_uc.uc_stack.ss_sp = stack + page;
     sim_uc.uc_stack.ss_size = SIM_STACK_BYTES - page;
     sim_uc.uc_link = &js_uc;
     makecontext(&sim_uc, sim_entry, 0);
+#endif
     jsh_set_inproc(xfer);
     state = 1;
     return resume(env);
