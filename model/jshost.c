@@ -1405,6 +1405,11 @@ int jsh_exec_inproc(const char *data_dir)
     if (inproc_xfer || transport_is("pipe"))
         return 0; /* inside node already, or pipes asked for */
     int want = transport_is("inproc");
+    const char *node = getenv("QSIM_NODE");
+    if (!want && node && *node)
+        return 0; /* a node of one's own (a wrapper, say) may not speak in-process: asked for only */
+    if (!node || !*node)
+        node = "node";
     char exe[1024], addon[1100];
     ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
     if (n <= 0)
@@ -1442,9 +1447,6 @@ int jsh_exec_inproc(const char *data_dir)
     int nargs = 0;
     for (ssize_t i = 0; i < len; i++)
         nargs += cmdline[i] == 0;
-    const char *node = getenv("QSIM_NODE");
-    if (!node || !*node)
-        node = "node";
     char **args = calloc((size_t)nargs + 8, sizeof *args);
     if (!args)
         return no_inproc(want, "%s", "out of memory");

@@ -71,7 +71,8 @@ void jsh_set_inproc(jsh_xfer_fn xfer);
 /* `qsim run` of a JS-mode scenario: replaces the process with node running
  * the host script in in-process mode (argv: qsim's own), when the addon is
  * usable and $QSIM_JS_TRANSPORT is not "pipe" (unset: the addon when it is
- * there and not older than qsim; "inproc": required). Returns only when it
+ * there, built from the same sources, and $QSIM_NODE is unset; "inproc":
+ * required). Returns only when it
  * did not exec: 0 (use the pipes), or 1 with a message on stderr
  * ("inproc" asked for and not possible). data_dir: the data folder this
  * process resolved (passed on as $QSIM_DATA: under node, /proc/self/exe is
