@@ -80,7 +80,8 @@ $(BUILD)/model/jshost.o: CFLAGS += -I$(BUILD)
 # The sources' checksum, in jshost.o: qsim runs in-process only with an
 # addon built from the same sources (the same stamp in build/qsim.node).
 # Rewritten only when it changes.
-SRC_STAMP := $(shell cat $(sort $(LIB_SRC) main.c $(wildcard cli/*.c) $(wildcard */*.h */*/*.h) \
+SRC_STAMP := $(shell cat $(sort $(LIB_SRC) main.c $(wildcard cli/*.c) \
+               $(filter-out build/% $(BUILD)/%,$(wildcard */*.h */*/*.h)) \
                model/worker_host.js) 2>/dev/null | cksum | cut -d' ' -f1)
 .PHONY: FORCE
 $(BUILD)/src_stamp.h: FORCE
