@@ -40,6 +40,7 @@ help:
 	@echo "make run        build and run the README's experiments (needs: build tools, GSL, cJSON, gnuplot)"
 	@echo "                SCENARIO=file.json runs another scenario; OUT=dir another root than out/"
 	@echo "make qsim       build ./qsim only"
+	@echo "make addon      build/qsim.node: JS mode in-process (needs node's headers; docs/worker-host.md)"
 	@echo "make test       all five test passes (also installs cmocka, valgrind, clang, libFuzzer)"
 	@echo "make test-unit  the unit and script tests (pass 1)"
 	@echo "make test-asan  pass 1 under AddressSanitizer + UBSan"
