@@ -31,12 +31,21 @@ let inFirst = inproc ? fromQsim(inproc.start(process.argv.slice(3))) : null;
 // main returns.
 function hostExit(code) {
   if (!inproc) realExit(code);
-  let r = inproc.exchange(ob.subarray(0, opos), -1);
+  let r = opos > 0 ? inproc.exchange(ob.subarray(0, opos), -1) : null; // fatal's F message
   opos = 0;
   while (typeof r !== 'number') r = inproc.exchange(null, Number(code) | 0);
   realExit(r);
 }
-if (inproc) process.exit = (code) => hostExit(code === undefined ? process.exitCode ?? 0 : code);
+if (inproc) {
+  // what has not been flushed is lost, as when a host process exits
+  process.exit = (code) => { opos = 0; hostExit(code === undefined ? process.exitCode ?? 0 : code); };
+  // node would print the error and exit 1, taking qsim with it: print it, and end as a host does
+  process.on('uncaughtException', (e) => {
+    fs.writeSync(2, `${(e && e.stack) || e}\n`);
+    opos = 0;
+    hostExit(1);
+  });
+}
 
 // ---- output: one write per turn ----
 // Messages are written into one growing buffer as they are emitted (no
