@@ -1492,30 +1492,31 @@ jsh *jsh_new(sim_ctx *ctx, msg_table *msgs, const jsh_config *cfg, sim_err *err)
         h->send = inproc_send;
         h->recv = inproc_recv;
         inproc_owner = h;
-    } else {
-        h->send = pipe_send;
-        h->recv = pipe_recv;
-        if (pipe2(to, O_CLOEXEC) != 0 || pipe2(from, O_CLOEXEC) != 0)
-            goto fail_sys;
-        const char *node = getenv("QSIM_NODE");
-        if (!node || !*node)
-            node = "node";
-        fflush(NULL);
-        h->pid = fork();
-        if (h->pid < 0)
-            goto fail_sys;
-        if (h->pid == 0) {
-            dup2(to[0], 0);
-            dup2(from[1], 1);
-            execlp(node, node, "--stack-size=4000", "-e", host_js, "--", cfg->module, (char *)NULL);
-            _exit(127);
-        }
-        close(to[0]);
-        close(from[1]);
-        h->wfd = to[1];
-        h->rfd = from[0];
-        signal(SIGPIPE, SIG_IGN); /* a dead host shows as a failed write */
+        goto started;
     }
+    h->send = pipe_send;
+    h->recv = pipe_recv;
+    if (pipe2(to, O_CLOEXEC) != 0 || pipe2(from, O_CLOEXEC) != 0)
+        goto fail_sys;
+    const char *node = getenv("QSIM_NODE");
+    if (!node || !*node)
+        node = "node";
+    fflush(NULL);
+    h->pid = fork();
+    if (h->pid < 0)
+        goto fail_sys;
+    if (h->pid == 0) {
+        dup2(to[0], 0);
+        dup2(from[1], 1);
+        execlp(node, node, "--stack-size=4000", "-e", host_js, "--", cfg->module, (char *)NULL);
+        _exit(127);
+    }
+    close(to[0]);
+    close(from[1]);
+    h->wfd = to[1];
+    h->rfd = from[0];
+    signal(SIGPIPE, SIG_IGN); /* a dead host shows as a failed write */
+started:
     /* I <len>\n{"epoch_ms":..,"kv":[..],"vars":{..}} */
     wprintf_(h, "{\"epoch_ms\":%" PRId64 ",\"kv\":[", cfg->epoch_ms);
     size_t j0 = 0;
