@@ -152,7 +152,9 @@ static void fz_run(scenario *s, const fz_env *e)
         runs[n].polls = &polls[n];
         n++;
     }
-    rep_meta meta = { "fuzz", s->name, s->path, plan->name, plan->plan, s->seed, s->duration };
+    rep_meta meta = { "fuzz", s->name, s->path, plan->name, plan->plan, s->seed, s->duration,
+                      plan->base_month_pusd, plan->incl_reads_month, plan->incl_writes_month,
+                      plan->incl_requests_month, plan->incl_storage_bytes };
     rep_results_json(e->devnull, &meta, runs, n);
     rep_summary(e->devnull, &meta, runs, n);
     rep_summary_csv(e->devnull, &meta, runs, n);

@@ -359,8 +359,9 @@ static int follow_fast(track *t, const kv_list *o, const kv_list *nl, int tag, u
      * smallest stamp of the unchanged entries. Both lists come out in
      * ascending order: the old value's head, the overlap, its tail. */
     uint32_t overlap = no - s < nn ? no - s : nn;
-    const uint64_t *pk = t->pkey + s, *pq = t->pseq + s;
-    const kv_entry *os = oe + s;
+    /* an empty list may have no array at all: no offset from NULL (UB) */
+    const uint64_t *pk = t->pkey ? t->pkey + s : NULL, *pq = t->pseq ? t->pseq + s : NULL;
+    const kv_entry *os = oe ? oe + s : NULL;
     uint32_t fresh[FAST_MAX], nf = 0, gone[FAST_MAX], ng = 0;
     for (uint32_t k = 0; k < s; k++) /* s < FAST_MAX */
         gone[ng++] = k;
