@@ -718,7 +718,8 @@ static int64_t km_gap(int64_t t)
 void rep_heal_km_csv(FILE *f, const char *option, met_registry *m)
 {
     met_id sh = met_find_samples(m, cols[RC_HEAL_MAX].name), sc = met_find_samples(m, cols[RC_HEAL_CENSORED].name);
-    int64_t nobs = sh >= 0 && sc >= 0 ? (int64_t)(met_samples_n(m, sh) + met_samples_n(m, sc)) : 0;
+    /* a set the run lacks is empty */
+    int64_t nobs = (int64_t)((sh >= 0 ? met_samples_n(m, sh) : 0) + (sc >= 0 ? met_samples_n(m, sc) : 0));
     if (nobs == 0) {
         fprintf(f, "%s,none,0.000000,0.000000,0.000000,0.000000,0,0,0\n", option);
         return;
@@ -726,9 +727,15 @@ void rep_heal_km_csv(FILE *f, const char *option, met_registry *m)
     met_iter ih, ic;
     int64_t vh = 0, vc = 0, last_t = 0;
     uint64_t ch = 0, cc = 0;
-    met_samples_iter(m, sh, &ih);
-    met_samples_iter(m, sc, &ic);
-    int more_h = met_samples_next(&ih, &vh, &ch), more_c = met_samples_next(&ic, &vc, &cc);
+    int more_h = 0, more_c = 0;
+    if (sh >= 0) {
+        met_samples_iter(m, sh, &ih);
+        more_h = met_samples_next(&ih, &vh, &ch);
+    }
+    if (sc >= 0) {
+        met_samples_iter(m, sc, &ic);
+        more_c = met_samples_next(&ic, &vc, &cc);
+    }
     km_stream k;
     km_stream_init(&k, nobs);
     /* the last step read but not yet written, and the last written one */
