@@ -2,7 +2,8 @@
 # bench_worker.sh - JS mode's speed (make bench): the incident under
 # --worker tests/worker/seed-worker.js, Option 0 (5 KV ops a poll), and a
 # minimal module doing the same 5 gets per poll with tiny values (the
-# host's own cost per KV round trip). Reports simulated KV ops per second
+# host's own cost per KV round trip), and the protocol's floor (no module:
+# bench/echo_host.js). Reports simulated KV ops per second
 # of wall time and of CPU time (qsim + node: on a shared machine wall time
 # includes waiting for a core). Same protocol: [--quick] --json FILE.
 set -eu
@@ -31,9 +32,12 @@ export default { async fetch(req, env) {
   return Response.json({ pending: [], kvStats: { reads: 5, writes: 0 } }); } };
 JS
 printf '%-34s %10s %8s %8s %12s %12s\n' case kv_ops wall_s cpu_s ops/s_wall ops/s_cpu
-for c in seed-worker tiny; do
-    m=tests/worker/seed-worker.js; [ $c = tiny ] && m=$tmp/tiny.js
-    /usr/bin/time -f '%e %U %S' -o "$tmp/t" "$QSIM" run scenarios/incident-164.json -o 0 --days "$days" \
+# floor: bench/echo_host.js answers as tiny.js would without running any
+# JavaScript of a module (qsim + pipes + process switches only)
+for c in seed-worker tiny floor; do
+    m=tests/worker/seed-worker.js; [ $c = tiny ] || [ $c = floor ] && m=$tmp/tiny.js
+    node=${QSIM_NODE:-node}; [ $c = floor ] && node=bench/echo_node.sh
+    QSIM_NODE=$node /usr/bin/time -f '%e %U %S' -o "$tmp/t" "$QSIM" run scenarios/incident-164.json -o 0 --days "$days" \
         --worker "$m" --no-polls-csv -q --out "$tmp/o" 2> "$tmp/err" || { cat "$tmp/err" >&2; exit 1; }
     ops=$(sed -n 's/.*"kv.reads": *\([0-9]*\).*/\1/p' "$tmp/o/results.json" | head -n 1)
     [ -n "$ops" ] || ops=$(awk "BEGIN { print int($days * 28800 * 5) }")

@@ -78,6 +78,7 @@ int call_env_init(call_env *env, sim_ctx *ctx, kv_store *kv, msg_table *msgs, ui
     env->m_wait_until = reg(&ok, met_counter(m, "worker.responded_before_end"));
     env->m_wait_until_cut = reg(&ok, met_counter(m, "cache_update.wait_until_cancelled"));
     env->m_capped = reg(&ok, met_counter_daily(m, "worker.requests.capped"));
+    env->m_deletes = env->m_lists = -1;
     env->req_day = -1;
     env->r_caps = reg(&ok, met_series(m, "cap_crossing", "day,kind,t_us"));
     if (ok)
@@ -204,6 +205,8 @@ void call_env_deinit(call_env *env)
 
 void call_key_name(const call_env *env, uint32_t key, char *buf, size_t len)
 {
+    if (env->misc_name && kv_key_is_misc(key) && env->misc_name(env->js, key, buf, len))
+        return;
     if (key == KV_KEY_HEARTBEAT)
         snprintf(buf, len, "dashboard:heartbeat");
     else if (key == KV_KEY_MSG_COUNT)
@@ -497,7 +500,12 @@ static void op_done(sim_ctx *ctx, kv_op *op)
     met_registry *m = sim_metrics(ctx);
     sim_us now = sim_now(ctx);
     int cls = kv_key_class(op->key);
-    if (op->res == KV_OK || op->res == KV_MISS) {
+    if ((op->res == KV_OK || op->res == KV_MISS) && op->verb != KV_VERB_PLAIN) {
+        /* billed as their own kinds (docs/model.md): not reads, not writes */
+        met_id id = op->verb == KV_VERB_DELETE ? env->m_deletes : env->m_lists;
+        if (id >= 0)
+            met_add(m, id, now, 1);
+    } else if (op->res == KV_OK || op->res == KV_MISS) {
         if (op->type == KV_GET) {
             c->kvr++;
             met_add(m, env->m_reads, now, 1);
@@ -520,7 +528,9 @@ static void op_done(sim_ctx *ctx, kv_op *op)
         char key[600];
         call_key_name(env, op->key, key, sizeof key);
         fprintf(env->trace, "{\"t\":%" PRId64 ",\"type\":\"kv\",\"call\":%" PRIu64 ",\"op\":\"%s\",\"key\":",
-                now, c->id, op->type == KV_GET ? "get" : "put");
+                now, c->id,
+                op->verb == KV_VERB_DELETE ? "delete" : op->verb == KV_VERB_LIST ? "list"
+                : op->type == KV_GET ? "get" : "put");
         trace_string(env->trace, key);
         fprintf(env->trace, ",\"result\":\"%s\"}\n", kv_result_name(op->res));
     }
@@ -540,6 +550,7 @@ static kv_op *prepare(call *c, int type, uint32_t key)
     op->put_attempts = 0;
     op->put_num = 0;
     op->put_ttl = 0;
+    op->verb = KV_VERB_PLAIN;
     op->type = (uint8_t)type;
     op->loc = c->loc;
     op->key = key;
@@ -579,6 +590,20 @@ void call_put_blob(call *c, uint32_t key, kv_blob *blob, int status, kv_list *li
     op->put_list = list;
     op->put_blob = blob; /* NULL for the cache key: list->blob holds its text */
     kv_put(c->env->kv, op);
+}
+
+void call_misc_op(call *c, int verb, uint32_t key, int64_t num, sim_us ttl, int refuse)
+{
+    kv_op *op = prepare(c, verb == KV_VERB_LIST ? KV_GET : KV_PUT, key);
+    op->verb = (uint8_t)verb;
+    op->put_num = num;
+    op->put_ttl = ttl;
+    if (refuse && !op->force)
+        op->force = (int8_t)refuse;
+    if (verb == KV_VERB_LIST)
+        kv_list_op(c->env->kv, op);
+    else
+        kv_put(c->env->kv, op);
 }
 
 void call_put_list(call *c)

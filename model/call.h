@@ -205,6 +205,10 @@ struct call_env {
     met_id m_capped, r_caps;
     met_id m_cache_reset; /* deployed post: an unparseable cache replaced */
     void *js;              /* JS mode: the worker host (model/jshost.h), or NULL */
+    /* JS mode: the names of the module's own keys (misc keys past the
+     * deployed Worker's); 0 when key is not one of them */
+    int (*misc_name)(void *ud, uint32_t key, char *buf, size_t len);
+    met_id m_deletes, m_lists; /* JS mode: kv.deletes, kv.lists (else -1) */
 };
 
 /* The cache value could not be parsed (a corrupt recent:comments). */
@@ -275,6 +279,11 @@ void call_put_num(call *c, uint32_t key, int64_t num, sim_us ttl);
  * module stored; status or list (a reference given away; cache key only)
  * is what qsim reads from it for its metrics. */
 void call_put_blob(call *c, uint32_t key, kv_blob *blob, int status, kv_list *list);
+/* JS mode's own keys (model/jshost.c): a put of value version num (ttl as
+ * call_put_num), a delete (verb KV_VERB_DELETE) or a list (KV_VERB_LIST,
+ * key any misc key). refuse: a kv_result the binding fails with before
+ * sending (a key or value over its limit), or 0. */
+void call_misc_op(call *c, int verb, uint32_t key, int64_t num, sim_us ttl, int refuse);
 /* Does a fault's key selector (KV_CLASS_*, CALL_KEY_*, -1) match key? */
 int call_fault_key_matches(int sel, uint32_t key);
 

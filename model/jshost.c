@@ -40,15 +40,30 @@ static const char host_js[] = {
 
 typedef struct jsh_kvcall {
     uint8_t type;      /* KV_GET, KV_PUT */
+    uint8_t verb;      /* kv_verb: delete and list are misc-key puts/gets */
+    uint8_t refuse;    /* a kv_result the binding fails with before sending */
     uint32_t key;
-    kv_blob *blob;     /* put: the value */
+    kv_blob *blob;     /* put: the value; list: prefix NUL cursor */
     int status;        /* put: what qsim reads from it */
     kv_list *list;     /* put of the cache: its entries */
+    int64_t num;       /* put of an own key: its value's version */
+    int64_t ttl_us;    /* put of an own key: expirationTtl, or 0 */
+    uint32_t limit;    /* list: keys per page */
 } jsh_kvcall;
+
+/* A value the module put on a key of its own: the KV model stores its
+ * number (misc_val.num), the text lives here. Versions are kept for the
+ * run (a location's copy may hold any of them). */
+typedef struct jsh_version {
+    kv_blob *value;
+    kv_blob *meta;     /* metadata as JSON text, or NULL */
+    int64_t expiration; /* absolute, s since the epoch, or 0 */
+} jsh_version;
 
 typedef struct jsh_inv {
     call *c;
     jsh_kvcall *q;     /* KV calls issued by the module, not yet sent to KV */
+    jsh_kvcall cur;    /* the one in flight (list: its prefix, cursor, limit) */
     uint32_t qhead, nq, capq;
     uint8_t live;      /* the current invocation of c */
     uint8_t inflight;  /* a KV operation of c is in the KV model */
@@ -90,6 +105,12 @@ struct jsh {
     uint64_t serial;       /* blobs made */
     uint64_t *sent;        /* per KV key: serial of the value the host holds */
     size_t nsent;
+    char **unames;         /* the module's own keys, by index (key user_key0 + i) */
+    uint32_t nunames;
+    uint32_t *uidx;        /* name -> index + 1 (open addressing; 0 empty) */
+    size_t uidx_cap;
+    jsh_version *vers;     /* versions 1.. of own keys' values */
+    size_t nvers, capvers;
     int failed;
     char err[512];
 };
@@ -307,8 +328,111 @@ static uint32_t add_msg(jsh *h, const char *id, size_t n)
     return m;
 }
 
+/* ---- the module's own keys ---- */
+
+static int ukey_grow(jsh *h)
+{
+    size_t cap = h->uidx_cap ? h->uidx_cap * 2 : 1024;
+    uint32_t *n = calloc(cap, sizeof *n);
+    if (!n)
+        return -1;
+    for (uint32_t i = 0; i < h->nunames; i++) {
+        size_t j = fnv(h->unames[i], strlen(h->unames[i])) & (cap - 1);
+        while (n[j])
+            j = (j + 1) & (cap - 1);
+        n[j] = i + 1;
+    }
+    free(h->uidx);
+    h->uidx = n;
+    h->uidx_cap = cap;
+    return 0;
+}
+
+/* The misc key of an own key's name (made on first use), or UINT32_MAX
+ * when the run has used up its JSH_USER_KEYS. */
+static uint32_t user_key(jsh *h, const char *k, size_t n, int make)
+{
+    if (h->uidx_cap) {
+        for (size_t j = fnv(k, n) & (h->uidx_cap - 1); h->uidx[j]; j = (j + 1) & (h->uidx_cap - 1)) {
+            const char *s = h->unames[h->uidx[j] - 1];
+            if (strncmp(s, k, n) == 0 && s[n] == '\0')
+                return h->cfg.user_key0 + h->uidx[j] - 1;
+        }
+    }
+    if (!make || h->nunames >= h->cfg.nuser_keys)
+        return UINT32_MAX;
+    if (2 * (h->nunames + 1) > h->uidx_cap && ukey_grow(h) != 0)
+        return UINT32_MAX;
+    if (h->nunames % 1024 == 0) {
+        char **p = realloc(h->unames, (h->nunames + 1024) * sizeof *p);
+        if (!p)
+            return UINT32_MAX;
+        h->unames = p;
+    }
+    char *name = malloc(n + 1);
+    if (!name)
+        return UINT32_MAX;
+    memcpy(name, k, n);
+    name[n] = '\0';
+    size_t j = fnv(k, n) & (h->uidx_cap - 1);
+    while (h->uidx[j])
+        j = (j + 1) & (h->uidx_cap - 1);
+    h->unames[h->nunames] = name;
+    h->uidx[j] = ++h->nunames;
+    return h->cfg.user_key0 + h->nunames - 1;
+}
+
+static int is_user_key(const jsh *h, uint32_t key)
+{
+    return kv_key_is_misc(key) && key >= h->cfg.user_key0 && key - h->cfg.user_key0 < h->nunames;
+}
+
+/* call_env.misc_name: an own key's name for the trace. */
+static int user_key_name(void *ud, uint32_t key, char *buf, size_t len)
+{
+    const jsh *h = ud;
+    if (!is_user_key(h, key))
+        return 0;
+    snprintf(buf, len, "%s", h->unames[key - h->cfg.user_key0]);
+    return 1;
+}
+
+/* A new version of an own key's value (takes value and meta). 0 on OOM. */
+static int64_t add_version(jsh *h, kv_blob *value, kv_blob *meta, int64_t expiration)
+{
+    if (h->nvers == h->capvers) {
+        size_t cap = h->capvers ? h->capvers * 2 : 256;
+        jsh_version *p = realloc(h->vers, cap * sizeof *p);
+        if (!p) {
+            kv_blob_unref(value);
+            kv_blob_unref(meta);
+            return 0;
+        }
+        h->vers = p;
+        h->capvers = cap;
+    }
+    h->vers[h->nvers++] = (jsh_version){ value, meta, expiration };
+    return (int64_t)h->nvers;
+}
+
+static const jsh_version *version(const jsh *h, int64_t v)
+{
+    return v >= 1 && (size_t)v <= h->nvers ? &h->vers[v - 1] : NULL;
+}
+
 /* The KV key of a key name, or UINT32_MAX when JS mode cannot model it. */
+static uint32_t model_key(jsh *h, const char *k, size_t n);
+
+/* The KV key of a key name: the model's keys (the cache, comment:<id>,
+ * comment:<ts>:<id>), else one of the module's own (UINT32_MAX when there
+ * is no room for another). */
 static uint32_t key_of(jsh *h, const char *k, size_t n)
+{
+    uint32_t key = model_key(h, k, n);
+    return key != UINT32_MAX ? key : user_key(h, k, n, 1);
+}
+
+static uint32_t model_key(jsh *h, const char *k, size_t n)
 {
     const char *ck = kv_config_of(h->kv)->cache_key_name;
     if (strlen(ck) == n && memcmp(ck, k, n) == 0)
@@ -568,7 +692,7 @@ static void read_pending(jsh *h, call *c, const char *body, size_t n)
 
 static void trace_log(jsh *h, uint64_t id, const char *s, size_t n)
 {
-    FILE *f = h->env->trace;
+    FILE *f = h->env ? h->env->trace : NULL; /* no env yet: a line from loading the module */
     if (!f)
         return;
     fprintf(f, "{\"t\":%" PRId64 ",\"type\":\"log\",\"call\":%" PRIu64 ",\"text\":\"", sim_now(h->ctx), id);
@@ -586,6 +710,139 @@ static void trace_log(jsh *h, uint64_t id, const char *s, size_t n)
 
 static void timer_fire(sim_ctx *ctx, void *obj, uint64_t arg);
 
+/* The numbers of a header line after its letter (up to JSH_FIELDS, each
+ * may be negative). How many were read: sscanf's count without its cost,
+ * for this runs for every message. */
+#define JSH_FIELDS 6
+static int header_fields(const char *p, int64_t *f)
+{
+    int n = 0;
+    for (; n < JSH_FIELDS; n++) {
+        while (*p == ' ')
+            p++;
+        int neg = *p == '-';
+        if (neg)
+            p++;
+        if (*p < '0' || *p > '9')
+            break;
+        uint64_t x = 0;
+        for (; *p >= '0' && *p <= '9'; p++)
+            x = x * 10 + (uint64_t)(*p - '0');
+        f[n] = neg ? -(int64_t)x : (int64_t)x;
+    }
+    return n;
+}
+
+/* A KV call from the host: "G <call> <klen>" + key; "P <call> <klen>
+ * <vlen> <ttl_s> <mlen>" + key + value + metadata (mlen -1: none); "D
+ * <call> <klen>" + key; "K <call> <plen> <limit> <clen>" + prefix + cursor.
+ * Queued on invocation v (NULL: it has ended, the call is dropped). -1
+ * when the run fails. */
+static int kv_message(jsh *h, char t, int nf, const int64_t *f, jsh_inv *v)
+{
+    int want = t == 'P' ? 5 : t == 'K' ? 4 : 2;
+    size_t kl = f[1] >= 0 ? (size_t)f[1] : 0;
+    size_t vl = t == 'P' && f[2] >= 0 ? (size_t)f[2] : t == 'K' && f[3] >= 0 ? (size_t)f[3] : 0;
+    size_t ml = t == 'P' && f[4] > 0 ? (size_t)f[4] : 0;
+    if (nf < want || f[1] < 0 || rneed(h, kl + vl + ml) != 0) {
+        fail_run(h, "worker host: protocol error: bad '%c' message", t);
+        return -1;
+    }
+    const char *k = h->rb + h->rpos;
+    jsh_kvcall kc = { (uint8_t)(t == 'G' || t == 'K' ? KV_GET : KV_PUT), KV_VERB_PLAIN, 0, 0, NULL, ST_NONE, NULL,
+                      0, 0, 0 };
+    if (t == 'K') {
+        kc.verb = KV_VERB_LIST;
+        kc.key = user_key(h, "", 0, 1); /* own key 0, named "": the namespace */
+        kc.limit = f[2] > 0 && f[2] < 1000 ? (uint32_t)f[2] : 1000;
+        /* prefix NUL cursor */
+        kc.blob = kv_blob_new(k, kl + 1 + vl);
+        if (kc.blob) {
+            kc.blob->data[kl] = '\0';
+            memcpy(kc.blob->data + kl + 1, k + kl, vl);
+            kc.blob->data[kl + 1 + vl] = '\0';
+        }
+    } else {
+        kc.key = key_of(h, k, kl);
+        if (kc.key == UINT32_MAX) {
+            fail_run(h, "worker used more than %u keys of its own (KV key '%.*s'): JS mode models that many "
+                        "besides '%s' and comment:<id> / comment:<ts>:<id> (docs/worker-host.md)",
+                     h->cfg.nuser_keys, (int)(kl > 200 ? 200 : kl), k, kv_config_of(h->kv)->cache_key_name);
+            return -1;
+        }
+    }
+    int own = kv_key_is_misc(kc.key);
+    if (t == 'D') {
+        if (!own) {
+            fail_run(h, "worker deleted '%.*s': JS mode does not delete the model's message and cache keys "
+                        "(docs/worker-host.md)", (int)(kl > 200 ? 200 : kl), k);
+            return -1;
+        }
+        kc.verb = KV_VERB_DELETE;
+        if (kl > (size_t)kv_config_of(h->kv)->key_max_bytes)
+            kc.refuse = KV_ETOOLARGE;
+    }
+    if (t == 'P' && f[3] > 0 && !own) {
+        fail_run(h, "worker put '%.*s' with an expiration: JS mode does not model expiring "
+                    "comment keys (docs/worker-host.md)", (int)(kl > 200 ? 200 : kl), k);
+        return -1;
+    }
+    if (t == 'P' && ml && !own) {
+        fail_run(h, "worker put '%.*s' with metadata: JS mode keeps metadata on the module's own keys only, "
+                    "not on the model's comment and cache keys (docs/worker-host.md)",
+                 (int)(kl > 200 ? 200 : kl), k);
+        return -1;
+    }
+    if (t == 'P' && own) {
+        const kv_config *kc0 = kv_config_of(h->kv);
+        kv_blob *val = new_blob(h, k + kl, vl);
+        kv_blob *meta = ml ? new_blob(h, k + kl + vl, ml) : NULL;
+        if (!val || (ml && !meta)) {
+            kv_blob_unref(val);
+            kv_blob_unref(meta);
+            fail_run(h, "out of memory");
+            return -1;
+        }
+        int64_t ttl_s = f[3] > 0 ? f[3] : 0;
+        int64_t exp = ttl_s ? (h->cfg.epoch_ms + sim_now(h->ctx) / 1000) / 1000 + ttl_s : 0;
+        kc.num = add_version(h, val, meta, exp);
+        kc.ttl_us = ttl_s * 1000000;
+        if (!kc.num) {
+            fail_run(h, "out of memory");
+            return -1;
+        }
+        if (kl > (size_t)kc0->key_max_bytes || (int64_t)vl > kc0->value_max_bytes)
+            kc.refuse = KV_ETOOLARGE; /* the binding refuses before sending */
+    } else if (t == 'P') {
+        kc.blob = new_blob(h, k + kl, vl);
+        if (!kc.blob) {
+            fail_run(h, "out of memory");
+            return -1;
+        }
+        if (kc.key == KV_KEY_CACHE) {
+            kc.list = list_of(h, kc.blob); /* takes the blob */
+            kc.blob = NULL;
+            if (!kc.list) {
+                fail_run(h, "out of memory");
+                return -1;
+            }
+        } else {
+            cJSON *o = cJSON_ParseWithLength(kc.blob->data, kc.blob->len);
+            kc.status = status_of(o, NULL);
+            cJSON_Delete(o);
+        }
+    }
+    h->rpos += kl + vl + ml;
+    if (!v) {
+        kv_blob_unref(kc.blob);
+        kv_list_unref(h->kv, kc.list);
+        return 0; /* the invocation ended (the runtime cancels it) */
+    }
+    push_kvcall(v, &kc);
+    touch(h, v);
+    return 0;
+}
+
 /* Sends h->wb and reads the host's batch up to ".", applying each message. */
 static void pump(jsh *h)
 {
@@ -600,9 +857,9 @@ static void pump(jsh *h)
         char t = line[0];
         if (t == '.')
             return;
-        uint64_t id = 0, a = 0, b = 0;
-        int64_t c3 = 0;
-        int nf = sscanf(line + 1, " %" SCNu64 " %" SCNu64 " %" SCNu64 " %" SCNd64, &id, &a, &b, &c3);
+        int64_t f[JSH_FIELDS] = { 0 };
+        int nf = header_fields(line + 1, f);
+        uint64_t id = (uint64_t)f[0], a = (uint64_t)f[1], b = (uint64_t)f[2];
         if (t == 'F') {
             size_t n = (size_t)id;
             if (rneed(h, n) != 0)
@@ -612,52 +869,9 @@ static void pump(jsh *h)
             return;
         }
         jsh_inv *v = inv_by_id(h, id);
-        if (t == 'G' || t == 'P') {
-            size_t kl = (size_t)a, vl = t == 'P' ? (size_t)b : 0;
-            if (nf < (t == 'P' ? 4 : 2) || rneed(h, kl + vl) != 0) {
-                fail_run(h, "worker host: protocol error: bad '%c' message", t);
+        if (t == 'G' || t == 'P' || t == 'D' || t == 'K') {
+            if (kv_message(h, t, nf, f, v) != 0)
                 return;
-            }
-            const char *k = h->rb + h->rpos;
-            jsh_kvcall kc = { (uint8_t)(t == 'G' ? KV_GET : KV_PUT), key_of(h, k, kl), NULL, ST_NONE, NULL };
-            if (kc.key == UINT32_MAX) {
-                fail_run(h, "worker used KV key '%.*s': JS mode models '%s' and comment:<id> / "
-                            "comment:<ts>:<id> keys only (docs/worker-host.md)",
-                         (int)(kl > 200 ? 200 : kl), k, kv_config_of(h->kv)->cache_key_name);
-                return;
-            }
-            if (t == 'P' && c3 > 0) {
-                fail_run(h, "worker put '%.*s' with an expiration: JS mode does not model expiring "
-                            "comment keys yet (docs/worker-host.md)", (int)(kl > 200 ? 200 : kl), k);
-                return;
-            }
-            if (t == 'P') {
-                kc.blob = new_blob(h, k + kl, vl);
-                if (!kc.blob) {
-                    fail_run(h, "out of memory");
-                    return;
-                }
-                if (kc.key == KV_KEY_CACHE) {
-                    kc.list = list_of(h, kc.blob); /* takes the blob */
-                    kc.blob = NULL;
-                    if (!kc.list) {
-                        fail_run(h, "out of memory");
-                        return;
-                    }
-                } else {
-                    cJSON *o = cJSON_ParseWithLength(kc.blob->data, kc.blob->len);
-                    kc.status = status_of(o, NULL);
-                    cJSON_Delete(o);
-                }
-            }
-            h->rpos += kl + vl;
-            if (!v) {
-                kv_blob_unref(kc.blob);
-                kv_list_unref(h->kv, kc.list);
-                continue; /* the invocation ended (the runtime cancels it) */
-            }
-            push_kvcall(v, &kc);
-            touch(h, v);
         } else if (t == 'W') {
             size_t n = (size_t)b;
             if (nf < 3 || rneed(h, n) != 0) {
@@ -707,10 +921,19 @@ static int issue(jsh *h, jsh_inv *v)
         return 0;
     jsh_kvcall k = v->q[v->qhead++];
     v->inflight = 1;
-    if (k.type == KV_GET)
+    kv_blob_unref(v->cur.blob); /* the last list's prefix and cursor */
+    v->cur = k;
+    v->cur.blob = NULL;
+    if (k.verb == KV_VERB_LIST) {
+        v->cur.blob = k.blob; /* read when the list completes */
+        call_misc_op(v->c, KV_VERB_LIST, k.key, 0, 0, 0);
+    } else if (k.verb == KV_VERB_DELETE || (k.type == KV_PUT && kv_key_is_misc(k.key))) {
+        call_misc_op(v->c, k.verb, k.key, k.num, k.ttl_us, k.refuse);
+    } else if (k.type == KV_GET) {
         call_get(v->c, k.key);
-    else
+    } else {
         call_put_blob(v->c, k.key, k.blob, k.status, k.list);
+    }
     (void)h;
     return 1;
 }
@@ -832,9 +1055,151 @@ static void send_start(jsh *h, call *c)
     (void)hdr;
 }
 
+static int cmp_name(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* A list's page as JSON, at its completion: the central store's live keys
+ * (the model's and the module's own) that start with prefix, in UTF-8
+ * byte order, after the cursor (the last name of the page before), at
+ * most limit. Appended to h->wb. */
+static void list_page(jsh *h, const char *prefix, const char *cursor, uint32_t limit)
+{
+    size_t pl = strlen(prefix), n = 0, cap = 64;
+    const char **names = malloc(cap * sizeof *names);
+    char *own = NULL; /* model key names, NUL-separated */
+    size_t ownlen = 0, owncap = 0;
+    /* the model's keys: the cache, then both forms of every message key */
+    uint32_t nm = (uint32_t)h->msgs->n;
+    size_t *off = malloc((2 * (size_t)nm + 1) * sizeof *off), noff = 0;
+    if (!names || !off) {
+        free(names);
+        free(off);
+        WLIT(h, "{\"keys\":[],\"list_complete\":true}");
+        return;
+    }
+    for (uint32_t key = 0; key < 2 * nm + 1; key++) {
+        int live = key == KV_KEY_CACHE ? kv_central_list(h->kv) != NULL : kv_central_status(h->kv, key) >= 0;
+        if (!live)
+            continue;
+        char nb[600];
+        call_key_name(h->env, key, nb, sizeof nb);
+        size_t l = strlen(nb);
+        if (l < pl || memcmp(nb, prefix, pl) != 0)
+            continue;
+        if (ownlen + l + 1 > owncap) {
+            owncap = owncap ? owncap * 2 : 4096;
+            while (owncap < ownlen + l + 1)
+                owncap *= 2;
+            char *p = realloc(own, owncap);
+            if (!p)
+                break;
+            own = p;
+        }
+        memcpy(own + ownlen, nb, l + 1);
+        off[noff++] = ownlen;
+        ownlen += l + 1;
+    }
+    for (size_t i = 0; i < noff; i++) {
+        if (n == cap) {
+            const char **p = realloc(names, (cap *= 2) * sizeof *p);
+            if (!p)
+                break;
+            names = p;
+        }
+        names[n++] = own + off[i];
+    }
+    for (uint32_t i = 1; i < h->nunames; i++) { /* 0: "", the lists' */
+        int64_t ver;
+        if (kv_central_num(h->kv, h->cfg.user_key0 + i, &ver) != 0 || strncmp(h->unames[i], prefix, pl) != 0)
+            continue;
+        if (n == cap) {
+            const char **p = realloc(names, (cap *= 2) * sizeof *p);
+            if (!p)
+                break;
+            names = p;
+        }
+        names[n++] = h->unames[i];
+    }
+    qsort(names, n, sizeof *names, cmp_name);
+    size_t i = 0;
+    if (*cursor)
+        while (i < n && strcmp(names[i], cursor) <= 0)
+            i++;
+    WLIT(h, "{\"keys\":[");
+    uint32_t shown = 0;
+    for (; i < n && shown < limit; i++, shown++) {
+        if (shown)
+            wput(h, ",", 1);
+        WLIT(h, "{\"name\":");
+        json_str(h, names[i]);
+        uint32_t uk = user_key(h, names[i], strlen(names[i]), 0);
+        int64_t ver;
+        const jsh_version *vv = uk != UINT32_MAX && kv_central_num(h->kv, uk, &ver) == 0 ? version(h, ver) : NULL;
+        if (vv && vv->expiration)
+            wprintf_(h, ",\"expiration\":%" PRId64, vv->expiration);
+        if (vv && vv->meta) {
+            WLIT(h, ",\"metadata\":");
+            wput(h, vv->meta->data, vv->meta->len);
+        }
+        wput(h, "}", 1);
+    }
+    if (i < n) {
+        WLIT(h, "],\"list_complete\":false,\"cursor\":");
+        json_str(h, names[i - 1]);
+        wput(h, "}", 1);
+    } else {
+        WLIT(h, "],\"list_complete\":true}");
+    }
+    free(names);
+    free(off);
+    free(own);
+}
+
+/* "R <call> <t> <res> <len> <mlen>" + value + metadata for a get of an own
+ * key or a list (its page as the value); -1 when it was neither. */
+static int send_own_result(jsh *h, call *c)
+{
+    const kv_op *op = &c->op;
+    const jsh_inv *v = c->js;
+    if (op->verb == KV_VERB_LIST) {
+        if (op->res != KV_OK) {
+            wprintf_(h, "R %" PRIu64 " %" PRId64 " %d -1 -1\n", c->id, sim_now(h->ctx), (int)op->res);
+            return 0;
+        }
+        const char *prefix = v->cur.blob ? v->cur.blob->data : "";
+        const char *cursor = prefix + strlen(prefix) + 1;
+        wprintf_(h, "R %" PRIu64 " %" PRId64 " 0 ", c->id, sim_now(h->ctx));
+        size_t lenpos = h->wlen;
+        WLIT(h, "0000000000 -1\n");
+        size_t body0 = h->wlen;
+        list_page(h, prefix, v->cur.blob ? cursor : "", v->cur.limit);
+        char num[12];
+        snprintf(num, sizeof num, "%010zu", h->wlen - body0);
+        memcpy(h->wb + lenpos, num, 10);
+        return 0;
+    }
+    if (!is_user_key(h, op->key))
+        return -1;
+    const jsh_version *vv = op->type == KV_GET && op->res == KV_OK ? version(h, op->num) : NULL;
+    if (!vv) {
+        wprintf_(h, "R %" PRIu64 " %" PRId64 " %d -1 -1\n", c->id, sim_now(h->ctx), (int)op->res);
+        return 0;
+    }
+    wprintf_(h, "R %" PRIu64 " %" PRId64 " %d %" PRIu32 " %" PRId64 "\n", c->id, sim_now(h->ctx), (int)op->res,
+             vv->value->len, vv->meta ? (int64_t)vv->meta->len : (int64_t)-1);
+    wput(h, vv->value->data, vv->value->len);
+    if (vv->meta)
+        wput(h, vv->meta->data, vv->meta->len);
+    return 0;
+}
+
 static void send_result(jsh *h, call *c)
 {
     const kv_op *op = &c->op;
+    if (send_own_result(h, c) == 0)
+        return;
     const kv_blob *b = NULL;
     if (op->res == KV_OK && op->type == KV_GET)
         b = op->key == KV_KEY_CACHE ? (op->list ? op->list->blob : NULL) : op->blob;
@@ -907,6 +1272,10 @@ void jsh_install(jsh *h, call_env *env, kv_store *kv)
     h->env = env;
     h->kv = kv;
     env->js = h;
+    env->misc_name = user_key_name;
+    met_registry *m = sim_metrics(h->ctx);
+    env->m_deletes = met_counter_daily(m, "kv.deletes");
+    env->m_lists = met_counter_daily(m, "kv.lists");
     for (int k = 0; k < EP_COUNT; k++)
         env->entry[k] = js_entry;
 }
@@ -927,6 +1296,8 @@ jsh *jsh_new(sim_ctx *ctx, msg_table *msgs, const jsh_config *cfg, sim_err *err)
     h->cfg = *cfg;
     h->pid = -1;
     h->wfd = h->rfd = -1;
+    if (cfg->nuser_keys)
+        user_key(h, "", 0, 1); /* own key 0: the lists' (no KV key is empty) */
     if (pipe2(to, O_CLOEXEC) != 0 || pipe2(from, O_CLOEXEC) != 0)
         goto fail_sys;
     const char *node = getenv("QSIM_NODE");
@@ -1007,6 +1378,7 @@ void jsh_free(jsh *h)
         waitpid(h->pid, NULL, 0);
     for (size_t i = 0; i < h->ninvs; i++) {
         drop_kvcalls(h, h->invs[i]);
+        kv_blob_unref(h->invs[i]->cur.blob);
         free(h->invs[i]->q);
         free(h->invs[i]);
     }
@@ -1014,6 +1386,15 @@ void jsh_free(jsh *h)
     free(h->touched);
     free(h->idx);
     free(h->sent);
+    for (uint32_t i = 0; i < h->nunames; i++)
+        free(h->unames[i]);
+    free(h->unames);
+    free(h->uidx);
+    for (size_t i = 0; i < h->nvers; i++) {
+        kv_blob_unref(h->vers[i].value);
+        kv_blob_unref(h->vers[i].meta);
+    }
+    free(h->vers);
     free(h->wb);
     free(h->rb);
     free(h);

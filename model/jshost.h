@@ -29,7 +29,14 @@ typedef struct jsh_config {
     int64_t epoch_ms;            /* Date.now() at simulated time 0 */
     uint32_t pending_limit;      /* ?limit= of the bots' pending request */
     uint32_t window;             /* env.QSIM_CACHE_WINDOW: the cache's length */
+    uint32_t user_key0;          /* the first misc key of the module's own keys */
+    uint32_t nuser_keys;         /* how many (kv_config.nmisc covers them) */
 } jsh_config;
+
+/* Distinct keys of its own (not the model's message and cache keys) a
+ * module may use in one run. The KV model's tables for them are calloc'd:
+ * pages never touched cost no memory. */
+#define JSH_USER_KEYS 65536u
 
 /* Starts the host process and loads the module. NULL with err set (code 1)
  * when node cannot run or the module does not load. The node binary is

@@ -764,6 +764,37 @@ void kv_get(kv_store *kv, kv_op *op)
 
 static void put_done(sim_ctx *ctx, void *obj, uint64_t arg);
 
+static void list_done(sim_ctx *ctx, void *obj, uint64_t arg)
+{
+    kv_op *op = obj;
+    op->res = (uint8_t)arg;
+    op->list = NULL;
+    op->blob = NULL;
+    op->num = 0;
+    if (op->res == KV_OK) {
+        roll_day(op->store);
+        count_day(op->store, 1);
+    }
+    op->done(ctx, op);
+}
+
+void kv_list_op(kv_store *kv, kv_op *op)
+{
+    sim_us now = sim_now(kv->ctx);
+    sim_us lat = op->pin_lat >= 0 ? op->pin_lat : dist_draw(&kv->cfg.get_miss, lat_rng(kv, op));
+    double p = op->pin_lat >= 0 ? 0 : kv->cfg.get_error_prob[KV_CLASS_OTHER];
+    int res = KV_OK;
+    if (op->force)
+        res = op->force;
+    else if (capped(kv, 1))
+        res = KV_ECAP;
+    else if (p > 0 && gsl_rng_uniform(fail_rng(kv, op)) < p)
+        res = KV_ETRANSIENT;
+    op->issued = now;
+    op->store = kv;
+    sim_after(kv->ctx, lat, list_done, op, (uint64_t)res);
+}
+
 void kv_put(kv_store *kv, kv_op *op)
 {
     sim_us now = sim_now(kv->ctx);
@@ -838,7 +869,7 @@ static void put_done(sim_ctx *ctx, void *obj, uint64_t arg)
     if (kv_key_is_misc(key)) {
         /* no observer: the tracker follows messages only */
         misc_val *v = &kv->mval[key - KV_KEY_MISC];
-        v->set = 1;
+        v->set = op->verb != KV_VERB_DELETE;
         v->num = op->put_num;
         v->expires = op->put_ttl > 0 ? t + op->put_ttl : 0;
         kv->mlast_put[key - KV_KEY_MISC] = t;

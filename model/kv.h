@@ -140,6 +140,10 @@ typedef struct kv_config {
 typedef struct kv_store kv_store;
 
 typedef enum { KV_GET = 0, KV_PUT = 1 } kv_optype;
+/* JS mode's delete and list (model/jshost.c) ride on the two types: a
+ * delete is a put on a misc key that removes it when it lands (latency,
+ * 429, failures and cap of a put); a list is kv_list_op. */
+typedef enum { KV_VERB_PLAIN = 0, KV_VERB_DELETE = 1, KV_VERB_LIST = 2 } kv_verb;
 
 /* The random streams an operation draws its latency and failures from.
  * Each actor has its own ("kv:latency:<actor>", "kv:failure:<actor>"), so
@@ -170,6 +174,7 @@ typedef struct kv_op {
     uint8_t put_attempts; /* individual put: botParams.attempts */
     int64_t put_num;    /* misc put: the number stored */
     sim_us put_ttl;     /* misc put: expirationTtl (> 0), or 0: never expires */
+    uint8_t verb;       /* kv_verb: what a put or get on a misc key means */
     kv_list *put_list;  /* cache put: a reference the caller gives away */
     kv_blob *put_blob;  /* individual put, JS mode: a reference given away */
     void (*done)(sim_ctx *ctx, struct kv_op *op);
@@ -204,6 +209,13 @@ void kv_location_forget(kv_store *kv, int loc);
 
 void kv_get(kv_store *kv, kv_op *op);
 void kv_put(kv_store *kv, kv_op *op);
+/* A list operation (op->type KV_GET, verb KV_VERB_LIST, key any misc key
+ * standing for the namespace): served by the central store, so it takes
+ * get_miss's latency from the caller's stream, fails with the "other"
+ * class's get error probability, and counts against the daily write cap
+ * (Cloudflare's free plan: 1,000 lists a day, like writes). It reads
+ * nothing: the caller builds the page from kv_central_num at completion. */
+void kv_list_op(kv_store *kv, kv_op *op);
 
 /* Snapshots of the cache value. */
 kv_list *kv_list_new(kv_store *kv);

@@ -230,11 +230,16 @@ int pr_apply(const pr_plan *p, met_registry *m, sim_us duration)
     int64_t reads = counter(m, "kv.reads"), writes = counter(m, "kv.writes"), reqs = counter(m, "worker.requests");
     /* exact per-day cost: scale the run's total cost, not a rounded rate */
     int64_t day_r = scale((__int128)reads * p->read_pusd, MET_US_PER_DAY, duration);
-    int64_t day_w = scale((__int128)writes * p->write_pusd, MET_US_PER_DAY, duration);
+    /* JS mode's deletes and lists: Cloudflare prices each like a write,
+     * with a monthly inclusion of its own (docs/model.md) */
+    int64_t dels = counter(m, "kv.deletes"), lists = counter(m, "kv.lists");
+    int64_t day_w = scale((__int128)(writes + dels + lists) * p->write_pusd, MET_US_PER_DAY, duration);
     int64_t day_q = scale((__int128)reqs * p->request_pusd, MET_US_PER_DAY, duration);
     int64_t month = MET_US_PER_DAY * p->days_per_month;
     int64_t mr = scale(reads, month, duration) - p->incl_reads_month;
     int64_t mw = scale(writes, month, duration) - p->incl_writes_month;
+    int64_t md = scale(dels, month, duration) - p->incl_writes_month;
+    int64_t ml = scale(lists, month, duration) - p->incl_writes_month;
     int64_t mq = scale(reqs, month, duration) - p->incl_requests_month;
     /* storage: byte_s / (duration_us / 1e6) is the average stored bytes */
     int64_t byte_s = counter(m, "kv.storage.byte_s");
@@ -246,7 +251,8 @@ int pr_apply(const pr_plan *p, met_registry *m, sim_us duration)
     __int128 excess = (__int128)byte_s * SIM_US_PER_S - (__int128)p->incl_storage_bytes * duration;
     int64_t ms = excess > 0 && gb_us ? sat(excess * p->storage_gb_month_pusd / gb_us) : 0;
     int64_t bill = sat((__int128)p->base_month_pusd + (mr > 0 ? (__int128)mr * p->read_pusd : 0) +
-                       (mw > 0 ? (__int128)mw * p->write_pusd : 0) + (mq > 0 ? (__int128)mq * p->request_pusd : 0) +
+                       (mw > 0 ? (__int128)mw * p->write_pusd : 0) + (md > 0 ? (__int128)md * p->write_pusd : 0) +
+                       (ml > 0 ? (__int128)ml * p->write_pusd : 0) + (mq > 0 ? (__int128)mq * p->request_pusd : 0) +
                        ms);
     int64_t do_day[5] = { 0 }, do_total = 0, do_bill = 0;
     int has_do = met_find_counter(m, "do.requests") >= 0;

@@ -270,6 +270,12 @@ int sc_set_worker(scenario *s, const char *path, sim_err *err)
                                                                 ? "path too long" : why);
         return -1;
     }
+    if (s->endpoints == CALL_EP_DEPLOYED) { /* as "worker" in the scenario */
+        err->code = 2;
+        snprintf(err->msg, sizeof err->msg, "--worker: the scenario has \"endpoints\": \"deployed\": the module is "
+                                            "the endpoints (docs/worker-host.md)");
+        return -1;
+    }
     snprintf(s->worker.module, sizeof s->worker.module, "%s", path);
     if (s->worker.nkv == 0)
         snprintf(s->worker.kv[s->worker.nkv++], SC_NAME, "COMMENTS_KV");

@@ -14,19 +14,27 @@ const path = require('path');
 const { pathToFileURL } = require('url');
 
 // ---- output: one write per turn ----
-let out = [];
-function emit(s) { out.push(s); }
+// Messages are written into one growing buffer as they are emitted (no
+// string concatenation, no array join) and go out in one writeSync.
+let ob = Buffer.allocUnsafe(1 << 16), opos = 0;
+function emit(s) {
+  const need = opos + s.length * 3 + 4; // utf8: at most 3 bytes per UTF-16 unit
+  if (need > ob.length) {
+    const n = Buffer.allocUnsafe(Math.max(ob.length * 2, need));
+    ob.copy(n, 0, 0, opos);
+    ob = n;
+  }
+  opos += ob.write(s, opos);
+}
 function flush() {
-  out.push('.\n');
-  const s = out.join('');
-  out = [];
-  let buf = Buffer.from(s);
+  ob[opos++] = 46; ob[opos++] = 10; // ".\n"
   let off = 0;
-  while (off < buf.length) off += fs.writeSync(1, buf, off, buf.length - off);
+  while (off < opos) off += fs.writeSync(1, ob, off, opos - off);
+  opos = 0;
 }
 function fatal(msg) {
   const b = Buffer.from(String(msg));
-  out = [];
+  opos = 0;
   fs.writeSync(1, 'F ' + b.length + '\n');
   fs.writeSync(1, b);
   process.exit(3);
@@ -158,14 +166,19 @@ class QRequest extends Request {
 // ---- KV binding ----
 const ERR = ['', '', 'KV: transient error', 'KV PUT failed: 429 Too Many Requests',
   'KV: value or key too large', 'KV: daily limit exceeded', 'KV: too many API requests by a single Worker invocation'];
+const META_MAX = 1024;     // bytes of metadata (developers.cloudflare.com/kv/platform/limits)
+const CACHE_TTL_MIN = 30;  // s: the smallest cacheTtl (same page)
 class KVNamespace {
   constructor(inv) { this.inv = inv; }
   get(key, opt) {
-    const type = typeof opt === 'string' ? opt : (opt && opt.type) || 'text';
-    return this.inv.op('G', String(key), null, 0).then((v) => convert(v, type));
+    return this.getWithMetadata(key, opt).then((r) => r.value);
   }
   getWithMetadata(key, opt) {
-    return this.get(key, opt).then((value) => ({ value, metadata: null, cacheStatus: null }));
+    const type = typeof opt === 'string' ? opt : (opt && opt.type) || 'text';
+    if (opt && typeof opt === 'object' && opt.cacheTtl != null && !(Number(opt.cacheTtl) >= CACHE_TTL_MIN))
+      return Promise.reject(new Error(`KV GET failed: 400 Invalid cache_ttl of ${opt.cacheTtl}. Cache TTL must be at least ${CACHE_TTL_MIN}.`));
+    return this.inv.op('G', String(key), null, 0, null).then((r) => ({
+      value: convert(r.v, type), metadata: r.m == null ? null : JSON.parse(r.m), cacheStatus: null }));
   }
   put(key, value, opts) {
     if (typeof value !== 'string') {
@@ -177,10 +190,28 @@ class KVNamespace {
     else if (opts && opts.expiration != null) ttl = Math.floor(Number(opts.expiration)) - Math.floor(simMs() / 1000);
     if ((opts && (opts.expirationTtl != null || opts.expiration != null)) && !(ttl >= 60))
       return Promise.reject(new Error('KV PUT failed: 400 Invalid expiration_ttl of ' + ttl + '. Expiration TTL must be at least 60.'));
-    return this.inv.op('P', String(key), value, ttl).then(() => undefined);
+    let meta = null;
+    if (opts && opts.metadata !== undefined && opts.metadata !== null) {
+      meta = JSON.stringify(opts.metadata);
+      if (lenOf(meta) > META_MAX)
+        return Promise.reject(new Error(`KV PUT failed: 413 Metadata length of ${lenOf(meta)} exceeds limit of ${META_MAX}.`));
+    }
+    return this.inv.op('P', String(key), value, ttl, meta).then(() => undefined);
   }
-  delete() { return Promise.reject(new Error('qsim: KV delete() is not modelled yet (docs/worker-host.md)')); }
-  list() { return Promise.reject(new Error('qsim: KV list() is not modelled yet (docs/worker-host.md)')); }
+  delete(key) { return this.inv.op('D', String(key), null, 0, null).then(() => undefined); }
+  list(opts) {
+    const prefix = opts && opts.prefix != null ? String(opts.prefix) : '';
+    const cursor = opts && opts.cursor != null ? String(opts.cursor) : '';
+    const limit = opts && opts.limit != null ? Math.floor(Number(opts.limit)) : 1000;
+    if (!(limit >= 1 && limit <= 1000))
+      return Promise.reject(new Error(`KV LIST failed: 400 Invalid key_count_limit of ${opts.limit}. Please specify an integer between 1 and 1000.`));
+    return this.inv.op('K', prefix, cursor, limit, null).then((r) => {
+      const page = JSON.parse(r.v);
+      if (page.list_complete) delete page.cursor;
+      page.cacheStatus = null;
+      return page;
+    });
+  }
 }
 function convert(v, type) {
   if (v === null) return null;
@@ -206,12 +237,20 @@ class Invocation {
     this.responded = false;
     this.ended = false;
   }
-  op(kind, key, value, ttl) {
+  // One KV call; its promise settles with { v: value or null, m: metadata
+  // text or null } when qsim sends the result.
+  op(kind, key, value, ttl, meta) {
+    if (kind !== 'K' && (key === '' || key === '.' || key === '..'))
+      return Promise.reject(new TypeError(`Key name cannot be empty, "." or ".." (got ${JSON.stringify(key)}).`));
     return new Promise((resolve, reject) => {
       this.q.push({ resolve, reject, key });
       const kl = lenOf(key);
       if (kind === 'G') emit(`G ${this.id} ${kl}\n${key}`);
-      else emit(`P ${this.id} ${kl} ${lenOf(value)} ${ttl}\n${key}${value}`);
+      else if (kind === 'P') {
+        if (meta === null) emit(`P ${this.id} ${kl} ${lenOf(value)} ${ttl} -1\n${key}${value}`);
+        else emit(`P ${this.id} ${kl} ${lenOf(value)} ${ttl} ${lenOf(meta)}\n${key}${value}${meta}`);
+      } else if (kind === 'D') emit(`D ${this.id} ${kl}\n${key}`);
+      else emit(`K ${this.id} ${kl} ${ttl} ${lenOf(value)}\n${key}${value}`); // list: prefix, limit, cursor
     });
   }
   ctx() {
@@ -292,8 +331,9 @@ function handle() {
     case 'R': {
       const id = Number(f[1]);
       nowUs = Number(f[2]);
-      const res = Number(f[3]), n = Number(f[4]);
+      const res = Number(f[3]), n = Number(f[4]), mn = f.length > 5 ? Number(f[5]) : -1;
       let v = n >= 0 ? readBytes(n) : null;
+      const m = mn >= 0 ? readBytes(mn) : null;
       const inv = invs.get(id);
       if (!inv || inv.q.length === 0) fatal(`qsim sent a KV result for call ${id}, which has no KV call waiting`);
       cur = inv;
@@ -301,10 +341,10 @@ function handle() {
       if (n === -2) { // the value this host last received for the key
         v = held.get(w.key);
         if (v === undefined) fatal(`qsim referred to a value of '${w.key}' this host never received`);
-      } else if (v !== null) {
+      } else if (v !== null && f.length <= 5) { // a model key's value (own keys: never -2)
         held.set(w.key, v);
       }
-      if (res <= 1) w.resolve(v);
+      if (res <= 1) w.resolve({ v, m });
       else w.reject(new Error(ERR[res] || 'KV error'));
       break;
     }

@@ -240,7 +240,11 @@ world *world_new(const scenario *s, const char *option, uint64_t seed, const wor
             vv[i] = s->worker.var_values[i];
         }
         jsh_config jc = { s->worker.module, kvn, s->worker.nkv, vn, vv, s->worker.nvars, option, s->epoch_ms,
-                          s->deployed.pending_limit, s->kv.window };
+                          s->deployed.pending_limit, s->kv.window, 0, JSH_USER_KEYS };
+        /* the module's own keys: misc keys after the deployed Worker's */
+        uint32_t misc0 = s->endpoints == CALL_EP_DEPLOYED ? 2 + w->nsenders : 0;
+        jc.user_key0 = KV_KEY_MISC + misc0;
+        kvc.nmisc = misc0 + JSH_USER_KEYS;
         if (!w->ctx || !(w->js = jsh_new(w->ctx, &w->msgs, &jc, err)))
             goto fail;
         kvc.render = jsh_render;

@@ -55,7 +55,7 @@ fi
 # (both meet stuck<=5), Option 0 is the cheaper at p429 = 0.01 (nothing
 # stuck: Option 3's cron reads are overhead) and Option 3 at p429 = 1 (see
 # above); the advice must say it depends on p429 and name both.
-if "$QSIM" advise "$sc" --data tests/data/robust --options 0,3 --reps 4 --jobs 2 --target 'stuck<=5' --robust \
+if "$QSIM" advise "$sc" --data tests/data/robust --options 0,3 --reps 4 --jobs 2 --target 'stuck_final<=5' --robust \
     >"$tmp/aout" 2>"$tmp/aerr"; then
     ok
     grep -q '^  kv.p429=0.01 *option 0, ' "$tmp/aout" && ok || fail "advise --robust at p429=0.01: $(cat "$tmp/aout")"
@@ -66,7 +66,7 @@ else
     fail "advise --robust: $(cat "$tmp/aerr")"
 fi
 # and where it holds: the incident's Option 1 is the only one that heals
-"$QSIM" advise scenarios/incident-164.json --options 0,1 --reps 2 --days 0.005 --jobs 2 --target 'heal-p99<=60s' \
+"$QSIM" advise scenarios/incident-164.json --options 0,1 --reps 2 --days 0.005 --jobs 2 --target 'heal_p99_s<=60s' \
     --robust >"$tmp/aout" 2>"$tmp/aerr" && ok || fail "advise --robust (incident): $(cat "$tmp/aerr")"
 grep -q '^robust: the advice is the same at every point$' "$tmp/aout" && ok ||
     fail "advise --robust (incident) should hold: $(tail -1 "$tmp/aout")"

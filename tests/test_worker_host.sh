@@ -3,8 +3,8 @@
 # (docs/worker-host.md): Date/performance/Math.random/crypto come from qsim,
 # so a JS-mode run is byte-identical when repeated; a missing module is a
 # bad scenario (exit 2); a module that does not load, a host that dies, a
-# KV key JS mode cannot model and a missing node are runtime errors (exit
-# 1), named, with no results written. Skipped only when node is absent.
+# delete of a model key and a missing node are runtime errors (exit 1),
+# named, with no results written; a key of the module's own is a key. Skipped only when node is absent.
 set -u
 QSIM=${QSIM:-./qsim}
 if ! command -v "${QSIM_NODE:-node}" > /dev/null 2>&1; then
@@ -63,7 +63,12 @@ refuse 1 "exports no fetch" "a module without fetch" "$INC" --worker "$tmp/nofet
 scen crash "$W" '{ "CRASH_AT": "3" }'
 refuse 1 "exited (status 9)" "the host dies mid-run" "$tmp/crash.json" -o 0
 scen badkey "$W" '{ "BAD_KEY": "1" }'
-refuse 1 "worker used KV key 'session:42'" "a KV key JS mode cannot model" "$tmp/badkey.json" -o 0
+refuse 1 "worker deleted 'recent:comments'" "a delete of a model key JS mode cannot model" "$tmp/badkey.json" -o 0
+# a key of the module's own is an opaque key (docs/worker-host.md)
+scen ownkey "$W" '{ "OWN_KEY": "1" }'
+"$QSIM" run "$tmp/ownkey.json" -o 0 -q --out "$tmp/o3" --trace "$tmp/t3.jsonl" 2> "$tmp/err" &&
+    grep -q '"op":"get","key":"session:42","result":"miss"' "$tmp/t3.jsonl" &&
+    grep -q '"text":"own=null"' "$tmp/t3.jsonl" && ok || bad "a key of the module's own"
 QSIM_NODE=/nonexistent/node refuse 1 "cannot run node" "node missing at run time" "$INC" --worker "$W"
 echo "worker host: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

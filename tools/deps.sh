@@ -6,7 +6,8 @@
 #   sh tools/deps.sh test     that, plus what the tests need (make test):
 #                             cmocka, valgrind, clang and the libFuzzer runtime,
 #                             chromium (report screenshot), Node.js (the Worker
-#                             host), GNU parallel, Slurm and munge (cluster tests)
+#                             host), GNU parallel, Slurm and munge (cluster tests),
+#                             and Miniflare from npm (npm ci in tests/worker/miniflare)
 #   sh tools/deps.sh cluster  the run packages plus GNU parallel, Slurm, munge
 #
 # As root it installs what is missing (apt-get update first); otherwise it
@@ -33,15 +34,38 @@ for p in $PKGS; do
     *) missing="$missing $p" ;;
     esac
 done
-[ -z "$missing" ] && exit 0
-if [ "$(id -u)" -eq 0 ] && [ -z "${QSIM_DEPS_DRY:-}" ]; then
-    echo "deps: installing$missing" >&2
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq
-    # shellcheck disable=SC2086
-    apt-get install -y -qq --no-install-recommends $missing >&2
-else
-    echo "deps: missing Debian packages:$missing" >&2
-    echo "deps: run:  sudo apt-get update && sudo apt-get install -y$missing" >&2
-    exit 1
+# Miniflare (workerd) for tests/test_worker_miniflare.sh: npm packages
+# pinned by tests/worker/miniflare/package-lock.json, installed into its
+# node_modules/ (git-ignored) by npm ci when absent or older than the lock.
+miniflare() {
+    d=$(cd "$(dirname "$0")/.." && pwd)/tests/worker/miniflare
+    if [ -f "$d/node_modules/miniflare/package.json" ] && [ "$d/node_modules/.package-lock.json" -nt "$d/package-lock.json" ]; then
+        return 0
+    fi
+    if [ -n "${QSIM_DEPS_DRY:-}" ]; then
+        echo "deps: Miniflare missing: would run  cd $d && npm ci" >&2
+        return 0
+    fi
+    if ! command -v npm > /dev/null 2>&1; then
+        echo "deps: npm not found (it comes with Node.js; Debian: apt-get install npm); then: cd $d && npm ci" >&2
+        return 1
+    fi
+    echo "deps: npm ci in $d (Miniflare, workerd)" >&2
+    (cd "$d" && npm ci --no-audit --no-fund --loglevel=error >&2)
+}
+if [ -n "$missing" ]; then
+    if [ "$(id -u)" -eq 0 ] && [ -z "${QSIM_DEPS_DRY:-}" ]; then
+        echo "deps: installing$missing" >&2
+        export DEBIAN_FRONTEND=noninteractive
+        apt-get update -qq
+        # shellcheck disable=SC2086
+        apt-get install -y -qq --no-install-recommends $missing >&2
+    else
+        echo "deps: missing Debian packages:$missing" >&2
+        echo "deps: run:  sudo apt-get update && sudo apt-get install -y$missing" >&2
+        exit 1
+    fi
+fi
+if [ "${1:-test}" = test ]; then
+    miniflare
 fi
