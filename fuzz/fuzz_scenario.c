@@ -15,7 +15,7 @@
  * The clamps keep one execution in the milliseconds, so that the fuzzer
  * spends its time on new shapes of input rather than on long days: they
  * shorten a valid scenario, never make an invalid one valid. A run that
- * the clamps cannot make short (16 options x 64 bots) is still bounded:
+ * the clamps cannot make short (16 options x 1,000 bots) is still bounded:
  * at most FZ_POLLS_BUDGET polls per option.
  *
  * Data files are found relative to the working directory, the repository

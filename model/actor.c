@@ -8,7 +8,8 @@ uint32_t actor_new_msg(actor_env *env, gsl_rng *r, int type, int entity, int leg
     static const char digits[] = "0123456789abcdefghijklmnopqrstuvwxyz";
     char id[48];
     int64_t ts = env->epoch_ms + sim_now(env->ctx) / SIM_US_PER_MS;
-    int n = snprintf(id, sizeof id, "%lld-", (long long)ts);
+    int n = msg_fmt_i64(id, ts); /* "%lld-", formatted by hand: once per message */
+    id[n++] = '-';
     for (int k = 0; k < 9; k++)
         id[n + k] = digits[gsl_rng_uniform_int(r, 36)];
     id[n + 9] = 0;

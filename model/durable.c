@@ -51,7 +51,7 @@ do_object *do_new(sim_ctx *ctx, const do_config *cfg)
     o->m_wait = reg(met_samples(m, "do.gate_wait_us"), &ok);
     o->m_duration = reg(met_counter(m, "do.duration_us"), &ok);
     o->m_byte_s = reg(met_counter(m, "do.storage.byte_s"), &ok);
-    o->m_rows_end = reg(met_counter(m, "do.storage.rows_end"), &ok);
+    o->m_rows_end = reg(met_gauge(m, "do.storage.rows_end"), &ok);
     if (!ok) {
         free(o);
         return NULL;
@@ -160,5 +160,5 @@ void do_finish(do_object *o)
     do_set_stored(o, o->rows, o->bytes);
     met_add(m, o->m_duration, now, o->duration);
     met_add(m, o->m_byte_s, now, (int64_t)(o->byte_us / SIM_US_PER_S));
-    met_add(m, o->m_rows_end, now, o->rows);
+    met_set(m, o->m_rows_end, o->rows);
 }

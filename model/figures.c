@@ -74,7 +74,7 @@ static const fig table[] = {
     { "witness.first_lost_us", FIG_COUNTER, "us", "time of the first loss by overwrite" },
     { "witness.first_lost_us.<ep>", FIG_COUNTER, "us", "the same, by endpoint" },
     { "witness.first_double_answer_us", FIG_COUNTER, "us", "time of the first double answer" },
-    { "witness.slowest_heal_end_us", FIG_COUNTER, "us", "end of the slowest healed episode" },
+    { "witness.slowest_heal_end_us", FIG_GAUGE, "us", "end of the slowest healed episode" },
     /* the run */
     { "sim.events", FIG_COUNTER, "count", "events processed" },
     { "sim.duration_us", FIG_COUNTER, "us", "simulated duration" },

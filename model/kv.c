@@ -66,6 +66,7 @@ struct kv_store {
     sim_us *mlast_put;
     location *locs;
     int64_t day;         /* daily caps: the day the counts are for */
+    sim_us day_lo, day_hi; /* the UTC times [lo, hi) of that day (empty at first) */
     int64_t day_reads, day_writes;
     kv_list *free_lists;
     kv_write_fn on_write;
@@ -92,10 +93,9 @@ static void stored_change(kv_store *kv, int64_t delta)
  * else status + 1): its name and its value. */
 static int64_t key_stored_bytes(const kv_store *kv, uint32_t key, uint8_t v)
 {
-    char name[600];
     if (!v)
         return 0;
-    int klen = msg_key_name(kv->msgs, kv_key_to_msg(key), kv_key_legacy(key), name, sizeof name);
+    int klen = msg_key_len(kv->msgs, kv_key_to_msg(key), kv_key_legacy(key));
     return klen + kv_msg_bytes(kv, kv_key_to_msg(key), ST_STATUS(v));
 }
 
@@ -603,9 +603,17 @@ void kv_forget_msg(kv_store *kv, uint32_t m)
 
 /* ---- operations ---- */
 
+/* Once per operation: the division only when the day may have changed.
+ * [day_lo, day_hi) is the span of UTC times whose quotient is kv->day (C
+ * division truncates, so a negative day's span is shifted by one). */
 static void roll_day(kv_store *kv)
 {
-    int64_t day = (sim_now(kv->ctx) + kv->cfg.utc_offset) / MET_US_PER_DAY;
+    sim_us utc = sim_now(kv->ctx) + kv->cfg.utc_offset;
+    if (utc >= kv->day_lo && utc < kv->day_hi)
+        return;
+    int64_t day = utc / MET_US_PER_DAY;
+    kv->day_lo = utc >= 0 ? day * MET_US_PER_DAY : (day - 1) * MET_US_PER_DAY + 1;
+    kv->day_hi = kv->day_lo + MET_US_PER_DAY;
     if (day != kv->day) {
         kv->day = day;
         kv->day_reads = kv->day_writes = 0;
@@ -800,14 +808,13 @@ void kv_put(kv_store *kv, kv_op *op)
     sim_us now = sim_now(kv->ctx);
     int res = KV_OK;
     sim_us lat = 0;
-    char name[600];
     /* misc keys: fixed names, or "ratelimit:" + an actor name (< 64
      * bytes), and small numbers: never near the limits */
     int misc = kv_key_is_misc(op->key);
     int klen = misc ? 0
                : op->key == KV_KEY_CACHE
                    ? (int)strlen(kv->cfg.cache_key_name)
-                   : msg_key_name(kv->msgs, kv_key_to_msg(op->key), kv_key_legacy(op->key), name, sizeof name);
+                   : msg_key_len(kv->msgs, kv_key_to_msg(op->key), kv_key_legacy(op->key));
     if (op->force)
         res = op->force;
     else if (misc)

@@ -165,6 +165,32 @@ int msg_key_name(const msg_table *t, uint32_t i, int legacy, char *buf, size_t l
     return snprintf(buf, len, "comment:%s", msg_id(t, i));
 }
 
+int msg_fmt_i64(char *buf, int64_t v)
+{
+    char tmp[20];
+    int n = 0, len = 0;
+    uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+    do {
+        tmp[n++] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (v < 0)
+        buf[len++] = '-';
+    while (n)
+        buf[len++] = tmp[--n];
+    return len;
+}
+
+int msg_key_len(const msg_table *t, uint32_t i, int legacy)
+{
+    int n = 8 + (int)strlen(msg_id(t, i)); /* "comment:" and the id */
+    if (legacy) {
+        char ts[21];
+        n += msg_fmt_i64(ts, t->m[i].ts_ms) + 1;
+    }
+    return n;
+}
+
 int64_t msg_id_ts(const char *id)
 {
     int64_t v = 0;

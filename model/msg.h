@@ -98,6 +98,12 @@ static inline const char *msg_id(const msg_table *t, uint32_t i) { return t->ids
 uint32_t msg_find(const msg_table *t, const char *id);
 /* Writes the message's KV key ("comment:<id>" or "comment:<ts>:<id>"). */
 int msg_key_name(const msg_table *t, uint32_t i, int legacy, char *buf, size_t len);
+/* The length msg_key_name returns, without formatting the name (the KV
+ * model checks key sizes on every operation). */
+int msg_key_len(const msg_table *t, uint32_t i, int legacy);
+/* v in decimal at buf (at least 21 bytes), no NUL; returns the length:
+ * snprintf's "%lld" without its format parsing. */
+int msg_fmt_i64(char *buf, int64_t v);
 /* Parses the "<ms>-..." prefix of an id; 0 when there is none. */
 int64_t msg_id_ts(const char *id);
 

@@ -15,9 +15,9 @@
 #include "model/strategy.h"
 #include "sim/sim.h"
 
-#define SC_MAX_LOCS 16
+#define SC_MAX_LOCS 300     /* Cloudflare's footprint: about 300 cities (issue 18) */
 #define SC_MAX_HUMANS 16
-#define SC_MAX_BOTS 64
+#define SC_MAX_BOTS 1000
 #define SC_MAX_READERS 16
 #define SC_MAX_PAGES 100000   /* readers[].count */
 #define SC_MAX_OPTIONS 16

@@ -3,7 +3,9 @@
 #include "track.h"
 
 #include <stdio.h>
+#include <stddef.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "sim/km.h"
 
@@ -12,7 +14,7 @@ struct track {
     msg_table *msgs;
     kv_store *kv;
     uint32_t epoch;
-    int64_t stuck, stuck_peak;
+    int64_t stuck;
     met_id m_opened, m_healed, m_cens_aged, m_cens_lost, m_cens_end;
     met_id s_heal, s_censored, s_reply;
     met_id m_km[4];      /* heal.km.p50/p90/p95/p99_us */
@@ -22,10 +24,15 @@ struct track {
     met_id m_stuck_peak, m_stuck_final, r_stuck;
     met_id m_regressions;
     met_id m_kvr_max, m_first_lost, m_first_double, m_worst_heal_at;
-    int64_t kvr_max, worst_heal;
+    int64_t worst_heal;
     int seen_lost, seen_double;
     uint32_t *changed;   /* scratch: cache entries a write changed */
-    uint32_t cap_changed;
+    uint32_t cap_changed; /* of changed and of prev's arrays */
+    /* prev: the last central value followed (follow_fast) */
+    uint64_t *pkey;      /* its entries (entry_key) */
+    uint64_t *pseq;      /* their cache_seq */
+    uint32_t pn;
+    int pvalid;          /* prev is the last value followed, no message twice */
     int check, op_limit;
     const call_backend *backend;
     sim_us last_t;
@@ -116,15 +123,15 @@ track *track_new(sim_ctx *ctx, msg_table *msgs, kv_store *kv)
     t->m_never_answered = reg(&ok, met_counter(m, "liveness.never_answered"));
     t->m_answered_twice = reg(&ok, met_counter(m, "safety.answered_twice"));
     t->m_returned_claimed = reg(&ok, met_counter(m, "safety.returned_after_claim"));
-    t->m_stuck_peak = reg(&ok, met_counter(m, "stuck.peak"));
-    t->m_stuck_final = reg(&ok, met_counter(m, "stuck.final"));
+    t->m_stuck_peak = reg(&ok, met_max(m, "stuck.peak"));
+    t->m_stuck_final = reg(&ok, met_gauge(m, "stuck.final"));
     t->r_stuck = reg(&ok, met_series(m, "stuck", "t_us,stuck"));
     t->m_regressions = reg(&ok, met_counter(m, "safety.status_regressions"));
     /* witnesses: where to look in a trace (search explains with them) */
-    t->m_kvr_max = reg(&ok, met_counter(m, "polls.kvr_max"));
+    t->m_kvr_max = reg(&ok, met_max(m, "polls.kvr_max"));
     t->m_first_lost = reg(&ok, met_counter(m, "witness.first_lost_us"));
     t->m_first_double = reg(&ok, met_counter(m, "witness.first_double_answer_us"));
-    t->m_worst_heal_at = reg(&ok, met_counter(m, "witness.slowest_heal_end_us"));
+    t->m_worst_heal_at = reg(&ok, met_gauge(m, "witness.slowest_heal_end_us"));
     if (!ok) { /* the registry is out of memory */
         free(t);
         return NULL;
@@ -134,8 +141,11 @@ track *track_new(sim_ctx *ctx, msg_table *msgs, kv_store *kv)
 
 void track_free(track *t)
 {
-    if (t)
+    if (t) {
         free(t->changed);
+        free(t->pkey);
+        free(t->pseq);
+    }
     free(t);
 }
 
@@ -149,8 +159,7 @@ static void set_stuck(track *t, msg *m, int stuck)
         return;
     m->stuck = (uint8_t)stuck;
     t->stuck += stuck ? 1 : -1;
-    if (t->stuck > t->stuck_peak)
-        t->stuck_peak = t->stuck;
+    met_offer(sim_metrics(t->ctx), t->m_stuck_peak, t->stuck);
     int64_t row[2] = { sim_now(t->ctx), t->stuck };
     met_row(sim_metrics(t->ctx), t->r_stuck, row);
 }
@@ -177,7 +186,7 @@ static void check(track *t, uint32_t i, int left_by)
             met_sample(mr, t->s_heal, now - m->div_start);
             if (now - m->div_start > t->worst_heal) {
                 t->worst_heal = now - m->div_start;
-                met_add(mr, t->m_worst_heal_at, now, now - met_counter_value(mr, t->m_worst_heal_at));
+                met_set(mr, t->m_worst_heal_at, now);
             }
             m->div_start = -1;
         }
@@ -185,6 +194,258 @@ static void check(track *t, uint32_t i, int left_by)
         m->div_start = now;
         met_add(mr, t->m_opened, now, 1);
     }
+}
+
+/* ---- following the central cache ----
+ *
+ * A write of the cache is followed by stamping every entry of the new
+ * value (in_cache, cstat, cache_seq), re-checking the entries that appear
+ * or change status, and classifying the old entries the new value lacks
+ * (follow_all). Most writes change one entry or shift the window by one,
+ * so follow_fast does the same work on the entries that differ only,
+ * from the tracker's own copy of the last value it followed (prev: the
+ * messages, statuses and cache_seq stamps, in a compact array). Both give
+ * the same counts, samples and rows in the same order: follow_fast runs
+ * only when the old value equals prev entry for entry and no message is
+ * in the new value twice, which make every unchanged entry's state
+ * exactly what stamping would write again. */
+
+#define FAST_MAX 4 /* entries that may differ for follow_fast to run */
+
+/* An entry as one integer: message, status and work (kv_entry's six
+ * bytes; its two padding bytes are masked off, so they never count). */
+static uint64_t entry_key(const kv_entry *e)
+{
+    uint64_t raw;
+    _Static_assert(sizeof(kv_entry) == 8 && offsetof(kv_entry, status) == 4 && offsetof(kv_entry, work) == 5,
+                   "entry_key reads kv_entry as msg, status, work in six bytes");
+    memcpy(&raw, e, sizeof raw);
+    return raw & UINT64_C(0xffffffffffff);
+}
+
+static int reserve_scratch(track *t, uint32_t n)
+{
+    if (t->cap_changed >= n)
+        return 0;
+    uint32_t *c = realloc(t->changed, n * sizeof *c);
+    if (c)
+        t->changed = c;
+    uint64_t *pk = c ? realloc(t->pkey, n * sizeof *pk) : NULL;
+    if (pk)
+        t->pkey = pk;
+    uint64_t *pq = pk ? realloc(t->pseq, n * sizeof *pq) : NULL;
+    if (!pq)
+        return -1;
+    t->pseq = pq;
+    t->cap_changed = n;
+    return 0;
+}
+
+/* Stamps new entry k of the new value (epoch ep); returns its cache_seq. */
+static uint64_t stamp(track *t, const kv_entry *e, uint32_t k, uint32_t ep, uint32_t *nchanged)
+{
+    msg *m = &t->msgs->m[e->msg];
+    if (e->work && (!m->in_cache || m->cstat != e->status))
+        t->changed[(*nchanged)++] = e->msg;
+    m->seen = ep;
+    if (!m->cache_seq)
+        m->cache_seq = ((uint64_t)ep << 32) | k;
+    m->in_cache = 1;
+    m->was_cached = 1;
+    m->cstat = e->status;
+    return m->cache_seq;
+}
+
+/* Message i, in the old value and not in the new one, leaves the cache.
+ * A removed message aged out only when the new value holds at least
+ * `window` messages newer than it, "newer" meaning that they arrived in
+ * the central cache after it (cache_seq; posts can land in another order
+ * than they were made): the window, full of newer messages, pushed it out
+ * (full: the new value holds the window; oldest_kept: its smallest
+ * cache_seq). Any other removal is a loss by overwrite, whoever wrote it:
+ * typically a read-modify-write from a copy that never held the message
+ * (another location's stale copy, or a request that read before the
+ * message landed). */
+static void removed(track *t, uint32_t i, const kv_list *new_list, int full, uint64_t oldest_kept, int tag)
+{
+    met_registry *mr = sim_metrics(t->ctx);
+    sim_us now = sim_now(t->ctx);
+    msg *m = &t->msgs->m[i];
+    if (!m->in_cache)
+        return;
+    m->in_cache = 0;
+    int aged = full && m->cache_seq < oldest_kept;
+    /* A stale write can put a lost message back and a later one drop it
+     * again: lost_by_overwrite counts messages, once; overwrite_removals
+     * counts every such removal. */
+    if (new_list && new_list->corrupt) {
+        met_add(mr, t->m_corrupted, now, 1);
+    } else if (aged) {
+        met_add(mr, t->m_aged, now, 1);
+    } else {
+        met_add(mr, t->m_removals, now, 1);
+        if (!m->lost_once) {
+            m->lost_once = 1;
+            met_add(mr, t->m_lost, now, 1);
+            if (tag >= 0 && tag < EP_COUNT) {
+                if (met_counter_value(mr, t->m_lost_by[tag]) == 0)
+                    met_add(mr, t->m_first_lost_by[tag], now, now);
+                met_add(mr, t->m_lost_by[tag], now, 1);
+            }
+            if (!t->seen_lost++)
+                met_add(mr, t->m_first_lost, now, now);
+        }
+    }
+    if (aged && bot_work(m) && stored(t, kv_key_msg(i, m->legacy)) == ST_PENDING)
+        met_add(mr, t->m_pending_aged, now, 1);
+    check(t, i, aged ? 1 : 2);
+}
+
+/* Every entry: stamps the new value, then the old entries it lacks (seen
+ * != ep), then re-checks the entries that appeared or changed status
+ * (an unchanged entry's state moves only with its own key's writes and
+ * its own calls, which check it themselves). Records prev. */
+static void follow_all(track *t, const kv_list *old_list, const kv_list *new_list, int tag, uint32_t ep,
+                       uint32_t window)
+{
+    uint32_t nchanged = 0;
+    uint64_t oldest_kept = UINT64_MAX;
+    int full = new_list && !new_list->corrupt && new_list->n >= window;
+    int twice = 0;
+    t->pvalid = 0;
+    if (new_list && !new_list->corrupt) {
+        for (uint32_t k = 0; k < new_list->n; k++) {
+            const kv_entry *e = &new_list->e[k];
+            twice |= t->msgs->m[e->msg].seen == ep;
+            uint64_t q = stamp(t, e, k, ep, &nchanged);
+            if (q < oldest_kept)
+                oldest_kept = q;
+            t->pkey[k] = entry_key(e);
+            t->pseq[k] = q;
+        }
+        t->pn = new_list->n;
+        t->pvalid = !twice;
+    }
+    if (old_list && !old_list->corrupt)
+        for (uint32_t k = 0; k < old_list->n; k++) {
+            uint32_t i = old_list->e[k].msg;
+            if (t->msgs->m[i].seen != ep)
+                removed(t, i, new_list, full, oldest_kept, tag);
+        }
+    for (uint32_t k = 0; k < nchanged; k++)
+        check(t, t->changed[k], 0);
+}
+
+/* follow_all's work on the entries that differ, when the old value is
+ * prev and at most FAST_MAX entries differ; 0 (nothing done) otherwise.
+ * The new value is compared with the old one shifted by s entries (0: a
+ * status changed or an entry was added; 1: the window slid by one).
+ * The loops over the window are branch-free comparisons of integers. */
+static int follow_fast(track *t, const kv_list *o, const kv_list *nl, int tag, uint32_t window)
+{
+    if (!t->pvalid || !o || o->corrupt || !nl || nl->corrupt || o->n != t->pn)
+        return 0;
+    uint32_t no = o->n, nn = nl->n;
+    const kv_entry *oe = o->e, *ne = nl->e;
+    uint32_t s = 0;
+    if (nn > 0)
+        for (uint32_t d = 0; d < no && d < FAST_MAX; d++)
+            if (oe[d].msg == ne[0].msg) {
+                s = d;
+                break;
+            }
+    /* One pass over the overlap: the old value against prev (diff), the
+     * new value against prev shifted, collecting the entries that differ
+     * (fresh: new entries unlike the old one at their shifted place; gone:
+     * old entries whose message is not at its shifted place) and the
+     * smallest stamp of the unchanged entries. Both lists come out in
+     * ascending order: the old value's head, the overlap, its tail. */
+    uint32_t overlap = no - s < nn ? no - s : nn;
+    const uint64_t *pk = t->pkey + s, *pq = t->pseq + s;
+    const kv_entry *os = oe + s;
+    uint32_t fresh[FAST_MAX], nf = 0, gone[FAST_MAX], ng = 0;
+    for (uint32_t k = 0; k < s; k++) /* s < FAST_MAX */
+        gone[ng++] = k;
+    uint64_t diff = 0, kept_min = UINT64_MAX;
+    for (uint32_t j = 0; j < overlap; j++) {
+        uint64_t p = pk[j];
+        diff |= entry_key(&os[j]) ^ p;
+        uint64_t x = entry_key(&ne[j]) ^ p;
+        if (!x) {
+            kept_min = pq[j] < kept_min ? pq[j] : kept_min;
+            continue;
+        }
+        if (nf == FAST_MAX || ((uint32_t)x && ng == FAST_MAX))
+            return 0;
+        fresh[nf++] = j;
+        if ((uint32_t)x) /* another message, not a status change */
+            gone[ng++] = j + s;
+    }
+    for (uint32_t k = 0; k < s; k++)
+        diff |= entry_key(&oe[k]) ^ t->pkey[k];
+    for (uint32_t k = s + overlap; k < no; k++)
+        diff |= entry_key(&oe[k]) ^ t->pkey[k];
+    if (diff)
+        return 0;
+    for (uint32_t k = s + overlap; k < no; k++) {
+        if (ng == FAST_MAX)
+            return 0;
+        gone[ng++] = k;
+    }
+    for (uint32_t j = overlap; j < nn; j++) {
+        if (nf == FAST_MAX)
+            return 0;
+        fresh[nf++] = j;
+    }
+    /* No message twice. The unchanged entries are distinct (prev holds none
+     * twice) and hold prev's messages, each at most once, so a fresh entry
+     * repeats one only if its message is in prev (in_cache: every message
+     * of prev has it) and is not the status change of the entry at its own
+     * shifted place; fresh entries are also compared with each other. */
+    for (uint32_t f = 0; f < nf; f++) {
+        uint32_t j = fresh[f], mi = ne[j].msg;
+        for (uint32_t g = 0; g < f; g++)
+            if (ne[fresh[g]].msg == mi)
+                return 0;
+        int restatus = j < overlap && (uint32_t)pk[j] == mi;
+        if (restatus || !t->msgs->m[mi].in_cache)
+            continue;
+        uint32_t same = 0;
+        for (uint32_t k = 0; k < nn; k++)
+            same += ne[k].msg == mi;
+        if (same != 1)
+            return 0;
+    }
+    /* From here on, follow_all's steps in its order. prev becomes the new
+     * value: shifted down by s, the fresh entries stamped. */
+    uint32_t nchanged = 0, ep = t->epoch;
+    if (s) {
+        memmove(t->pseq, t->pseq + s, overlap * sizeof *t->pseq);
+        memmove(t->pkey, t->pkey + s, overlap * sizeof *t->pkey);
+    }
+    uint64_t oldest_kept = kept_min; /* the smallest stamp of the new value */
+    for (uint32_t f = 0; f < nf; f++) {
+        uint32_t j = fresh[f];
+        t->pseq[j] = stamp(t, &ne[j], j, ep, &nchanged);
+        t->pkey[j] = entry_key(&ne[j]);
+        if (t->pseq[j] < oldest_kept)
+            oldest_kept = t->pseq[j];
+    }
+    t->pn = nn;
+    int full = nn >= window;
+    /* A gone message is prev's at that place; the unchanged entries hold
+     * prev's other messages (none twice), so it can be in the new value
+     * only at a fresh entry. */
+    for (uint32_t g = 0; g < ng; g++) {
+        uint32_t i = oe[gone[g]].msg, in = 0;
+        for (uint32_t f = 0; f < nf; f++)
+            in |= ne[fresh[f]].msg == i;
+        if (!in)
+            removed(t, i, nl, full, oldest_kept, tag);
+    }
+    for (uint32_t k = 0; k < nchanged; k++)
+        check(t, t->changed[k], 0);
+    return 1;
 }
 
 void track_on_write(void *ud, uint32_t key, const kv_list *old_list, const kv_list *new_list, int tag)
@@ -212,84 +473,12 @@ void track_on_write(void *ud, uint32_t key, const kv_list *old_list, const kv_li
         snprintf(d, sizeof d, "%u entries, window %u", new_list->n, window);
         violate(t, "the cache never holds more than the window", d);
     }
-    /* Only entries that appear or change status need re-checking after the
-     * removals: an unchanged entry's state moves only with its own key's
-     * writes and its own calls, which check it themselves. */
-    uint32_t nchanged = 0;
-    if (new_list && !new_list->corrupt) {
-        if (t->cap_changed < new_list->n) {
-            uint32_t *c = realloc(t->changed, new_list->n * sizeof *c);
-            if (!c) {
-                violate(t, "out of memory", "the tracker's scratch list");
-                return;
-            }
-            t->changed = c;
-            t->cap_changed = new_list->n;
-        }
-        for (uint32_t k = 0; k < new_list->n; k++) {
-            const kv_entry *e = &new_list->e[k];
-            msg *m = &t->msgs->m[e->msg];
-            if (e->work && (!m->in_cache || m->cstat != e->status))
-                t->changed[nchanged++] = e->msg;
-            m->seen = ep;
-            if (!m->cache_seq)
-                m->cache_seq = ((uint64_t)ep << 32) | k;
-            m->in_cache = 1;
-            m->was_cached = 1;
-            m->cstat = e->status;
-        }
+    if (new_list && !new_list->corrupt && reserve_scratch(t, new_list->n) != 0) {
+        violate(t, "out of memory", "the tracker's scratch list");
+        return;
     }
-    /* A removed message aged out only when the new value holds at least
-     * `window` messages newer than it, "newer" meaning that they arrived in
-     * the central cache after it (cache_seq; posts can land in another
-     * order than they were made): the window, full of newer messages,
-     * pushed it out. Any other removal is a loss by overwrite, whoever wrote
-     * it: typically a read-modify-write from a copy that never held the
-     * message (another location's stale copy, or a request that read before
-     * the message landed). */
-    uint64_t oldest_kept = UINT64_MAX;
-    int full = new_list && !new_list->corrupt && new_list->n >= window;
-    if (full)
-        for (uint32_t k = 0; k < new_list->n; k++) {
-            uint64_t q = t->msgs->m[new_list->e[k].msg].cache_seq;
-            if (q < oldest_kept)
-                oldest_kept = q;
-        }
-    if (old_list && !old_list->corrupt)
-        for (uint32_t k = 0; k < old_list->n; k++) {
-            uint32_t i = old_list->e[k].msg;
-            msg *m = &t->msgs->m[i];
-            if (m->seen == ep || !m->in_cache)
-                continue;
-            m->in_cache = 0;
-            int aged = full && m->cache_seq < oldest_kept;
-            /* A stale write can put a lost message back and a later one
-             * drop it again: lost_by_overwrite counts messages, once;
-             * overwrite_removals counts every such removal. */
-            if (new_list && new_list->corrupt) {
-                met_add(mr, t->m_corrupted, now, 1);
-            } else if (aged) {
-                met_add(mr, t->m_aged, now, 1);
-            } else {
-                met_add(mr, t->m_removals, now, 1);
-                if (!m->lost_once) {
-                    m->lost_once = 1;
-                    met_add(mr, t->m_lost, now, 1);
-                    if (tag >= 0 && tag < EP_COUNT) {
-                        if (met_counter_value(mr, t->m_lost_by[tag]) == 0)
-                            met_add(mr, t->m_first_lost_by[tag], now, now);
-                        met_add(mr, t->m_lost_by[tag], now, 1);
-                    }
-                    if (!t->seen_lost++)
-                        met_add(mr, t->m_first_lost, now, now);
-                }
-            }
-            if (aged && bot_work(m) && stored(t, kv_key_msg(i, m->legacy)) == ST_PENDING)
-                met_add(mr, t->m_pending_aged, now, 1);
-            check(t, i, aged ? 1 : 2);
-        }
-    for (uint32_t k = 0; k < nchanged; k++)
-        check(t, t->changed[k], 0);
+    if (!follow_fast(t, old_list, new_list, tag, window))
+        follow_all(t, old_list, new_list, tag, ep, window);
 }
 
 void track_on_call_end(void *ud, const call *c)
@@ -304,10 +493,8 @@ void track_on_call_end(void *ud, const call *c)
                  t->op_limit);
         violate(t, "no invocation exceeds the KV operation limit without failing", d);
     }
-    if (c->kind == EP_PENDING && c->kvr > t->kvr_max) {
-        met_add(mr, t->m_kvr_max, now, c->kvr - t->kvr_max);
-        t->kvr_max = c->kvr;
-    }
+    if (c->kind == EP_PENDING)
+        met_offer(mr, t->m_kvr_max, c->kvr);
     if (c->kind == EP_PENDING && c->status == 200) {
         for (uint32_t k = 0; k < c->nret; k++)
             if (t->msgs->m[c->ret[k]].claimed_at >= 0)
@@ -402,7 +589,11 @@ static void heal_quantiles(track *t, sim_us now)
 int track_finish(track *t)
 {
     met_registry *mr = sim_metrics(t->ctx);
-    sim_us now = sim_now(t->ctx), oldest = 0;
+    sim_us now = sim_now(t->ctx);
+    /* the oldest episode still open: a lower bound on its healing latency
+     * (registered here, after the run, as it always was: results list
+     * counters in registration order) */
+    met_id open_max = met_max(mr, "divergence.open_max_age_us");
     for (size_t i = 0; i < t->msgs->n; i++) {
         msg *m = &t->msgs->m[i];
         if (m->freed)
@@ -410,22 +601,15 @@ int track_finish(track *t)
         if (m->div_start >= 0) {
             met_add(mr, t->m_cens_end, now, 1);
             met_sample(mr, t->s_censored, now - m->div_start);
-            if (now - m->div_start > oldest)
-                oldest = now - m->div_start;
+            if (open_max >= 0)
+                met_offer(mr, open_max, now - m->div_start);
             m->div_start = -1;
         }
         settle(t, m, now);
     }
-    /* the oldest episode still open: a lower bound on its healing latency */
-    /* registered here, not in track_new: the registry's order is the
-     * results' order, and this counter has always come last */
-    met_id open_max = met_counter(mr, "divergence.open_max_age_us");
-    if (open_max >= 0)
-        met_add(mr, open_max, now, oldest);
     int64_t row[2] = { now, t->stuck }; /* closes the gauge's last step */
     met_row(mr, t->r_stuck, row);
-    met_add(mr, t->m_stuck_peak, now, t->stuck_peak);
-    met_add(mr, t->m_stuck_final, now, t->stuck);
+    met_set(mr, t->m_stuck_final, t->stuck);
     heal_quantiles(t, now);
     return open_max < 0 ? -1 : 0;
 }

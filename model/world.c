@@ -515,15 +515,17 @@ int world_run(world *w, sim_us until, sim_err *err)
     /* Registered at the end, not in world_new: the registry's order is the
      * order of results.json, and these have always come last. */
     met_registry *m = sim_metrics(w->ctx);
-    const struct { const char *name; int64_t v; } last[] = {
-        { "sim.events", (int64_t)sim_events(w->ctx) }, { "sim.duration_us", end },
-        { "messages", (int64_t)w->msgs.total }, { "kv.storage.byte_s", kv_storage_byte_s(w->kv) },
-        { "kv.storage.bytes_end", kv_stored_bytes(w->kv) },
+    const struct { const char *name; int64_t v; int gauge; } last[] = {
+        { "sim.events", (int64_t)sim_events(w->ctx), 0 }, { "sim.duration_us", end, 0 },
+        { "messages", (int64_t)w->msgs.total, 0 }, { "kv.storage.byte_s", kv_storage_byte_s(w->kv), 0 },
+        { "kv.storage.bytes_end", kv_stored_bytes(w->kv), 1 },
     };
     for (size_t i = 0; i < sizeof last / sizeof last[0]; i++) {
-        met_id id = met_counter(m, last[i].name);
+        met_id id = last[i].gauge ? met_gauge(m, last[i].name) : met_counter(m, last[i].name);
         if (id < 0)
             ok = 0;
+        else if (last[i].gauge)
+            met_set(m, id, last[i].v);
         else
             met_add(m, id, end, last[i].v);
     }

@@ -126,21 +126,34 @@ void rep_polls_header(FILE *csv)
     fputs("option,t_us,t_s,kvr,kvw,returned,status,bot\n", csv);
 }
 
-/* Appends the decimal digits of v to *p. */
+/* Appends the decimal digits of v to *p, two at a time (half the
+ * divisions: polls.csv writes five or six numbers per poll). */
 static char *put_int(char *p, int64_t v)
 {
+    static const char pairs[201] = "0001020304050607080910111213141516171819"
+                                 "2021222324252627282930313233343536373839"
+                                 "4041424344454647484950515253545556575859"
+                                 "6061626364656667686970717273747576777879"
+                                 "8081828384858687888990919293949596979899";
     char tmp[24];
-    int n = 0;
+    int n = 24;
     uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
     if (v < 0)
         *p++ = '-';
-    do {
-        tmp[n++] = (char)('0' + u % 10);
-        u /= 10;
-    } while (u);
-    while (n)
-        *p++ = tmp[--n];
-    return p;
+    while (u >= 100) {
+        unsigned r = (unsigned)(u % 100);
+        u /= 100;
+        tmp[--n] = pairs[2 * r + 1];
+        tmp[--n] = pairs[2 * r];
+    }
+    if (u >= 10) {
+        tmp[--n] = pairs[2 * u + 1];
+        tmp[--n] = pairs[2 * u];
+    } else {
+        tmp[--n] = (char)('0' + u);
+    }
+    memcpy(p, tmp + n, (size_t)(24 - n));
+    return p + (24 - n);
 }
 
 /* One polls.csv row. Hand-formatted: a year has 10 M polls per option and
@@ -158,9 +171,12 @@ static void write_row(FILE *f, const char *option, const int64_t *row)
     *p++ = ',';
     p = put_int(p, row[0] / 1000000);
     *p++ = '.';
-    int64_t frac = row[0] % 1000000;
-    for (int64_t d = 100000; d > 0; d /= 10)
-        *p++ = (char)('0' + frac / d % 10);
+    int64_t frac = row[0] % 1000000; /* six digits, by constant divisors */
+    for (int k = 5; k >= 0; k--) {
+        p[k] = (char)('0' + frac % 10);
+        frac /= 10;
+    }
+    p += 6;
     for (int k = 1; k <= 5; k++) {
         *p++ = ',';
         p = put_int(p, row[k]);

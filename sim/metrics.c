@@ -7,10 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* A counter's cold half; its hot half (value, kind) is m->hot.cell[id],
+ * kept apart so met_add, met_set and met_max inline (metrics.h). */
 typedef struct {
     char *name;
-    int64_t value;
-    int daily;
     int64_t *days;
     size_t ndays;
 } counter;
@@ -38,6 +38,8 @@ typedef struct {
 } series;
 
 struct met_registry {
+    met_hot hot;      /* first: the inline hot path casts the registry to it */
+    size_t capcell;
     counter *c;
     size_t nc, capc;
     sampleset *s;
@@ -87,6 +89,7 @@ void met_free(met_registry *m)
         free(m->r[i].data);
     }
     free(m->c);
+    free(m->hot.cell);
     free(m->s);
     free(m->r);
     free(m);
@@ -100,31 +103,50 @@ met_id met_find_counter(const met_registry *m, const char *name)
     return -1;
 }
 
-static met_id add_counter(met_registry *m, const char *name, int daily)
+/* A name registered again keeps its id: a counter registered as daily
+ * later becomes daily (a total either way); a gauge or a max registered
+ * again as another kind is a programmer error, refused with -1. */
+static met_id add_counter(met_registry *m, const char *name, int kind)
 {
     met_id id = met_find_counter(m, name);
     if (id >= 0) {
-        m->c[id].daily |= daily;
-        return id;
+        met_cell *cell = &m->hot.cell[id];
+        int old = cell->kind;
+        if (old == kind || (old == MET_KIND_COUNTER && kind == MET_KIND_DAILY)) {
+            cell->kind = kind;
+            return id;
+        }
+        return old == MET_KIND_DAILY && kind == MET_KIND_COUNTER ? id : -1;
     }
-    if (reserve((void **)&m->c, &m->capc, m->nc + 1, sizeof *m->c) != 0)
+    if (reserve((void **)&m->c, &m->capc, m->nc + 1, sizeof *m->c) != 0 ||
+        reserve((void **)&m->hot.cell, &m->capcell, m->nc + 1, sizeof *m->hot.cell) != 0)
         return -1;
     counter *c = &m->c[m->nc];
     c->name = strdup(name);
     if (!c->name)
         return -1;
-    c->daily = daily;
+    m->hot.cell[m->nc].kind = kind;
     return (met_id)m->nc++;
 }
 
 met_id met_counter(met_registry *m, const char *name)
 {
-    return add_counter(m, name, 0);
+    return add_counter(m, name, MET_KIND_COUNTER);
 }
 
 met_id met_counter_daily(met_registry *m, const char *name)
 {
-    return add_counter(m, name, 1);
+    return add_counter(m, name, MET_KIND_DAILY);
+}
+
+met_id met_gauge(met_registry *m, const char *name)
+{
+    return add_counter(m, name, MET_KIND_GAUGE);
+}
+
+met_id met_max(met_registry *m, const char *name)
+{
+    return add_counter(m, name, MET_KIND_MAX);
 }
 
 met_id met_find_samples(const met_registry *m, const char *name)
@@ -177,21 +199,24 @@ met_id met_series(met_registry *m, const char *name, const char *cols)
     return (met_id)m->nr++;
 }
 
-void met_add(met_registry *m, met_id id, int64_t now, int64_t v)
+void met_add_daily(met_registry *m, met_id id, int64_t now, int64_t v)
 {
     counter *c = &m->c[id];
-    c->value += v;
-    if (c->daily) {
-        size_t day = now > 0 ? (size_t)(now / MET_US_PER_DAY) : 0;
-        if (day >= c->ndays) {
-            size_t cap = c->ndays;
-            /* ndays doubles as capacity: buckets past the last day are 0. */
-            if (reserve((void **)&c->days, &cap, day + 1, sizeof *c->days) != 0)
-                return;
-            c->ndays = cap;
-        }
-        c->days[day] += v;
+    m->hot.cell[id].value += v;
+    size_t day = now > 0 ? (size_t)(now / MET_US_PER_DAY) : 0;
+    if (day >= c->ndays) {
+        size_t cap = c->ndays;
+        /* ndays doubles as capacity: buckets past the last day are 0. */
+        if (reserve((void **)&c->days, &cap, day + 1, sizeof *c->days) != 0)
+            return;
+        c->ndays = cap;
     }
+    c->days[day] += v;
+    /* the next adds of the same day take met_add's inline path */
+    met_cell *cell = &m->hot.cell[id];
+    cell->day = &c->days[day];
+    cell->day_from = day == 0 ? INT64_MIN : (int64_t)day * MET_US_PER_DAY;
+    cell->day_to = ((int64_t)day + 1) * MET_US_PER_DAY;
 }
 
 /* Once per set: its values go into the histogram, in their order of
@@ -282,8 +307,9 @@ void met_series_keep(met_registry *m, met_id id, int keep)
 
 size_t met_counter_count(const met_registry *m) { return m->nc; }
 const char *met_counter_name(const met_registry *m, met_id id) { return m->c[id].name; }
-int64_t met_counter_value(const met_registry *m, met_id id) { return m->c[id].value; }
-int met_counter_is_daily(const met_registry *m, met_id id) { return m->c[id].daily; }
+int64_t met_counter_value(const met_registry *m, met_id id) { return m->hot.cell[id].value; }
+int met_counter_is_daily(const met_registry *m, met_id id) { return m->hot.cell[id].kind == MET_KIND_DAILY; }
+int met_counter_kind(const met_registry *m, met_id id) { return m->hot.cell[id].kind; }
 
 const int64_t *met_counter_days(const met_registry *m, met_id id, size_t *ndays)
 {

@@ -1,7 +1,8 @@
 /* test_figures.c - the metric catalogue (model/figures.c).
  *
  * 1. The pattern matcher: a placeholder is one dot-free part.
- * 2. Every counter and sample set that runs register is in the catalogue:
+ * 2. Every counter and sample set that runs register is in the catalogue,
+ *    counters with the catalogue's kind (counter, daily, gauge or max):
  *    the incident under every option, the busy room, the deployed Worker,
  *    the fault scenarios.
  * 3. docs/metrics.md lists every catalogue entry, and every name it lists
@@ -52,12 +53,22 @@ static void all_known(const char *path, const char *option)
     h_run r;
     h_run_file(&r, path, option);
     int bad = 0;
-    for (size_t i = 0; i < met_counter_count(r.m); i++)
-        if (!fig_find(met_counter_name(r.m, (met_id)i))) {
+    /* the registry's kind of each counter, as the catalogue names it */
+    static const int fig_of_kind[] = { [MET_KIND_COUNTER] = FIG_COUNTER, [MET_KIND_DAILY] = FIG_DAILY,
+                                       [MET_KIND_GAUGE] = FIG_GAUGE, [MET_KIND_MAX] = FIG_MAX };
+    for (size_t i = 0; i < met_counter_count(r.m); i++) {
+        const fig *f = fig_find(met_counter_name(r.m, (met_id)i));
+        if (!f) {
             print_error("%s under %s: counter '%s' is not in the catalogue\n", path, option,
                         met_counter_name(r.m, (met_id)i));
             bad++;
+        } else if (fig_of_kind[met_counter_kind(r.m, (met_id)i)] != f->kind) {
+            print_error("%s under %s: counter '%s' is registered as kind %d, the catalogue says %d\n", path,
+                        option, met_counter_name(r.m, (met_id)i), fig_of_kind[met_counter_kind(r.m, (met_id)i)],
+                        f->kind);
+            bad++;
         }
+    }
     for (size_t i = 0; i < met_samples_count(r.m); i++)
         if (!fig_find(met_samples_name(r.m, (met_id)i))) {
             print_error("%s under %s: samples '%s' are not in the catalogue\n", path, option,

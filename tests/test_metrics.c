@@ -44,6 +44,45 @@ static void test_counter_idempotent(void **state)
     assert_int_equal(nd, 0);
 }
 
+/* A gauge keeps the last level set, a max the largest offered (from 0);
+ * both read back as counters do, and a name keeps its kind. */
+static void test_gauge_and_max(void **state)
+{
+    met_registry *m = *state;
+    met_id g = met_gauge(m, "stuck.final");
+    met_id x = met_max(m, "stuck.peak");
+    assert_true(g >= 0 && x >= 0 && g != x);
+    assert_int_equal(met_counter_kind(m, g), MET_KIND_GAUGE);
+    assert_int_equal(met_counter_kind(m, x), MET_KIND_MAX);
+    assert_int_equal(met_gauge(m, "stuck.final"), g);
+    assert_int_equal(met_max(m, "stuck.peak"), x);
+    assert_int_equal(met_counter_value(m, x), 0);
+    int64_t levels[] = { 3, 7, 2, 7, 5 };
+    for (size_t i = 0; i < sizeof levels / sizeof levels[0]; i++) {
+        met_set(m, g, levels[i]);
+        met_offer(m, x, levels[i]);
+    }
+    assert_int_equal(met_counter_value(m, g), 5); /* the last, not a sum (24) */
+    assert_int_equal(met_counter_value(m, x), 7); /* the largest, not the last */
+    met_set(m, g, 0);
+    assert_int_equal(met_counter_value(m, g), 0);
+    met_offer(m, x, -4); /* below the start: no change */
+    assert_int_equal(met_counter_value(m, x), 7);
+    assert_false(met_counter_is_daily(m, g));
+    /* another kind under the same name is refused */
+    assert_int_equal(met_counter(m, "stuck.final"), -1);
+    assert_int_equal(met_max(m, "stuck.final"), -1);
+    assert_int_equal(met_gauge(m, "stuck.peak"), -1);
+    assert_int_equal(met_counter_daily(m, "stuck.peak"), -1);
+    /* a counter may become daily (a total either way), and stays daily */
+    met_id c = met_counter(m, "kv.reads");
+    assert_int_equal(met_counter_daily(m, "kv.reads"), c);
+    assert_int_equal(met_counter(m, "kv.reads"), c);
+    assert_int_equal(met_counter_kind(m, c), MET_KIND_DAILY);
+    assert_int_equal(met_gauge(m, "kv.reads"), -1);
+    assert_int_equal(met_counter_count(m), 3);
+}
+
 static void test_daily_buckets(void **state)
 {
     met_registry *m = *state;
@@ -68,6 +107,17 @@ static void test_daily_buckets(void **state)
     assert_int_equal(days[2], 4);
     assert_int_equal(days[39], 0);
     assert_int_equal(days[40], 9);
+    /* the same day again, then back to an earlier one, after the growth
+     * moved the buckets: each add lands in its own day */
+    met_add(m, d, 40 * MET_US_PER_DAY + 1, 1);
+    met_add(m, d, 2 * MET_US_PER_DAY, 2);
+    met_add(m, d, 2 * MET_US_PER_DAY + 7, 3);
+    met_add(m, d, -5, 1); /* before the epoch: day 0 */
+    days = met_counter_days(m, d, &nd);
+    assert_int_equal(days[40], 10);
+    assert_int_equal(days[2], 9);
+    assert_int_equal(days[0], 5);
+    assert_int_equal(met_counter_value(m, d), 8 + 9 + 1 + 5 + 1);
 }
 
 /* met_find_samples finds a set and registers nothing when there is none. */
@@ -288,6 +338,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_counter_idempotent, m_setup, m_teardown),
         cmocka_unit_test_setup_teardown(test_daily_buckets, m_setup, m_teardown),
         cmocka_unit_test_setup_teardown(test_find_samples, m_setup, m_teardown),
+        cmocka_unit_test_setup_teardown(test_gauge_and_max, m_setup, m_teardown),
         cmocka_unit_test_setup_teardown(test_samples_sorted_and_quantiles, m_setup,
                                         m_teardown),
         cmocka_unit_test_setup_teardown(test_series_keep_and_sink, m_setup, m_teardown),

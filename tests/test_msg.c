@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <cmocka.h>
 
 #include "tests/harness.h"
@@ -19,6 +20,34 @@ static size_t release_even(void *ud)
         n++;
     }
     return n;
+}
+
+/* The hand-formatted decimal and key lengths the KV model uses on every
+ * operation give what snprintf gives. */
+static void test_key_len_and_decimal(void **state)
+{
+    (void)state;
+    static const int64_t vals[] = { 0, 7, -7, 9, 10, -10, 1764547200123, -1764547200123, INT64_MAX, INT64_MIN,
+                                    999999999999, 1000000000000 };
+    for (size_t k = 0; k < sizeof vals / sizeof vals[0]; k++) {
+        char mine[32], libc[32];
+        int n = msg_fmt_i64(mine, vals[k]);
+        mine[n] = 0;
+        assert_int_equal(n, snprintf(libc, sizeof libc, "%lld", (long long)vals[k]));
+        assert_string_equal(mine, libc);
+    }
+    msg_table t;
+    msg_table_init(&t);
+    static const char *const ids[] = { "1764547200123-abcdefghi", "x", "", "-12-q" };
+    static const int64_t ts[] = { 1764547200123, 0, -5, 12 };
+    for (int k = 0; k < 4; k++) {
+        uint32_t i = msg_add(&t, ids[k], ts[k]);
+        assert_int_not_equal(i, MSG_NONE);
+        char buf[8]; /* shorter than every name: the length is still the full one */
+        for (int legacy = 0; legacy <= 1; legacy++)
+            assert_int_equal(msg_key_len(&t, i, legacy), msg_key_name(&t, i, legacy, buf, sizeof buf));
+    }
+    msg_table_deinit(&t);
 }
 
 static void test_msg_reuse_and_ids(void **state)
@@ -160,6 +189,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_msg_reuse_and_ids),
+        cmocka_unit_test(test_key_len_and_decimal),
         cmocka_unit_test(test_busy_slots_bounded),
         cmocka_unit_test(test_busy_memory_flat),
         cmocka_unit_test(test_recycling_changes_nothing),
