@@ -40,6 +40,7 @@ help:
 	@echo "make run        build and run the README's experiments (needs: build tools, GSL, cJSON, gnuplot)"
 	@echo "                SCENARIO=file.json runs another scenario; OUT=dir another root than out/"
 	@echo "make qsim       build ./qsim only"
+	@echo "make addon      build/qsim.node: JS mode in-process (needs node's headers; docs/worker-host.md)"
 	@echo "make test       all five test passes (also installs cmocka, valgrind, clang, libFuzzer)"
 	@echo "make test-unit  the unit and script tests (pass 1)"
 	@echo "make test-asan  pass 1 under AddressSanitizer + UBSan"
@@ -79,6 +80,18 @@ $(BUILD)/model/jshost.o: $(BUILD)/worker_host.inc
 # QSIM_CFLAGS, not CFLAGS: a CFLAGS given on the command line would override
 # a target-specific append, and the build must not depend on CFLAGS.
 $(BUILD)/model/jshost.o: QSIM_CFLAGS += -I$(BUILD)
+# The sources' checksum, in jshost.o: qsim runs in-process only with an
+# addon built from the same sources (the same stamp in build/qsim.node).
+# Rewritten only when it changes.
+SRC_STAMP := $(shell cat $(sort $(LIB_SRC) main.c $(wildcard cli/*.c) \
+               $(filter-out build/% $(BUILD)/%,$(wildcard */*.h */*/*.h)) \
+               model/worker_host.js) 2>/dev/null | cksum | cut -d' ' -f1)
+.PHONY: FORCE
+$(BUILD)/src_stamp.h: FORCE
+	@mkdir -p $(dir $@)
+	@echo '#define QSIM_SRC_STAMP "qsim-src-stamp:$(SRC_STAMP):"' > $@.tmp; \
+	if cmp -s $@.tmp $@; then rm $@.tmp; else mv $@.tmp $@; fi
+$(BUILD)/model/jshost.o: $(BUILD)/src_stamp.h
 
 $(BUILD)/libqsim.a: $(LIB_OBJ)
 	$(Q)rm -f $@ && ar rcs $@ $^
@@ -88,6 +101,32 @@ CLI_OBJ := $(patsubst %.c,$(BUILD)/%.o,main.c $(wildcard cli/*.c))
 $(QSIM_BIN): $(CLI_OBJ) $(BUILD)/libqsim.a
 	@$(if $(V),,echo "  LD      $@")
 	$(Q)$(CC) $(QSIM_CFLAGS) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+# The Node-API addon (docs/worker-host.md, "Transports"): the library and
+# the CLI again, position-independent, into build/pic, main renamed
+# qsim_main, linked into $(BUILD)/qsim.node. It needs node's headers
+# (Debian's nodejs package), not node; the napi symbols resolve when node
+# loads it. Not part of `make qsim`: without it JS mode uses pipes.
+NODE_INCLUDE ?= /usr/include/node
+PIC      = $(BUILD)/pic
+PIC_OBJ := $(LIB_SRC:%.c=$(PIC)/%.o) $(patsubst %.c,$(PIC)/%.o,main.c $(wildcard cli/*.c))
+.PHONY: addon
+addon: $(BUILD)/qsim.node
+
+$(PIC)/%.o: %.c
+	@mkdir -p $(dir $@)
+	@$(if $(V),,echo "  CC PIC  $<")
+	$(Q)$(CC) $(QSIM_CFLAGS) $(CFLAGS) -fPIC $(PKG_CFLAGS) -MMD -MP -c $< -o $@
+$(PIC)/main.o: CFLAGS += -Dmain=qsim_main
+$(PIC)/model/jshost.o: $(BUILD)/worker_host.inc $(BUILD)/src_stamp.h
+$(PIC)/model/jshost.o: CFLAGS += -I$(BUILD)
+
+$(BUILD)/qsim.node: cli/node/qsim_node.c $(PIC_OBJ)
+	@$(if $(V),,echo "  LD      $@")
+	$(Q)$(CC) $(QSIM_CFLAGS) $(CFLAGS) -fPIC -shared -I$(NODE_INCLUDE) $(PKG_CFLAGS) -o $@.tmp $^ $(LDLIBS) && mv $@.tmp $@
+
+# `make test` builds the addon when node's headers are there.
+ADDON_IF = $(if $(wildcard $(NODE_INCLUDE)/node_api.h),$(BUILD)/qsim.node)
 
 $(BUILD)/tests/%: tests/%.c $(BUILD)/libqsim.a
 	@mkdir -p $(dir $@)
@@ -143,7 +182,7 @@ test-builds: deps-test
 	@sh tests/builds.sh ./qsim build/clang-O0/qsim
 
 test-unit: deps-test
-	@$(MAKE) --no-print-directory qsim $(TEST_BIN)
+	@$(MAKE) --no-print-directory qsim $(TEST_BIN) $(ADDON_IF)
 	@sh tests/run.sh $(TEST_BIN)
 
 # Sharded sweeps on the tools clusters run (docs/distributed.md): GNU
@@ -181,7 +220,7 @@ test-valgrind: deps-test
 	@sh tests/valgrind.sh $(TEST_BIN)
 
 bench: deps-test
-	@$(MAKE) --no-print-directory qsim $(BENCH_BIN)
+	@$(MAKE) --no-print-directory qsim $(BENCH_BIN) $(ADDON_IF)
 	@sh bench/run.sh $(BENCH_BIN) bench/bench_model.sh bench/bench_worker.sh
 
 # The man page and the completion come from qsim's own help text.
@@ -207,7 +246,4 @@ install: $(QSIM_BIN) doc
 clean:
 	rm -rf $(BUILD) qsim
 
-# Header dependencies (-MMD): the library and CLI objects, and the test and
-# bench binaries (compiled and linked in one step: their .d is <binary>.d),
-# so touching tests/harness.h or a model header rebuilds what includes it.
--include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TEST_BIN:=.d) $(BENCH_BIN:=.d)
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TEST_BIN:=.d) $(BENCH_BIN:=.d) $(PIC_OBJ:.o=.d)

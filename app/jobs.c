@@ -53,7 +53,9 @@ static double wall(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-void jb_worker_init(void)
+/* In a forked worker (the pool's own, or one a command forks itself):
+ * die with the parent. */
+static void jb_worker_init(void)
 {
 #ifdef __linux__
     prctl(PR_SET_PDEATHSIG, SIGKILL);

@@ -61,8 +61,4 @@ int jb_run(const jb_pool *p, int ntasks);
  * worker sends at most one report per 0.25 s. */
 void jb_progress(jb_ctx *jc, double frac);
 
-/* In a forked worker (the pool's own, or one a command forks itself):
- * die with the parent. */
-void jb_worker_init(void);
-
 #endif

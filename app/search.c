@@ -23,9 +23,6 @@ static const char *const feature_names[F_COUNT] = {
     "stuck messages at the start", "fast generation",
 };
 
-
-const char *sr_feature_name(int f) { return f >= 0 && f < F_COUNT ? feature_names[f] : "?"; }
-
 int sr_parse_property(const char *s, sr_property *p)
 {
     snprintf(p->text, sizeof p->text, "%s", s);
@@ -251,8 +248,8 @@ scenario *sr_build(const sr_searcher *S, const sr_trial *t)
             m->type = MT_HUMAN;
             m->entity = 1;
             m->legacy = k == 2;
-            m->stored = ST_COMPLETE;
-            m->cached = ST_PROCESSING;
+            m->stored = MS_COMPLETE;
+            m->cached = MS_PROCESSING;
             m->bytes = 600;
         }
     }

@@ -53,8 +53,6 @@ typedef struct sr_searcher {
     int runs;
 } sr_searcher;
 
-/* The feature's name ("put errors"), f < F_COUNT. */
-const char *sr_feature_name(int f);
 /* Parses a property: healed-within:DURATION, no-lost-posts[:ENDPOINT],
  * no-double-answer, max-kvr-per-poll:K, never-answered:N, or
  * METRIC<=VALUE with METRIC an experiment figure (a duration for figures

@@ -8,15 +8,7 @@
 # Uses ${QSIM:-./qsim}; wall times come from qsim's own report on stderr.
 set -eu
 QSIM=${QSIM:-./qsim}
-quick=0; json=/dev/null
-while [ $# -gt 0 ]; do
-    case $1 in
-    --quick) quick=1 ;;
-    --json) json=$2; shift ;;
-    *) echo "usage: bench_model.sh [--quick] [--json FILE]" >&2; exit 2 ;;
-    esac
-    shift
-done
+. "$(dirname "$0")/args.sh"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT INT TERM
 : > "$json"
@@ -26,7 +18,7 @@ year=365; busy=30; room=30; step=0.001
 now() { date +%s.%N; }
 # run NAME SCENARIO OPTION DAYS: one qsim run; prints and records its figures
 run() {
-    "$QSIM" run "$2" --option "$3" --days "$4" --no-polls-csv -q --out "$tmp/o" 2> "$tmp/err" ||
+    "$QSIM" run "$2" --option "$3" --days "$4" --no-polls-csv -q --force --out "$tmp/o" 2> "$tmp/err" ||
         { cat "$tmp/err" >&2; exit 1; }
     line=$(grep '^qsim: 1 run' "$tmp/err")
     events=$(echo "$line" | sed 's/.* \([0-9]*\) events in.*/\1/')
@@ -54,7 +46,7 @@ run room-30d-option-1 scenarios/bench/room-30d.json 1 "$room"
 for j in 1 2; do
     t0=$(now)
     "$QSIM" sweep scenarios/incident-164.json --param "kv.p429=0:0.999:$step" --options 0,1 --reps 2 \
-        --days 0.25 --jobs "$j" --out "$tmp/sweep$j" 2> "$tmp/sweep$j.err" ||
+        --days 0.25 --jobs "$j" --out "$tmp/sweep$j" > /dev/null 2> "$tmp/sweep$j.err" ||
         { cat "$tmp/sweep$j.err" >&2; exit 1; }
     t1=$(now)
     eval "w$j=\$(echo \"\$t1 - \$t0\" | bc -l 2>/dev/null || awk -v a=\$t1 -v b=\$t0 'BEGIN{print a-b}')"

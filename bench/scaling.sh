@@ -11,15 +11,7 @@
 set -eu
 QSIM=${QSIM:-./qsim}
 BASE=scenarios/bench/room-30d.json
-quick=0; json=/dev/null
-while [ $# -gt 0 ]; do
-    case $1 in
-    --quick) quick=1 ;;
-    --json) json=$2; shift ;;
-    *) echo "usage: scaling.sh [--quick] [--json FILE]" >&2; exit 2 ;;
-    esac
-    shift
-done
+. "$(dirname "$0")/args.sh"
 command -v jq > /dev/null || { echo "scaling.sh: needs jq" >&2; exit 2; }
 [ -x /usr/bin/time ] || { echo "scaling.sh: needs /usr/bin/time (Debian: time)" >&2; exit 2; }
 tmp=$(mktemp -d)

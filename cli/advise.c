@@ -256,12 +256,7 @@ int cmd_advise(int argc, char **argv)
         for (int i = 0; i < ntg && k < sizeof buf; i++)
             k += (size_t)snprintf(buf + k, sizeof buf - k, "%s%s", i ? " " : "", tg[i].text);
         xd_set(&xp, "targets", buf);
-        snprintf(buf, sizeof buf, "%" PRIu64, e.base_seed);
-        xd_set(&xp, "base_seed", buf);
-        snprintf(buf, sizeof buf, "%d", reps);
-        xd_set(&xp, "reps", buf);
-        snprintf(buf, sizeof buf, "%" PRId64, (int64_t)s->duration);
-        xd_set(&xp, "duration_us", buf);
+        cli_xd_design(&xp, e.base_seed, reps, s->duration);
         if (cli_xd_resolve(&xp, x.out, x.force) != 0)
             goto out;
     }

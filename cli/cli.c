@@ -4,6 +4,7 @@
 #include "app/expdir.h"
 #include "model/figures.h"
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -189,6 +190,17 @@ void cli_xd_begin(struct xd_exp *xp, const char *kind, const scenario *s, const 
     xd_file(xp, "pricing", files->pricing);
     xd_file(xp, "limits", files->limits);
     xd_file(xp, "free_pricing", files->free_pricing);
+}
+
+void cli_xd_design(struct xd_exp *xp, uint64_t base_seed, int reps, sim_us duration)
+{
+    char buf[32];
+    snprintf(buf, sizeof buf, "%" PRIu64, base_seed);
+    xd_set(xp, "base_seed", buf);
+    snprintf(buf, sizeof buf, "%d", reps);
+    xd_set(xp, "reps", buf);
+    snprintf(buf, sizeof buf, "%" PRId64, (int64_t)duration);
+    xd_set(xp, "duration_us", buf);
 }
 
 int cli_xd_resolve(struct xd_exp *xp, const char *out, int force)

@@ -70,6 +70,8 @@ struct xd_exp;
  * files as inputs (see app/expdir.h). */
 void cli_xd_begin(struct xd_exp *xp, const char *kind, const scenario *s, const char *scenario_path,
                   const ses_files *files, int argc, char **argv);
+/* The replication design into the manifest: base_seed, reps, duration_us. */
+void cli_xd_design(struct xd_exp *xp, uint64_t base_seed, int reps, sim_us duration);
 /* xd_resolve with the message printed (prefixed with the command). */
 int cli_xd_resolve(struct xd_exp *xp, const char *out, int force);
 /* The experiment figure (model/figures.h) called name[0..len): its index,

@@ -460,12 +460,7 @@ int cmd_compare(int argc, char **argv)
         cli_join(buf, sizeof buf, options, nopt);
         xd_set(&xp, "options", buf);
         xd_set(&xp, "baseline", options[base]);
-        snprintf(buf, sizeof buf, "%" PRIu64, e.base_seed);
-        xd_set(&xp, "base_seed", buf);
-        snprintf(buf, sizeof buf, "%d", reps);
-        xd_set(&xp, "reps", buf);
-        snprintf(buf, sizeof buf, "%" PRId64, (int64_t)s->duration);
-        xd_set(&xp, "duration_us", buf);
+        cli_xd_design(&xp, e.base_seed, reps, s->duration);
         if (cli_xd_resolve(&xp, out, x.force) != 0)
             goto out;
         out = xp.dir;

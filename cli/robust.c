@@ -238,7 +238,8 @@ static const double *col(const rb_set *r, int p, int o, int k)
     return r->vals + (((size_t)p * (size_t)r->nopt + (size_t)o) * (size_t)r->reps) * M_COUNT + k;
 }
 
-double rb_mean(const rb_set *r, int p, int o, int k)
+/* Means of option o at point p for metric k (NAN when undefined). */
+static double rb_mean(const rb_set *r, int p, int o, int k)
 {
     stat_summary st = stat_of(col(r, p, o, k), (size_t)r->reps, M_COUNT);
     return st.n ? st.mean : NAN;

@@ -61,7 +61,5 @@ cJSON *rb_json(const rb_set *r);
  * whether it is the same everywhere ("what" names it: "advice"); returns
  * 1 when it is, else 0. */
 int rb_choice(FILE *f, const rb_set *r, int (*choose)(const double *vals, void *ud), void *ud, const char *what);
-/* Means of option o at point p for metric k (NAN when undefined). */
-double rb_mean(const rb_set *r, int p, int o, int k);
 
 #endif

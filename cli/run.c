@@ -16,6 +16,7 @@
 #include "app/session.h"
 #include "cli/cli.h"
 #include "model/expect.h"
+#include "model/jshost.h"
 #include "model/pricing.h"
 #include "model/scenario.h"
 #include "model/world.h"
@@ -227,6 +228,11 @@ int cmd_run(int argc, char **argv)
     if (a.worker && sc_set_worker(s, a.worker, &err) != 0) {
         fprintf(stderr, "qsim: %s\n", err.msg);
         rc = 2;
+        goto out;
+    }
+    /* JS mode: node runs this same command with the addon, if it can */
+    if (s->worker.module[0] && jsh_exec_inproc(files.data) != 0) {
+        rc = 1;
         goto out;
     }
     rc = 1;

@@ -97,8 +97,6 @@ void bot_visit_msgs(const bot *b, void (*fn)(void *ud, uint32_t m), void *ud)
             fn(ud, b->jobs[i]->msg);
 }
 
-sim_us bot_first_poll(const bot *b) { return b->t0; }
-
 void bot_start(bot *b)
 {
     if (b->cfg->loop == SC_LOOP_INTERVAL)

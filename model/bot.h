@@ -32,7 +32,5 @@ void bot_start(bot *b);
 /* Message slot recycling (model/msg.h): calls fn on every message the bot
  * may still act on (the last poll's list and the one it works on). */
 void bot_visit_msgs(const bot *b, void (*fn)(void *ud, uint32_t m), void *ud);
-/* The time of the bot's first poll (its phase), drawn or configured. */
-sim_us bot_first_poll(const bot *b);
 
 #endif

@@ -425,7 +425,8 @@ call *call_start_pinned(call_env *env, int kind, const char *actor, const kv_str
     return c;
 }
 
-int call_fault_key_matches(int sel, uint32_t key)
+/* Does a fault's key selector (KV_CLASS_*, CALL_KEY_*, -1) match key? */
+static int call_fault_key_matches(int sel, uint32_t key)
 {
     switch (sel) {
     case -1: return 1;

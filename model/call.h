@@ -284,8 +284,6 @@ void call_put_blob(call *c, uint32_t key, kv_blob *blob, int status, kv_list *li
  * key any misc key). refuse: a kv_result the binding fails with before
  * sending (a key or value over its limit), or 0. */
 void call_misc_op(call *c, int verb, uint32_t key, int64_t num, sim_us ttl, int refuse);
-/* Does a fault's key selector (KV_CLASS_*, CALL_KEY_*, -1) match key? */
-int call_fault_key_matches(int sel, uint32_t key);
 
 /* The trace key text of a KV key. */
 void call_key_name(const call_env *env, uint32_t key, char *buf, size_t len);

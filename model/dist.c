@@ -39,13 +39,3 @@ int64_t dist_draw(const dist *d, gsl_rng *r)
         x = 9.0e18;
     return (int64_t)llround(x);
 }
-
-double dist_mean(const dist *d)
-{
-    switch (d->kind) {
-    case DIST_UNIFORM: return ((double)d->a + (double)d->b) / 2;
-    case DIST_EXP: return (double)d->a;
-    case DIST_LOGNORMAL: return (double)d->a * exp(d->sigma * d->sigma / 2);
-    default: return (double)d->a;
-    }
-}

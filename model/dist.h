@@ -19,7 +19,5 @@ typedef struct dist {
 static inline dist dist_const(int64_t v) { dist d = { DIST_CONST, v, v, 0 }; return d; }
 /* Draws one value >= 0. A const distribution consumes no random number. */
 int64_t dist_draw(const dist *d, gsl_rng *r);
-/* Mean of the distribution (for docs and sanity checks). */
-double dist_mean(const dist *d);
 
 #endif

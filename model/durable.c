@@ -64,8 +64,6 @@ void do_free(do_object *o)
     free(o);
 }
 
-int do_alive(const do_object *o) { return o->alive; }
-
 void do_set_stored(do_object *o, int64_t rows, int64_t bytes)
 {
     sim_us now = sim_now(o->ctx);

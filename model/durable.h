@@ -67,7 +67,5 @@ void do_send(do_object *o, do_req *r, int loc, void *ud, do_serve_fn serve, do_d
 void do_set_stored(do_object *o, int64_t rows, int64_t bytes);
 /* End of run: do.duration_us, do.storage.byte_s and do.storage.rows_end. */
 void do_finish(do_object *o);
-/* Is the object in memory (tests)? */
-int do_alive(const do_object *o);
 
 #endif

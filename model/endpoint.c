@@ -45,7 +45,7 @@ static int verify_seed(call *c, int lvl)
 {
     CO_BEGIN(c, lvl);
     CO_AWAIT(c, lvl, ep_lookup(c, lvl + 1, c->list->e[c->i].msg, 1));
-    if (c->found == ST_PENDING)
+    if (c->found == MS_PENDING)
         ep_return(c, c->list->e[c->i].msg);
     CO_END(c, lvl);
 }
@@ -84,10 +84,11 @@ int ep_cache_update_seed(call *c, int lvl)
 static int post_status(const call *c)
 {
     const msg *m = msg_get(c->env->msgs, c->msg);
-    return m->type == MT_HUMAN && m->entity ? ST_PENDING : ST_NONE;
+    return m->type == MT_HUMAN && m->entity ? MS_PENDING : MS_NONE;
 }
 
-int ep_post_append_seed(call *c, int lvl)
+/* The seed's post append (get cache, append, keep the window, put). */
+static int ep_post_append_seed(call *c, int lvl)
 {
     CO_BEGIN(c, lvl);
     /* try { get cache; append; keep newest window; put } catch { log } */
@@ -189,7 +190,7 @@ static int transition(call *c)
 {
     const st_hooks *h = hooks(c);
     CO_BEGIN(c, 0);
-    c->target = c->kind == EP_CLAIM ? ST_PROCESSING : c->kind == EP_COMPLETE ? ST_COMPLETE : ST_FAILED;
+    c->target = c->kind == EP_CLAIM ? MS_PROCESSING : c->kind == EP_COMPLETE ? MS_COMPLETE : MS_FAILED;
     CO_AWAIT(c, 0, ep_lookup(c, 1, c->msg, 1));
     if (call_failed(c)) {
         c->status = 500;
@@ -199,7 +200,7 @@ static int transition(call *c)
         c->status = 404;
         CO_RETURN(c, 0);
     }
-    if (c->kind == EP_CLAIM && c->found != ST_PENDING) {
+    if (c->kind == EP_CLAIM && c->found != MS_PENDING) {
         c->status = 409;
         CO_RETURN(c, 0);
     }

@@ -29,8 +29,6 @@ void ep_return(call *c, uint32_t m);
 /* The seed's pending endpoint (cache read, verification scan, the
  * strategy's hooks) as a coroutine at level lvl. */
 int ep_pending_body(call *c, int lvl);
-/* The seed's post append (get cache, append, keep the window, put). */
-int ep_post_append_seed(call *c, int lvl);
 /* The seed's cache update of claim/complete/fail: one try, errors logged. */
 int ep_cache_update_seed(call *c, int lvl);
 

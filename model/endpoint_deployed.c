@@ -43,7 +43,7 @@ static uint32_t sender_slot(const call *c)
 static int post_cache(call *c, int lvl)
 {
     const msg *m = msg_get(c->env->msgs, c->msg);
-    int status = m->type == MT_HUMAN && m->entity ? ST_PENDING : ST_NONE;
+    int status = m->type == MT_HUMAN && m->entity ? MS_PENDING : MS_NONE;
     CO_BEGIN(c, lvl);
     CALL_GET(c, lvl, KV_KEY_CACHE);
     if (call_failed(c)) {
@@ -72,7 +72,7 @@ static int post(call *c)
 {
     const call_env *env = c->env;
     const msg *m = msg_get(env->msgs, c->msg);
-    int status = m->type == MT_HUMAN && m->entity ? ST_PENDING : ST_NONE;
+    int status = m->type == MT_HUMAN && m->entity ? MS_PENDING : MS_NONE;
     CO_BEGIN(c, 0);
     c->slot = sender_slot(c);
     if (c->slot < env->nsenders) {
@@ -148,7 +148,7 @@ static int transition(call *c)
 {
     const st_hooks *h = hooks(c);
     CO_BEGIN(c, 0);
-    c->target = c->kind == EP_CLAIM ? ST_PROCESSING : c->kind == EP_COMPLETE ? ST_COMPLETE : ST_FAILED;
+    c->target = c->kind == EP_CLAIM ? MS_PROCESSING : c->kind == EP_COMPLETE ? MS_COMPLETE : MS_FAILED;
     CO_AWAIT(c, 0, ep_lookup(c, 1, c->msg, 0)); /* comment:<id> only */
     if (call_failed(c)) {
         c->status = 500;
@@ -158,7 +158,7 @@ static int transition(call *c)
         c->status = 404;
         CO_RETURN(c, 0);
     }
-    if (c->kind == EP_CLAIM && c->found != ST_PENDING) {
+    if (c->kind == EP_CLAIM && c->found != MS_PENDING) {
         c->status = 409;
         CO_RETURN(c, 0);
     }
@@ -166,7 +166,7 @@ static int transition(call *c)
         /* attempts = (attempts || 0) + 1; failed on the last, else pending */
         if (c->found_attempts < UINT8_MAX)
             c->found_attempts++;
-        c->target = c->found_attempts >= c->env->dep.max_attempts ? ST_FAILED : ST_PENDING;
+        c->target = c->found_attempts >= c->env->dep.max_attempts ? MS_FAILED : MS_PENDING;
     }
     CALL_PUT_STATUS(c, 0, c->key, c->target);
     if (call_failed(c)) {

@@ -23,14 +23,27 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "model/endpoint.h"
+
+/* the sources' checksum (Makefile: src_stamp.h), which the addon must share */
+#if defined(__has_include)
+#if __has_include("src_stamp.h")
+#include "src_stamp.h"
+#endif
+#endif
+#ifndef QSIM_SRC_STAMP
+#define QSIM_SRC_STAMP ""
+#endif
+static const char src_stamp[] = QSIM_SRC_STAMP;
 
 /* the host script, embedded at build time (Makefile: worker_host.inc) */
 static const char host_js[] = {
@@ -111,6 +124,13 @@ struct jsh {
     size_t uidx_cap;
     jsh_version *vers;     /* versions 1.. of own keys' values */
     size_t nvers, capvers;
+    /* the transport (chosen at jsh_new): pipes, or the addon's coroutine */
+    int (*send)(jsh *h);                           /* hand wb over (or keep it for xfer) */
+    ssize_t (*recv)(jsh *h, char *buf, size_t n);  /* 0: the host is gone */
+    jsh_xfer_fn xfer;      /* in-process: switches to the host's JavaScript */
+    const char *in;        /* in-process: the host's bytes not yet read */
+    size_t nin;
+    int host_status;       /* in-process: the host's exit status, or -1 */
     int failed;
     char err[512];
 };
@@ -171,7 +191,9 @@ static void wprintf_(jsh *h, const char *fmt, ...)
         wput(h, buf, (size_t)n < sizeof buf ? (size_t)n : sizeof buf - 1);
 }
 
-static int wflush(jsh *h)
+static int wflush(jsh *h) { return h->send(h); }
+
+static int pipe_send(jsh *h)
 {
     size_t off = 0;
     while (off < h->wlen) {
@@ -208,7 +230,7 @@ static int rneed(jsh *h, size_t n)
             h->rb = p;
             h->rcap = cap;
         }
-        ssize_t got = read(h->rfd, h->rb + h->rlen, h->rcap - h->rlen);
+        ssize_t got = h->recv(h, h->rb + h->rlen, h->rcap - h->rlen);
         if (got < 0 && errno == EINTR)
             continue;
         if (got <= 0)
@@ -216,6 +238,40 @@ static int rneed(jsh *h, size_t n)
         h->rlen += (size_t)got;
     }
     return 0;
+}
+
+static ssize_t pipe_recv(jsh *h, char *buf, size_t n) { return read(h->rfd, buf, n); }
+
+/* In-process: the batch stays in wb until qsim needs the host's answer;
+ * then one switch to the host's JavaScript hands it over and brings the
+ * answer back (no napi call runs on qsim's stack: the addon's xfer only
+ * switches contexts). */
+static int inproc_send(jsh *h)
+{
+    (void)h;
+    return 0;
+}
+
+static ssize_t inproc_recv(jsh *h, char *buf, size_t n)
+{
+    if (!h->nin && h->host_status < 0) {
+        int st = -1;
+        long got = h->xfer(h->wb, h->wlen, &h->in, &st);
+        h->wlen = 0;
+        if (got < 0) {
+            h->host_status = st < 0 ? 0 : st;
+            h->nin = 0;
+        } else {
+            h->nin = (size_t)got;
+        }
+    }
+    if (!h->nin)
+        return 0;
+    size_t k = h->nin < n ? h->nin : n;
+    memcpy(buf, h->in, k);
+    h->in += k;
+    h->nin -= k;
+    return (ssize_t)k;
 }
 
 /* The next header line (NUL-terminated in place), or NULL. */
@@ -240,6 +296,11 @@ static char *rline(jsh *h)
 static void host_gone(jsh *h, const char *when)
 {
     int st = 0;
+    if (h->xfer) {
+        fail_run(h, "worker host: the Node.js process exited (status %d) %s", h->host_status < 0 ? 0 : h->host_status,
+                 when);
+        return;
+    }
     if (h->pid > 0 && waitpid(h->pid, &st, 0) == h->pid) {
         h->pid = -1;
         if (WIFEXITED(st) && WEXITSTATUS(st) == 127)
@@ -509,7 +570,7 @@ static void render_msg(jsh *h, uint32_t mi, int status)
     wprintf_(h, "\",\"message-type\":\"%s\"", type);
     if (m->entity) {
         WLIT(h, ",\"botParams\":{\"entity\":\"E\"");
-        if (status != ST_NONE)
+        if (status != MS_NONE)
             wprintf_(h, ",\"status\":\"%s\"", msg_status_name(status));
         if (msg_status_terminal(status))
             WLIT(h, ",\"processed\":true");
@@ -557,8 +618,8 @@ static int status_of(const cJSON *o, int *attempts)
     const cJSON *at = cJSON_GetObjectItemCaseSensitive(bp, "attempts");
     if (attempts)
         *attempts = cJSON_IsNumber(at) && at->valuedouble > 0 ? (int)at->valuedouble : 0;
-    int s = cJSON_IsString(st) ? msg_status_parse(st->valuestring) : ST_NONE;
-    return s < 0 ? ST_NONE : s;
+    int s = cJSON_IsString(st) ? msg_status_parse(st->valuestring) : MS_NONE;
+    return s < 0 ? MS_NONE : s;
 }
 
 /* What qsim reads from a cache value: its entries, or corrupt. */
@@ -749,7 +810,7 @@ static int kv_message(jsh *h, char t, int nf, const int64_t *f, jsh_inv *v)
         return -1;
     }
     const char *k = h->rb + h->rpos;
-    jsh_kvcall kc = { (uint8_t)(t == 'G' || t == 'K' ? KV_GET : KV_PUT), KV_VERB_PLAIN, 0, 0, NULL, ST_NONE, NULL,
+    jsh_kvcall kc = { (uint8_t)(t == 'G' || t == 'K' ? KV_GET : KV_PUT), KV_VERB_PLAIN, 0, 0, NULL, MS_NONE, NULL,
                       0, 0, 0 };
     if (t == 'K') {
         kc.verb = KV_VERB_LIST;
@@ -1027,7 +1088,7 @@ static void send_start(jsh *h, call *c)
     WLIT(h, "},\"b\":");
     size_t b0 = h->wlen;
     if (c->kind == EP_POST && m) {
-        render_msg(h, c->msg, m->type == MT_HUMAN && m->entity ? ST_PENDING : ST_NONE);
+        render_msg(h, c->msg, m->type == MT_HUMAN && m->entity ? MS_PENDING : MS_NONE);
     } else if (m) {
         wprintf_(h, "{\"messageId\":\"%s\"", msg_id(h->msgs, c->msg));
         if (c->kind == EP_CLAIM) {
@@ -1282,6 +1343,133 @@ void jsh_install(jsh *h, call_env *env, kv_store *kv)
 
 /* ---- the process ---- */
 
+/* The in-process transport: one host, on the thread that runs qsim's main
+ * on the addon's coroutine, one session (jsh) at a time; sessions after the
+ * first (the next option of a run) get a fresh module instance (docs). */
+static jsh_xfer_fn inproc_xfer;
+static pthread_t inproc_thread;
+static const jsh *inproc_owner;
+
+void jsh_set_inproc(jsh_xfer_fn xfer)
+{
+    inproc_xfer = xfer;
+    inproc_thread = pthread_self();
+}
+
+static int transport_is(const char *name)
+{
+    const char *t = getenv("QSIM_JS_TRANSPORT");
+    return t && strcmp(t, name) == 0;
+}
+
+static int64_t mtime_of(const char *p)
+{
+    struct stat st;
+    return stat(p, &st) == 0 && S_ISREG(st.st_mode) ? (int64_t)st.st_mtime : -1;
+}
+
+/* The addon holds this binary's source stamp. */
+static int addon_matches(const char *path)
+{
+    size_t sl = strlen(src_stamp);
+    if (sl == 0)
+        return 0;
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return 0;
+    static char buf[1 << 16];
+    size_t keep = 0, got;
+    int found = 0;
+    while (!found && (got = fread(buf + keep, 1, sizeof buf - keep, f)) > 0) {
+        size_t n = keep + got;
+        found = memmem(buf, n, src_stamp, sl) != NULL;
+        keep = sl - 1 < n ? sl - 1 : n;
+        memmove(buf, buf + n - keep, keep);
+    }
+    fclose(f);
+    return found;
+}
+
+static int no_inproc(int want, const char *fmt, const char *arg)
+{
+    if (!want)
+        return 0;
+    fputs("qsim: QSIM_JS_TRANSPORT=inproc: ", stderr);
+    fprintf(stderr, fmt, arg);
+    fputc('\n', stderr);
+    return 1;
+}
+
+int jsh_exec_inproc(const char *data_dir)
+{
+    if (inproc_xfer || transport_is("pipe"))
+        return 0; /* inside node already, or pipes asked for */
+    int want = transport_is("inproc");
+    const char *node = getenv("QSIM_NODE");
+    if (!want && node && *node)
+        return 0; /* a node of one's own (a wrapper, say) may not speak in-process: asked for only */
+    if (!node || !*node)
+        node = "node";
+    char exe[1024], addon[1100];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n <= 0)
+        return no_inproc(want, "%s", "cannot find qsim's own binary");
+    exe[n] = 0;
+    int64_t t_addon = -1;
+    const char *given = getenv("QSIM_ADDON");
+    if (given && *given) {
+        snprintf(addon, sizeof addon, "%s", given);
+        t_addon = mtime_of(addon);
+    } else {
+        char *slash = strrchr(exe, '/');
+        size_t dl = slash ? (size_t)(slash - exe) : 0;
+        snprintf(addon, sizeof addon, "%.*s/qsim.node", (int)dl, exe);
+        if ((t_addon = mtime_of(addon)) < 0) {
+            snprintf(addon, sizeof addon, "%.*s/build/qsim.node", (int)dl, exe);
+            t_addon = mtime_of(addon);
+        }
+    }
+    if (t_addon < 0)
+        return no_inproc(want, "no addon (%s; make addon)", addon);
+    if (!addon_matches(addon)) /* built from other sources than this binary */
+        return no_inproc(want, "%s is not built from qsim's sources (make addon)", addon);
+    /* qsim's own argv, as it was given (getopt permutes argv, not this) */
+    static char cmdline[65536];
+    int fd = open("/proc/self/cmdline", O_RDONLY | O_CLOEXEC);
+    ssize_t len = 0, got;
+    while (fd >= 0 && (got = read(fd, cmdline + len, sizeof cmdline - 1 - (size_t)len)) > 0)
+        len += got;
+    if (fd >= 0)
+        close(fd);
+    if (len <= 0 || (size_t)len >= sizeof cmdline - 1)
+        return no_inproc(want, "%s", "cannot read qsim's command line");
+    cmdline[len] = 0;
+    int nargs = 0;
+    for (ssize_t i = 0; i < len; i++)
+        nargs += cmdline[i] == 0;
+    char **args = calloc((size_t)nargs + 8, sizeof *args);
+    if (!args)
+        return no_inproc(want, "%s", "out of memory");
+    int k = 0;
+    args[k++] = (char *)node;
+    args[k++] = "--stack-size=4000";
+    args[k++] = "-e";
+    args[k++] = (char *)host_js;
+    args[k++] = "--";
+    args[k++] = "--qsim-inproc";
+    args[k++] = addon;
+    for (char *p = cmdline; p < cmdline + len; p += strlen(p) + 1)
+        args[k++] = p;
+    args[k] = NULL;
+    if (data_dir && *data_dir)
+        setenv("QSIM_DATA", data_dir, 1);
+    fflush(NULL);
+    execvp(node, args);
+    int e = errno;
+    free(args);
+    return no_inproc(want, "cannot run node: %s", strerror(e));
+}
+
 jsh *jsh_new(sim_ctx *ctx, msg_table *msgs, const jsh_config *cfg, sim_err *err)
 {
     int to[2] = { -1, -1 }, from[2] = { -1, -1 };
@@ -1296,8 +1484,18 @@ jsh *jsh_new(sim_ctx *ctx, msg_table *msgs, const jsh_config *cfg, sim_err *err)
     h->cfg = *cfg;
     h->pid = -1;
     h->wfd = h->rfd = -1;
+    h->host_status = -1;
     if (cfg->nuser_keys)
         user_key(h, "", 0, 1); /* own key 0: the lists' (no KV key is empty) */
+    if (inproc_xfer && !inproc_owner && pthread_equal(pthread_self(), inproc_thread) && !transport_is("pipe")) {
+        h->xfer = inproc_xfer;
+        h->send = inproc_send;
+        h->recv = inproc_recv;
+        inproc_owner = h;
+        goto started;
+    }
+    h->send = pipe_send;
+    h->recv = pipe_recv;
     if (pipe2(to, O_CLOEXEC) != 0 || pipe2(from, O_CLOEXEC) != 0)
         goto fail_sys;
     const char *node = getenv("QSIM_NODE");
@@ -1318,6 +1516,7 @@ jsh *jsh_new(sim_ctx *ctx, msg_table *msgs, const jsh_config *cfg, sim_err *err)
     h->wfd = to[1];
     h->rfd = from[0];
     signal(SIGPIPE, SIG_IGN); /* a dead host shows as a failed write */
+started:
     /* I <len>\n{"epoch_ms":..,"kv":[..],"vars":{..}} */
     wprintf_(h, "{\"epoch_ms\":%" PRId64 ",\"kv\":[", cfg->epoch_ms);
     size_t j0 = 0;
@@ -1326,7 +1525,13 @@ jsh *jsh_new(sim_ctx *ctx, msg_table *msgs, const jsh_config *cfg, sim_err *err)
             wput(h, ",", 1);
         json_str(h, cfg->kv_names[i]);
     }
-    WLIT(h, "],\"vars\":{\"QSIM_OPTION\":");
+    if (h->xfer) { /* in-process: the host learns the module here, not from its argv */
+        WLIT(h, "],\"module\":");
+        json_str(h, cfg->module);
+        WLIT(h, ",\"vars\":{\"QSIM_OPTION\":");
+    } else {
+        WLIT(h, "],\"vars\":{\"QSIM_OPTION\":");
+    }
     json_str(h, cfg->option ? cfg->option : "0");
     wprintf_(h, ",\"QSIM_CACHE_WINDOW\":\"%u\"", cfg->window);
     for (int i = 0; i < cfg->nvars; i++) {
@@ -1370,6 +1575,8 @@ void jsh_free(jsh *h)
 {
     if (!h)
         return;
+    if (inproc_owner == h)
+        inproc_owner = NULL;
     if (h->wfd >= 0)
         close(h->wfd); /* EOF: the host exits */
     if (h->rfd >= 0)

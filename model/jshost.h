@@ -52,4 +52,32 @@ void jsh_install(jsh *h, call_env *env, kv_store *kv);
  * key), or NULL. It stops the simulation when it happens. */
 const char *jsh_error(const jsh *h);
 
+/* ---- the in-process transport (docs/worker-host.md, "Transports") ----
+ *
+ * Without it every KV round trip is two process switches over pipes. With
+ * the Node-API addon (cli/node/qsim_node.c, `make addon`: build/qsim.node),
+ * `qsim run` execs node with the host script, node loads the addon, and the
+ * addon runs qsim's own main on a coroutine stack: where the pipe transport
+ * writes a batch and blocks in read, the in-process one switches back to
+ * the host's JavaScript with the bytes, which answers with the next call
+ * into the addon. Same messages, same parser. */
+
+/* Set by the addon before it runs qsim's main: xfer hands out[0..n) to the
+ * host and returns when the host answers, with *in (valid until the next
+ * call) and its length; -1: the host has exited, with *status. */
+typedef long (*jsh_xfer_fn)(const char *out, size_t n, const char **in, int *status);
+void jsh_set_inproc(jsh_xfer_fn xfer);
+
+/* `qsim run` of a JS-mode scenario: replaces the process with node running
+ * the host script in in-process mode (argv: qsim's own), when the addon is
+ * usable and $QSIM_JS_TRANSPORT is not "pipe" (unset: the addon when it is
+ * there, built from the same sources, and $QSIM_NODE is unset; "inproc":
+ * required). Returns only when it
+ * did not exec: 0 (use the pipes), or 1 with a message on stderr
+ * ("inproc" asked for and not possible). data_dir: the data folder this
+ * process resolved (passed on as $QSIM_DATA: under node, /proc/self/exe is
+ * node). The addon is $QSIM_ADDON, else qsim.node beside the binary or in
+ * build/ beside it. */
+int jsh_exec_inproc(const char *data_dir);
+
 #endif

@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+static int64_t kv_msg_bytes(const kv_store *kv, uint32_t mi, int status);
+
 /* A misc key's value: set, its number, and when it expires (0: never). */
 typedef struct {
     int64_t num;
@@ -443,18 +445,21 @@ static int64_t entry_bytes(const kv_store *kv, const kv_entry *e)
 {
     static const int status_len[] = { 0, 7, 10, 8, 6 };
     int64_t b = kv->msgs->m[e->msg].bytes;
-    if (e->status != ST_NONE)
+    if (e->status != MS_NONE)
         b += 12 + status_len[e->status] + (msg_status_terminal(e->status) ? 17 : 0);
     return b;
 }
 
-int64_t kv_msg_bytes(const kv_store *kv, uint32_t mi, int status)
+/* Serialized size of message mi with the given bot status (its
+ * individual value, and its entry in the cache). */
+static int64_t kv_msg_bytes(const kv_store *kv, uint32_t mi, int status)
 {
     kv_entry e = { mi, (uint8_t)status, 0 };
     return entry_bytes(kv, &e);
 }
 
-void kv_list_recount(kv_store *kv, kv_list *l)
+/* Recounts the list's serialized bytes from its entries. */
+static void kv_list_recount(kv_store *kv, kv_list *l)
 {
     int64_t b = 2;
     for (uint32_t i = 0; i < l->n; i++)

@@ -236,10 +236,6 @@ void kv_list_append(kv_store *kv, kv_list *l, uint32_t mi, int status);
  * timestamps (ts_ms, oldest first), keep the newest window. A message
  * older than every entry of a full list is dropped at once. */
 void kv_list_insert_sorted(kv_store *kv, kv_list *l, uint32_t mi, int status);
-void kv_list_recount(kv_store *kv, kv_list *l);
-/* Serialized size of message msg with the given bot status (its
- * individual value, and its entry in the cache). */
-int64_t kv_msg_bytes(const kv_store *kv, uint32_t mi, int status);
 
 /* The central store, for initial state, scheduled corruption and metrics.
  * kv_central_status: stored status, or -1 when the key does not exist. */

@@ -9,12 +9,12 @@ static const char *const status_names[] = { "none", "pending", "processing", "co
 
 const char *msg_status_name(int s)
 {
-    return s >= 0 && s <= ST_FAILED ? status_names[s] : "?";
+    return s >= 0 && s <= MS_FAILED ? status_names[s] : "?";
 }
 
 int msg_status_parse(const char *s)
 {
-    for (int i = 0; i <= ST_FAILED; i++)
+    for (int i = 0; i <= MS_FAILED; i++)
         if (strcmp(s, status_names[i]) == 0)
             return i;
     return -1;
@@ -43,7 +43,9 @@ void msg_release(msg_table *t, uint32_t i)
     t->nfree++;
 }
 
-int msg_compact_ids(msg_table *t)
+/* Rewrites the id arena with the live slots' ids only. -1 on OOM (the
+ * table is unchanged). */
+static int msg_compact_ids(msg_table *t)
 {
     size_t len = 0;
     for (size_t i = 0; i < t->n; i++)

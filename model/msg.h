@@ -23,12 +23,12 @@
 
 #define MSG_NONE UINT32_MAX
 
-/* botParams.status as stored in a key or a cache entry. ST_NONE: no
+/* botParams.status as stored in a key or a cache entry. MS_NONE: no
  * botParams.status at all (plain chat and AI replies). */
-typedef enum { ST_NONE = 0, ST_PENDING, ST_PROCESSING, ST_COMPLETE, ST_FAILED } msg_status;
+typedef enum { MS_NONE = 0, MS_PENDING, MS_PROCESSING, MS_COMPLETE, MS_FAILED } msg_status;
 typedef enum { MT_HUMAN = 0, MT_AI } msg_type;
 
-static inline int msg_status_terminal(int s) { return s == ST_COMPLETE || s == ST_FAILED; }
+static inline int msg_status_terminal(int s) { return s == MS_COMPLETE || s == MS_FAILED; }
 const char *msg_status_name(int s); /* "pending", ..., "none" */
 int msg_status_parse(const char *s); /* -1 when unknown */
 
@@ -89,9 +89,6 @@ void msg_set_reclaim(msg_table *t, msg_reclaim_fn fn, void *ud);
 /* Puts slot i on the free list: its id is gone, msg_find skips it. The
  * caller guarantees nothing refers to i any more. */
 void msg_release(msg_table *t, uint32_t i);
-/* Rewrites the id arena with the live slots' ids only. -1 on OOM (the
- * table is unchanged). */
-int msg_compact_ids(msg_table *t);
 static inline msg *msg_get(const msg_table *t, uint32_t i) { return &t->m[i]; }
 static inline const char *msg_id(const msg_table *t, uint32_t i) { return t->ids + t->m[i].id_off; }
 /* Index of the live message with this id, or MSG_NONE (linear: edges only). */

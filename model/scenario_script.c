@@ -89,7 +89,7 @@ int sc__initial(jv *v, const cJSON *j, scenario *s)
                 else if (strcmp(key, "current") != 0 && strcmp(key, "legacy") != 0)
                     jv_fail(v, "key must be \"current\" or \"legacy\", got '%s'", key);
                 else {
-                    int def = mm->entity && mm->type == MT_HUMAN ? ST_PENDING : ST_NONE;
+                    int def = mm->entity && mm->type == MT_HUMAN ? MS_PENDING : MS_NONE;
                     if (mm->stored == -2)
                         mm->stored = def;
                     if (mm->cached == -2)

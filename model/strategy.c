@@ -45,17 +45,6 @@ int st_param_slot(const st_hooks *h, int k)
     return slot + k;
 }
 
-const st_param *st_param_find(const char *name, int *slot)
-{
-    for (const st_hooks *const *r = registry; *r; r++)
-        for (int k = 0; k < (*r)->nparams; k++)
-            if (strcmp((*r)->params[k].name, name) == 0) {
-                *slot = st_param_slot(*r, k);
-                return &(*r)->params[k];
-            }
-    return NULL;
-}
-
 int64_t st_param_value(const st_set *st, const st_hooks *h, int k)
 {
     return st->p.ext[st_param_slot(h, k)];

@@ -118,9 +118,6 @@ int st_compose_ext(const char *spec, const st_params *p, const st_hooks *const *
 int st_attach(call_env *env, const st_set *st, sim_err *err);
 void st_detach(call_env *env, const st_set *st);
 void st_finish(call_env *env, const st_set *st);
-/* A declared parameter by name over the registry: its descriptor and slot
- * in st_params.ext; NULL when no strategy declares it. */
-const st_param *st_param_find(const char *name, int *slot);
 /* The slot of h's k-th parameter (h must be registered). */
 int st_param_slot(const st_hooks *h, int k);
 /* h's k-th parameter's value in set st. */

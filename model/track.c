@@ -149,8 +149,6 @@ void track_free(track *t)
     free(t);
 }
 
-int64_t track_stuck(const track *t) { return t->stuck; }
-
 static int bot_work(const msg *m) { return m->type == MT_HUMAN && m->entity; }
 
 static void set_stuck(track *t, msg *m, int stuck)
@@ -296,7 +294,7 @@ static void removed(track *t, uint32_t i, const kv_list *new_list, int full, uin
                 met_add(mr, t->m_first_lost, now, now);
         }
     }
-    if (aged && bot_work(m) && stored(t, kv_key_msg(i, m->legacy)) == ST_PENDING)
+    if (aged && bot_work(m) && stored(t, kv_key_msg(i, m->legacy)) == MS_PENDING)
         met_add(mr, t->m_pending_aged, now, 1);
     check(t, i, aged ? 1 : 2);
 }
@@ -458,7 +456,7 @@ void track_on_write(void *ud, uint32_t key, const kv_list *old_list, const kv_li
         uint32_t i = kv_key_to_msg(key);
         msg *m = &t->msgs->m[i];
         int st = stored(t, key);
-        if (m->claimed_at < 0 && st == ST_PROCESSING)
+        if (m->claimed_at < 0 && st == MS_PROCESSING)
             m->claimed_at = now;
         if (m->last_store >= 0 && msg_status_terminal(m->last_store) && !msg_status_terminal(st))
             met_add(mr, t->m_regressions, now, 1);

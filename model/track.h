@@ -48,7 +48,5 @@ int track_can_retire(const track *t, uint32_t i);
  * slot is about to be reused. Only for a settled message (model/world.c):
  * nothing about it can change any more. */
 void track_retire(track *t, uint32_t i);
-/* Messages stuck now: cache non-terminal, store terminal. */
-int64_t track_stuck(const track *t);
 
 #endif

@@ -13,6 +13,40 @@ const fs = require('fs');
 const path = require('path');
 const { pathToFileURL } = require('url');
 
+// ---- transport: pipes, or qsim in this process (docs/worker-host.md) ----
+// In-process mode (`node -e <this> -- --qsim-inproc ADDON qsim-argv...`,
+// exec'd by qsim itself): the addon runs qsim's main on a stack of its own.
+// What the pipes would carry is handed over by calls instead: exchange(our
+// bytes) switches into the simulation and returns its next batch (a
+// Buffer), or its exit code (a number) once qsim's main has returned.
+const inproc = process.argv[1] === '--qsim-inproc' ? require(path.resolve(process.argv[2])) : null;
+const realExit = process.exit.bind(process);
+function fromQsim(r) {
+  if (typeof r === 'number') realExit(r); // qsim's main returned: the run is over
+  return r;
+}
+let inFirst = inproc ? fromQsim(inproc.start(process.argv.slice(3))) : null;
+// The host exits (the module called process.exit, or fatal): qsim sees its
+// status as it sees a Node.js process's; the process lives on until qsim's
+// main returns.
+function hostExit(code) {
+  if (!inproc) realExit(code);
+  let r = opos > 0 ? inproc.exchange(ob.subarray(0, opos), -1) : null; // fatal's F message
+  opos = 0;
+  while (typeof r !== 'number') r = inproc.exchange(null, Number(code) | 0);
+  realExit(r);
+}
+if (inproc) {
+  // what has not been flushed is lost, as when a host process exits
+  process.exit = (code) => { opos = 0; hostExit(code === undefined ? process.exitCode ?? 0 : code); };
+  // node would print the error and exit 1, taking qsim with it: print it, and end as a host does
+  process.on('uncaughtException', (e) => {
+    fs.writeSync(2, `${(e && e.stack) || e}\n`);
+    opos = 0;
+    hostExit(1);
+  });
+}
+
 // ---- output: one write per turn ----
 // Messages are written into one growing buffer as they are emitted (no
 // string concatenation, no array join) and go out in one writeSync.
@@ -28,6 +62,7 @@ function emit(s) {
 }
 function flush() {
   ob[opos++] = 46; ob[opos++] = 10; // ".\n"
+  if (inproc) return; // handed over by the next fill()
   let off = 0;
   while (off < opos) off += fs.writeSync(1, ob, off, opos - off);
   opos = 0;
@@ -35,6 +70,7 @@ function flush() {
 function fatal(msg) {
   const b = Buffer.from(String(msg));
   opos = 0;
+  if (inproc) { emit(`F ${b.length}\n`); emit(String(msg)); hostExit(3); }
   fs.writeSync(1, 'F ' + b.length + '\n');
   fs.writeSync(1, b);
   process.exit(3);
@@ -47,6 +83,16 @@ function fill() {
   if (inPos > 0) { inb.copy(inb, 0, inPos, inLen); inLen -= inPos; inPos = 0; }
   if (inLen === inb.length) { const n = Buffer.alloc(inb.length * 2); inb.copy(n, 0, 0, inLen); inb = n; }
   let n;
+  if (inproc) {
+    const r = inFirst || fromQsim(inproc.exchange(ob.subarray(0, opos), -1));
+    inFirst = null;
+    opos = 0;
+    n = Math.min(r.length, inb.length - inLen); // the rest: the next fill()
+    r.copy(inb, inLen, 0, n);
+    if (n < r.length) inFirst = r.subarray(n);
+    inLen += n;
+    return;
+  }
   for (;;) {
     try { n = fs.readSync(0, inb, inLen, inb.length - inLen, null); break; }
     catch (e) { if (e.code !== 'EAGAIN' && e.code !== 'EINTR') throw e; }
@@ -359,6 +405,7 @@ function handle() {
       try { t.fn(...t.args); } catch (e) { log('Uncaught (in timer)', e); }
       break;
     }
+    case 'I': startSession(f); return; // in-process: the next run of this qsim (its next option)
     case 'Q': process.exit(0);
     default: fatal(`unknown message '${f[0]}' from qsim`);
   }
@@ -386,17 +433,33 @@ function turn() {
   handle();
 }
 
-async function main() {
-  const file = process.argv[process.argv.length - 1];
+// A session: one qsim world (one option of a run). Pipes: one per process.
+// In-process, the next option's world starts another in the same process:
+// the host's state starts afresh and the module is imported again under
+// another URL (a fresh instance of it; what it imports and globalThis are
+// shared, docs/worker-host.md).
+let sessions = 0;
+function main() {
   // init: "I <len>\n{json}" with vars, epoch and binding names
   const f = readLine().split(' ');
   if (f[0] !== 'I') fatal('expected the init message');
+  startSession(f);
+}
+async function startSession(f) {
   const init = JSON.parse(readBytes(Number(f[1])));
+  const file = inproc ? init.module : process.argv[process.argv.length - 1];
   epochMs = init.epoch_ms;
   vars = init.vars || {};
   kvNames = init.kv || [];
+  invs.clear(); held.clear(); timers.clear();
+  nextTimer = 1; spins = 0; cur = null; mod = null; nowUs = 0;
+  let url = pathToFileURL(path.resolve(file)).href;
+  if (sessions++ > 0) {
+    url += `?qsim-session=${sessions}`;
+    for (const k of Object.keys(require.cache)) delete require.cache[k]; // CommonJS: afresh too
+  }
   try {
-    const m = await import(pathToFileURL(path.resolve(file)).href);
+    const m = await import(url);
     mod = m.default && typeof m.default === 'object' ? m.default : m;
   } catch (e) {
     fatal(`cannot load ${file}: ${e && e.message ? e.message : e}`);

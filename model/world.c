@@ -117,7 +117,6 @@ static int names_messages(const scenario *s)
 }
 
 const kv_store *world_kv(const world *w) { return w->kv; }
-const char *world_option(const world *w) { return w->st.name; }
 
 static int fail(sim_err *err, const char *what)
 {
@@ -150,11 +149,11 @@ static int seed_state(world *w, sim_err *err)
         mm->type = MT_HUMAN;
         mm->bytes = s->plain_bytes;
         mm->posted = -1;
-        kv_seed_status(w->kv, kv_key_msg(m, 0), ST_NONE);
+        kv_seed_status(w->kv, kv_key_msg(m, 0), MS_NONE);
         if (skip > 0)
             skip--;
         else
-            kv_list_append(w->kv, l, m, ST_NONE);
+            kv_list_append(w->kv, l, m, MS_NONE);
     }
     for (int k = 0; k < s->nmsgs; k++) {
         const sc_msg *sm = &s->msgs[k];

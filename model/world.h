@@ -53,6 +53,5 @@ const struct kv_store *world_kv(const world *w);
 /* End state of a message: its status in the central cache (-1: not there)
  * and in its individual key (-1: absent). -1 when the id is unknown. */
 int world_msg_state(const world *w, const char *id, int *cache_status, int *stored_status);
-const char *world_option(const world *w);
 
 #endif

@@ -462,7 +462,6 @@ int64_t met_quantile(const int64_t *sorted, size_t n, double p)
 }
 
 size_t met_series_count(const met_registry *m) { return m->nr; }
-const char *met_series_name(const met_registry *m, met_id id) { return m->r[id].name; }
 const char *met_series_cols(const met_registry *m, met_id id) { return m->r[id].cols; }
 int met_series_ncols(const met_registry *m, met_id id) { return m->r[id].ncols; }
 size_t met_series_rows(const met_registry *m, met_id id) { return m->r[id].rows; }

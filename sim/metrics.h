@@ -153,7 +153,6 @@ void met_samples_summarize(met_registry *m);
 int64_t met_quantile(const int64_t *sorted, size_t n, double p);
 
 size_t met_series_count(const met_registry *m);
-const char *met_series_name(const met_registry *m, met_id id);
 const char *met_series_cols(const met_registry *m, met_id id);
 int met_series_ncols(const met_registry *m, met_id id);
 size_t met_series_rows(const met_registry *m, met_id id); /* rows seen */

@@ -54,7 +54,6 @@ void sim_free(sim_ctx *ctx)
     free(ctx);
 }
 
-uint64_t sim_seed(const sim_ctx *ctx) { return ctx->seed; }
 uint64_t sim_events(const sim_ctx *ctx) { return ctx->events; }
 met_registry *sim_metrics(sim_ctx *ctx) { return ctx->met; }
 

@@ -25,7 +25,6 @@ void sim_free(sim_ctx *ctx);
 
 /* The clock is the context's first member, so reading it inlines. */
 static inline sim_us sim_now(const sim_ctx *ctx) { return *(const sim_us *)(const void *)ctx; }
-uint64_t sim_seed(const sim_ctx *ctx);
 uint64_t sim_events(const sim_ctx *ctx); /* events fired so far */
 met_registry *sim_metrics(sim_ctx *ctx);
 /* Hands the metrics to the caller (who met_free()s them), so a finished

@@ -34,3 +34,13 @@ else
     n=$(grep -c '"events_per_s": [1-9]' "$dir/results.json")
     [ "$n" -eq 7 ] || { echo "bench smoke: $n positive rates, want 7" >&2; exit 1; }
 fi
+
+# The full-model bench too (--quick: a few simulated days and a 10-point
+# sweep): every run row has events and a positive rate, and the sweep's
+# CPU line is there (a bench that cannot run its qsim commands fails here,
+# not first in make bench).
+QSIM=./qsim sh bench/bench_model.sh --quick --json "$dir/model.json" > "$dir/model.txt" 2>&1 ||
+    { echo "bench smoke: bench_model.sh failed:" >&2; tail -5 "$dir/model.txt" >&2; exit 1; }
+n=$(grep -c '"bench":"model".*"events_per_s":[1-9]' "$dir/model.json")
+[ "$n" -ge 6 ] || { echo "bench smoke: $n model rows with a positive rate, want >= 6" >&2; exit 1; }
+grep -q 'CPU speed-up' "$dir/model.txt" || { echo "bench smoke: no sweep CPU line" >&2; exit 1; }

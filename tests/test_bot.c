@@ -75,7 +75,7 @@ static void test_interval_answers_once(void **state)
         assert_int_equal(h_counter(&r, "liveness.answers"), 1);
         assert_int_equal(h_counter(&r, "safety.answered_twice"), 0);
         assert_int_equal(h_counter(&r, "http.complete.200"), 1);
-        h_msg(&r, "1761868000001-aaaaaaaaa", ST_COMPLETE, ST_COMPLETE);
+        h_msg(&r, "1761868000001-aaaaaaaaa", MS_COMPLETE, MS_COMPLETE);
         /* interval: 0..39 s -> 14 ticks; sequential: 0 s, then the first tick
          * after the cycle's end (about 30.1 s): 33, 36, 39 s */
         assert_int_equal(h_npolls(&r), loop ? 14 : 4);
@@ -127,7 +127,7 @@ static void test_interval_crash_stops_everything(void **state)
         assert_int_equal(h_poll(&r, k)[H_T], t1 + (int64_t)(k - 1) * 3000000);
     assert_int_equal(h_counter(&r, "liveness.answers"), 0);
     assert_int_equal(h_counter(&r, "calls.claim"), 1);
-    h_msg(&r, "1761868000001-aaaaaaaaa", ST_PROCESSING, ST_PROCESSING);
+    h_msg(&r, "1761868000001-aaaaaaaaa", MS_PROCESSING, MS_PROCESSING);
     h_free(&r);
 }
 

@@ -214,11 +214,11 @@ static void test_1_plus_2_behaves_as_both(void **state)
         const char *opt;
         int poll1_kvw, retries, poll2_kvr, poll2_kvw, s1_cache, m1_cache_before_poll2;
     } cases[] = {
-        { "1+2", 1, 1, 1, 0, ST_COMPLETE, ST_COMPLETE },
-        { "2+1", 1, 1, 1, 0, ST_COMPLETE, ST_COMPLETE },
-        { "1", 1, 0, 2, 1, ST_COMPLETE, ST_PROCESSING },
-        { "2", 0, 1, 2, 0, ST_PROCESSING, ST_COMPLETE },
-        { "0", 0, 0, 3, 0, ST_PROCESSING, ST_PROCESSING },
+        { "1+2", 1, 1, 1, 0, MS_COMPLETE, MS_COMPLETE },
+        { "2+1", 1, 1, 1, 0, MS_COMPLETE, MS_COMPLETE },
+        { "1", 1, 0, 2, 1, MS_COMPLETE, MS_PROCESSING },
+        { "2", 0, 1, 2, 0, MS_PROCESSING, MS_COMPLETE },
+        { "0", 0, 0, 3, 0, MS_PROCESSING, MS_PROCESSING },
     };
     for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
         h_run r;
@@ -235,9 +235,9 @@ static void test_1_plus_2_behaves_as_both(void **state)
         /* m1 is stale after the complete only without Option 2; Option 1
          * then heals it at the next poll */
         int opt1 = strchr(cases[k].opt, '1') != NULL;
-        h_msg(&r, "1761868700001-s1sssssss", cases[k].s1_cache, ST_COMPLETE);
-        h_msg(&r, "1761868700002-m1mmmmmmm", opt1 ? ST_COMPLETE : cases[k].m1_cache_before_poll2, ST_COMPLETE);
-        int64_t stuck = (cases[k].s1_cache != ST_COMPLETE) + (!opt1 && cases[k].m1_cache_before_poll2 != ST_COMPLETE);
+        h_msg(&r, "1761868700001-s1sssssss", cases[k].s1_cache, MS_COMPLETE);
+        h_msg(&r, "1761868700002-m1mmmmmmm", opt1 ? MS_COMPLETE : cases[k].m1_cache_before_poll2, MS_COMPLETE);
+        int64_t stuck = (cases[k].s1_cache != MS_COMPLETE) + (!opt1 && cases[k].m1_cache_before_poll2 != MS_COMPLETE);
         assert_int_equal(h_counter(&r, "stuck.final"), stuck);
         h_free(&r);
     }

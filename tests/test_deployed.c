@@ -79,7 +79,7 @@ static void test_post_ops_and_message_count(void **state)
     /* alice's rate-limit key (slot 0), put at 1.03 s with a 60 s TTL, has
      * expired by the end (120 s) */
     assert_int_equal(central_num(&r, kv_key_rate_limit(0)), -1);
-    h_msg(&r, "m-h", ST_PENDING, ST_PENDING);
+    h_msg(&r, "m-h", MS_PENDING, MS_PENDING);
     h_free(&r);
 
     dep_run(&r, "write-up", "", "",
@@ -104,7 +104,7 @@ static void test_heartbeat_failure_500(void **state)
     h_costs(&r, "post", 1, 2); /* cache get; comment and cache puts */
     assert_int_equal(h_counter(&r, "kv.failed.transient"), 1);
     assert_int_equal(central_num(&r, KV_KEY_MSG_COUNT), -1);
-    h_msg(&r, "m-ai", ST_NONE, ST_NONE);
+    h_msg(&r, "m-ai", MS_NONE, MS_NONE);
     h_free(&r);
 }
 
@@ -152,7 +152,7 @@ static void test_rate_limit_429(void **state)
     /* 12 passing posts at 3r/5w, 2 refused at 1r/0w */
     h_costs(&r, "post", 12 * 3 + 2, 12 * 5);
     h_msg(&r, "m-11", -1, -1);
-    h_msg(&r, "m-13", ST_NONE, ST_NONE);
+    h_msg(&r, "m-13", MS_NONE, MS_NONE);
     assert_int_equal(central_num(&r, kv_key_rate_limit(0)), 1); /* restarted at 80 s */
     h_free(&r);
 
@@ -234,7 +234,7 @@ static void test_legacy_404(void **state)
     assert_int_equal(h_counter(&r, "http.fail.404"), 1);
     h_costs(&r, "claim", 1, 0);
     h_costs(&r, "complete", 1, 0);
-    h_msg(&r, "1000-old", ST_PENDING, ST_PENDING);
+    h_msg(&r, "1000-old", MS_PENDING, MS_PENDING);
     h_free(&r);
     dep_run(&r, "write-up", "", msgs, script);
     assert_int_equal(h_counter(&r, "http.claim.200"), 1);
@@ -253,8 +253,8 @@ static void test_complete_without_precondition(void **state)
             "{'at':'1s','call':'complete','msg':'1000-f'},{'at':'3s','call':'complete','msg':'2000-p'}");
     assert_int_equal(h_counter(&r, "http.complete.200"), 2);
     h_costs(&r, "complete", 4, 4);
-    h_msg(&r, "1000-f", ST_COMPLETE, ST_COMPLETE);
-    h_msg(&r, "2000-p", ST_COMPLETE, ST_COMPLETE);
+    h_msg(&r, "1000-f", MS_COMPLETE, MS_COMPLETE);
+    h_msg(&r, "2000-p", MS_COMPLETE, MS_COMPLETE);
     h_free(&r);
 }
 
@@ -275,7 +275,7 @@ static void test_fail_attempts(void **state)
     world *w = world_new(s, "0", s->seed, &o, &err);
     assert_non_null(w);
     const sim_us at[3] = { 4, 8, 12 };
-    const int want[3] = { ST_PENDING, ST_PENDING, ST_FAILED };
+    const int want[3] = { MS_PENDING, MS_PENDING, MS_FAILED };
     for (int k = 0; k < 3; k++) {
         int cs = -2, ss = -2;
         assert_int_equal(world_advance(w, at[k] * SIM_US_PER_S, &err), 0);
@@ -295,7 +295,7 @@ static void test_fail_attempts(void **state)
 
     h_run r;
     dep_run(&r, "write-up", "", "{'id':'1000-x','entity':'Ada'}", script);
-    h_msg(&r, "1000-x", ST_FAILED, ST_FAILED);
+    h_msg(&r, "1000-x", MS_FAILED, MS_FAILED);
     assert_int_equal(h_counter(&r, "http.claim.409"), 3); /* 5 s, 9 s, 13 s: fail needs no claim */
     h_free(&r);
 }
@@ -332,7 +332,7 @@ static void test_cache_sorted_by_client_timestamp(void **state)
     dep_run(&r, "deployed", "'cache':{'window':4}", msgs, script);
     cache_order(&r, order, sizeof order);
     assert_string_equal(order, "2000-b,3000-c,3500-f,4000-e");
-    h_msg(&r, "500-d", -1, ST_NONE);
+    h_msg(&r, "500-d", -1, MS_NONE);
     h_free(&r);
     dep_run(&r, "write-up", "'cache':{'window':4}", msgs, script);
     cache_order(&r, order, sizeof order);

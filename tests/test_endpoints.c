@@ -77,8 +77,8 @@ static void test_post_1r_2w(void **state)
         assert_int_equal(h_counter(&r, "kv.reads.key.individual"), 0);
         assert_int_equal(h_counter(&r, "kv.writes.key.cache"), 2);
         assert_int_equal(h_counter(&r, "kv.writes.key.individual"), 2);
-        h_msg(&r, "m-new", ST_PENDING, ST_PENDING);
-        h_msg(&r, "m-plain", ST_NONE, ST_NONE);
+        h_msg(&r, "m-new", MS_PENDING, MS_PENDING);
+        h_msg(&r, "m-plain", MS_NONE, MS_NONE);
         assert_int_equal(h_npolls(&r), 0);
         h_free(&r);
     }
@@ -140,7 +140,7 @@ static void test_claim_2r_2w(void **state)
         assert_int_equal(h_counter(&r, "http.claim.200"), 1);
         assert_int_equal(h_counter(&r, "kv.writes.key.cache"), 1);
         assert_int_equal(h_counter(&r, "kv.writes.key.individual"), 1);
-        h_msg(&r, "m1", ST_PROCESSING, ST_PROCESSING);
+        h_msg(&r, "m1", MS_PROCESSING, MS_PROCESSING);
         h_free(&r);
     }
 }
@@ -159,8 +159,8 @@ static void test_complete_and_fail_2r_2w(void **state)
         h_costs(&r, "fail", 2, 2);
         assert_int_equal(h_counter(&r, "http.complete.200"), 1);
         assert_int_equal(h_counter(&r, "http.fail.200"), 1);
-        h_msg(&r, "m1", ST_COMPLETE, ST_COMPLETE);
-        h_msg(&r, "m2", ST_FAILED, ST_FAILED);
+        h_msg(&r, "m1", MS_COMPLETE, MS_COMPLETE);
+        h_msg(&r, "m2", MS_FAILED, MS_FAILED);
         assert_int_equal(h_counter(&r, "cache_update.entry_missing"), 0);
         assert_int_equal(h_counter(&r, "stuck.final"), 0);
         h_free(&r);
@@ -190,7 +190,7 @@ static void test_full_cycle(void **state)
         assert_int_equal(h_counter(&r, "kv.writes"), 6);
         assert_poll(&r, 0, 2, 0, 1);
         assert_poll(&r, 1, 1, 0, 0);
-        h_msg(&r, "m1", ST_COMPLETE, ST_COMPLETE);
+        h_msg(&r, "m1", MS_COMPLETE, MS_COMPLETE);
         assert_int_equal(h_counter(&r, "divergence.episodes"), 0);
         h_free(&r);
     }
@@ -212,7 +212,7 @@ static void test_legacy_fallback(void **state)
     assert_poll(&r, 0, 3, 0, 0);
     assert_poll(&r, 1, 3, 0, 0);
     assert_int_equal(h_counter(&r, "kv.reads.key.individual"), 4);
-    h_msg(&r, "1761900000000-legacy001", ST_PROCESSING, ST_COMPLETE);
+    h_msg(&r, "1761900000000-legacy001", MS_PROCESSING, MS_COMPLETE);
     assert_int_equal(h_counter(&r, "stuck.final"), 1);
     h_free(&r);
 
@@ -222,7 +222,7 @@ static void test_legacy_fallback(void **state)
     assert_poll(&r, 1, 2, 0, 0);
     assert_int_equal(h_counter(&r, "kv.reads.key.individual"), 2);
     assert_int_equal(h_counter(&r, "kv.writes"), 0);
-    h_msg(&r, "1761900000000-legacy001", ST_PROCESSING, ST_COMPLETE);
+    h_msg(&r, "1761900000000-legacy001", MS_PROCESSING, MS_COMPLETE);
     assert_int_equal(h_counter(&r, "divergence.healed"), 0);
     assert_int_equal(h_counter(&r, "stuck.final"), 1);
     h_free(&r);
@@ -257,7 +257,7 @@ static void test_claim_legacy_3r_2w(void **state)
         no_failures(&r);
         h_costs(&r, "claim", 3, 2);
         assert_int_equal(h_counter(&r, "http.claim.200"), 1);
-        h_msg(&r, "1761900000000-legacy003", ST_PROCESSING, ST_PROCESSING);
+        h_msg(&r, "1761900000000-legacy003", MS_PROCESSING, MS_PROCESSING);
         h_free(&r);
     }
 }
@@ -281,9 +281,9 @@ static void test_claim_non_pending_409(void **state)
         assert_int_equal(h_counter(&r, "http.claim.409"), 3);
         assert_int_equal(h_counter(&r, "http.claim.200"), 1);
         h_costs(&r, "claim", 1 + 1 + 2 + 1, 2);
-        h_msg(&r, "busy", ST_PROCESSING, ST_PROCESSING);
-        h_msg(&r, "done", ST_PENDING, ST_COMPLETE);
-        h_msg(&r, "free", ST_PROCESSING, ST_PROCESSING);
+        h_msg(&r, "busy", MS_PROCESSING, MS_PROCESSING);
+        h_msg(&r, "done", MS_PENDING, MS_COMPLETE);
+        h_msg(&r, "free", MS_PROCESSING, MS_PROCESSING);
         h_free(&r);
     }
 }
@@ -297,7 +297,7 @@ static void test_claim_missing_key_404(void **state)
            "{'at':'1s','call':'claim','msg':'ghost'}");
     assert_int_equal(h_counter(&r, "http.claim.404"), 1);
     h_costs(&r, "claim", 2, 0);
-    h_msg(&r, "ghost", ST_PENDING, -1);
+    h_msg(&r, "ghost", MS_PENDING, -1);
     h_free(&r);
 }
 
@@ -312,7 +312,7 @@ static void test_option1_heal_cost(void **state)
     run_ep(&r, "0", msgs, polls);
     for (size_t k = 0; k < 3; k++)
         assert_poll(&r, k, 2, 0, 0);
-    h_msg(&r, "s1", ST_PROCESSING, ST_COMPLETE);
+    h_msg(&r, "s1", MS_PROCESSING, MS_COMPLETE);
     h_free(&r);
 
     run_ep(&r, "1", msgs, polls);
@@ -323,7 +323,7 @@ static void test_option1_heal_cost(void **state)
     h_costs(&r, "pending", 4, 1);
     assert_int_equal(h_counter(&r, "kv.writes.key.cache"), 1);
     assert_int_equal(h_counter(&r, "divergence.healed"), 1);
-    h_msg(&r, "s1", ST_COMPLETE, ST_COMPLETE);
+    h_msg(&r, "s1", MS_COMPLETE, MS_COMPLETE);
     h_free(&r);
 }
 

@@ -155,8 +155,8 @@ static void test_prob_zero_and_one(void **state)
     h_costs(&r, "complete", 2, 2); /* the individual get and put of each */
     h_costs(&r, "claim", 4, 4);
     h_costs(&r, "post", 1, 2);
-    h_msg(&r, "1761868000000-m1aaaaaaa", ST_PROCESSING, ST_COMPLETE);
-    h_msg(&r, "1761868000001-m2bbbbbbb", ST_PROCESSING, ST_COMPLETE);
+    h_msg(&r, "1761868000000-m1aaaaaaa", MS_PROCESSING, MS_COMPLETE);
+    h_msg(&r, "1761868000001-m2bbbbbbb", MS_PROCESSING, MS_COMPLETE);
     assert_int_equal(h_npolls(&r), 1);
     assert_int_equal(h_poll(&r, 0)[H_KVR], 3);
     assert_int_equal(h_poll(&r, 0)[H_KVW], 0);
@@ -167,7 +167,7 @@ static void test_prob_zero_and_one(void **state)
     assert_int_equal(h_counter(&r, "faults.0.fired"), 0);
     assert_int_equal(h_counter(&r, "kv.failed.complete.get.cache"), 0);
     h_costs(&r, "complete", 4, 4);
-    h_msg(&r, "1761868000000-m1aaaaaaa", ST_COMPLETE, ST_COMPLETE);
+    h_msg(&r, "1761868000000-m1aaaaaaa", MS_COMPLETE, MS_COMPLETE);
     assert_int_equal(h_poll(&r, 0)[H_KVR], 1);
     h_free(&r);
 }
@@ -187,8 +187,8 @@ static void test_scope_and_precedence(void **state)
     assert_int_equal(h_counter(&r, "kv.failed.claim.put.cache"), 2);
     assert_int_equal(h_counter(&r, "kv.failed.complete.put.cache"), 2);
     assert_int_equal(h_counter(&r, "cache_update.swallowed.429"), 5);
-    h_msg(&r, "1761868000000-m1aaaaaaa", ST_PENDING, ST_COMPLETE);
-    h_msg(&r, "1761868005000-p1ccccccc", -1, ST_NONE);
+    h_msg(&r, "1761868000000-m1aaaaaaa", MS_PENDING, MS_COMPLETE);
+    h_msg(&r, "1761868005000-p1ccccccc", -1, MS_NONE);
     h_free(&r);
 
     run_two(&r, ", 'faults': [ { 'endpoint': 'claim', 'op': 'get', 'key': 'individual', 'prob': 1, 'kind': 'error' } ]");
@@ -196,7 +196,7 @@ static void test_scope_and_precedence(void **state)
     h_costs(&r, "claim", 0, 0);
     /* complete does not check the status: it still completes */
     assert_int_equal(h_counter(&r, "http.complete.200"), 2);
-    h_msg(&r, "1761868000000-m1aaaaaaa", ST_COMPLETE, ST_COMPLETE);
+    h_msg(&r, "1761868000000-m1aaaaaaa", MS_COMPLETE, MS_COMPLETE);
     h_free(&r);
 
     /* the script's own fault (a 429 on the first op) wins over the endpoint
@@ -235,8 +235,8 @@ static void test_pinned_ops_are_not_faulted(void **state)
     assert_int_equal(h_counter(&r, "faults.0.fired"), 1);
     assert_int_equal(h_counter(&r, "kv.failed.post.get.cache"), 1);
     h_costs(&r, "post", 1, 3);
-    h_msg(&r, "1761868001000-p1aaaaaaa", ST_NONE, ST_NONE);
-    h_msg(&r, "1761868002000-p2bbbbbbb", -1, ST_NONE);
+    h_msg(&r, "1761868001000-p1aaaaaaa", MS_NONE, MS_NONE);
+    h_msg(&r, "1761868002000-p2bbbbbbb", -1, MS_NONE);
     h_free(&r);
 }
 

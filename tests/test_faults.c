@@ -65,7 +65,7 @@ static void test_race_lost_update_on(void **state)
     h_run_file(&r, FAULTS "race-lost-update.json", "0");
     assert_int_equal(h_counter(&r, "divergence.episodes"), 1);
     assert_int_equal(h_counter(&r, "divergence.censored.open_at_end"), 1);
-    h_msg(&r, M1, ST_PROCESSING, ST_COMPLETE);
+    h_msg(&r, M1, MS_PROCESSING, MS_COMPLETE);
     h_free(&r);
 }
 
@@ -79,8 +79,8 @@ static void test_race_lost_update_off(void **state)
     h_run_scenario(&r, s, "0");
     assert_int_equal(h_counter(&r, "divergence.episodes"), 0);
     assert_int_equal(h_counter(&r, "cache.lost_by_overwrite"), 0);
-    h_msg(&r, M1, ST_COMPLETE, ST_COMPLETE);
-    h_msg(&r, "1761868010030-m3ccccccc", ST_PENDING, ST_PENDING);
+    h_msg(&r, M1, MS_COMPLETE, MS_COMPLETE);
+    h_msg(&r, "1761868010030-m3ccccccc", MS_PENDING, MS_PENDING);
     h_free(&r);
 }
 
@@ -90,7 +90,7 @@ static void test_race_lost_post_on(void **state)
     h_run r;
     h_run_file(&r, FAULTS "race-lost-post.json", "1");
     assert_int_equal(h_counter(&r, "cache.lost_by_overwrite"), 1);
-    h_msg(&r, "1761868010000-m2bbbbbbb", -1, ST_PENDING);
+    h_msg(&r, "1761868010000-m2bbbbbbb", -1, MS_PENDING);
     assert_int_equal(h_poll(&r, h_npolls(&r) - 1)[H_RET], 1);
     h_free(&r);
 }
@@ -103,7 +103,7 @@ static void test_race_lost_post_off(void **state)
     s->script[script_at(s, 10010000)].at = 12 * SIM_US_PER_S;
     h_run_scenario(&r, s, "1");
     assert_int_equal(h_counter(&r, "cache.lost_by_overwrite"), 0);
-    h_msg(&r, "1761868010000-m2bbbbbbb", ST_PENDING, ST_PENDING);
+    h_msg(&r, "1761868010000-m2bbbbbbb", MS_PENDING, MS_PENDING);
     assert_int_equal(h_poll(&r, h_npolls(&r) - 1)[H_RET], 2);
     h_free(&r);
 }
@@ -116,7 +116,7 @@ static void test_stale_read_on(void **state)
     h_run r;
     h_run_file(&r, FAULTS "stale-read.json", "0");
     assert_int_equal(h_counter(&r, "cache.lost_by_overwrite"), 1);
-    h_msg(&r, "1761868005000-m2bbbbbbb", -1, ST_PENDING);
+    h_msg(&r, "1761868005000-m2bbbbbbb", -1, MS_PENDING);
     h_free(&r);
 }
 
@@ -131,8 +131,8 @@ static void test_stale_read_one_location(void **state)
         s->script[i].loc = 0;
     h_run_scenario(&r, s, "0");
     assert_int_equal(h_counter(&r, "cache.lost_by_overwrite"), 0);
-    h_msg(&r, "1761868005000-m2bbbbbbb", ST_PENDING, ST_PENDING);
-    h_msg(&r, M1, ST_COMPLETE, ST_COMPLETE);
+    h_msg(&r, "1761868005000-m2bbbbbbb", MS_PENDING, MS_PENDING);
+    h_msg(&r, M1, MS_COMPLETE, MS_COMPLETE);
     h_free(&r);
 }
 
@@ -150,7 +150,7 @@ static void test_stale_read_ttl_irrelevant_one_location(void **state)
         h_run_scenario(&r, s, "0");
         assert_int_equal(h_counter(&r, "cache.lost_by_overwrite"), 0);
         assert_int_equal(h_counter(&r, "divergence.episodes"), 0);
-        h_msg(&r, "1761868005000-m2bbbbbbb", ST_PENDING, ST_PENDING);
+        h_msg(&r, "1761868005000-m2bbbbbbb", MS_PENDING, MS_PENDING);
         h_free(&r);
     }
 }
@@ -167,7 +167,7 @@ static void test_stale_read_after_ttl(void **state)
     s->script[script_at(s, 10 * SIM_US_PER_S)].at = 40 * SIM_US_PER_S;
     h_run_scenario(&r, s, "0");
     assert_int_equal(h_counter(&r, "cache.lost_by_overwrite"), 0);
-    h_msg(&r, "1761868005000-m2bbbbbbb", ST_PENDING, ST_PENDING);
+    h_msg(&r, "1761868005000-m2bbbbbbb", MS_PENDING, MS_PENDING);
     h_free(&r);
 }
 
@@ -181,7 +181,7 @@ static void test_size_limit_on(void **state)
     assert_int_equal(h_counter(&r, "kv.failed.too-large"), 2);
     assert_int_equal(h_counter(&r, "cache_update.swallowed.too-large"), 2);
     assert_int_equal(h_counter(&r, "cache.never_cached"), 2);
-    h_msg(&r, "1761868005000-m2bbbbbbb", -1, ST_PENDING);
+    h_msg(&r, "1761868005000-m2bbbbbbb", -1, MS_PENDING);
     h_free(&r);
 }
 
@@ -195,7 +195,7 @@ static void test_size_limit_off(void **state)
     h_run_scenario(&r, s, "0");
     assert_int_equal(h_counter(&r, "kv.failed.too-large"), 0);
     assert_int_equal(h_counter(&r, "cache.never_cached"), 0);
-    h_msg(&r, "1761868005000-m2bbbbbbb", ST_PENDING, ST_PENDING);
+    h_msg(&r, "1761868005000-m2bbbbbbb", MS_PENDING, MS_PENDING);
     assert_int_equal(h_poll(&r, 0)[H_RET], 1);
     h_free(&r);
 }
@@ -215,7 +215,7 @@ static void test_size_limit_boundary(void **state)
         s->script[0].bytes = (int32_t)(lim - base - 1 + over);
         h_run_scenario(&r, s, "0");
         assert_int_equal(h_counter(&r, "kv.failed.too-large"), over);
-        h_msg(&r, "1761868001000-bigbigbig", over ? -1 : ST_NONE, ST_NONE);
+        h_msg(&r, "1761868001000-bigbigbig", over ? -1 : MS_NONE, MS_NONE);
         h_free(&r);
     }
 }
@@ -236,7 +236,7 @@ static void test_size_limit_seeded_over(void **state)
         assert_int_equal(h_counter(&r, "divergence.censored.open_at_end"), 1);
         /* complete, two posts, and under Option 1 three heal puts */
         assert_int_equal(h_counter(&r, "cache_update.swallowed.too-large"), opt ? 6 : 3);
-        h_msg(&r, M1, ST_PROCESSING, ST_COMPLETE);
+        h_msg(&r, M1, MS_PROCESSING, MS_COMPLETE);
         h_free(&r);
     }
 }
@@ -271,8 +271,8 @@ static void test_parse_error_off(void **state)
     assert_int_equal(h_counter(&r, "http.pending.500"), 0);
     assert_int_equal(h_counter(&r, "cache_update.swallowed.parse"), 0);
     assert_int_equal(h_counter(&r, "cache.lost_by_overwrite"), 0);
-    h_msg(&r, M1, ST_COMPLETE, ST_COMPLETE);
-    h_msg(&r, "1761868050000-m2bbbbbbb", ST_PENDING, ST_PENDING);
+    h_msg(&r, M1, MS_COMPLETE, MS_COMPLETE);
+    h_msg(&r, "1761868050000-m2bbbbbbb", MS_PENDING, MS_PENDING);
     assert_int_equal(h_poll(&r, h_npolls(&r) - 1)[H_RET], 1);
     h_free(&r);
 }
@@ -321,7 +321,7 @@ static void test_aged_out_off(void **state)
     assert_int_equal(h_counter(&r, "cache.pending_aged_out"), 0);
     assert_int_equal(h_counter(&r, "divergence.censored.aged_out"), 0);
     assert_int_equal(h_counter(&r, "divergence.censored.open_at_end"), 1);
-    h_msg(&r, "1761868001000-m1aaaaaaa", ST_COMPLETE, ST_COMPLETE);
+    h_msg(&r, "1761868001000-m1aaaaaaa", MS_COMPLETE, MS_COMPLETE);
     assert_int_equal(h_poll(&r, h_npolls(&r) - 1)[H_RET], 1);
     h_free(&r);
 }
@@ -526,7 +526,7 @@ static void test_429_reply_then_complete(void **state)
         assert_int_equal(h_counter(&r, "liveness.answers"), 1);
         assert_int_equal(h_counter(&r, "cache_update.swallowed.429"), enforce);
         assert_int_equal(h_counter(&r, "stuck.final"), enforce);
-        h_msg(&r, M1, enforce ? ST_PROCESSING : ST_COMPLETE, ST_COMPLETE);
+        h_msg(&r, M1, enforce ? MS_PROCESSING : MS_COMPLETE, MS_COMPLETE);
         h_free(&r);
     }
 }
@@ -593,7 +593,7 @@ static scenario *backlog(int n)
         snprintf(m->id, sizeof m->id, "%lld-b%08d", (long long)(INT64_C(1761860000000) + i), i);
         m->type = MT_HUMAN;
         m->entity = 1;
-        m->stored = m->cached = ST_PENDING;
+        m->stored = m->cached = MS_PENDING;
         m->bytes = 600;
     }
     s->nmsgs = n;
@@ -701,7 +701,7 @@ static void test_bot_fail(void **state)
         h_run_scenario(&r, s, "0");
         assert_int_equal(h_counter(&r, "http.fail.200"), failing);
         assert_int_equal(h_counter(&r, "liveness.answers"), 1 - failing);
-        h_msg(&r, M1, failing ? ST_FAILED : ST_COMPLETE, failing ? ST_FAILED : ST_COMPLETE);
+        h_msg(&r, M1, failing ? MS_FAILED : MS_COMPLETE, failing ? MS_FAILED : MS_COMPLETE);
         assert_int_equal(h_poll(&r, h_npolls(&r) - 1)[H_KVR], 1);
         h_free(&r);
     }
@@ -738,7 +738,7 @@ static void test_heal_latency_exact(void **state)
     const int64_t *p = h_poll(&r, 0);
     assert_int_equal(p[H_KVR], 2);
     assert_int_equal(p[H_KVW], 1);
-    h_msg(&r, M1, ST_COMPLETE, ST_COMPLETE);
+    h_msg(&r, M1, MS_COMPLETE, MS_COMPLETE);
     h_free(&r);
 }
 
@@ -784,7 +784,7 @@ static void test_episode_censored_aged_out(void **state)
     assert_int_equal(h_counter(&r, "divergence.censored.open_at_end"), 0);
     assert_int_equal(h_counter(&r, "stuck.final"), 0);
     assert_int_equal(h_poll(&r, 0)[H_KVR], 1); /* aging ended the extra read */
-    h_msg(&r, M1, -1, ST_COMPLETE);
+    h_msg(&r, M1, -1, MS_COMPLETE);
     h_free(&r);
 }
 

@@ -48,8 +48,8 @@ static void test_incident_option0_day(void **state)
     assert_int_equal(h_counter(&r, "kv.writes"), 0);
     assert_int_equal(h_counter(&r, "stuck.final"), 4);
     assert_int_equal(h_counter(&r, "divergence.healed"), 0);
-    h_msg(&r, "1761922126074-d9ostp8tt", ST_PROCESSING, ST_COMPLETE);
-    h_msg(&r, "1761922134340-bm7vvn9qa", ST_PROCESSING, ST_COMPLETE);
+    h_msg(&r, "1761922126074-d9ostp8tt", MS_PROCESSING, MS_COMPLETE);
+    h_msg(&r, "1761922134340-bm7vvn9qa", MS_PROCESSING, MS_COMPLETE);
     h_free(&r);
 }
 
@@ -73,7 +73,7 @@ static void test_incident_option1_day(void **state)
     assert_int_equal(h_counter(&r, "kv.writes"), 1);
     assert_int_equal(h_counter(&r, "divergence.healed"), 4);
     assert_int_equal(h_counter(&r, "stuck.final"), 0);
-    h_msg(&r, "1761922130907-gf4x1loyh", ST_COMPLETE, ST_COMPLETE);
+    h_msg(&r, "1761922130907-gf4x1loyh", MS_COMPLETE, MS_COMPLETE);
     h_free(&r);
 }
 
@@ -149,14 +149,14 @@ static void test_race_lost_status_update(void **state)
         /* a status was lost, not a message */
         assert_int_equal(h_counter(&r, "cache.lost_by_overwrite"), 0);
         assert_int_equal(h_counter(&r, "divergence.episodes"), 1);
-        h_msg(&r, "1761868795000-bbbbbbbbb", ST_COMPLETE, ST_COMPLETE);
+        h_msg(&r, "1761868795000-bbbbbbbbb", MS_COMPLETE, MS_COMPLETE);
         if (o == 0) {
-            h_msg(&r, "1761868790000-aaaaaaaaa", ST_PROCESSING, ST_COMPLETE);
+            h_msg(&r, "1761868790000-aaaaaaaaa", MS_PROCESSING, MS_COMPLETE);
             assert_int_equal(h_counter(&r, "stuck.final"), 1);
             assert_int_equal(h_poll(&r, 0)[H_KVR], 2);
             assert_int_equal(h_poll(&r, 1)[H_KVR], 2);
         } else {
-            h_msg(&r, "1761868790000-aaaaaaaaa", ST_COMPLETE, ST_COMPLETE);
+            h_msg(&r, "1761868790000-aaaaaaaaa", MS_COMPLETE, MS_COMPLETE);
             assert_int_equal(h_counter(&r, "stuck.final"), 0);
             assert_int_equal(h_counter(&r, "divergence.healed"), 1);
             assert_int_equal(h_poll(&r, 0)[H_KVR], 2);
@@ -181,8 +181,8 @@ static void test_no_overlap_no_loss(void **state)
     h_run r;
     h_run_sq(&r, sq, "0");
     test_free(sq);
-    h_msg(&r, "1761868790000-aaaaaaaaa", ST_COMPLETE, ST_COMPLETE);
-    h_msg(&r, "1761868795000-bbbbbbbbb", ST_COMPLETE, ST_COMPLETE);
+    h_msg(&r, "1761868790000-aaaaaaaaa", MS_COMPLETE, MS_COMPLETE);
+    h_msg(&r, "1761868795000-bbbbbbbbb", MS_COMPLETE, MS_COMPLETE);
     assert_int_equal(h_counter(&r, "stuck.final"), 0);
     assert_int_equal(h_counter(&r, "divergence.episodes"), 0);
     h_free(&r);

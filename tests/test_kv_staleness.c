@@ -70,8 +70,8 @@ static void test_copy_expires_from_fetch_despite_own_writes(void **state)
      * the window never filled */
     assert_int_equal(h_counter(&r, "cache.lost_by_overwrite"), 6);
     assert_int_equal(h_counter(&r, "cache.aged_out"), 0);
-    h_msg(&r, "1761868805000-a1", ST_PENDING, ST_PENDING);
-    h_msg(&r, "1761868810000-b1", -1, ST_NONE);
+    h_msg(&r, "1761868805000-a1", MS_PENDING, MS_PENDING);
+    h_msg(&r, "1761868810000-b1", -1, MS_NONE);
     h_free(&r);
 }
 
@@ -86,7 +86,7 @@ static void test_own_write_visibility(void **state)
     h_run_scenario(&r, stale_scenario("0", "false"), "0");
     assert_int_equal(h_counter(&r, "cache.lost_by_overwrite"), 7);
     assert_int_equal(h_poll(&r, 2)[H_RET], 1);
-    h_msg(&r, "1761868805000-a1", -1, ST_PENDING);
+    h_msg(&r, "1761868805000-a1", -1, MS_PENDING);
     h_free(&r);
     /* "true" and 1 are the same; 0.5 draws per put and lands in between */
     h_run_scenario(&r, stale_scenario("0", "1"), "0");
@@ -175,7 +175,7 @@ static void test_stale_overwrite_is_not_aging(void **state)
     assert_int_equal(h_counter(&r, "cache.aged_out"), 3);         /* p1, p2, p3 by x1-x3 */
     assert_int_equal(h_counter(&r, "cache.lost_by_overwrite"), 3); /* x1, x2, x3 by y */
     assert_int_equal(h_counter(&r, "cache.lost_by_overwrite.post"), 3);
-    h_msg(&r, "1761868801000-x1", -1, ST_PENDING);
+    h_msg(&r, "1761868801000-x1", -1, MS_PENDING);
     h_free(&r);
 }
 

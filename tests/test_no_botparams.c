@@ -42,9 +42,9 @@ static void test_no_botparams_throws_in_complete_and_fail(void **state)
     h_costs(&r, "complete", 1 + 2 + 2, 2);
     assert_int_equal(h_counter(&r, "http.fail.500"), 1);
     h_costs(&r, "fail", 1, 0);
-    h_msg(&r, PLAIN, ST_NONE, ST_NONE);
-    h_msg(&r, LEGACY, ST_NONE, ST_NONE);
-    h_msg(&r, AI, ST_NONE, ST_NONE);
+    h_msg(&r, PLAIN, MS_NONE, MS_NONE);
+    h_msg(&r, LEGACY, MS_NONE, MS_NONE);
+    h_msg(&r, AI, MS_NONE, MS_NONE);
     h_free(&r);
 }
 
@@ -53,7 +53,7 @@ static void test_no_status_gets_one(void **state)
     (void)state;
     h_run r;
     h_run_sq(&r, SC, "0");
-    h_msg(&r, NOSTAT, ST_COMPLETE, ST_COMPLETE);
+    h_msg(&r, NOSTAT, MS_COMPLETE, MS_COMPLETE);
     /* claim reads the key and refuses both: status none is not pending */
     assert_int_equal(h_counter(&r, "http.claim.409"), 2);
     h_costs(&r, "claim", 2, 0);

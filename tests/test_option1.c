@@ -99,7 +99,7 @@ static void stuck_current(int v, const char *option)
         for (int i = 0; i < v; i++) {
             char id[64];
             snprintf(id, sizeof id, "17618687000%02d-stuck%04d", i, i);
-            h_msg(&r, id, i % 2 ? ST_FAILED : ST_COMPLETE, i % 2 ? ST_FAILED : ST_COMPLETE);
+            h_msg(&r, id, i % 2 ? MS_FAILED : MS_COMPLETE, i % 2 ? MS_FAILED : MS_COMPLETE);
         }
     } else {
         for (size_t k = 0; k < 3; k++)
@@ -135,7 +135,7 @@ static void test_missing_key_ignored(void **state)
     assert_poll(&r, 0, 2, 0, 0);
     assert_poll(&r, 1, 2, 0, 0);
     assert_int_equal(h_counter(&r, "kv.writes"), 0);
-    h_msg(&r, "1761868700000-ghostgggg", ST_PROCESSING, -1);
+    h_msg(&r, "1761868700000-ghostgggg", MS_PROCESSING, -1);
     h_free(&r);
     h_run_scenario(&r, room("10s", 1, msgs, polls), "0");
     assert_poll(&r, 0, 3, 0, 0);
@@ -169,8 +169,8 @@ static void test_legacy_stuck_under_option1(void **state)
     assert_int_equal(h_counter(&r, "divergence.healed"), 0);
     assert_int_equal(h_counter(&r, "divergence.censored.open_at_end"), 1);
     assert_int_equal(h_counter(&r, "stuck.final"), 1);
-    h_msg(&r, "1761868000001-legacy001", ST_PROCESSING, ST_COMPLETE);
-    h_msg(&r, "1761868000002-legacy002", ST_PENDING, ST_PENDING);
+    h_msg(&r, "1761868000001-legacy001", MS_PROCESSING, MS_COMPLETE);
+    h_msg(&r, "1761868000002-legacy002", MS_PENDING, MS_PENDING);
     h_free(&r);
 }
 
@@ -190,8 +190,8 @@ static void test_legacy_stuck_under_1fixed(void **state)
     assert_int_equal(h_counter(&r, "stuck.final"), 0);
     /* 1 s + 20 (cache) + 4 x 20 (keys, misses) + 1 (re-read, a hit) + 30 */
     assert_heal_latencies(&r, 1, S + 20 * MS + 80 * MS + 1 * MS + 30 * MS);
-    h_msg(&r, "1761868000001-legacy001", ST_COMPLETE, ST_COMPLETE);
-    h_msg(&r, "1761868000002-legacy002", ST_PENDING, ST_PENDING);
+    h_msg(&r, "1761868000001-legacy001", MS_COMPLETE, MS_COMPLETE);
+    h_msg(&r, "1761868000002-legacy002", MS_PENDING, MS_PENDING);
     h_free(&r);
 }
 
@@ -216,7 +216,7 @@ static void test_legacy_stuck_under_option3(void **state)
     const int64_t *v = met_samples_sorted(r.m, met_samples(r.m, "heal_latency_us"), &n);
     assert_int_equal(n, 1);
     assert_in_range(v[0], 60 * S, 61 * S);
-    h_msg(&r, "1761868000001-legacy001", ST_COMPLETE, ST_COMPLETE);
+    h_msg(&r, "1761868000001-legacy001", MS_COMPLETE, MS_COMPLETE);
     h_free(&r);
 }
 
@@ -258,7 +258,7 @@ static void test_blind_put_loses_concurrent_post(void **state)
     assert_int_equal(h_counter(&r, "witness.first_lost_us"), poll_put);
     assert_poll(&r, 0, 5, 1, 0);
     assert_poll(&r, 1, 1, 0, 0); /* the post is never returned */
-    h_msg(&r, POSTED, -1, ST_PENDING);
+    h_msg(&r, POSTED, -1, MS_PENDING);
     assert_int_equal(h_counter(&r, "divergence.healed"), 4);
     h_free(&r);
     tr_free(&t);
@@ -280,7 +280,7 @@ static void test_1fixed_keeps_concurrent_post(void **state)
     assert_int_equal(h_counter(&r, "cache.lost_by_overwrite"), 0);
     assert_poll(&r, 0, 6, 1, 0);
     assert_poll(&r, 1, 2, 0, 1);
-    h_msg(&r, POSTED, ST_PENDING, ST_PENDING);
+    h_msg(&r, POSTED, MS_PENDING, MS_PENDING);
     assert_int_equal(h_counter(&r, "divergence.healed"), 4);
     assert_int_equal(h_counter(&r, "stuck.final"), 0);
     h_free(&r);
@@ -316,11 +316,11 @@ static void test_blind_put_reverts_concurrent_complete(void **state)
         no_failures(&r);
         assert_poll(&r, 0, 1 + 4 + fixed, 1, 0);
         if (fixed) {
-            h_msg(&r, "1761868700000-xxxxxxxxx", ST_COMPLETE, ST_COMPLETE);
+            h_msg(&r, "1761868700000-xxxxxxxxx", MS_COMPLETE, MS_COMPLETE);
             assert_int_equal(h_counter(&r, "divergence.episodes"), 3);
             assert_int_equal(h_counter(&r, "stuck.final"), 0);
         } else {
-            h_msg(&r, "1761868700000-xxxxxxxxx", ST_PROCESSING, ST_COMPLETE);
+            h_msg(&r, "1761868700000-xxxxxxxxx", MS_PROCESSING, MS_COMPLETE);
             assert_int_equal(h_counter(&r, "divergence.episodes"), 4);
             assert_int_equal(h_counter(&r, "divergence.censored.open_at_end"), 1);
             assert_int_equal(h_counter(&r, "stuck.final"), 1);
@@ -333,7 +333,7 @@ static void test_blind_put_reverts_concurrent_complete(void **state)
         h_run r;
         h_run_scenario(&r, room("20s", 0, msgs, script_more), fixed ? "1fixed" : "1");
         assert_poll(&r, 1, fixed ? 1 : 2, fixed ? 0 : 1, 0);
-        h_msg(&r, "1761868700000-xxxxxxxxx", ST_COMPLETE, ST_COMPLETE);
+        h_msg(&r, "1761868700000-xxxxxxxxx", MS_COMPLETE, MS_COMPLETE);
         assert_int_equal(h_counter(&r, "divergence.healed"), fixed ? 3 : 4);
         h_free(&r);
     }

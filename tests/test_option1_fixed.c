@@ -82,8 +82,8 @@ static void test_heals_legacy_keys(void **state)
     assert_int_equal(n, 2);
     assert_int_equal(v[0], S + 131 * MS);
     assert_int_equal(v[1], S + 131 * MS);
-    h_msg(&r, "1761868000001-legacy001", ST_COMPLETE, ST_COMPLETE);
-    h_msg(&r, "1761868000002-legacy002", ST_FAILED, ST_FAILED);
+    h_msg(&r, "1761868000001-legacy001", MS_COMPLETE, MS_COMPLETE);
+    h_msg(&r, "1761868000002-legacy002", MS_FAILED, MS_FAILED);
     h_free(&r);
 }
 
@@ -97,7 +97,7 @@ static void test_missing_key_ignored(void **state)
                         "{'at':'1s','call':'pending'}"),
                    "1fixed");
     assert_poll(&r, 0, 3, 0, 0);
-    h_msg(&r, "1761868000001-ghostgggg", ST_PROCESSING, -1);
+    h_msg(&r, "1761868000001-ghostgggg", MS_PROCESSING, -1);
     h_free(&r);
 }
 
@@ -187,7 +187,7 @@ static void test_no_put_when_fix_already_made(void **state)
     assert_int_equal(tr_op_t(&t, poll, "get", "recent:comments", 1), 10 * S + 141 * MS);
     assert_poll(&r, 0, 1 + 6 + 1, 0, 5);
     assert_int_equal(h_counter(&r, "kv.writes.pending"), 0);
-    h_msg(&r, "1761868700000-xxxxxxxxx", ST_COMPLETE, ST_COMPLETE);
+    h_msg(&r, "1761868700000-xxxxxxxxx", MS_COMPLETE, MS_COMPLETE);
     h_free(&r);
     tr_free(&t);
 }
@@ -218,7 +218,7 @@ static void test_keeps_concurrent_post(void **state)
     assert_int_equal(h_counter(&r, "cache.lost_by_overwrite"), 0);
     assert_poll(&r, 0, 6, 1, 0);
     assert_poll(&r, 1, 2, 0, 1);
-    h_msg(&r, "1761868810010-postppppp", ST_PENDING, ST_PENDING);
+    h_msg(&r, "1761868810010-postppppp", MS_PENDING, MS_PENDING);
     assert_int_equal(h_counter(&r, "divergence.healed"), 4);
     h_free(&r);
     tr_free(&t);
@@ -246,7 +246,7 @@ static void test_loses_post_between_reread_and_put(void **state)
     assert_int_equal(put, 10 * S + 131 * MS);
     assert_int_equal(h_counter(&r, "cache.lost_by_overwrite"), 1);
     assert_int_equal(h_counter(&r, "cache.lost_by_overwrite.pending"), 1);
-    h_msg(&r, "1761868810050-postppppp", -1, ST_PENDING);
+    h_msg(&r, "1761868810050-postppppp", -1, MS_PENDING);
     h_free(&r);
     tr_free(&t);
 }

@@ -75,9 +75,9 @@ static void test_transient_error_retried(void **state)
 {
     (void)state;
     static const struct { const char *ep, *before; int target; } cases[] = {
-        { "claim", "pending", ST_PROCESSING },
-        { "complete", "processing", ST_COMPLETE },
-        { "fail", "processing", ST_FAILED },
+        { "claim", "pending", MS_PROCESSING },
+        { "complete", "processing", MS_COMPLETE },
+        { "fail", "processing", MS_FAILED },
     };
     for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
         char msgs[256], script[512], name[64];
@@ -122,7 +122,7 @@ static void test_transient_error_retried(void **state)
                 h_msg(&r, M1, msg_status_parse(cases[k].before), cases[k].target);
                 assert_int_equal(h_counter(&r, "divergence.episodes"), 1);
                 assert_int_equal(h_counter(&r, "divergence.censored.open_at_end"), 1);
-                assert_int_equal(h_counter(&r, "stuck.final"), cases[k].target == ST_PROCESSING ? 0 : 1);
+                assert_int_equal(h_counter(&r, "stuck.final"), cases[k].target == MS_PROCESSING ? 0 : 1);
             }
             h_free(&r);
             tr_free(&t);
@@ -159,12 +159,12 @@ static void test_failed_cache_get_retried(void **state)
             assert_int_equal(puts[0], 2 * S + 120 * MS);
             assert_int_equal(h_counter(&r, "cache_update.retries"), 1);
             h_costs(&r, "complete", 2, 2);
-            h_msg(&r, M1, ST_COMPLETE, ST_COMPLETE);
+            h_msg(&r, M1, MS_COMPLETE, MS_COMPLETE);
         } else {
             assert_int_equal(ng, 1);
             assert_int_equal(cache_ops(&t, id, "put", puts, NULL, 4), 0);
             h_costs(&r, "complete", 1, 1);
-            h_msg(&r, M1, ST_PROCESSING, ST_COMPLETE);
+            h_msg(&r, M1, MS_PROCESSING, MS_COMPLETE);
         }
         h_free(&r);
         tr_free(&t);
@@ -238,7 +238,7 @@ static void test_429_backoff_doubles(void **state)
         assert_int_equal(h_counter(&r, "cache_update.swallowed.429"), 2);
         assert_int_equal(h_counter(&r, "kv.failed.429"), 2);
         assert_int_equal(h_counter(&r, "cache_update.gave_up"), 0);
-        h_msg(&r, M1, ST_COMPLETE, ST_COMPLETE);
+        h_msg(&r, M1, MS_COMPLETE, MS_COMPLETE);
         h_free(&r);
         tr_free(&t);
     }
@@ -271,16 +271,16 @@ static void test_real_429_then_retry(void **state)
         assert_string_equal(res[0], "error:429");
         assert_int_equal(h_counter(&r, "kv.failed.429"), 1);
         assert_int_equal(h_counter(&r, "cache.lost_by_overwrite"), 0);
-        h_msg(&r, "1761868801000-postppppp", ST_PENDING, ST_PENDING);
+        h_msg(&r, "1761868801000-postppppp", MS_PENDING, MS_PENDING);
         if (opt2) {
             assert_int_equal(np, 2);
             assert_int_equal(puts[1], 2 * S + 131 * MS);
             assert_string_equal(res[1], "ok");
-            h_msg(&r, M1, ST_COMPLETE, ST_COMPLETE);
+            h_msg(&r, M1, MS_COMPLETE, MS_COMPLETE);
             assert_int_equal(h_counter(&r, "stuck.final"), 0);
         } else {
             assert_int_equal(np, 1);
-            h_msg(&r, M1, ST_PROCESSING, ST_COMPLETE);
+            h_msg(&r, M1, MS_PROCESSING, MS_COMPLETE);
             assert_int_equal(h_counter(&r, "stuck.final"), 1);
         }
         h_free(&r);
@@ -326,10 +326,10 @@ static void max_attempts_case(int max, int nfail)
     assert_int_equal(h_counter(&r, "cache_update.gave_up"), nfail >= max);
     h_costs(&r, "complete", 1 + tries, nfail >= max ? 1 : 2);
     if (nfail >= max) {
-        h_msg(&r, M1, ST_PROCESSING, ST_COMPLETE);
+        h_msg(&r, M1, MS_PROCESSING, MS_COMPLETE);
         assert_int_equal(h_counter(&r, "stuck.final"), 1);
     } else {
-        h_msg(&r, M1, ST_COMPLETE, ST_COMPLETE);
+        h_msg(&r, M1, MS_COMPLETE, MS_COMPLETE);
         assert_int_equal(h_counter(&r, "stuck.final"), 0);
     }
     h_free(&r);
@@ -392,7 +392,7 @@ static void test_aged_out_not_retried(void **state)
     assert_int_equal(h_counter(&r, "kv.failed.transient") + h_counter(&r, "kv.failed.429"), 0);
     h_costs(&r, "complete", 2, 1);
     assert_int_equal(h_counter(&r, "http.complete.200"), 1);
-    h_msg(&r, M1, -1, ST_COMPLETE);
+    h_msg(&r, M1, -1, MS_COMPLETE);
     h_free(&r);
     tr_free(&t);
 }

@@ -101,7 +101,7 @@ static void test_heals_at_first_run(void **state)
         const int64_t *v = met_samples_sorted(r.m, met_samples(r.m, "heal_latency_us"), &n);
         assert_int_equal(n, 1);
         assert_int_equal(v[0], cases[k].n + 70 * MS);
-        h_msg(&r, S1, ST_COMPLETE, ST_COMPLETE);
+        h_msg(&r, S1, MS_COMPLETE, MS_COMPLETE);
         h_free(&r);
         tr_free(&t);
 
@@ -163,9 +163,9 @@ static void test_cost_per_run(void **state)
     assert_int_equal(h_counter(&r, "kv.writes.key.cache"), 1);
     assert_int_equal(h_counter(&r, "kv.reads.key.cache"), 3);
     assert_int_equal(h_counter(&r, "divergence.healed"), 2);
-    h_msg(&r, S1, ST_COMPLETE, ST_COMPLETE);
-    h_msg(&r, "1761868700002-s2sssssss", ST_FAILED, ST_FAILED);
-    h_msg(&r, "1761868700003-p1ppppppp", ST_PENDING, ST_PENDING);
+    h_msg(&r, S1, MS_COMPLETE, MS_COMPLETE);
+    h_msg(&r, "1761868700002-s2sssssss", MS_FAILED, MS_FAILED);
+    h_msg(&r, "1761868700003-p1ppppppp", MS_PENDING, MS_PENDING);
     h_free(&r);
     tr_free(&t);
 }

@@ -62,7 +62,7 @@ static void test_incident_memory(void **state)
     assert_int_equal(h_counter(&r, "do.rows_written"), 0);
     /* the migration gives the four stuck entries their keys' status */
     assert_int_equal(h_counter(&r, "stuck.final"), 0);
-    h_msg(&r, "1761922126074-d9ostp8tt", ST_COMPLETE, ST_COMPLETE);
+    h_msg(&r, "1761922126074-d9ostp8tt", MS_COMPLETE, MS_COMPLETE);
     h_free(&r);
 }
 

@@ -189,8 +189,8 @@ static void test_values(void **state)
     assert_int_equal(s->plain_count, 3);
     assert_int_equal(s->nmsgs, 1);
     assert_int_equal(s->msgs[0].legacy, 1);
-    assert_int_equal(s->msgs[0].stored, ST_COMPLETE);
-    assert_int_equal(s->msgs[0].cached, ST_COMPLETE); /* cached defaults to stored */
+    assert_int_equal(s->msgs[0].stored, MS_COMPLETE);
+    assert_int_equal(s->msgs[0].cached, MS_COMPLETE); /* cached defaults to stored */
     sc_free(s);
     /* defaults */
     s = accepts("{}");

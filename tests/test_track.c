@@ -62,7 +62,7 @@ static int teardown(void **state)
     return 0;
 }
 
-/* A value holding messages idx[0..n) (indices into f->m), all ST_NONE
+/* A value holding messages idx[0..n) (indices into f->m), all MS_NONE
  * unless status >= 0 for the entry at position at. */
 static kv_list *value(fixture *f, const int *idx, int n, int at, int status)
 {
@@ -70,7 +70,7 @@ static kv_list *value(fixture *f, const int *idx, int n, int at, int status)
     assert_non_null(l);
     for (int k = 0; k < n; k++) {
         l->e[l->n].msg = f->m[idx[k]];
-        l->e[l->n].status = (uint8_t)(k == at && status >= 0 ? status : ST_NONE);
+        l->e[l->n].status = (uint8_t)(k == at && status >= 0 ? status : MS_NONE);
         l->e[l->n].work = 0;
         l->n++;
     }
@@ -101,11 +101,11 @@ static void test_writes_of_each_kind(void **state)
     track_on_write(f->t, KV_KEY_CACHE, NULL, v[0], -1);
     expect(f, 0, 0, 0);
     /* a status change in place: nothing leaves */
-    v[n++] = value(f, (int[]){ A, B, C }, 3, 1, ST_PENDING);
+    v[n++] = value(f, (int[]){ A, B, C }, 3, 1, MS_PENDING);
     track_on_write(f->t, KV_KEY_CACHE, v[0], v[1], -1);
     expect(f, 0, 0, 0);
     /* a and b swap places: both are still in the cache, nothing leaves */
-    v[n++] = value(f, (int[]){ B, A, C }, 3, 0, ST_PENDING);
+    v[n++] = value(f, (int[]){ B, A, C }, 3, 0, MS_PENDING);
     track_on_write(f->t, KV_KEY_CACHE, v[1], v[2], -1);
     expect(f, 0, 0, 0);
     /* b leaves a full window, but a (older than b) stays: b did not age

@@ -10,7 +10,7 @@ int heal_verify_entry(call *c, int lvl)
     if (c->found >= 0) {
         if (c->list->e[c->i].status != c->found)
             call_note_fix(c, c->list->e[c->i].msg, c->found);
-        if (c->found == ST_PENDING)
+        if (c->found == MS_PENDING)
             ep_return(c, c->list->e[c->i].msg);
     }
     CO_END(c, lvl);

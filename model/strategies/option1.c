@@ -18,7 +18,7 @@ static int verify(call *c, int lvl)
         if (c->list->e[c->i].status != c->found &&
             kv_list_set_status(c->env->kv, &c->list, c->i, c->found) == 0)
             c->dirty = 1; /* processed = terminal, implied by the status */
-        if (c->found == ST_PENDING)
+        if (c->found == MS_PENDING)
             ep_return(c, m);
     }
     CO_END(c, lvl);

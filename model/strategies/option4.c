@@ -132,7 +132,7 @@ static do_work post(o4 *s, call *c)
 {
     do_work w = { 0, 1 };
     const msg *m = msg_get(c->env->msgs, c->msg);
-    int st = m->type == MT_HUMAN && m->entity ? ST_PENDING : ST_NONE;
+    int st = m->type == MT_HUMAN && m->entity ? MS_PENDING : MS_NONE;
     kv_list *old;
     if (cover(s, c->msg) != 0 || !(old = begin(s))) {
         c->status = 500;
@@ -155,7 +155,7 @@ static do_work pending(o4 *s, call *c)
     do_work w = { s->scan ? s->rows->n : 0, 0 };
     c->nret = 0;
     for (uint32_t k = 0; k < s->rows->n; k++)
-        if (s->rows->e[k].work && s->rows->e[k].status == ST_PENDING)
+        if (s->rows->e[k].work && s->rows->e[k].status == MS_PENDING)
             ep_return(c, s->rows->e[k].msg);
     met_add(sim_metrics(c->env->ctx), s->m_rows_pending, sim_now(c->env->ctx), w.rows_read);
     c->status = 200;
@@ -166,13 +166,13 @@ static do_work transition(o4 *s, call *c)
 {
     do_work w = { s->scan ? 1 : 0, 0 };
     int idx = kv_list_find(s->rows, c->msg);
-    int target = c->kind == EP_CLAIM ? ST_PROCESSING : c->kind == EP_COMPLETE ? ST_COMPLETE : ST_FAILED;
+    int target = c->kind == EP_CLAIM ? MS_PROCESSING : c->kind == EP_COMPLETE ? MS_COMPLETE : MS_FAILED;
     kv_list *old;
     if (idx < 0) {
         c->status = 404;
         return w;
     }
-    if (c->kind == EP_CLAIM && s->rows->e[idx].status != ST_PENDING) {
+    if (c->kind == EP_CLAIM && s->rows->e[idx].status != MS_PENDING) {
         c->status = 409;
         return w;
     }
@@ -280,7 +280,7 @@ static int attach(call_env *env, const st_set *st, sim_err *err)
         int stored = kv_central_status(env->kv, kv_key_msg(mi, msg_get(env->msgs, mi)->legacy));
         if (cover(s, mi) != 0)
             goto oom;
-        s->status[mi] = (int8_t)(stored < 0 ? ST_NONE : stored);
+        s->status[mi] = (int8_t)(stored < 0 ? MS_NONE : stored);
         kv_list_append(env->kv, s->rows, mi, s->status[mi]);
     }
     env->backend = (call_backend){ backend_status, backend_visit, backend_cache, s };
