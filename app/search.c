@@ -81,6 +81,16 @@ int sr_parse_property(const char *s, sr_property *p)
     return -1;
 }
 
+/* The stat of the sample set called name; all 0 when the run has none. */
+static void samples_stat(met_registry *m, const char *name, met_stat *st)
+{
+    met_id id = met_find_samples(m, name);
+    if (id >= 0)
+        met_samples_stat(m, id, st);
+    else
+        memset(st, 0, sizeof *st);
+}
+
 /* Is the property violated by this run? why says how; *witness is a time
  * to look at in the trace. */
 static int sr_violated(const sr_property *p, met_registry *m, const pr_plan *plan, sim_us duration, char *why,
@@ -96,7 +106,7 @@ static int sr_violated(const sr_property *p, met_registry *m, const pr_plan *pla
         snprintf(why, len, "%s was %.6g (limit %.6g)", fig_metric_at(p->metric)->name, fv[p->metric], p->x);
         return fv[p->metric] > p->x; /* NaN (undefined) is no violation; +inf (never) is one */
     case P_HEALED_WITHIN:
-        met_samples_stat(m, met_samples(m, "heal_latency_us"), &st);
+        samples_stat(m, "heal_latency_us", &st);
         if (st.n && (double)st.max > p->x) {
             snprintf(why, len, "a divergence episode took %.3f s to heal (limit %.3f s)", (double)st.max / 1e6,
                      p->x / 1e6);
@@ -106,7 +116,7 @@ static int sr_violated(const sr_property *p, met_registry *m, const pr_plan *pla
         /* the censored episodes, as the Kaplan-Meier estimate sees them: one
          * that ended unhealed (aged out, overwritten, open at the end) later
          * than the limit did not heal within it */
-        met_samples_stat(m, met_samples(m, "heal_censored_us"), &st);
+        samples_stat(m, "heal_censored_us", &st);
         v = rep_counter(m, "divergence.open_max_age_us");
         if (st.n && (double)st.max > p->x && (double)v <= p->x) {
             snprintf(why, len, "a divergence episode ended unhealed (aged out or overwritten) %.3f s after it began "

@@ -186,10 +186,16 @@ static int64_t counter(const met_registry *m, const char *name)
     return id >= 0 ? met_counter_value(m, id) : 0;
 }
 
-static double quantile_s(met_registry *m, const char *name, double p)
+/* The median or p99 of a sample set in s, NaN when empty. Through
+ * met_samples_stat, so a summarized run (met_samples_summarize: results.json)
+ * gives the same numbers as one that still holds its values (compare). */
+static double quantile_s(met_registry *m, const char *name, int p99)
 {
-    met_id id = met_samples(m, name);
-    return met_samples_n(m, id) ? (double)met_samples_quantile(m, id, p) / 1e6 : NAN;
+    met_id id = met_find_samples(m, name);
+    met_stat st = { 0 };
+    if (id >= 0)
+        met_samples_stat(m, id, &st);
+    return st.n ? (double)(p99 ? st.p99 : st.p50) / 1e6 : NAN;
 }
 
 /* A Kaplan-Meier healing quantile in s: NaN without episodes, +inf
@@ -223,8 +229,8 @@ void fig_derive(met_registry *m, const char *plan, sim_us duration, double *v)
                              counter(m, "divergence.censored.open_at_end"));
     v[M_STUCK] = (double)counter(m, "stuck.final");
     v[M_LOST] = (double)counter(m, "cache.lost_by_overwrite");
-    v[M_REPLY50] = quantile_s(m, "reply_latency_us", 0.50);
-    v[M_REPLY99] = quantile_s(m, "reply_latency_us", 0.99);
+    v[M_REPLY50] = quantile_s(m, "reply_latency_us", 0);
+    v[M_REPLY99] = quantile_s(m, "reply_latency_us", 1);
     v[M_NEVER] = (double)counter(m, "liveness.never_answered");
     v[M_TWICE] = (double)counter(m, "safety.answered_twice");
     v[M_STALE_PENDING] = (double)counter(m, "safety.returned_after_claim");

@@ -9,7 +9,109 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "model/figures.h"
 #include "sim/km.h"
+
+/* The column table (report.h): the one place reports/ names a metric. */
+static const rep_col cols[RC_COUNT] = {
+    [RC_OPTION] = { "option", NULL, -1, RCF_OPTION },
+    [RC_POLLS] = { "polls", NULL, -1, RCF_POLLS },
+    [RC_KVR_MEAN] = { "kvr_mean", NULL, -1, RCF_KVR_MEAN },
+    [RC_READS] = { "reads_per_day", "kv.reads", -1, RCF_PER_DAY },
+    [RC_WRITES] = { "writes_per_day", "kv.writes", -1, RCF_PER_DAY },
+    [RC_REQUESTS] = { "requests_per_day", "worker.requests", -1, RCF_PER_DAY },
+    [RC_USD_DAY] = { "usd_per_day", "cost.<plan>.day.total_pusd", -1, RCF_USD },
+    [RC_USD_MONTH] = { "usd_per_month", "cost.<plan>.month.total_pusd", -1, RCF_USD },
+    [RC_EPISODES] = { "episodes", "divergence.episodes", -1, RCF_INT },
+    [RC_HEALED] = { "healed", "divergence.healed", -1, RCF_INT },
+    [RC_CENSORED] = { "censored", NULL, M_CENSORED, RCF_FIG_INT },
+    [RC_KM50] = { "heal_p50_us", "heal.km.p50_us", -1, RCF_KM },
+    [RC_KM95] = { "heal_p95_us", "heal.km.p95_us", -1, RCF_KM },
+    [RC_KM99] = { "heal_p99_us", "heal.km.p99_us", -1, RCF_KM },
+    [RC_HEAL_MAX] = { "heal_max_us", "heal_latency_us", -1, RCF_SAMPLES_MAX },
+    [RC_STUCK] = { "stuck_final", "stuck.final", -1, RCF_INT },
+    [RC_LOST] = { "lost_by_overwrite", "cache.lost_by_overwrite", -1, RCF_INT },
+    [RC_AGED_OUT] = { "aged_out", "cache.aged_out", -1, RCF_INT },
+    [RC_NEVER] = { "never_answered", "liveness.never_answered", -1, RCF_INT },
+    [RC_TWICE] = { "answered_twice", "safety.answered_twice", -1, RCF_INT },
+    [RC_VS_BASE] = { "usd_per_month_vs_baseline", "cost.<plan>.month.total_pusd", -1, RCF_VS_BASE },
+    [RC_WORSE] = { "worse_than_baseline", NULL, -1, RCF_WORSE },
+    [RC_HEAL_CENSORED] = { NULL, "heal_censored_us", -1, RCF_SAMPLES },
+};
+
+const rep_col *rep_columns(size_t *n)
+{
+    *n = RC_COUNT;
+    return cols;
+}
+
+/* name with "<plan>" replaced by plan (NULL: left as it is). */
+static const char *resolve(const char *name, const char *plan, char *buf, size_t len)
+{
+    const char *at = plan ? strstr(name, "<plan>") : NULL;
+    if (!at)
+        return name;
+    snprintf(buf, len, "%.*s%s%s", (int)(at - name), name, plan, at + 6);
+    return buf;
+}
+
+int rep_columns_check(const rep_col *c, size_t n, char *why, size_t len)
+{
+    static const char *const plans[] = { "paid", "free" };
+    for (size_t i = 0; i < n; i++) {
+        int samples = c[i].fmt == RCF_SAMPLES || c[i].fmt == RCF_SAMPLES_MAX;
+        if (c[i].fig >= 0 && !fig_metric_at(c[i].fig)) {
+            snprintf(why, len, "column %zu (%s): figure %d is not an experiment figure", i,
+                     c[i].csv ? c[i].csv : "-", c[i].fig);
+            return -1;
+        }
+        if ((c[i].fmt == RCF_FIG_INT) != (c[i].fig >= 0) || (c[i].fig >= 0 && c[i].name)) {
+            snprintf(why, len, "column %zu (%s): a figure column takes a figure and no name", i,
+                     c[i].csv ? c[i].csv : "-");
+            return -1;
+        }
+        int needs = c[i].fmt != RCF_OPTION && c[i].fmt != RCF_POLLS && c[i].fmt != RCF_KVR_MEAN &&
+                    c[i].fmt != RCF_WORSE && c[i].fmt != RCF_FIG_INT;
+        if (needs != (c[i].name != NULL)) {
+            snprintf(why, len, "column %zu (%s): %s", i, c[i].csv ? c[i].csv : "-",
+                     needs ? "its format reads a metric but it names none" : "names a metric its format ignores");
+            return -1;
+        }
+        for (size_t k = 0; c[i].name && k < sizeof plans / sizeof plans[0]; k++) {
+            char buf[96];
+            const char *name = resolve(c[i].name, plans[k], buf, sizeof buf);
+            const fig *e = fig_find(name);
+            if (!e) {
+                snprintf(why, len, "column %zu (%s): '%s' is not in the metric catalogue", i,
+                         c[i].csv ? c[i].csv : "-", name);
+                return -1;
+            }
+            if ((e->kind == FIG_SAMPLES) != samples) {
+                snprintf(why, len, "column %zu (%s): '%s' is %s a sample set", i, c[i].csv ? c[i].csv : "-", name,
+                         samples ? "not" : "");
+                return -1;
+            }
+        }
+    }
+    return 0;
+}
+
+/* Column c's counter in m (0 when the run has none). */
+static int64_t col_int(const met_registry *m, const char *plan, int c)
+{
+    char buf[96];
+    return rep_counter(m, resolve(cols[c].name, plan, buf, sizeof buf));
+}
+
+/* Column c's sample set: its stat, all 0 when the run has none. */
+static void col_stat(met_registry *m, int c, met_stat *st)
+{
+    met_id id = met_find_samples(m, cols[c].name);
+    if (id >= 0)
+        met_samples_stat(m, id, st);
+    else
+        memset(st, 0, sizeof *st);
+}
 
 void rep_polls_init(rep_polls *p, FILE *csv, const char *option)
 {
@@ -166,15 +268,25 @@ static cJSON *polls_json(const rep_polls *p)
     return o;
 }
 
-static cJSON *run_json(const rep_run *r, int64_t duration)
+/* A figure's value: 6 decimals; NaN (undefined) null, +inf "never". */
+static cJSON *figure_json(double v)
+{
+    if (isnan(v))
+        return cJSON_CreateNull();
+    if (isinf(v))
+        return cJSON_CreateString("never");
+    return fixed(v);
+}
+
+static cJSON *run_json(const rep_run *r, const char *plan, int64_t duration)
 {
     met_registry *m = r->m;
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "option", r->option);
     cJSON *rates = cJSON_AddObjectToObject(o, "per_day");
-    static const char *const rated[] = { "kv.reads", "kv.writes", "worker.requests" };
+    static const int rated[] = { RC_READS, RC_WRITES, RC_REQUESTS };
     for (size_t i = 0; i < sizeof rated / sizeof rated[0]; i++)
-        cJSON_AddItemToObject(rates, rated[i], fixed(per_day(rep_counter(m, rated[i]), duration)));
+        cJSON_AddItemToObject(rates, cols[rated[i]].name, fixed(per_day(col_int(m, plan, rated[i]), duration)));
     cJSON *counters = cJSON_AddObjectToObject(o, "counters");
     cJSON *daily = cJSON_AddObjectToObject(o, "daily");
     for (size_t i = 0; i < met_counter_count(m); i++) {
@@ -212,6 +324,12 @@ static cJSON *run_json(const rep_run *r, int64_t duration)
         cJSON_AddNumberToObject(c, "t_in_day_us", (double)cd[k * 3 + 2]);
         cJSON_AddItemToArray(caps, c);
     }
+    /* the experiment figures, by name: the numbers compare uses */
+    double fv[M_COUNT];
+    fig_derive(m, plan, duration, fv);
+    cJSON *figs = cJSON_AddObjectToObject(o, "figures");
+    for (int k = 0; k < M_COUNT; k++)
+        cJSON_AddItemToObject(figs, fig_metric_at(k)->name, figure_json(fv[k]));
     return o;
 }
 
@@ -227,7 +345,10 @@ int rep_results_json(FILE *f, const rep_meta *meta, const rep_run *runs, int n)
     cJSON_AddStringToObject(root, "plan", meta->plan);
     cJSON *arr = cJSON_AddArrayToObject(root, "runs");
     for (int i = 0; i < n; i++)
-        cJSON_AddItemToArray(arr, run_json(&runs[i], meta->duration_us));
+        cJSON_AddItemToArray(arr, run_json(&runs[i], meta->plan, meta->duration_us));
+    cJSON *units = cJSON_AddObjectToObject(root, "figure_units");
+    for (int k = 0; k < M_COUNT; k++)
+        cJSON_AddStringToObject(units, fig_metric_at(k)->name, fig_metric_at(k)->unit);
     char *text = cJSON_Print(root);
     cJSON_Delete(root);
     if (!text)
@@ -264,8 +385,7 @@ static void duration_text(char *buf, size_t len, int64_t us)
 }
 
 const char *const rep_risk_names[REP_RISK_COUNT] = { "lost", "never", "twice", "stuck" };
-const char *const rep_risk_counters[REP_RISK_COUNT] = { "cache.lost_by_overwrite", "liveness.never_answered",
-                                                        "safety.answered_twice", "stuck.final" };
+const int rep_risk_columns[REP_RISK_COUNT] = { RC_LOST, RC_NEVER, RC_TWICE, RC_STUCK };
 static const char *const risk_words[REP_RISK_COUNT] = { "lost posts (overwritten)", "never answered",
                                                         "answered twice", "stuck at the end" };
 
@@ -282,7 +402,7 @@ unsigned rep_worse(const rep_run *runs, int n, int r)
     int b = rep_baseline(runs, n);
     unsigned bits = 0;
     for (int k = 0; k < REP_RISK_COUNT && r != b; k++)
-        if (rep_counter(runs[r].m, rep_risk_counters[k]) > rep_counter(runs[b].m, rep_risk_counters[k]))
+        if (col_int(runs[r].m, NULL, rep_risk_columns[k]) > col_int(runs[b].m, NULL, rep_risk_columns[k]))
             bits |= 1u << k;
     return bits;
 }
@@ -306,13 +426,6 @@ static void cents(char *buf, size_t len, int64_t pusd, int sign)
     snprintf(buf, len, "%s$%" PRId64 ".%02" PRId64, pusd < 0 ? "-" : sign ? "+" : "", c / 100, c % 100);
 }
 
-static int64_t cost_counter(const met_registry *m, const char *plan, const char *what)
-{
-    char key[96];
-    snprintf(key, sizeof key, "cost.%s.%s_pusd", plan, what);
-    return rep_counter(m, key);
-}
-
 /* "10 M" / "100,000" for the included amounts. */
 static void amount(char *buf, size_t len, int64_t v)
 {
@@ -328,7 +441,7 @@ static void decision(FILE *f, const rep_meta *meta, const rep_run *runs, int n, 
 {
     int b = rep_baseline(runs, n);
     const met_registry *bm = runs[b].m;
-    int64_t bbill = cost_counter(bm, meta->plan, "month.total"), bday = cost_counter(bm, meta->plan, "day.total");
+    int64_t bbill = col_int(bm, meta->plan, RC_USD_MONTH), bday = col_int(bm, meta->plan, RC_USD_DAY);
     char x[32], y[32], z[32], w[32];
     fprintf(f, "\ndecision, against option %s:\n", runs[b].option);
     if (meta->base_month_pusd || meta->incl_reads_month) {
@@ -348,7 +461,7 @@ static void decision(FILE *f, const rep_meta *meta, const rep_run *runs, int n, 
         if (i == b)
             continue;
         const met_registry *m = runs[i].m;
-        int64_t bill = cost_counter(m, meta->plan, "month.total"), day = cost_counter(m, meta->plan, "day.total");
+        int64_t bill = col_int(m, meta->plan, RC_USD_MONTH), day = col_int(m, meta->plan, RC_USD_DAY);
         cents(x, sizeof x, bill, 0);
         cents(y, sizeof y, bill - bbill, 1);
         rep_usd(z, sizeof z, day);
@@ -371,7 +484,7 @@ static void decision(FILE *f, const rep_meta *meta, const rep_run *runs, int n, 
         for (int k = 0; k < REP_RISK_COUNT; k++)
             if (bits & (1u << k)) {
                 fprintf(f, "%s %s (%" PRId64 " vs %" PRId64 ")", first ? "" : ",", risk_words[k],
-                        rep_counter(m, rep_risk_counters[k]), rep_counter(bm, rep_risk_counters[k]));
+                        col_int(m, NULL, rep_risk_columns[k]), col_int(bm, NULL, rep_risk_columns[k]));
                 first = 0;
             }
         fprintf(f, "; single run: could be chance\n");
@@ -403,15 +516,15 @@ void rep_summary(FILE *f, const rep_meta *meta, const rep_run *runs, int n)
             "episodes", "heal p50", "poll log");
     for (int i = 0; i < n; i++) {
         met_registry *m = runs[i].m;
-        rep_usd(cost, sizeof cost, cost_counter(m, meta->plan, "day.total"));
-        int64_t mb = cost_counter(m, meta->plan, "month.total");
+        rep_usd(cost, sizeof cost, col_int(m, meta->plan, RC_USD_DAY));
+        int64_t mb = col_int(m, meta->plan, RC_USD_MONTH);
         rep_usd(bill, sizeof bill, mb);
         if (i == b)
             snprintf(diff, sizeof diff, "base");
-        else if (mb == cost_counter(runs[b].m, meta->plan, "month.total"))
+        else if (mb == col_int(runs[b].m, meta->plan, RC_USD_MONTH))
             snprintf(diff, sizeof diff, "same");
         else
-            cents(diff, sizeof diff, mb - cost_counter(runs[b].m, meta->plan, "month.total"), 1);
+            cents(diff, sizeof diff, mb - col_int(runs[b].m, meta->plan, RC_USD_MONTH), 1);
         unsigned bits = rep_worse(runs, n, i);
         worse_text(worse, sizeof worse, bits, ",");
         if (bits) { /* "!" marks the flag so it cannot be missed in a long table */
@@ -420,23 +533,22 @@ void rep_summary(FILE *f, const rep_meta *meta, const rep_run *runs, int n)
             snprintf(worse, sizeof worse, "!%.60s", t);
         }
         profile_text(runs[i].polls, prof, sizeof prof);
-        int64_t km50 = rep_counter(m, "heal.km.p50_us");
-        if (rep_counter(m, "divergence.episodes") == 0)
+        int64_t km50 = col_int(m, NULL, RC_KM50);
+        if (col_int(m, NULL, RC_EPISODES) == 0)
             snprintf(p50, sizeof p50, "-");
         else if (km50 < 0)
             snprintf(p50, sizeof p50, "never");
         else
             duration_text(p50, sizeof p50, km50);
         char eps[32];
-        snprintf(eps, sizeof eps, "%" PRId64 "/%" PRId64, rep_counter(m, "divergence.healed"),
-                 rep_counter(m, "divergence.episodes"));
+        snprintf(eps, sizeof eps, "%" PRId64 "/%" PRId64, col_int(m, NULL, RC_HEALED), col_int(m, NULL, RC_EPISODES));
         fprintf(f, "%-*s %11s %9s %10s %8" PRId64 " %12.1f %11.1f %6" PRId64 " %6" PRId64 " %6" PRId64 " %6" PRId64
                    " %-18s %10s %9s  %s\n",
                 ow, runs[i].option, bill, diff, cost, runs[i].polls ? runs[i].polls->count : 0,
-                per_day(rep_counter(m, "kv.reads"), meta->duration_us),
-                per_day(rep_counter(m, "kv.writes"), meta->duration_us), rep_counter(m, rep_risk_counters[0]),
-                rep_counter(m, rep_risk_counters[1]), rep_counter(m, rep_risk_counters[2]),
-                rep_counter(m, rep_risk_counters[3]), worse, eps, p50, prof);
+                per_day(col_int(m, NULL, RC_READS), meta->duration_us),
+                per_day(col_int(m, NULL, RC_WRITES), meta->duration_us), col_int(m, NULL, rep_risk_columns[0]),
+                col_int(m, NULL, rep_risk_columns[1]), col_int(m, NULL, rep_risk_columns[2]),
+                col_int(m, NULL, rep_risk_columns[3]), worse, eps, p50, prof);
     }
     fprintf(f, "\n$/month: the month's bill with included amounts; vs: its difference from option %s; $/day at list\n"
                "price. lost: posts lost from the cache by an overwrite; never: posts never answered; twice: answered\n"
@@ -468,55 +580,78 @@ void rep_summary(FILE *f, const rep_meta *meta, const rep_run *runs, int n)
 
 void rep_summary_csv(FILE *f, const rep_meta *meta, const rep_run *runs, int n)
 {
-    char day[32], month[32], key[96];
-    fputs("option,polls,kvr_mean,reads_per_day,writes_per_day,requests_per_day,usd_per_day,usd_per_month,"
-          "episodes,healed,censored,heal_p50_us,heal_p95_us,heal_p99_us,heal_max_us,stuck_final,"
-          "lost_by_overwrite,aged_out,never_answered,answered_twice,usd_per_month_vs_baseline,worse_than_baseline\n", f);
+    const char *plan = meta->plan;
+    int first = 1;
+    for (int c = 0; c < RC_COUNT; c++)
+        if (cols[c].csv) {
+            fprintf(f, "%s%s", first ? "" : ",", cols[c].csv);
+            first = 0;
+        }
+    fputc('\n', f);
     int b = rep_baseline(runs, n);
     for (int i = 0; i < n; i++) {
         met_registry *m = runs[i].m;
         const rep_polls *p = runs[i].polls;
-        snprintf(key, sizeof key, "cost.%s.day.total_pusd", meta->plan);
-        rep_usd(day, sizeof day, rep_counter(m, key));
-        snprintf(key, sizeof key, "cost.%s.month.total_pusd", meta->plan);
-        rep_usd(month, sizeof month, rep_counter(m, key));
-        met_stat hs;
-        met_samples_stat(m, met_samples(m, "heal_latency_us"), &hs);
-        /* Kaplan-Meier quantiles; empty where the curve never reaches them
-         * or nothing opened, never 0 */
-        char q[4][24];
-        static const char *const qn[3] = { "heal.km.p50_us", "heal.km.p95_us", "heal.km.p99_us" };
-        for (int k = 0; k < 3; k++) {
-            int64_t v = rep_counter(m, qn[k]);
-            if (v >= 0 && rep_counter(m, "divergence.episodes") > 0)
-                snprintf(q[k], sizeof q[k], "%" PRId64, v);
-            else
-                q[k][0] = 0;
+        double fv[M_COUNT];
+        fig_derive(m, plan, meta->duration_us, fv);
+        first = 1;
+        for (int c = 0; c < RC_COUNT; c++) {
+            if (!cols[c].csv)
+                continue;
+            char buf[64];
+            met_stat st;
+            int64_t d;
+            if (!first)
+                fputc(',', f);
+            first = 0;
+            switch (cols[c].fmt) {
+            case RCF_OPTION:
+                fputs(runs[i].option, f);
+                break;
+            case RCF_POLLS:
+                fprintf(f, "%" PRId64, p ? p->count : 0);
+                break;
+            case RCF_KVR_MEAN:
+                fprintf(f, "%.6f", p && p->count ? (double)p->sum_kvr / (double)p->count : 0.0);
+                break;
+            case RCF_PER_DAY:
+                fprintf(f, "%.6f", per_day(col_int(m, plan, c), meta->duration_us));
+                break;
+            case RCF_USD:
+                rep_usd(buf, sizeof buf, col_int(m, plan, c));
+                fputs(buf, f);
+                break;
+            case RCF_INT:
+                fprintf(f, "%" PRId64, col_int(m, plan, c));
+                break;
+            case RCF_FIG_INT:
+                fprintf(f, "%" PRId64, (int64_t)fv[cols[c].fig]);
+                break;
+            case RCF_KM: /* Kaplan-Meier quantiles; empty where the curve
+                          * never reaches them or nothing opened, never 0 */
+                d = col_int(m, plan, c);
+                if (d >= 0 && col_int(m, plan, RC_EPISODES) > 0)
+                    fprintf(f, "%" PRId64, d);
+                break;
+            case RCF_SAMPLES_MAX:
+                col_stat(m, c, &st);
+                if (st.n)
+                    fprintf(f, "%" PRId64, st.max);
+                break;
+            case RCF_VS_BASE: /* the bill's difference from the baseline, signed */
+                d = col_int(m, plan, c) - col_int(runs[b].m, plan, c);
+                rep_usd(buf, sizeof buf, d < 0 ? -d : d);
+                fprintf(f, "%s%s", d < 0 ? "-" : "", buf);
+                break;
+            case RCF_WORSE: /* "lost;never"; empty when nothing */
+                worse_text(buf, sizeof buf, rep_worse(runs, n, i), ";");
+                fputs(buf[0] == '-' ? "" : buf, f);
+                break;
+            default:
+                break;
+            }
         }
-        if (hs.n)
-            snprintf(q[3], sizeof q[3], "%" PRId64, hs.max);
-        else
-            q[3][0] = 0;
-        int64_t censored = rep_counter(m, "divergence.censored.aged_out") +
-                           rep_counter(m, "divergence.censored.overwritten") +
-                           rep_counter(m, "divergence.censored.open_at_end");
-        fprintf(f, "%s,%" PRId64 ",%.6f,%.6f,%.6f,%.6f,%s,%s,%" PRId64 ",%" PRId64 ",%" PRId64 ",%s,%s,%s,%s,%" PRId64
-                   ",%" PRId64 ",%" PRId64 ",%" PRId64 ",%" PRId64,
-                runs[i].option, p ? p->count : 0, p && p->count ? (double)p->sum_kvr / (double)p->count : 0.0,
-                per_day(rep_counter(m, "kv.reads"), meta->duration_us),
-                per_day(rep_counter(m, "kv.writes"), meta->duration_us),
-                per_day(rep_counter(m, "worker.requests"), meta->duration_us), day, month,
-                rep_counter(m, "divergence.episodes"), rep_counter(m, "divergence.healed"), censored,
-                q[0], q[1], q[2], q[3], rep_counter(m, "stuck.final"), rep_counter(m, "cache.lost_by_overwrite"),
-                rep_counter(m, "cache.aged_out"), rep_counter(m, "liveness.never_answered"),
-                rep_counter(m, "safety.answered_twice"));
-        /* the bill's difference from the baseline, signed, and what the row
-         * is worse on ("lost;never"; empty when nothing) */
-        int64_t d = rep_counter(m, key) - rep_counter(runs[b].m, key);
-        char worse[64];
-        worse_text(worse, sizeof worse, rep_worse(runs, n, i), ";");
-        rep_usd(month, sizeof month, d < 0 ? -d : d);
-        fprintf(f, ",%s%s,%s\n", d < 0 ? "-" : "", month, worse[0] == '-' ? "" : worse);
+        fputc('\n', f);
     }
 }
 
@@ -548,7 +683,10 @@ void rep_heal_csv(FILE *f, const char *option, met_registry *m)
     met_iter it;
     int64_t v = 0;
     uint64_t c = 0;
-    met_samples_iter(m, met_samples(m, "heal_latency_us"), &it);
+    met_id id = met_find_samples(m, cols[RC_HEAL_MAX].name);
+    if (id < 0)
+        return;
+    met_samples_iter(m, id, &it);
     while (met_samples_next(&it, &v, &c))
         for (uint64_t i = 0; i < c; i++)
             fprintf(f, "%s,%" PRId64 ".%06" PRId64 "\n", option, v / 1000000, v % 1000000);
@@ -595,8 +733,9 @@ static int64_t km_gap(int64_t t)
 
 void rep_heal_km_csv(FILE *f, const char *option, met_registry *m)
 {
-    met_id sh = met_samples(m, "heal_latency_us"), sc = met_samples(m, "heal_censored_us");
-    int64_t nobs = (int64_t)(met_samples_n(m, sh) + met_samples_n(m, sc));
+    met_id sh = met_find_samples(m, cols[RC_HEAL_MAX].name), sc = met_find_samples(m, cols[RC_HEAL_CENSORED].name);
+    /* a set the run lacks is empty */
+    int64_t nobs = (int64_t)((sh >= 0 ? met_samples_n(m, sh) : 0) + (sc >= 0 ? met_samples_n(m, sc) : 0));
     if (nobs == 0) {
         fprintf(f, "%s,none,0.000000,0.000000,0.000000,0.000000,0,0,0\n", option);
         return;
@@ -604,9 +743,15 @@ void rep_heal_km_csv(FILE *f, const char *option, met_registry *m)
     met_iter ih, ic;
     int64_t vh = 0, vc = 0, last_t = 0;
     uint64_t ch = 0, cc = 0;
-    met_samples_iter(m, sh, &ih);
-    met_samples_iter(m, sc, &ic);
-    int more_h = met_samples_next(&ih, &vh, &ch), more_c = met_samples_next(&ic, &vc, &cc);
+    int more_h = 0, more_c = 0;
+    if (sh >= 0) {
+        met_samples_iter(m, sh, &ih);
+        more_h = met_samples_next(&ih, &vh, &ch);
+    }
+    if (sc >= 0) {
+        met_samples_iter(m, sc, &ic);
+        more_c = met_samples_next(&ic, &vc, &cc);
+    }
     km_stream k;
     km_stream_init(&k, nobs);
     /* the last step read but not yet written, and the last written one */

@@ -1,9 +1,12 @@
 /* report.h - turning a run's metrics into files and a summary: the poll
  * log (polls.csv and its run-length profile), results.json, and the table
- * printed on stdout. Reads only the metrics registry (sim/metrics.h). */
+ * printed on stdout. Reads the metrics registry (sim/metrics.h) through
+ * one column table whose entries are names of the metric catalogue
+ * (model/figures.h). */
 #ifndef QSIM_REPORT_H
 #define QSIM_REPORT_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -69,12 +72,42 @@ typedef struct rep_meta {
     int64_t incl_reads_month, incl_writes_month, incl_requests_month, incl_storage_bytes;
 } rep_meta;
 
+/* The column table: every figure reports/ reads from a run, in
+ * summary.csv's column order. An entry names a catalogue entry (name,
+ * resolved by fig_find, "<plan>" standing for the run's plan) or an
+ * experiment figure (fig, an M_* taken through fig_derive), or neither for
+ * what is not a metric (the option, the poll log, the flags). The run
+ * table, summary.csv, summary.txt, the decision lines and results.json
+ * read metrics only through it (docs/metrics.md "The column table"). */
+enum {
+    RC_OPTION, RC_POLLS, RC_KVR_MEAN, RC_READS, RC_WRITES, RC_REQUESTS, RC_USD_DAY, RC_USD_MONTH, RC_EPISODES,
+    RC_HEALED, RC_CENSORED, RC_KM50, RC_KM95, RC_KM99, RC_HEAL_MAX, RC_STUCK, RC_LOST, RC_AGED_OUT, RC_NEVER,
+    RC_TWICE, RC_VS_BASE, RC_WORSE, RC_HEAL_CENSORED, RC_COUNT
+};
+/* How a column is read and written (summary.csv's format). */
+enum {
+    RCF_OPTION, RCF_POLLS, RCF_KVR_MEAN, RCF_PER_DAY, RCF_USD, RCF_INT, RCF_FIG_INT, RCF_KM, RCF_SAMPLES_MAX,
+    RCF_VS_BASE, RCF_WORSE, RCF_SAMPLES
+};
+typedef struct rep_col {
+    const char *csv;    /* summary.csv column; NULL: not a column */
+    const char *name;   /* a catalogue name; NULL: none */
+    int fig;            /* an M_* of model/figures.h; -1: none */
+    int fmt;            /* RCF_* */
+} rep_col;
+/* The table, RC_COUNT entries indexed by RC_*. */
+const rep_col *rep_columns(size_t *n);
+/* 0 when every entry of cols[0..n) resolves in the catalogue with a kind
+ * that fits its format (a sample set for RCF_SAMPLES*, else not); else -1
+ * with the first bad entry described in why. */
+int rep_columns_check(const rep_col *cols, size_t n, char *why, size_t len);
+
 /* The figures a row is judged by against the baseline (option "0", else the
  * first run), in this order: lost posts by overwrite, never answered,
  * answered twice, stuck at the end. Higher is worse for all four. */
 enum { REP_RISK_LOST, REP_RISK_NEVER, REP_RISK_TWICE, REP_RISK_STUCK, REP_RISK_COUNT };
 extern const char *const rep_risk_names[REP_RISK_COUNT];
-extern const char *const rep_risk_counters[REP_RISK_COUNT];
+extern const int rep_risk_columns[REP_RISK_COUNT]; /* RC_* */
 /* Index of the baseline run: the option named "0", else 0. */
 int rep_baseline(const rep_run *runs, int n);
 /* Bit k set when run r is worse than the baseline on figure k. */

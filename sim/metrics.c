@@ -149,11 +149,19 @@ met_id met_max(met_registry *m, const char *name)
     return add_counter(m, name, MET_KIND_MAX);
 }
 
-met_id met_samples(met_registry *m, const char *name)
+met_id met_find_samples(const met_registry *m, const char *name)
 {
     for (size_t i = 0; i < m->ns; i++)
         if (strcmp(m->s[i].name, name) == 0)
             return (met_id)i;
+    return -1;
+}
+
+met_id met_samples(met_registry *m, const char *name)
+{
+    met_id id = met_find_samples(m, name);
+    if (id >= 0)
+        return id;
     if (reserve((void **)&m->s, &m->caps, m->ns + 1, sizeof *m->s) != 0)
         return -1;
     m->s[m->ns].name = strdup(name);

@@ -100,6 +100,8 @@ const int64_t *met_counter_days(const met_registry *m, met_id id, size_t *ndays)
 met_id met_find_counter(const met_registry *m, const char *name); /* -1 */
 
 size_t met_samples_count(const met_registry *m);
+/* The id of the sample set called name, -1 when none (registers nothing). */
+met_id met_find_samples(const met_registry *m, const char *name);
 const char *met_samples_name(const met_registry *m, met_id id);
 /* Bounded memory: a sample set keeps its values exactly up to a cap
  * (MET_SAMPLES_EXACT_MAX unless set otherwise, 8 MiB of values), and on

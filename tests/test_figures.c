@@ -8,7 +8,13 @@
  * 3. docs/metrics.md lists every catalogue entry, and every name it lists
  *    is in the catalogue.
  * 4. An expectation naming an unknown metric fails at load, exit 2, with
- *    its location. */
+ *    its location.
+ * 5. reports/'s column table: every entry resolves in the catalogue with a
+ *    fitting kind (a misspelt name, a counter where a sample set is read,
+ *    a figure out of range are caught), summary.csv's header in
+ *    docs/metrics.md is the table's, and results.json's "figures" are
+ *    fig_derive's numbers of the run still holding its samples (compare's),
+ *    though results.json is written after met_samples_summarize. */
 #include <math.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -21,6 +27,9 @@
 
 #include "harness.h"
 #include "model/figures.h"
+#include "reports/report.h"
+
+#include <cJSON.h>
 
 static void test_match(void **state)
 {
@@ -296,6 +305,119 @@ static void test_unknown_metric_at_load(void **state)
     sc_free(s);
 }
 
+static void test_report_columns_resolve(void **state)
+{
+    (void)state;
+    size_t n = 0;
+    const rep_col *t = rep_columns(&n);
+    char why[256] = "";
+    assert_int_equal(n, RC_COUNT);
+    if (rep_columns_check(t, n, why, sizeof why) != 0)
+        fail_msg("%s", why);
+    rep_col c[RC_COUNT];
+    /* a misspelt counter */
+    memcpy(c, t, sizeof c);
+    c[RC_LOST].name = "cache.lost_by_overwrit";
+    assert_int_equal(rep_columns_check(c, n, why, sizeof why), -1);
+    assert_non_null(strstr(why, "'cache.lost_by_overwrit' is not in the metric catalogue"));
+    /* a plan placeholder that resolves to nothing */
+    memcpy(c, t, sizeof c);
+    c[RC_USD_DAY].name = "cost.<plan>.day.totl_pusd";
+    assert_int_equal(rep_columns_check(c, n, why, sizeof why), -1);
+    assert_non_null(strstr(why, "cost.paid.day.totl_pusd"));
+    /* a counter read as a sample set, a sample set read as a counter */
+    memcpy(c, t, sizeof c);
+    c[RC_HEAL_MAX].name = "heal.km.p99_us";
+    assert_int_equal(rep_columns_check(c, n, why, sizeof why), -1);
+    memcpy(c, t, sizeof c);
+    c[RC_STUCK].name = "heal_latency_us";
+    assert_int_equal(rep_columns_check(c, n, why, sizeof why), -1);
+    /* a figure out of range; a metric column naming nothing */
+    memcpy(c, t, sizeof c);
+    c[RC_CENSORED].fig = M_COUNT;
+    assert_int_equal(rep_columns_check(c, n, why, sizeof why), -1);
+    memcpy(c, t, sizeof c);
+    c[RC_READS].name = NULL;
+    assert_int_equal(rep_columns_check(c, n, why, sizeof why), -1);
+}
+
+/* docs/metrics.md's summary.csv example header is the table's columns. */
+static void test_summary_header_documented(void **state)
+{
+    (void)state;
+    size_t n = 0;
+    const rep_col *t = rep_columns(&n);
+    char want[1024] = "", line[2048];
+    for (size_t i = 0; i < n; i++)
+        if (t[i].csv) {
+            strcat(want, want[0] ? "," : "");
+            strcat(want, t[i].csv);
+        }
+    strcat(want, "\n");
+    FILE *f = fopen("docs/metrics.md", "r");
+    assert_non_null(f);
+    int found = 0;
+    while (fgets(line, sizeof line, f))
+        if (strncmp(line, "option,polls,", 13) == 0) {
+            assert_string_equal(line, want);
+            found = 1;
+        }
+    fclose(f);
+    assert_true(found);
+}
+
+static void test_results_json_figures(void **state)
+{
+    (void)state;
+    sim_err err = { 0, "" };
+    scenario *s = NULL;
+    if (sc_load("scenarios/busy.json", H_LIMITS, &s, &err) != 0)
+        fail_msg("sc_load: %s", err.msg);
+    s->duration = 1800 * (sim_us)1000000; /* half an hour: replies and episodes */
+    h_run r;
+    h_run_scenario(&r, s, "0");
+    double before[M_COUNT], after[M_COUNT];
+    fig_derive(r.m, "paid", r.s->duration, before);
+    assert_false(isnan(before[M_REPLY50])); /* the busy room is answered */
+    assert_true(before[M_EPISODES] > 0);
+    met_samples_summarize(r.m);
+    fig_derive(r.m, "paid", r.s->duration, after);
+    for (int k = 0; k < M_COUNT; k++)
+        if (!(isnan(before[k]) && isnan(after[k])) && before[k] != after[k])
+            fail_msg("%s: %g before met_samples_summarize, %g after", fig_metric_at(k)->name, before[k], after[k]);
+    rep_meta meta = { .version = "t", .scenario = "busy", .file = "busy.json", .pricing = "p.json", .plan = "paid",
+                      .seed = 1, .duration_us = r.s->duration };
+    rep_run run = { .option = "0", .m = r.m, .polls = NULL };
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    assert_non_null(f);
+    assert_int_equal(rep_results_json(f, &meta, &run, 1), 0);
+    fclose(f);
+    cJSON *root = cJSON_Parse(buf);
+    assert_non_null(root);
+    cJSON *figs = cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(cJSON_GetObjectItem(root, "runs"), 0), "figures");
+    cJSON *units = cJSON_GetObjectItemCaseSensitive(root, "figure_units");
+    assert_non_null(figs);
+    assert_non_null(units);
+    assert_int_equal(cJSON_GetArraySize(figs), M_COUNT);
+    for (int k = 0; k < M_COUNT; k++) {
+        const fig_metric *fm = fig_metric_at(k);
+        cJSON *v = cJSON_GetObjectItemCaseSensitive(figs, fm->name);
+        assert_non_null(v);
+        assert_string_equal(cJSON_GetObjectItemCaseSensitive(units, fm->name)->valuestring, fm->unit);
+        if (isnan(before[k]))
+            assert_true(cJSON_IsNull(v));
+        else if (isinf(before[k]))
+            assert_string_equal(v->valuestring, "never");
+        else if (!cJSON_IsNumber(v) || fabs(v->valuedouble - before[k]) > 5e-7 * (1 + fabs(before[k])))
+            fail_msg("%s: results.json has %s, fig_derive %.9g", fm->name, cJSON_Print(v), before[k]);
+    }
+    cJSON_Delete(root);
+    free(buf);
+    h_free(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -306,6 +428,9 @@ int main(void)
         cmocka_unit_test(test_docs_list_the_figures),
         cmocka_unit_test(test_code_reads_only_catalogued),
         cmocka_unit_test(test_derive_from_counters),
+        cmocka_unit_test(test_report_columns_resolve),
+        cmocka_unit_test(test_summary_header_documented),
+        cmocka_unit_test(test_results_json_figures),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

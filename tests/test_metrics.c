@@ -120,6 +120,19 @@ static void test_daily_buckets(void **state)
     assert_int_equal(met_counter_value(m, d), 8 + 9 + 1 + 5 + 1);
 }
 
+/* met_find_samples finds a set and registers nothing when there is none. */
+static void test_find_samples(void **state)
+{
+    met_registry *m = *state;
+    assert_int_equal(met_find_samples(m, "lat"), -1);
+    assert_int_equal(met_samples_count(m), 0);
+    met_id a = met_samples(m, "a"), b = met_samples(m, "lat");
+    assert_int_equal(met_find_samples(m, "lat"), b);
+    assert_int_equal(met_find_samples(m, "a"), a);
+    assert_int_equal(met_find_samples(m, "la"), -1);
+    assert_int_equal(met_samples_count(m), 2);
+}
+
 static void test_samples_sorted_and_quantiles(void **state)
 {
     met_registry *m = *state;
@@ -324,6 +337,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_counter_idempotent, m_setup, m_teardown),
         cmocka_unit_test_setup_teardown(test_daily_buckets, m_setup, m_teardown),
+        cmocka_unit_test_setup_teardown(test_find_samples, m_setup, m_teardown),
         cmocka_unit_test_setup_teardown(test_gauge_and_max, m_setup, m_teardown),
         cmocka_unit_test_setup_teardown(test_samples_sorted_and_quantiles, m_setup,
                                         m_teardown),
