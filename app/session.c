@@ -1,6 +1,9 @@
 /* session.c - load -> world -> pricing, shared by every command. */
 #include "session.h"
 
+#include "model/figures.h"
+#include "reports/report.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -133,9 +136,25 @@ fail:
     return 2;
 }
 
+static const char *figure_name(int k) { return fig_metric_at(k)->name; }
+static const char *figure_unit(int k) { return fig_metric_at(k)->unit; }
+static void figure_derive(met_registry *m, const char *plan, int64_t duration_us, double *v)
+{
+    fig_derive(m, plan, (sim_us)duration_us, v);
+}
+
+_Static_assert(M_COUNT <= REP_MAX_FIGURES, "reports/report.h: REP_MAX_FIGURES below the catalogue's figures");
+
+const rep_figures *ses_figures(void)
+{
+    static const rep_figures f = { M_COUNT, figure_name, figure_unit, fig_metric_find, figure_derive };
+    return &f;
+}
+
 int ses_run(const scenario *s, const pr_plan *plan, const char *option, uint64_t seed, const world_opts *wo,
             world **out, sim_err *err)
 {
+    rep_use_figures(ses_figures()); /* what the run's outputs will name */
     world *w = world_new(s, option, seed, wo, err);
     *out = NULL;
     if (!w || world_run(w, 0, err) != 0) {
@@ -197,6 +216,7 @@ int ses_run_progress(const scenario *s, const pr_plan *plan, const char *option,
 {
     if (!progress)
         return ses_run(s, plan, option, seed, wo, out, err);
+    rep_use_figures(ses_figures());
     world *w = world_new(s, option, seed, wo, err);
     *out = NULL;
     if (!w)

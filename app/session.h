@@ -57,6 +57,12 @@ void ses_apply_plan(scenario *s, const pr_plan *plan, const pr_plan *free_plan);
  * err set and *s NULL. */
 int ses_parse(const ses_data *d, const char *name, const char *text, size_t len, scenario **s, sim_err *err);
 
+/* The metric catalogue's experiment figures as reports/ take them
+ * (model/figures.h through reports/report.h's rep_figures); ses_run sets
+ * them for the outputs. */
+struct rep_figures;
+const struct rep_figures *ses_figures(void);
+
 /* Runs option under seed: world_new, world_run, pr_apply. On success *out
  * is the finished world (the caller frees it); on failure -1, err set and
  * *out NULL. */

@@ -9,40 +9,53 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "model/figures.h"
 #include "sim/km.h"
 
 /* The column table (report.h): the one place reports/ names a metric. */
 static const rep_col cols[RC_COUNT] = {
-    [RC_OPTION] = { "option", NULL, -1, RCF_OPTION },
-    [RC_POLLS] = { "polls", NULL, -1, RCF_POLLS },
-    [RC_KVR_MEAN] = { "kvr_mean", NULL, -1, RCF_KVR_MEAN },
-    [RC_READS] = { "reads_per_day", "kv.reads", -1, RCF_PER_DAY },
-    [RC_WRITES] = { "writes_per_day", "kv.writes", -1, RCF_PER_DAY },
-    [RC_REQUESTS] = { "requests_per_day", "worker.requests", -1, RCF_PER_DAY },
-    [RC_USD_DAY] = { "usd_per_day", "cost.<plan>.day.total_pusd", -1, RCF_USD },
-    [RC_USD_MONTH] = { "usd_per_month", "cost.<plan>.month.total_pusd", -1, RCF_USD },
-    [RC_EPISODES] = { "episodes", "divergence.episodes", -1, RCF_INT },
-    [RC_HEALED] = { "healed", "divergence.healed", -1, RCF_INT },
-    [RC_CENSORED] = { "censored", NULL, M_CENSORED, RCF_FIG_INT },
-    [RC_KM50] = { "heal_p50_us", "heal.km.p50_us", -1, RCF_KM },
-    [RC_KM95] = { "heal_p95_us", "heal.km.p95_us", -1, RCF_KM },
-    [RC_KM99] = { "heal_p99_us", "heal.km.p99_us", -1, RCF_KM },
-    [RC_HEAL_MAX] = { "heal_max_us", "heal_latency_us", -1, RCF_SAMPLES_MAX },
-    [RC_STUCK] = { "stuck_final", "stuck.final", -1, RCF_INT },
-    [RC_LOST] = { "lost_by_overwrite", "cache.lost_by_overwrite", -1, RCF_INT },
-    [RC_AGED_OUT] = { "aged_out", "cache.aged_out", -1, RCF_INT },
-    [RC_NEVER] = { "never_answered", "liveness.never_answered", -1, RCF_INT },
-    [RC_TWICE] = { "answered_twice", "safety.answered_twice", -1, RCF_INT },
-    [RC_VS_BASE] = { "usd_per_month_vs_baseline", "cost.<plan>.month.total_pusd", -1, RCF_VS_BASE },
-    [RC_WORSE] = { "worse_than_baseline", NULL, -1, RCF_WORSE },
-    [RC_HEAL_CENSORED] = { NULL, "heal_censored_us", -1, RCF_SAMPLES },
+    [RC_OPTION] = { "option", NULL, NULL, RCF_OPTION },
+    [RC_POLLS] = { "polls", NULL, NULL, RCF_POLLS },
+    [RC_KVR_MEAN] = { "kvr_mean", NULL, NULL, RCF_KVR_MEAN },
+    [RC_READS] = { "reads_per_day", "kv.reads", NULL, RCF_PER_DAY },
+    [RC_WRITES] = { "writes_per_day", "kv.writes", NULL, RCF_PER_DAY },
+    [RC_REQUESTS] = { "requests_per_day", "worker.requests", NULL, RCF_PER_DAY },
+    [RC_USD_DAY] = { "usd_per_day", "cost.<plan>.day.total_pusd", NULL, RCF_USD },
+    [RC_USD_MONTH] = { "usd_per_month", "cost.<plan>.month.total_pusd", NULL, RCF_USD },
+    [RC_EPISODES] = { "episodes", "divergence.episodes", NULL, RCF_INT },
+    [RC_HEALED] = { "healed", "divergence.healed", NULL, RCF_INT },
+    [RC_CENSORED] = { "censored", NULL, "censored", RCF_FIG_INT },
+    [RC_KM50] = { "heal_p50_us", "heal.km.p50_us", NULL, RCF_KM },
+    [RC_KM95] = { "heal_p95_us", "heal.km.p95_us", NULL, RCF_KM },
+    [RC_KM99] = { "heal_p99_us", "heal.km.p99_us", NULL, RCF_KM },
+    [RC_HEAL_MAX] = { "heal_max_us", "heal_latency_us", NULL, RCF_SAMPLES_MAX },
+    [RC_STUCK] = { "stuck_final", "stuck.final", NULL, RCF_INT },
+    [RC_LOST] = { "lost_by_overwrite", "cache.lost_by_overwrite", NULL, RCF_INT },
+    [RC_AGED_OUT] = { "aged_out", "cache.aged_out", NULL, RCF_INT },
+    [RC_NEVER] = { "never_answered", "liveness.never_answered", NULL, RCF_INT },
+    [RC_TWICE] = { "answered_twice", "safety.answered_twice", NULL, RCF_INT },
+    [RC_VS_BASE] = { "usd_per_month_vs_baseline", "cost.<plan>.month.total_pusd", NULL, RCF_VS_BASE },
+    [RC_WORSE] = { "worse_than_baseline", NULL, NULL, RCF_WORSE },
+    [RC_HEAL_CENSORED] = { NULL, "heal_censored_us", NULL, RCF_SAMPLES },
 };
 
 const rep_col *rep_columns(size_t *n)
 {
     *n = RC_COUNT;
     return cols;
+}
+
+static const rep_figures *figs;
+
+void rep_use_figures(const rep_figures *f) { figs = f; }
+
+/* The experiment figures; a caller that set none is a programming error. */
+static const rep_figures *F(void)
+{
+    if (!figs || figs->n > REP_MAX_FIGURES) {
+        fputs("qsim: reports: no experiment figures (rep_use_figures) before an output\n", stderr);
+        abort();
+    }
+    return figs;
 }
 
 /* name with "<plan>" replaced by plan (NULL: left as it is). */
@@ -55,46 +68,6 @@ static const char *resolve(const char *name, const char *plan, char *buf, size_t
     return buf;
 }
 
-int rep_columns_check(const rep_col *c, size_t n, char *why, size_t len)
-{
-    static const char *const plans[] = { "paid", "free" };
-    for (size_t i = 0; i < n; i++) {
-        int samples = c[i].fmt == RCF_SAMPLES || c[i].fmt == RCF_SAMPLES_MAX;
-        if (c[i].fig >= 0 && !fig_metric_at(c[i].fig)) {
-            snprintf(why, len, "column %zu (%s): figure %d is not an experiment figure", i,
-                     c[i].csv ? c[i].csv : "-", c[i].fig);
-            return -1;
-        }
-        if ((c[i].fmt == RCF_FIG_INT) != (c[i].fig >= 0) || (c[i].fig >= 0 && c[i].name)) {
-            snprintf(why, len, "column %zu (%s): a figure column takes a figure and no name", i,
-                     c[i].csv ? c[i].csv : "-");
-            return -1;
-        }
-        int needs = c[i].fmt != RCF_OPTION && c[i].fmt != RCF_POLLS && c[i].fmt != RCF_KVR_MEAN &&
-                    c[i].fmt != RCF_WORSE && c[i].fmt != RCF_FIG_INT;
-        if (needs != (c[i].name != NULL)) {
-            snprintf(why, len, "column %zu (%s): %s", i, c[i].csv ? c[i].csv : "-",
-                     needs ? "its format reads a metric but it names none" : "names a metric its format ignores");
-            return -1;
-        }
-        for (size_t k = 0; c[i].name && k < sizeof plans / sizeof plans[0]; k++) {
-            char buf[96];
-            const char *name = resolve(c[i].name, plans[k], buf, sizeof buf);
-            const fig *e = fig_find(name);
-            if (!e) {
-                snprintf(why, len, "column %zu (%s): '%s' is not in the metric catalogue", i,
-                         c[i].csv ? c[i].csv : "-", name);
-                return -1;
-            }
-            if ((e->kind == FIG_SAMPLES) != samples) {
-                snprintf(why, len, "column %zu (%s): '%s' is %s a sample set", i, c[i].csv ? c[i].csv : "-", name,
-                         samples ? "not" : "");
-                return -1;
-            }
-        }
-    }
-    return 0;
-}
 
 /* Column c's counter in m (0 when the run has none). */
 static int64_t col_int(const met_registry *m, const char *plan, int c)
@@ -325,11 +298,11 @@ static cJSON *run_json(const rep_run *r, const char *plan, int64_t duration)
         cJSON_AddItemToArray(caps, c);
     }
     /* the experiment figures, by name: the numbers compare uses */
-    double fv[M_COUNT];
-    fig_derive(m, plan, duration, fv);
-    cJSON *figs = cJSON_AddObjectToObject(o, "figures");
-    for (int k = 0; k < M_COUNT; k++)
-        cJSON_AddItemToObject(figs, fig_metric_at(k)->name, figure_json(fv[k]));
+    double fv[REP_MAX_FIGURES];
+    F()->derive(m, plan, duration, fv);
+    cJSON *fo = cJSON_AddObjectToObject(o, "figures");
+    for (int k = 0; k < F()->n; k++)
+        cJSON_AddItemToObject(fo, F()->name(k), figure_json(fv[k]));
     return o;
 }
 
@@ -347,8 +320,8 @@ int rep_results_json(FILE *f, const rep_meta *meta, const rep_run *runs, int n)
     for (int i = 0; i < n; i++)
         cJSON_AddItemToArray(arr, run_json(&runs[i], meta->plan, meta->duration_us));
     cJSON *units = cJSON_AddObjectToObject(root, "figure_units");
-    for (int k = 0; k < M_COUNT; k++)
-        cJSON_AddStringToObject(units, fig_metric_at(k)->name, fig_metric_at(k)->unit);
+    for (int k = 0; k < F()->n; k++)
+        cJSON_AddStringToObject(units, F()->name(k), F()->unit(k));
     char *text = cJSON_Print(root);
     cJSON_Delete(root);
     if (!text)
@@ -592,8 +565,8 @@ void rep_summary_csv(FILE *f, const rep_meta *meta, const rep_run *runs, int n)
     for (int i = 0; i < n; i++) {
         met_registry *m = runs[i].m;
         const rep_polls *p = runs[i].polls;
-        double fv[M_COUNT];
-        fig_derive(m, plan, meta->duration_us, fv);
+        double fv[REP_MAX_FIGURES];
+        F()->derive(m, plan, meta->duration_us, fv);
         first = 1;
         for (int c = 0; c < RC_COUNT; c++) {
             if (!cols[c].csv)
@@ -625,7 +598,7 @@ void rep_summary_csv(FILE *f, const rep_meta *meta, const rep_run *runs, int n)
                 fprintf(f, "%" PRId64, col_int(m, plan, c));
                 break;
             case RCF_FIG_INT:
-                fprintf(f, "%" PRId64, (int64_t)fv[cols[c].fig]);
+                fprintf(f, "%" PRId64, (int64_t)fv[F()->find(cols[c].figure)]);
                 break;
             case RCF_KM: /* Kaplan-Meier quantiles; empty where the curve
                           * never reaches them or nothing opened, never 0 */

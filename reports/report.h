@@ -74,8 +74,8 @@ typedef struct rep_meta {
 
 /* The column table: every figure reports/ reads from a run, in
  * summary.csv's column order. An entry names a catalogue entry (name,
- * resolved by fig_find, "<plan>" standing for the run's plan) or an
- * experiment figure (fig, an M_* taken through fig_derive), or neither for
+ * resolved by the catalogue's fig_find, "<plan>" standing for the run's
+ * plan) or an experiment figure (by name, through rep_figures), or neither for
  * what is not a metric (the option, the poll log, the flags). The run
  * table, summary.csv, summary.txt, the decision lines and results.json
  * read metrics only through it (docs/metrics.md "The column table"). */
@@ -92,15 +92,24 @@ enum {
 typedef struct rep_col {
     const char *csv;    /* summary.csv column; NULL: not a column */
     const char *name;   /* a catalogue name; NULL: none */
-    int fig;            /* an M_* of model/figures.h; -1: none */
+    const char *figure; /* an experiment figure's name (rep_figures); NULL: none */
     int fmt;            /* RCF_* */
 } rep_col;
 /* The table, RC_COUNT entries indexed by RC_*. */
 const rep_col *rep_columns(size_t *n);
-/* 0 when every entry of cols[0..n) resolves in the catalogue with a kind
- * that fits its format (a sample set for RCF_SAMPLES*, else not); else -1
- * with the first bad entry described in why. */
-int rep_columns_check(const rep_col *cols, size_t n, char *why, size_t len);
+/* The experiment figures (model/figures.h: fig_metric_at, fig_derive),
+ * handed in by the application layer (app/session.c, ses_figures) so that
+ * reports/ includes no model/ header (STYLE.md: reports/ sees sim/metrics
+ * only). Set once before any output; an output without them aborts. */
+#define REP_MAX_FIGURES 64
+typedef struct rep_figures {
+    int n;                         /* figures 0..n-1, n <= REP_MAX_FIGURES */
+    const char *(*name)(int k);    /* e.g. "heal_p99_s" */
+    const char *(*unit)(int k);
+    int (*find)(const char *name); /* its index, or -1 */
+    void (*derive)(met_registry *m, const char *plan, int64_t duration_us, double *v); /* v[n] */
+} rep_figures;
+void rep_use_figures(const rep_figures *f);
 
 /* The figures a row is judged by against the baseline (option "0", else the
  * first run), in this order: lost posts by overwrite, never answered,

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "app/session.h"
 #include "reports/report.h"
 #include "reports/stats.h"
 #include "sim/km.h"
@@ -398,6 +399,7 @@ static void test_heal_km_csv_never(void **state)
 
 int main(void)
 {
+    rep_use_figures(ses_figures()); /* the experiment figures reports/ name */
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_textbook_sample),
         cmocka_unit_test(test_small_samples_t_quantile),
