@@ -30,18 +30,11 @@
 #  (d) bad targets, the old hyphenated names (one vocabulary: the names of
 #      compare.csv) and a baseline outside the options exit 2.
 set -u
-QSIM=${QSIM:-./qsim}
 name=test_advise
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/qsim-advise.XXXXXX") || exit 1
-trap 'rm -rf "$tmp"' EXIT
-trap 'exit 130' HUP INT TERM
+. "$(dirname "$0")/lib.sh"
 # advise writes an experiment folder per run: under the test's own root
 QSIM_OUT=$tmp/out
 export QSIM_OUT
-npass=0
-nfail=0
-fail() { echo "$name: FAIL: $*" >&2; nfail=$((nfail + 1)); }
-ok() { npass=$((npass + 1)); }
 SC=scenarios/incident-164.json
 
 if [ ! -x "$QSIM" ]; then
@@ -132,5 +125,4 @@ grep -q '^# qsim advise: incident-164' "$tmp/E/report.md" && grep -q '^advice: o
 "$QSIM" advise $SC --target 'heal_p99_s<=1min' --reps 3 --options 0,3,2 --out "$tmp/E" >/dev/null 2>&1
 [ $? -eq 2 ] && cmp -s "$tmp/e.out" "$tmp/E/advice.txt" && ok || fail "another advise overwrote $tmp/E"
 
-echo "$name: $npass passed, $nfail failed"
-[ "$nfail" -eq 0 ]
+t_done

@@ -10,15 +10,8 @@
 #      with brackets, an output folder with a quote and a space);
 #  (c) bad input: exit 2 with a message, and nothing is written.
 set -u
-QSIM=${QSIM:-./qsim}
 name=test_emit
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/qsim-emit.XXXXXX") || exit 1
-trap 'rm -rf "$tmp"' EXIT
-trap 'exit 130' HUP INT TERM
-npass=0
-nfail=0
-fail() { echo "$name: FAIL: $*" >&2; nfail=$((nfail + 1)); }
-ok() { npass=$((npass + 1)); }
+. "$(dirname "$0")/lib.sh"
 [ -x "$QSIM" ] || { echo "$name: $QSIM not built (run make qsim)" >&2; exit 1; }
 
 sw="scenarios/incident-164.json --param kv.p429=0:0.4:0.1 --param kv.put_error_prob=0,0.05 --options 0,1 --reps 2 --days 0.01"
@@ -90,5 +83,4 @@ bad "--emit with --shard" "leave --shard out" $sw --emit slurm --shard 1/2
 bad "--time 1h" "Slurm time limit" $sw --emit slurm --time 1h
 bad "--emit of a bad point" "must be between 0 and 1" scenarios/incident-164.json --param kv.p429=2 --emit slurm
 
-echo "$name: $npass passed, $nfail failed"
-[ "$nfail" -eq 0 ]
+t_done

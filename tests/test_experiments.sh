@@ -16,20 +16,8 @@
 #      report.html (cmark-gfm; the charts referenced beside it) and, with
 #      gnuplot, the charts.
 set -u
-QSIM=${QSIM:-./qsim}
 name=test_experiments
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/qsim-exp.XXXXXX") || exit 1
-bgpid=""
-cleanup() {
-    if [ -n "$bgpid" ]; then kill -9 "$bgpid" 2>/dev/null; wait "$bgpid" 2>/dev/null; fi
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 130' HUP INT TERM
-npass=0
-nfail=0
-fail() { echo "$name: FAIL: $*" >&2; nfail=$((nfail + 1)); }
-ok() { npass=$((npass + 1)); }
+. "$(dirname "$0")/lib.sh"
 check() { # description command...: passes when the command succeeds
     d=$1; shift
     if "$@"; then ok; else fail "$d"; fi
@@ -277,5 +265,4 @@ sh plot/plot.sh "$tmp/nonexistent" 2>/dev/null
 rc=$?
 [ "$rc" -eq 2 ] && ok || fail "plot.sh of a missing folder: exit $rc, expected 2"
 
-echo "$name: $npass passed, $nfail failed"
-[ "$nfail" -eq 0 ]
+t_done

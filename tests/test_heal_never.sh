@@ -10,15 +10,8 @@
 # four at the first poll's heal put (one time, 120.748 ms: every quantile is
 # that time). Run from the repository root with ./qsim built.
 set -u
-QSIM=${QSIM:-./qsim}
 name=test_heal_never
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/qsim-never.XXXXXX") || exit 1
-trap 'rm -rf "$tmp"' EXIT
-trap 'exit 130' HUP INT TERM
-npass=0
-nfail=0
-ok() { npass=$((npass + 1)); }
-fail() { nfail=$((nfail + 1)); echo "$name: FAIL: $*" >&2; }
+. "$(dirname "$0")/lib.sh"
 
 "$QSIM" run scenarios/incident-164.json --days 0.05 --out "$tmp/r" >"$tmp/table" 2>"$tmp/err" ||
     fail "run: $(cat "$tmp/err")"
@@ -78,5 +71,4 @@ then ok; else fail "compare.json: heal_p50_s (see above)"; fi
     >"$tmp/adv" 2>&1
 grep -q 'never' "$tmp/adv" && ok || fail "advise: option 0 does not say never: $(cat "$tmp/adv")"
 
-echo "$name: $npass passed, $nfail failed"
-[ "$nfail" -eq 0 ]
+t_done

@@ -6,15 +6,8 @@
 # script error would be one) and takes a screenshot (kept as
 # build/report-screenshot.png for a person to look at).
 set -u
-QSIM=${QSIM:-./qsim}
 name=test_report_html
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/qsim-html.XXXXXX") || exit 1
-trap 'rm -rf "$tmp"' EXIT
-trap 'exit 130' HUP INT TERM
-npass=0
-nfail=0
-ok() { npass=$((npass + 1)); }
-fail() { nfail=$((nfail + 1)); echo "$name: FAIL: $*" >&2; }
+. "$(dirname "$0")/lib.sh"
 
 o=$tmp/out
 "$QSIM" run scenarios/incident-164.json --days 0.05 --out "$o" -q 2>"$tmp/err" || fail "run: $(cat "$tmp/err")"
@@ -74,5 +67,4 @@ if command -v chromium >/dev/null 2>&1; then
 else
     fail "chromium not installed (sh tools/deps.sh test installs it)"
 fi
-echo "$name: $npass passed, $nfail failed"
-[ "$nfail" -eq 0 ]
+t_done

@@ -12,15 +12,8 @@
 # Option 3 ~1: Option 0 reads more. tests/data/robust marks only p429
 # assumed, so the points are: as given, 0.01, 0.505, 1.
 set -u
-QSIM=${QSIM:-./qsim}
 name=test_robust
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/qsim-robust.XXXXXX") || exit 1
-trap 'rm -rf "$tmp"' EXIT
-trap 'exit 130' HUP INT TERM
-npass=0
-nfail=0
-ok() { npass=$((npass + 1)); }
-fail() { nfail=$((nfail + 1)); echo "$name: FAIL: $*" >&2; }
+. "$(dirname "$0")/lib.sh"
 
 sc=tests/data/robust/robust-flip.json
 if "$QSIM" compare "$sc" --data tests/data/robust --reps 4 --jobs 2 --robust --out "$tmp/c" >"$tmp/out" 2>"$tmp/err"; then
@@ -130,5 +123,4 @@ if command -v python3 >/dev/null 2>&1; then
     mk "$edit"'del d["assumptions"]["own_writes_visible"]["note"]; json.dump(d, open(p, "w"))' limits/cloudflare-kv-2026.json
     bad "assumption without a note" 'own_writes_visible'
 fi
-echo "$name: $npass passed, $nfail failed"
-[ "$nfail" -eq 0 ]
+t_done

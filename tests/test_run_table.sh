@@ -20,15 +20,8 @@
 #    0, so its row says "!lost", summary.csv's worse_than_baseline "lost",
 #    and the decision line "WORSE than option 0 on lost posts".
 set -u
-QSIM=${QSIM:-./qsim}
 name=test_run_table
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/qsim-table.XXXXXX") || exit 1
-trap 'rm -rf "$tmp"' EXIT
-trap 'exit 130' HUP INT TERM
-npass=0
-nfail=0
-ok() { npass=$((npass + 1)); }
-fail() { nfail=$((nfail + 1)); echo "$name: FAIL: $*" >&2; }
+. "$(dirname "$0")/lib.sh"
 
 for c in incident:scenarios/incident-164.json blind-put:scenarios/scripted/option-1-blind-put.json; do
     g=${c%%:*}; f=${c#*:}
@@ -103,5 +96,4 @@ fi
 # the incident: the fix changes nothing on the bill, and says so
 grep -q 'bill \$5.00/month, the same as option 0: this choice changes nothing on the bill' "$tmp/incident.txt" && ok ||
     fail "incident: no 'changes nothing on the bill'"
-echo "$name: $npass passed, $nfail failed"
-[ "$nfail" -eq 0 ]
+t_done

@@ -13,15 +13,8 @@
 #  (d) the same search twice gives the same file and the same report;
 #  (e) option 0 never loses a post by a pending write: "no violation".
 set -u
-QSIM=${QSIM:-./qsim}
 name=test_search
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/qsim-search.XXXXXX") || exit 1
-trap 'rm -rf "$tmp"' EXIT
-trap 'exit 130' HUP INT TERM
-npass=0
-nfail=0
-fail() { echo "$name: FAIL: $*" >&2; nfail=$((nfail + 1)); }
-ok() { npass=$((npass + 1)); }
+. "$(dirname "$0")/lib.sh"
 SC=scenarios/incident-164.json
 
 if [ ! -x "$QSIM" ]; then
@@ -175,5 +168,4 @@ rc=$?
     fail "--property stuck_final<=0 under 0: exit $rc: $(head -n 4 "$tmp/m.out") $(cat "$tmp/m.err")"
 ls "$tmp/M"/*.json 2>/dev/null | grep -q '[<=]' && fail "a file name with '<' or '=': $(ls "$tmp/M")" || ok
 
-echo "$name: $npass passed, $nfail failed"
-[ "$nfail" -eq 0 ]
+t_done

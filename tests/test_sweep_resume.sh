@@ -8,20 +8,8 @@
 #  - its sweep.csv is byte-identical to an uninterrupted run's.
 # No timing is asserted (make bench measures the speed); the waits are bounded.
 set -u
-QSIM=${QSIM:-./qsim}
 name=test_sweep_resume
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/qsim-resume.XXXXXX") || exit 1
-bgpid=""
-cleanup() {
-    if [ -n "$bgpid" ]; then kill -9 "$bgpid" 2>/dev/null; wait "$bgpid" 2>/dev/null; fi
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 130' HUP INT TERM
-npass=0
-nfail=0
-fail() { echo "$name: FAIL: $*" >&2; nfail=$((nfail + 1)); }
-ok() { npass=$((npass + 1)); }
+. "$(dirname "$0")/lib.sh"
 [ -x "$QSIM" ] || { echo "$name: $QSIM not built (run make qsim)" >&2; exit 1; }
 
 # 1,000 points (kv.p429 = 0, 0.001, ..., 0.999) of a few ms each
@@ -78,5 +66,4 @@ if cmp -s "$tmp/full/sweep.csv" "$tmp/K/sweep.csv"; then ok; else
     fail "resume: sweep.csv differs from the uninterrupted run's"
 fi
 
-echo "$name: $npass passed, $nfail failed"
-[ "$nfail" -eq 0 ]
+t_done
