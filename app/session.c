@@ -151,6 +151,19 @@ const rep_figures *ses_figures(void)
     return &f;
 }
 
+/* The run's last step, every path's: its costs under plan; *out = w. */
+static int priced(world *w, const scenario *s, const pr_plan *plan, world **out, sim_err *err)
+{
+    if (pr_apply(plan, sim_metrics(world_ctx(w)), s->duration) != 0) {
+        world_free(w);
+        err->code = 1;
+        snprintf(err->msg, sizeof err->msg, "out of memory (registering the cost counters)");
+        return -1;
+    }
+    *out = w;
+    return 0;
+}
+
 int ses_run(const scenario *s, const pr_plan *plan, const char *option, uint64_t seed, const world_opts *wo,
             world **out, sim_err *err)
 {
@@ -161,14 +174,7 @@ int ses_run(const scenario *s, const pr_plan *plan, const char *option, uint64_t
         world_free(w);
         return -1;
     }
-    if (pr_apply(plan, sim_metrics(world_ctx(w)), s->duration) != 0) {
-        world_free(w);
-        err->code = 1;
-        snprintf(err->msg, sizeof err->msg, "out of memory (registering the cost counters)");
-        return -1;
-    }
-    *out = w;
-    return 0;
+    return priced(w, s, plan, out, err);
 }
 
 void ses_estimate(const scenario *s, ses_work *w)
@@ -234,12 +240,5 @@ int ses_run_progress(const scenario *s, const pr_plan *plan, const char *option,
         return -1;
     }
     progress(ud, s->duration, s->duration);
-    if (pr_apply(plan, sim_metrics(world_ctx(w)), s->duration) != 0) {
-        world_free(w);
-        err->code = 1;
-        snprintf(err->msg, sizeof err->msg, "out of memory (registering the cost counters)");
-        return -1;
-    }
-    *out = w;
-    return 0;
+    return priced(w, s, plan, out, err);
 }

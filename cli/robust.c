@@ -86,10 +86,7 @@ static int plan_set(pr_plan *p, const char *key, double v)
 static scenario *variant(const char *path, const char *limits, const scenario *base, const char *param, double v,
                          sim_err *err)
 {
-    size_t len = 0;
-    char *text = jv_slurp(path, &len, err);
-    cJSON *doc = text ? jv_parse(path, text, len, err) : NULL;
-    free(text);
+    cJSON *doc = jv_load(path, err);
     if (!doc)
         return NULL;
     scenario *s = NULL;

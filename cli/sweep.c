@@ -533,12 +533,9 @@ static int read_spec_file(const char *dir, grid *g, sim_err *err)
     static const char *const keys[] = { "spec", "points", "params", NULL };
     static const char *const param_keys[] = { "path", "values", NULL };
     char path[1200];
-    size_t len = 0;
     snprintf(path, sizeof path, "%s/sweep.json", dir);
     memset(g, 0, sizeof *g);
-    char *text = jv_slurp(path, &len, err);
-    cJSON *j = text ? jv_parse(path, text, len, err) : NULL;
-    free(text);
+    cJSON *j = jv_load(path, err);
     if (!j)
         return -1;
     jv v = { path, "", err, 0 };

@@ -534,3 +534,12 @@ out:
     jv_pop(v, n);
     return rc;
 }
+
+cJSON *jv_load(const char *path, sim_err *err)
+{
+    size_t len = 0;
+    char *text = jv_slurp(path, &len, err);
+    cJSON *root = text ? jv_parse(path, text, len, err) : NULL;
+    free(text);
+    return root;
+}

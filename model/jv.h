@@ -61,5 +61,7 @@ char *jv_slurp(const char *path, size_t *len, sim_err *err);
 /* Parses text strictly; NULL with a located err on failure. The caller
  * deletes the tree. */
 cJSON *jv_parse(const char *name, const char *text, size_t len, sim_err *err);
+/* jv_slurp then jv_parse: the file's tree, or NULL with err filled. */
+cJSON *jv_load(const char *path, sim_err *err);
 
 #endif

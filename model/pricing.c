@@ -62,12 +62,7 @@ int pr_load(const char *path, pr_plan *p, sim_err *err)
      * is 2,000 times the list price of a read. */
     const double max_per_million = 1000, max_usd = 1e6, max_count = 1e15;
     memset(p, 0, sizeof *p);
-    size_t len = 0;
-    char *text = jv_slurp(path, &len, err);
-    if (!text)
-        return -1;
-    cJSON *root = jv_parse(path, text, len, err);
-    free(text);
+    cJSON *root = jv_load(path, err);
     if (!root)
         return -1;
     jv v = { path, "", err, 0 };

@@ -142,12 +142,7 @@ int pv_check(jv *v, const cJSON *root, pv_list *out)
 
 int pv_load(const char *path, pv_list *out, sim_err *err)
 {
-    size_t len = 0;
-    char *text = jv_slurp(path, &len, err);
-    if (!text)
-        return -1;
-    cJSON *root = jv_parse(path, text, len, err);
-    free(text);
+    cJSON *root = jv_load(path, err);
     if (!root)
         return -1;
     jv v = { path, "", err, 0 };

@@ -47,12 +47,7 @@ static int load_limits(const char *path, sc_limits *l, sim_err *err)
                                         "cache_ttl_default", "own_writes_visible", "own_writes_visible_note",
                                         "background_refresh", "background_refresh_note", "wait_until_after_response",
                                         "wait_until_after_response_source", "published", "assumptions", NULL };
-    size_t len = 0;
-    char *text = jv_slurp(path, &len, err);
-    if (!text)
-        return -1;
-    cJSON *root = jv_parse(path, text, len, err);
-    free(text);
+    cJSON *root = jv_load(path, err);
     if (!root)
         return -1;
     jv v = { path, "", err, 0 };
