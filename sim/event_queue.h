@@ -1,4 +1,5 @@
-/* event_queue.h - pending events: a 4-ary min-heap keyed by (time, seq).
+/* event_queue.h - pending events: a 4-ary min-heap keyed by (time, seq),
+ * plus a slot outside the heap for an event pushed earlier than all others.
  *
  * seq is a per-queue insertion counter, so events with equal times pop in
  * the order they were pushed and a replay is bit-identical. Event records
@@ -46,6 +47,10 @@ int eq_cancel(eq_queue *q, eq_handle h);
 
 /* Pops the earliest event into *out. Returns 0, or -1 when empty. */
 int eq_pop(eq_queue *q, eq_fired *out);
+/* Pops the earliest event into *out if its time is < until. Returns 0, or
+ * -1 (queue unchanged) when empty or the earliest is at until or later:
+ * eq_peek_time and eq_pop in one call, for the run loop. */
+int eq_pop_before(eq_queue *q, sim_us until, eq_fired *out);
 
 /* Earliest pending time; INT64_MAX when empty. */
 sim_us eq_peek_time(const eq_queue *q);

@@ -94,8 +94,7 @@ static uint64_t run_loop(sim_ctx *ctx, sim_us until)
     uint64_t fired = 0;
     eq_fired ev;
     ctx->stop = 0;
-    while (!ctx->stop && eq_peek_time(ctx->eq) < until) {
-        eq_pop(ctx->eq, &ev);
+    while (!ctx->stop && eq_pop_before(ctx->eq, until, &ev) == 0) {
         assert(ev.t >= ctx->now); /* time never goes backwards */
         ctx->now = ev.t;
         ((sim_fn)ev.fn)(ctx, ev.obj, ev.arg);
