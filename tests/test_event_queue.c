@@ -1,5 +1,7 @@
 /* test_event_queue.c - eq_: (time, insertion) order, cancel and stale
- * handles, pool reuse and growth, and a randomized differential test. */
+ * handles, pool reuse and growth, the front slot (an event pushed earlier
+ * than every pending one waits outside the heap), and randomized
+ * differential tests against a sorted reference. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -227,6 +229,161 @@ static void test_growth(void **state)
     }
 }
 
+/* The front slot. An event pushed earlier than everything pending waits
+ * outside the heap; a push at the same time as it goes behind it (its seq is
+ * larger), a strictly earlier push displaces it into the heap. */
+static void test_front_ties(void **state)
+{
+    eq_queue *q = *state;
+    eq_push(q, 10, fn_a, NULL, 0); /* empty queue: the front */
+    eq_push(q, 10, fn_a, NULL, 1); /* tie: behind 0 */
+    eq_push(q, 5, fn_a, NULL, 2);  /* earlier: the new front, 0 displaced */
+    eq_push(q, 5, fn_a, NULL, 3);  /* tie with the front: behind 2 */
+    eq_push(q, 10, fn_a, NULL, 4);
+    eq_push(q, 4, fn_a, NULL, 5);  /* displaces 2 */
+    assert_int_equal(eq_size(q), 6);
+    assert_int_equal(eq_peek_time(q), 4);
+    static const uint64_t want[] = { 5, 2, 3, 0, 1, 4 };
+    eq_fired f;
+    for (size_t i = 0; i < 6; i++) {
+        assert_int_equal(eq_pop(q, &f), 0);
+        assert_int_equal(f.arg, want[i]);
+    }
+    /* After a pop empties the front, the heap's top is next, and a push
+     * at its time goes behind it. */
+    eq_push(q, 20, fn_a, NULL, 6); /* front */
+    eq_push(q, 30, fn_a, NULL, 7); /* heap */
+    assert_int_equal(eq_pop(q, &f), 0);
+    assert_int_equal(f.arg, 6);
+    eq_push(q, 30, fn_a, NULL, 8); /* tie with the heap's top: behind 7 */
+    eq_push(q, 25, fn_a, NULL, 9); /* before the heap's top: the front */
+    static const uint64_t want2[] = { 9, 7, 8 };
+    for (size_t i = 0; i < 3; i++) {
+        assert_int_equal(eq_pop(q, &f), 0);
+        assert_int_equal(f.arg, want2[i]);
+    }
+    assert_int_equal(eq_pop(q, &f), -1);
+}
+
+/* Many events at one time, each pushed while the previous one is the front:
+ * they must pop in push order, not the reverse. */
+static void test_front_tie_chain(void **state)
+{
+    eq_queue *q = *state;
+    eq_push(q, 1000, fn_a, NULL, 999);
+    eq_fired f;
+    for (uint64_t round = 0; round < 100; round++) {
+        for (uint64_t i = 0; i < 5; i++)
+            eq_push(q, (sim_us)round, fn_a, NULL, i);
+        for (uint64_t i = 0; i < 5; i++) {
+            assert_int_equal(eq_pop(q, &f), 0);
+            assert_int_equal(f.t, (sim_us)round);
+            assert_int_equal(f.arg, i);
+        }
+    }
+    assert_int_equal(eq_pop(q, &f), 0);
+    assert_int_equal(f.arg, 999);
+}
+
+static void test_front_cancel(void **state)
+{
+    eq_queue *q = *state;
+    eq_handle far = eq_push(q, 200, fn_a, NULL, 1);
+    eq_handle h = eq_push(q, 100, fn_a, NULL, 0); /* the front */
+    assert_int_equal(eq_size(q), 2);
+    assert_int_equal(eq_cancel(q, h), 0);
+    assert_int_equal(eq_cancel(q, h), -1); /* twice */
+    assert_int_equal(eq_size(q), 1);
+    assert_int_equal(eq_peek_time(q), 200);
+    /* With the front empty, an earlier push takes it again. */
+    eq_handle g = eq_push(q, 150, fn_a, NULL, 2);
+    assert_int_equal(eq_peek_time(q), 150);
+    eq_fired f;
+    assert_int_equal(eq_pop(q, &f), 0);
+    assert_int_equal(f.arg, 2);
+    assert_int_equal(eq_cancel(q, g), -1); /* fired from the front */
+    assert_int_equal(eq_cancel(q, far), 0);
+    assert_int_equal(eq_size(q), 0);
+    assert_int_equal(eq_pop(q, &f), -1);
+    assert_true(eq_peek_time(q) == INT64_MAX);
+
+    /* The only event, in the front, cancelled: the queue is empty. */
+    h = eq_push(q, 7, fn_a, NULL, 3);
+    assert_int_equal(eq_cancel(q, h), 0);
+    assert_int_equal(eq_size(q), 0);
+    assert_int_equal(eq_pop(q, &f), -1);
+}
+
+/* An event displaced from the front into the heap keeps its handle. */
+static void test_front_displaced(void **state)
+{
+    eq_queue *q = *state;
+    eq_push(q, 50, fn_a, NULL, 0);
+    eq_handle a = eq_push(q, 10, fn_a, NULL, 1); /* front */
+    eq_handle b = eq_push(q, 5, fn_a, NULL, 2);  /* front; a into the heap */
+    eq_handle c = eq_push(q, 1, fn_a, NULL, 3);  /* front; b into the heap */
+    assert_int_equal(eq_size(q), 4);
+    assert_int_equal(eq_cancel(q, a), 0); /* from the heap */
+    assert_int_equal(eq_cancel(q, a), -1);
+    assert_int_equal(eq_size(q), 3);
+    eq_fired f;
+    assert_int_equal(eq_pop(q, &f), 0);
+    assert_int_equal(f.arg, 3);
+    assert_int_equal(eq_cancel(q, c), -1); /* fired */
+    assert_int_equal(eq_cancel(q, b), 0);
+    assert_int_equal(eq_pop(q, &f), 0);
+    assert_int_equal(f.arg, 0);
+    assert_int_equal(eq_pop(q, &f), -1);
+}
+
+/* A handle of an event that was in the front must not cancel its slot's
+ * next occupant, whether that one is in the front or in the heap. */
+static void test_front_stale_handle(void **state)
+{
+    eq_queue *q = *state;
+    eq_fired f;
+    eq_handle old = eq_push(q, 1, fn_a, NULL, 1); /* front */
+    assert_int_equal(eq_pop(q, &f), 0);
+    eq_handle now = eq_push(q, 2, fn_a, NULL, 2); /* same record, front again */
+    assert_int_equal(now & 0xffffffffu, old & 0xffffffffu);
+    assert_int_equal(eq_cancel(q, old), -1);
+    assert_int_equal(eq_size(q), 1);
+    assert_int_equal(eq_peek_time(q), 2);
+
+    /* Cancelled in the front, then its record reused in the heap. */
+    eq_handle c = eq_push(q, 1, fn_a, NULL, 3); /* front; 2 into the heap */
+    assert_int_equal(eq_cancel(q, c), 0);
+    eq_handle d = eq_push(q, 9, fn_a, NULL, 4); /* heap: 2 is earlier */
+    assert_int_equal(d & 0xffffffffu, c & 0xffffffffu);
+    assert_int_equal(eq_cancel(q, c), -1);
+    assert_int_equal(eq_size(q), 2);
+    assert_int_equal(eq_pop(q, &f), 0);
+    assert_int_equal(f.arg, 2);
+    assert_int_equal(eq_pop(q, &f), 0);
+    assert_int_equal(f.arg, 4);
+    assert_int_equal(eq_cancel(q, d), -1);
+}
+
+/* eq_pop_before: fires only t < until, from the front and from the heap. */
+static void test_pop_before(void **state)
+{
+    eq_queue *q = *state;
+    eq_fired f = { 0, NULL, NULL, 77 };
+    assert_int_equal(eq_pop_before(q, INT64_MAX, &f), -1);
+    eq_push(q, 20, fn_a, NULL, 1);
+    eq_push(q, 10, fn_a, NULL, 0); /* front */
+    assert_int_equal(eq_pop_before(q, 10, &f), -1); /* front at until */
+    assert_int_equal(f.arg, 77);                    /* untouched */
+    assert_int_equal(eq_size(q), 2);
+    assert_int_equal(eq_pop_before(q, 11, &f), 0);
+    assert_int_equal(f.arg, 0);
+    assert_int_equal(eq_pop_before(q, 20, &f), -1); /* heap top at until */
+    assert_int_equal(eq_size(q), 1);
+    assert_int_equal(eq_pop_before(q, 21, &f), 0);
+    assert_int_equal(f.arg, 1);
+    assert_int_equal(eq_pop_before(q, INT64_MAX, &f), -1);
+}
+
 /* Reference model: pending events sorted descending by (t, seq), so the
  * earliest is at the end. */
 typedef struct { sim_us t; uint64_t seq; eq_handle h; } ref_ev;
@@ -295,6 +452,97 @@ static void test_differential(void **state)
     free(handles);
 }
 
+/* The differential test again, with the model's mix: most pushes land a
+ * few ticks after now, ahead of everything pending (the front's case), at
+ * exactly now, or on the time of the event just popped; some far ahead;
+ * pops through eq_pop and eq_pop_before; cancels of any handle, live or
+ * stale, front or heap. */
+static void test_differential_front(void **state)
+{
+    eq_queue *q = *state;
+    enum { OPS = 200000 };
+    ref_ev *ref = malloc(OPS * sizeof *ref);
+    eq_handle *handles = malloc(OPS * sizeof *handles);
+    assert_non_null(ref);
+    assert_non_null(handles);
+    size_t n = 0, nh = 0;
+    uint64_t seq = 0, s = 424242;
+    sim_us now = 0;
+    eq_fired f;
+    for (int op = 0; op < OPS; op++) {
+        uint64_t r = next_u64(&s);
+        unsigned kind = (unsigned)(r % 16);
+        int grow = (op / 5000) % 2; /* alternate growing and draining */
+        if (kind < (grow ? 9u : 6u)) {
+            sim_us dt;
+            unsigned how = (unsigned)((r >> 8) % 8);
+            if (how < 3)
+                dt = (sim_us)((r >> 16) % 3);        /* now, now+1, now+2 */
+            else if (how < 6)
+                dt = (sim_us)((r >> 16) % 40);       /* near */
+            else
+                dt = 1000 + (sim_us)((r >> 16) % 5000); /* far */
+            ref_ev e = { now + dt, seq, 0 };
+            e.h = eq_push(q, e.t, fn_a, NULL, seq);
+            assert_true(e.h != EQ_NO_HANDLE);
+            seq++;
+            size_t i = n;
+            while (i > 0 && ref_before(&ref[i - 1], &e))
+                i--;
+            memmove(&ref[i + 1], &ref[i], (n - i) * sizeof *ref);
+            ref[i] = e;
+            n++;
+            handles[nh++] = e.h;
+        } else if (kind < 13) {
+            int rc;
+            if (kind == 12) {
+                sim_us until = now + (sim_us)((r >> 8) % 8);
+                rc = eq_pop_before(q, until, &f);
+                int want = n && ref[n - 1].t < until ? 0 : -1;
+                assert_int_equal(rc, want);
+                if (rc != 0)
+                    goto check;
+            } else {
+                rc = eq_pop(q, &f);
+                if (n == 0) {
+                    assert_int_equal(rc, -1);
+                    goto check;
+                }
+                assert_int_equal(rc, 0);
+            }
+            n--;
+            assert_int_equal(f.t, ref[n].t);
+            assert_int_equal(f.arg, ref[n].seq);
+            now = f.t;
+        } else if (nh > 0) {
+            /* Mostly recent handles: those are the likely front events. */
+            size_t k = (r >> 8) % 4 ? nh - 1 - (size_t)((r >> 16) % (nh < 4 ? nh : 4))
+                                    : (size_t)((r >> 16) % nh);
+            eq_handle h = handles[k];
+            size_t i = 0;
+            while (i < n && ref[i].h != h)
+                i++;
+            int want = i < n ? 0 : -1;
+            assert_int_equal(eq_cancel(q, h), want);
+            if (i < n) {
+                memmove(&ref[i], &ref[i + 1], (n - i - 1) * sizeof *ref);
+                n--;
+            }
+        }
+    check:
+        assert_int_equal(eq_size(q), n);
+        assert_true(eq_peek_time(q) == (n ? ref[n - 1].t : INT64_MAX));
+    }
+    while (n > 0) {
+        assert_int_equal(eq_pop(q, &f), 0);
+        n--;
+        assert_int_equal(f.arg, ref[n].seq);
+    }
+    assert_int_equal(eq_pop(q, &f), -1);
+    free(ref);
+    free(handles);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -307,7 +555,14 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_stale_handle, q_setup, q_teardown),
         cmocka_unit_test_setup_teardown(test_pool_reuse, q_setup, q_teardown),
         cmocka_unit_test(test_growth),
+        cmocka_unit_test_setup_teardown(test_front_ties, q_setup, q_teardown),
+        cmocka_unit_test_setup_teardown(test_front_tie_chain, q_setup, q_teardown),
+        cmocka_unit_test_setup_teardown(test_front_cancel, q_setup, q_teardown),
+        cmocka_unit_test_setup_teardown(test_front_displaced, q_setup, q_teardown),
+        cmocka_unit_test_setup_teardown(test_front_stale_handle, q_setup, q_teardown),
+        cmocka_unit_test_setup_teardown(test_pop_before, q_setup, q_teardown),
         cmocka_unit_test_setup_teardown(test_differential, q_setup, q_teardown),
+        cmocka_unit_test_setup_teardown(test_differential_front, q_setup, q_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
