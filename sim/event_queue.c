@@ -18,40 +18,20 @@
  * sooner than anything else pending - then costs one comparison each way
  * instead of a sift up and a sift down. Since a pushed event's seq is
  * larger than every pending one's, "earlier than X" for a new event is
- * t < X.t: a tie in time goes behind X, as insertion order demands. */
+ * t < X.t: a tie in time goes behind X, as insertion order demands.
+ *
+ * The layout and the front slot's fast paths are in event_queue_int.h, so
+ * the run loop (sim/sim.c) inlines them; eq_push and eq_pop_before here do
+ * the same steps and every other case. */
 #include "event_queue.h"
+#include "event_queue_int.h"
 
 #include <assert.h>
 #include <stdlib.h>
 
-typedef struct {
-    sim_us t;
-    uint64_t key; /* seq << EQ_SLOT_BITS | slot */
-} eq_entry;
-
-typedef struct {
-    eq_fn fn;
-    void *obj;
-    uint64_t arg;
-    uint32_t pos;  /* index in heap while pending; free-list link when free */
-    uint32_t gen;  /* bumped on every release */
-} eq_record;
-
-struct eq_queue {
-    eq_entry *heap;
-    size_t n;
-    eq_record *pool;
-    size_t pool_cap;
-    size_t pool_used; /* slots ever handed out */
-    uint32_t free_head; /* UINT32_MAX when empty */
-    uint64_t next_seq;
-    eq_entry front;     /* valid when has_front: before every heap entry */
-    int has_front;
-};
-
-#define SLOT_MASK (((uint64_t)1 << EQ_SLOT_BITS) - 1)
-#define NIL UINT32_MAX
-#define FRONT_POS (UINT32_MAX - 1) /* a record's pos while it is the front */
+#define SLOT_MASK EQ__SLOT_MASK
+#define NIL EQ__NIL
+#define FRONT_POS EQ__FRONT_POS /* a record's pos while it is the front */
 
 static inline int entry_less(const eq_entry *a, const eq_entry *b)
 {
@@ -260,14 +240,6 @@ eq_handle eq_push(eq_queue *q, sim_us t, eq_fn fn, void *obj, uint64_t arg)
     return h;
 }
 
-static void release(eq_queue *q, uint32_t slot)
-{
-    eq_record *r = &q->pool[slot];
-    r->gen++;
-    r->pos = q->free_head;
-    q->free_head = slot;
-}
-
 static void remove_at(eq_queue *q, size_t i)
 {
     eq_entry last = q->heap[--q->n];
@@ -298,7 +270,7 @@ int eq_cancel(eq_queue *q, eq_handle h)
             return -1;
         remove_at(q, i);
     }
-    release(q, slot);
+    eq__release(q, slot);
     return 0;
 }
 
@@ -310,7 +282,7 @@ static inline void fire(eq_queue *q, eq_entry top, eq_fired *out)
     out->fn = r->fn;
     out->obj = r->obj;
     out->arg = r->arg;
-    release(q, slot);
+    eq__release(q, slot);
 }
 
 /* Pops the heap's top if its time is < until (the front is empty). */
@@ -336,8 +308,7 @@ static inline sim_us peek_time(const eq_queue *q)
 int eq_pop(eq_queue *q, eq_fired *out)
 {
     if (q->has_front) {
-        q->has_front = 0;
-        fire(q, q->front, out);
+        eq__take_front(q, out);
         return 0;
     }
     if (q->n == 0)
@@ -354,8 +325,7 @@ int eq_pop_before(eq_queue *q, sim_us until, eq_fired *out)
     if (q->has_front) {
         if (q->front.t >= until)
             return -1;
-        q->has_front = 0;
-        fire(q, q->front, out);
+        eq__take_front(q, out);
         return 0;
     }
     return pop_heap(q, until, out);

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "event_queue_int.h"
 #include "rng.h"
 
 typedef struct {
@@ -64,10 +65,9 @@ met_registry *sim_take_metrics(sim_ctx *ctx)
     return m;
 }
 
-eq_handle sim_at(sim_ctx *ctx, sim_us t, sim_fn fn, void *obj, uint64_t arg)
+static inline eq_handle schedule(sim_ctx *ctx, sim_us t, sim_fn fn, void *obj, uint64_t arg)
 {
-    assert(t >= ctx->now);
-    eq_handle h = eq_push(ctx->eq, t, (eq_fn)fn, obj, arg);
+    eq_handle h = eq__push(ctx->eq, t, (eq_fn)fn, obj, arg);
     if (h == EQ_NO_HANDLE) { /* out of memory: a lost event would silently change the run */
         ctx->oom = 1;
         ctx->stop = 1;
@@ -75,10 +75,16 @@ eq_handle sim_at(sim_ctx *ctx, sim_us t, sim_fn fn, void *obj, uint64_t arg)
     return h;
 }
 
+eq_handle sim_at(sim_ctx *ctx, sim_us t, sim_fn fn, void *obj, uint64_t arg)
+{
+    assert(t >= ctx->now);
+    return schedule(ctx, t, fn, obj, arg);
+}
+
 eq_handle sim_after(sim_ctx *ctx, sim_us dt, sim_fn fn, void *obj, uint64_t arg)
 {
     assert(dt >= 0);
-    return sim_at(ctx, ctx->now + dt, fn, obj, arg);
+    return schedule(ctx, ctx->now + dt, fn, obj, arg);
 }
 
 int sim_cancel(sim_ctx *ctx, eq_handle h)
@@ -94,7 +100,7 @@ static uint64_t run_loop(sim_ctx *ctx, sim_us until)
     uint64_t fired = 0;
     eq_fired ev;
     ctx->stop = 0;
-    while (!ctx->stop && eq_pop_before(ctx->eq, until, &ev) == 0) {
+    while (!ctx->stop && eq__pop_before(ctx->eq, until, &ev) == 0) {
         assert(ev.t >= ctx->now); /* time never goes backwards */
         ctx->now = ev.t;
         ((sim_fn)ev.fn)(ctx, ev.obj, ev.arg);
