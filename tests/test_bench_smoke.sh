@@ -17,7 +17,7 @@ import json, sys
 doc = json.load(open(sys.argv[1]))
 res = doc["results"]
 got = sorted((r["bench"], r.get("pending", 0)) for r in res)
-want = [("hold", 10), ("hold", 1000), ("hold", 100000), ("mm1", 0), ("mm1-mt-zig", 0),
+want = [("chain", 100), ("hold", 10), ("hold", 1000), ("hold", 100000), ("mm1", 0), ("mm1-mt-zig", 0),
         ("mm1-taus2", 0), ("mm1-taus2-zig", 0), ("zig-check", 0)]
 assert got == want, "benchmarks: %r" % got
 for r in res:
@@ -30,9 +30,9 @@ for r in res:
 assert doc["quick"] is True
 PY
 else
-    # No python3: each of the seven timed lines carries a non-zero rate.
+    # No python3: each of the eight timed lines carries a non-zero rate.
     n=$(grep -c '"events_per_s": [1-9]' "$dir/results.json")
-    [ "$n" -eq 7 ] || { echo "bench smoke: $n positive rates, want 7" >&2; exit 1; }
+    [ "$n" -eq 8 ] || { echo "bench smoke: $n positive rates, want 8" >&2; exit 1; }
 fi
 
 # The full-model bench too (--quick: a few simulated days and a 10-point
