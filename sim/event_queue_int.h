@@ -68,28 +68,26 @@ static inline eq_handle eq__push(eq_queue *q, sim_us t, eq_fn fn, void *obj, uin
     return ((uint64_t)r->gen << 32) | slot;
 }
 
+/* Takes the front event off the queue (has_front is set) and returns its
+ * record, already released: its fn, obj and arg stay as they are until the
+ * next push reuses it, and q->front.t keeps its time until the next push
+ * into the front. */
+static inline const eq_record *eq__take_front_record(eq_queue *q)
+{
+    uint32_t slot = (uint32_t)(q->front.key & EQ__SLOT_MASK);
+    q->has_front = 0;
+    eq__release(q, slot);
+    return &q->pool[slot];
+}
+
 /* The front event into *out and off the queue (has_front is set). */
 static inline void eq__take_front(eq_queue *q, eq_fired *out)
 {
-    uint32_t slot = (uint32_t)(q->front.key & EQ__SLOT_MASK);
-    const eq_record *r = &q->pool[slot];
-    q->has_front = 0;
+    const eq_record *r = eq__take_front_record(q);
     out->t = q->front.t;
     out->fn = r->fn;
     out->obj = r->obj;
     out->arg = r->arg;
-    eq__release(q, slot);
-}
-
-/* eq_pop_before, with a pop from the front done inline. */
-static inline int eq__pop_before(eq_queue *q, sim_us until, eq_fired *out)
-{
-    if (!q->has_front)
-        return eq_pop_before(q, until, out);
-    if (q->front.t >= until)
-        return -1;
-    eq__take_front(q, out);
-    return 0;
 }
 
 #endif
