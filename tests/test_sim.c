@@ -1,5 +1,6 @@
 /* test_sim.c - sim_: run_until bounds and clock, handlers that schedule,
- * cancel, sim_stop, event counts, and identical traces from equal seeds. */
+ * cancel, sim_stop, event counts, the run loop's inline front-slot path,
+ * and identical traces from equal seeds. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -143,6 +144,59 @@ static void test_stop(void **state)
         assert_int_equal(tr->arg[i], i);
 }
 
+/* The run loop pops the queue's front slot itself (sim/event_queue_int.h):
+ * its bound, its clock, its handler's payload, sim_stop and cancellation
+ * there, and a chain of steps each due before everything else pending. */
+static void step(sim_ctx *ctx, void *obj, uint64_t arg)
+{
+    record(ctx, obj, arg);
+    if (arg % 10 != 0) /* 3 short steps, then stop the chain */
+        sim_after(ctx, 1, step, obj, arg - 1);
+}
+
+static void test_front_path(void **state)
+{
+    sim_ctx *ctx = *state;
+    trace *tr = new_trace();
+    sim_at(ctx, 10, record, tr, 1); /* alone: the front */
+    assert_int_equal(sim_run_until(ctx, 10), 0); /* t < until only */
+    assert_int_equal(sim_now(ctx), 10);
+    assert_int_equal(sim_run_until(ctx, 11), 1);
+    assert_int_equal(tr->t[0], 10);
+    assert_int_equal(tr->arg[0], 1);
+
+    /* A front event cancelled does not fire; the heap's goes on. */
+    sim_at(ctx, 100, record, tr, 2);
+    eq_handle h = sim_at(ctx, 50, record, tr, 3); /* the front */
+    assert_int_equal(sim_cancel(ctx, h), 0);
+    assert_int_equal(sim_run_until(ctx, 1000), 1);
+    assert_int_equal(tr->n, 2);
+    assert_int_equal(tr->arg[1], 2);
+
+    /* Two chains of short steps beside a far event, and events at a step's
+     * time pushed before it: (time, push order) throughout. */
+    tr = new_trace();
+    sim_at(ctx, 5000, record, tr, 99);
+    sim_at(ctx, 1002, record, tr, 98); /* pushed before the step at 1002 */
+    sim_at(ctx, 1000, step, tr, 13);   /* 1000, 1001, 1002, 1003 */
+    sim_at(ctx, 1001, step, tr, 22);   /* 1001, 1002, 1003 */
+    tr->stop_at = 21;
+    assert_int_equal(sim_run_until(ctx, 10000), 5); /* stops after 21 */
+    assert_int_equal(sim_now(ctx), 1002);
+    tr->stop_at = UINT64_MAX;
+    assert_int_equal(sim_run_until(ctx, 10000), 4);
+    static const sim_us wt[] = { 1000, 1001, 1001, 1002, 1002, 1002, 1003, 1003, 5000 };
+    /* 22 (pushed at the start) before 12 (pushed by 13's step); at 1002,
+     * 98 (pushed first), then 21 (by 22), then 11 (by 12). */
+    static const uint64_t wa[] = { 13, 22, 12, 98, 21, 11, 20, 10, 99 };
+    assert_int_equal(tr->n, 9);
+    for (size_t i = 0; i < 9; i++) {
+        assert_int_equal(tr->t[i], wt[i]);
+        assert_int_equal(tr->arg[i], wa[i]);
+    }
+    assert_int_equal(sim_now(ctx), 10000);
+}
+
 /* A small stochastic model: K sources with their own streams, each
  * arrival draws the next gap and a coin that may spawn a follow-up. */
 typedef struct { trace *tr; gsl_rng *r; uint64_t id; } source;
@@ -205,6 +259,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_handlers_schedule, ctx_setup, ctx_teardown),
         cmocka_unit_test_setup_teardown(test_cancel, ctx_setup, ctx_teardown),
         cmocka_unit_test_setup_teardown(test_stop, ctx_setup, ctx_teardown),
+        cmocka_unit_test_setup_teardown(test_front_path, ctx_setup, ctx_teardown),
         cmocka_unit_test(test_same_seed_same_trace),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
