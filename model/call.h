@@ -97,6 +97,8 @@ struct call {
     /* scratch for endpoint and strategy code */
     kv_list *list;        /* working copy of recent:comments, owned */
     uint32_t i;           /* scan position */
+    uint32_t open_k;      /* the scan's place in c->list's open entries
+                           * (kv_list_next_open_at) */
     uint32_t key;         /* individual key found by a lookup */
     int found;            /* stored status found by a lookup; -1 missing */
     int dirty;            /* the working copy was changed */

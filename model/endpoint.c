@@ -135,11 +135,11 @@ static int post(call *c)
 /* The next entry at or after i that the scan must verify: bot work whose
  * cache status is not terminal (or whatever the strategy says). A tight
  * loop of its own: the scan's coroutine re-enters only at verifications. */
-static uint32_t next_to_verify(const call *c, const st_hooks *h, uint32_t i)
+static inline uint32_t next_to_verify(call *c, const st_hooks *h, uint32_t i)
 {
     kv_list *l = c->list;
     if (!h->pending_should_verify)
-        return kv_list_next_open(l, i);
+        return kv_list_next_open_at(l, i, &c->open_k);
     for (; i < l->n; i++)
         if (l->e[i].work && h->pending_should_verify(c, &l->e[i]))
             break;
@@ -165,6 +165,7 @@ int ep_pending_body(call *c, int lvl)
         c->status = 500;
         CO_RETURN(c, lvl);
     }
+    c->open_k = 0;
     for (c->i = next_to_verify(c, h, 0); c->i < c->list->n; c->i = next_to_verify(c, h, c->i + 1)) {
         CO_AWAIT(c, lvl, (h->pending_verify ? h->pending_verify : verify_seed)(c, lvl + 1));
         if (call_failed(c)) { /* a throwing get inside the loop: 500 */

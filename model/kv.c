@@ -253,7 +253,7 @@ void kv_free(kv_store *kv)
     while (kv->free_lists) {
         kv_list *n = kv->free_lists->next_free;
         kv_blob_unref(kv->free_lists->blob);
-        free(kv->free_lists->open);
+        free(kv->free_lists->opos);
         free(kv->free_lists);
         kv->free_lists = n;
     }
@@ -353,10 +353,8 @@ kv_list *kv_list_new(kv_store *kv)
     else {
         if (!(l = malloc(sizeof *l + kv->cfg.window * sizeof(kv_entry))))
             return NULL;
-        if (!(l->open = malloc(((kv->cfg.window + 63) / 64) * sizeof(uint64_t)))) {
-            free(l);
-            return NULL;
-        }
+        l->opos = NULL;
+        l->opos_cap = 0;
     }
     l->open_valid = 0;
     l->refs = 1;
@@ -413,22 +411,60 @@ int kv_list_set_status(kv_store *kv, kv_list **l, uint32_t idx, int status)
 
 uint32_t kv_list_next_open(kv_list *l, uint32_t i)
 {
-    uint32_t words = (l->n + 63) / 64;
-    if (!l->open_valid) {
-        memset(l->open, 0, words * sizeof(uint64_t));
-        for (uint32_t k = 0; k < l->n; k++)
-            if (l->e[k].work && !msg_status_terminal(l->e[k].status))
-                l->open[k / 64] |= (uint64_t)1 << (k % 64);
-        l->open_valid = 1;
+    if (!l->open_valid)
+        kv_list_index_open(l);
+    if (l->nopen == UINT32_MAX) { /* no index (out of memory): the scan */
+        for (; i < l->n; i++)
+            if (l->e[i].work && !msg_status_terminal(l->e[i].status))
+                return i;
+        return l->n;
     }
-    for (uint32_t w = i / 64; w < words; w++) {
-        uint64_t bits = l->open[w];
-        if (w == i / 64)
-            bits &= ~(uint64_t)0 << (i % 64);
-        if (bits)
-            return w * 64 + (uint32_t)__builtin_ctzll(bits);
+    uint32_t lo = 0, hi = l->nopen;
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (l->opos[mid] < i)
+            lo = mid + 1;
+        else
+            hi = mid;
     }
-    return l->n;
+    return lo < l->nopen ? l->opos[lo] : l->n;
+}
+
+/* Grows l->opos to hold the open entries from position k on, n being
+ * those already found; 0 or -1 (out of memory). */
+static int grow_opos(kv_list *l, uint32_t k, uint32_t n)
+{
+    uint32_t more = 0;
+    for (uint32_t j = k; j < l->n; j++)
+        more += l->e[j].work && !msg_status_terminal(l->e[j].status);
+    uint32_t cap = n + more < 8 ? 8 : n + more;
+    uint32_t *p = realloc(l->opos, cap * sizeof *p);
+    if (!p)
+        return -1;
+    l->opos = p;
+    l->opos_cap = cap;
+    return 0;
+}
+
+void kv_list_index_open(kv_list *l)
+{
+    uint32_t n = 0, nn = l->n, cap = l->opos_cap, *p = l->opos;
+    const kv_entry *e = l->e;
+    for (uint32_t k = 0; k < nn; k++) {
+        if (!e[k].work || msg_status_terminal(e[k].status))
+            continue;
+        if (n == cap) {
+            if (grow_opos(l, k, n) != 0) {
+                n = UINT32_MAX;
+                break;
+            }
+            cap = l->opos_cap;
+            p = l->opos;
+        }
+        p[n++] = k;
+    }
+    l->nopen = n;
+    l->open_valid = 1;
 }
 
 int kv_list_find(const kv_list *l, uint32_t mi)

@@ -80,15 +80,20 @@ typedef struct kv_list {
     uint32_t n;
     int64_t bytes;  /* serialized size: 2 + sum(entry bytes) + (n - 1) commas */
     uint8_t corrupt; /* unparseable: every JSON.parse of it throws */
-    uint8_t open_valid; /* open[] is up to date */
+    uint8_t open_valid; /* opos[] is up to date */
     kv_blob *blob;  /* JS mode: the value's text (owned); NULL otherwise */
     struct kv_list *next_free;
-    /* Bitmap of entries that are bot work with a non-terminal status: what
-     * the seed's pending scan verifies. Computed on first use and kept while
-     * the snapshot is unchanged, so 28,800 polls a day over one unchanged
-     * cache scan it once. Any change goes through kv_list_mutable, which
-     * clears open_valid. */
-    uint64_t *open;
+    /* The positions, ascending, of the entries that are bot work with a
+     * non-terminal status: what the seed's pending scan verifies. Computed
+     * on first use (kv_list_index_open) and kept while the snapshot is
+     * unchanged, so 28,800 polls a day over one unchanged cache look at its
+     * entries once, and each poll's scan costs the open entries, not the
+     * window. Any change goes through kv_list_mutable, which clears
+     * open_valid. opos grows to the most open entries a snapshot had (its
+     * capacity stays with the recycled snapshot); nopen == UINT32_MAX means
+     * it could not grow (out of memory): the query falls back to the scan. */
+    uint32_t *opos;
+    uint32_t nopen, opos_cap;
     kv_entry e[];   /* oldest first; capacity = the window */
 } kv_list;
 
@@ -226,8 +231,39 @@ void kv_list_unref(kv_store *kv, kv_list *l);
 int kv_list_mutable(kv_store *kv, kv_list **l);
 /* Sets entry idx's status, copying the list first when shared. -1 on OOM. */
 int kv_list_set_status(kv_store *kv, kv_list **l, uint32_t idx, int status);
+/* Fills l->opos (see kv_list); the queries below call it on first use. */
+void kv_list_index_open(kv_list *l);
 /* The first index >= i of an open entry (bot work, non-terminal), or n. */
 uint32_t kv_list_next_open(kv_list *l, uint32_t i);
+/* The same for a scan that asks in order: *k is where in opos the last
+ * answer was found, plus one (0 before the first query), so the query that
+ * follows an answer (i = that answer + 1) costs two comparisons; any other
+ * i is found by binary search. */
+static inline uint32_t kv_list_next_open_at(kv_list *l, uint32_t i, uint32_t *k)
+{
+    if (!l->open_valid)
+        kv_list_index_open(l);
+    uint32_t h = *k, no = l->nopen;
+    if (h <= no && no != UINT32_MAX && (h == no || l->opos[h] >= i) && (h == 0 || l->opos[h - 1] < i)) {
+        if (h == no)
+            return l->n;
+        *k = h + 1;
+        return l->opos[h];
+    }
+    uint32_t r = kv_list_next_open(l, i);
+    if (no != UINT32_MAX) { /* the hint for the next query */
+        uint32_t lo = 0, hi = no;
+        while (lo < hi) {
+            uint32_t mid = lo + (hi - lo) / 2;
+            if (l->opos[mid] < i)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        *k = lo < no ? lo + 1 : no;
+    }
+    return r;
+}
 /* Index of msg in the list, or -1 (linear, like findIndex). */
 int kv_list_find(const kv_list *l, uint32_t mi);
 /* Appends and drops the oldest entries past the window. */
