@@ -54,6 +54,7 @@ typedef struct {
 
 struct kv_store {
     sim_ctx *ctx;
+    met_registry *met;   /* sim_metrics(ctx), read once */
     kv_config cfg;
     sim_us refresh_window; /* background_refresh x cache_ttl, µs (0: none) */
     const msg_table *msgs;
@@ -121,7 +122,7 @@ int64_t kv_storage_byte_s(kv_store *kv)
     return (int64_t)(kv->stored_byte_us / SIM_US_PER_S);
 }
 
-static void count_day(kv_store *kv, int put)
+static inline void count_day(kv_store *kv, int put)
 {
     int64_t n = put ? ++kv->day_writes : ++kv->day_reads;
     int64_t watch = put ? kv->cfg.watch_writes_day : kv->cfg.watch_reads_day;
@@ -192,6 +193,7 @@ kv_store *kv_new(sim_ctx *ctx, const kv_config *cfg, const msg_table *msgs)
     if (!kv)
         return NULL;
     kv->ctx = ctx;
+    kv->met = sim_metrics(ctx);
     kv->cfg = *cfg;
     kv->refresh_window = (sim_us)(cfg->background_refresh * (double)cfg->cache_ttl);
     kv->msgs = msgs;
@@ -647,7 +649,7 @@ void kv_forget_msg(kv_store *kv, uint32_t m)
 /* Once per operation: the division only when the day may have changed.
  * [day_lo, day_hi) is the span of UTC times whose quotient is kv->day (C
  * division truncates, so a negative day's span is shifted by one). */
-static void roll_day(kv_store *kv)
+static inline void roll_day(kv_store *kv)
 {
     sim_us utc = sim_now(kv->ctx) + kv->cfg.utc_offset;
     if (utc >= kv->day_lo && utc < kv->day_hi)
@@ -683,6 +685,13 @@ static int loc_valid(const kv_store *kv, const location *L, uint32_t key, sim_us
 {
     sim_us exp = loc_exp(L, key);
     return exp > t && exp >= L->forgot + kv->cfg.cache_ttl;
+}
+
+/* dist_draw, with a fixed latency (the common case: no stream is read)
+ * taken without the call. */
+static inline sim_us draw_lat(const dist *d, gsl_rng *r)
+{
+    return d->kind == DIST_CONST ? d->a : dist_draw(d, r);
 }
 
 /* Packs the decision taken at issue time into the event argument. */
@@ -738,7 +747,7 @@ static void maybe_refresh(kv_store *kv, location *L, uint32_t key, sim_us t)
     if (++L->refresh_gen == 0)
         L->refresh_gen = 1;
     *busy = L->refresh_gen;
-    sim_after(kv->ctx, dist_draw(&kv->cfg.get_miss, L->refresh_rng), refresh_done, L,
+    sim_after(kv->ctx, draw_lat(&kv->cfg.get_miss, L->refresh_rng), refresh_done, L,
               (uint64_t)key | (uint64_t)L->refresh_gen << 32);
 }
 
@@ -758,9 +767,9 @@ static void get_done(sim_ctx *ctx, void *obj, uint64_t arg)
         int cls = kv_key_class(key);
         if (!loc_valid(kv, L, key, t)) {
             fetch(kv, L, key, t); /* misses are cached too */
-            met_add(sim_metrics(kv->ctx), L->m_central[cls], t, 1);
+            met_add(kv->met, L->m_central[cls], t, 1);
         } else {
-            met_add(sim_metrics(kv->ctx), L->m_local[cls], t, 1);
+            met_add(kv->met, L->m_local[cls], t, 1);
             maybe_refresh(kv, L, key, t);
         }
         if (kv_key_is_misc(key)) {
@@ -772,9 +781,10 @@ static void get_done(sim_ctx *ctx, void *obj, uint64_t arg)
             op->list = kv_list_ref(L->list);
             op->res = op->list ? KV_OK : KV_MISS;
         } else {
-            op->res = L->val[key] ? KV_OK : KV_MISS;
-            op->status = L->val[key] ? (uint8_t)ST_STATUS(L->val[key]) : 0;
-            op->attempts = (uint8_t)ST_ATTEMPTS(L->val[key]);
+            uint8_t v = L->val[key];
+            op->res = v ? KV_OK : KV_MISS;
+            op->status = v ? (uint8_t)ST_STATUS(v) : 0;
+            op->attempts = (uint8_t)ST_ATTEMPTS(v);
             if (L->bval)
                 op->blob = kv_blob_ref(L->bval[key]);
         }
@@ -797,7 +807,7 @@ void kv_get(kv_store *kv, kv_op *op)
     sim_us now = sim_now(kv->ctx);
     int hit = loc_valid(kv, &kv->locs[op->loc], op->key, now);
     sim_us lat = op->pin_lat >= 0 ? op->pin_lat
-                                  : dist_draw(hit ? &kv->cfg.get_hit : &kv->cfg.get_miss, lat_rng(kv, op));
+                                  : draw_lat(hit ? &kv->cfg.get_hit : &kv->cfg.get_miss, lat_rng(kv, op));
     double p = op->pin_lat >= 0 ? 0 : kv->cfg.get_error_prob[kv_key_class(op->key)];
     int res = KV_OK;
     if (op->force)
@@ -830,7 +840,7 @@ static void list_done(sim_ctx *ctx, void *obj, uint64_t arg)
 void kv_list_op(kv_store *kv, kv_op *op)
 {
     sim_us now = sim_now(kv->ctx);
-    sim_us lat = op->pin_lat >= 0 ? op->pin_lat : dist_draw(&kv->cfg.get_miss, lat_rng(kv, op));
+    sim_us lat = op->pin_lat >= 0 ? op->pin_lat : draw_lat(&kv->cfg.get_miss, lat_rng(kv, op));
     double p = op->pin_lat >= 0 ? 0 : kv->cfg.get_error_prob[KV_CLASS_OTHER];
     int res = KV_OK;
     if (op->force)
@@ -872,7 +882,7 @@ void kv_put(kv_store *kv, kv_op *op)
         lat = op->pin_lat;
     } else if (res != KV_ETOOLARGE && res != KV_ECAP) {
         double p = kv->cfg.put_error_prob[kv_key_class(op->key)];
-        lat = dist_draw(&kv->cfg.put, lat_rng(kv, op));
+        lat = draw_lat(&kv->cfg.put, lat_rng(kv, op));
         if (res == KV_OK && p > 0 && gsl_rng_uniform(fail_rng(kv, op)) < p)
             res = KV_ETRANSIENT;
     }
