@@ -23,7 +23,11 @@ void ep_return(call *c, uint32_t m)
         c->ret[c->nret++] = m;
 }
 
-int ep_lookup(call *c, int lvl, uint32_t m, int legacy_fallback)
+/* The hot path (the pending scan's verifications) has its coroutine
+ * levels inlined into one function: no call per resume. */
+#define EP_INLINE static inline __attribute__((always_inline))
+
+EP_INLINE int lookup(call *c, int lvl, uint32_t m, int legacy_fallback)
 {
     CO_BEGIN(c, lvl);
     c->found = -1;
@@ -40,11 +44,16 @@ int ep_lookup(call *c, int lvl, uint32_t m, int legacy_fallback)
     CO_END(c, lvl);
 }
 
+int ep_lookup(call *c, int lvl, uint32_t m, int legacy_fallback)
+{
+    return lookup(c, lvl, m, legacy_fallback);
+}
+
 /* The seed's verification: ground truth from the individual key. */
-static int verify_seed(call *c, int lvl)
+EP_INLINE int verify_seed(call *c, int lvl)
 {
     CO_BEGIN(c, lvl);
-    CO_AWAIT(c, lvl, ep_lookup(c, lvl + 1, c->list->e[c->i].msg, 1));
+    CO_AWAIT(c, lvl, lookup(c, lvl + 1, c->list->e[c->i].msg, 1));
     if (c->found == MS_PENDING)
         ep_return(c, c->list->e[c->i].msg);
     CO_END(c, lvl);
@@ -135,7 +144,7 @@ static int post(call *c)
 /* The next entry at or after i that the scan must verify: bot work whose
  * cache status is not terminal (or whatever the strategy says). A tight
  * loop of its own: the scan's coroutine re-enters only at verifications. */
-static inline uint32_t next_to_verify(call *c, const st_hooks *h, uint32_t i)
+EP_INLINE uint32_t next_to_verify(call *c, const st_hooks *h, uint32_t i)
 {
     kv_list *l = c->list;
     if (!h->pending_should_verify)
@@ -167,7 +176,10 @@ int ep_pending_body(call *c, int lvl)
     }
     c->open_k = 0;
     for (c->i = next_to_verify(c, h, 0); c->i < c->list->n; c->i = next_to_verify(c, h, c->i + 1)) {
-        CO_AWAIT(c, lvl, (h->pending_verify ? h->pending_verify : verify_seed)(c, lvl + 1));
+        if (h->pending_verify)
+            CO_AWAIT(c, lvl, h->pending_verify(c, lvl + 1));
+        else
+            CO_AWAIT(c, lvl, verify_seed(c, lvl + 1));
         if (call_failed(c)) { /* a throwing get inside the loop: 500 */
             c->status = 500;
             c->nret = 0;
