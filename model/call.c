@@ -34,6 +34,7 @@ int call_env_init(call_env *env, sim_ctx *ctx, kv_store *kv, msg_table *msgs, ui
     met_registry *m = sim_metrics(ctx);
     memset(env, 0, sizeof *env);
     env->ctx = ctx;
+    env->met = m;
     env->kv = kv;
     env->msgs = msgs;
     env->window = window;
@@ -295,17 +296,31 @@ static void trace_string(FILE *f, const char *s)
     fputc('"', f);
 }
 
+/* The index of status in http_codes, or -1. */
+static inline int http_index(int status)
+{
+    switch (status) {
+    case 200: return 0;
+    case 201: return 1;
+    case 404: return 2;
+    case 409: return 3;
+    case 429: return 4;
+    case 500: return 5;
+    default: return -1;
+    }
+}
+
 static void finish(call *c)
 {
     call_env *env = c->env;
     sim_us now = sim_now(env->ctx);
-    met_registry *m = sim_metrics(env->ctx);
+    met_registry *m = env->met;
     if (env->trace)
         fprintf(env->trace, "{\"t\":%" PRId64 ",\"type\":\"end\",\"call\":%" PRIu64
                 ",\"kvr\":%d,\"kvw\":%d,\"status\":%d}\n", now, c->id, c->kvr, c->kvw, c->status);
-    for (int h = 0; h < 6; h++)
-        if (http_codes[h] == c->status)
-            met_add(m, env->m_http[c->kind][h], now, 1);
+    int h = http_index(c->status);
+    if (h >= 0)
+        met_add(m, env->m_http[c->kind][h], now, 1);
     if (c->msg != MSG_NONE)
         env->msgs->m[c->msg].inflight--;
     if (env->hooks.on_call_end)
@@ -405,7 +420,7 @@ call *call_start_pinned(call_env *env, int kind, const char *actor, const kv_str
     c->started = sim_now(env->ctx);
     if (mi != MSG_NONE)
         env->msgs->m[mi].inflight++;
-    met_registry *m = sim_metrics(env->ctx);
+    met_registry *m = env->met;
     met_add(m, env->m_calls_ep[kind], c->started, 1);
     int admitted = admit(env) == 0;
     if (admitted)
@@ -504,15 +519,10 @@ static void op_done(sim_ctx *ctx, kv_op *op)
 {
     call *c = (call *)(void *)((char *)op - offsetof(call, op));
     call_env *env = c->env;
-    met_registry *m = sim_metrics(ctx);
+    met_registry *m = env->met;
     sim_us now = sim_now(ctx);
     int cls = kv_key_class(op->key);
-    if ((op->res == KV_OK || op->res == KV_MISS) && op->verb != KV_VERB_PLAIN) {
-        /* billed as their own kinds (docs/model.md): not reads, not writes */
-        met_id id = op->verb == KV_VERB_DELETE ? env->m_deletes : env->m_lists;
-        if (id >= 0)
-            met_add(m, id, now, 1);
-    } else if (op->res == KV_OK || op->res == KV_MISS) {
+    if ((op->res == KV_OK || op->res == KV_MISS) && op->verb == KV_VERB_PLAIN) {
         if (op->type == KV_GET) {
             c->kvr++;
             met_add(m, env->m_reads, now, 1);
@@ -526,6 +536,11 @@ static void op_done(sim_ctx *ctx, kv_op *op)
             if (env->m_writes_class[cls] >= 0)
                 met_add(m, env->m_writes_class[cls], now, 1);
         }
+    } else if (op->res == KV_OK || op->res == KV_MISS) {
+        /* billed as their own kinds (docs/model.md): not reads, not writes */
+        met_id id = op->verb == KV_VERB_DELETE ? env->m_deletes : env->m_lists;
+        if (id >= 0)
+            met_add(m, id, now, 1);
     } else {
         met_add(m, env->m_failed[op->res], now, 1);
         if (env->nepfaults)

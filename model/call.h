@@ -164,6 +164,7 @@ typedef struct call_hooks {
 
 struct call_env {
     sim_ctx *ctx;
+    met_registry *met;     /* sim_metrics(ctx), read once */
     kv_store *kv;
     msg_table *msgs;
     FILE *trace;           /* JSON Lines (docs/trace.md), or NULL */
