@@ -72,6 +72,7 @@ struct kv_store {
     sim_us day_lo, day_hi; /* the UTC times [lo, hi) of that day (empty at first) */
     int64_t day_reads, day_writes;
     kv_list *free_lists;
+    uint64_t list_gen;   /* the last kv_list.gen given */
     kv_write_fn on_write;
     void *on_write_ud;
     met_id r_caps;
@@ -359,6 +360,7 @@ kv_list *kv_list_new(kv_store *kv)
         l->opos_cap = 0;
     }
     l->open_valid = 0;
+    l->gen = ++kv->list_gen;
     l->refs = 1;
     l->n = 0;
     l->bytes = 2;
@@ -382,6 +384,7 @@ int kv_list_mutable(kv_store *kv, kv_list **l)
 {
     if ((*l)->refs == 1) {
         (*l)->open_valid = 0; /* the caller is about to change entries */
+        (*l)->gen = ++kv->list_gen;
         kv_blob_unref((*l)->blob); /* its text no longer says what it holds */
         (*l)->blob = NULL;
         return 0;
@@ -399,6 +402,12 @@ int kv_list_mutable(kv_store *kv, kv_list **l)
 }
 
 static int64_t entry_bytes(const kv_store *kv, const kv_entry *e);
+
+void kv_list_touch(kv_store *kv, kv_list *l)
+{
+    l->open_valid = 0;
+    l->gen = ++kv->list_gen;
+}
 
 int kv_list_set_status(kv_store *kv, kv_list **l, uint32_t idx, int status)
 {
@@ -525,7 +534,7 @@ void kv_list_append(kv_store *kv, kv_list *l, uint32_t mi, int status)
     l->e[l->n].work = m->type == MT_HUMAN && m->entity;
     sum += entry_bytes(kv, &l->e[l->n]);
     l->n++;
-    l->open_valid = 0;
+    kv_list_touch(kv, l);
     l->bytes = 2 + sum + (l->n > 1 ? l->n - 1 : 0);
 }
 
@@ -562,7 +571,7 @@ void kv_list_insert_sorted(kv_store *kv, kv_list *l, uint32_t mi, int status)
         l->e[p] = e;
         l->n++;
     }
-    l->open_valid = 0;
+    kv_list_touch(kv, l);
     kv_list_recount(kv, l);
 }
 

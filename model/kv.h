@@ -94,6 +94,11 @@ typedef struct kv_list {
      * it could not grow (out of memory): the query falls back to the scan. */
     uint32_t *opos;
     uint32_t nopen, opos_cap;
+    /* A number the store gives the snapshot when it is made and again at
+     * every change of its entries (kv_list_mutable, kv_list_append,
+     * kv_list_insert_sorted, kv_list_touch): the same pointer with the same
+     * gen holds the same entries (model/track.c skips re-reading them). */
+    uint64_t gen;
     kv_entry e[];   /* oldest first; capacity = the window */
 } kv_list;
 
@@ -229,6 +234,9 @@ void kv_list_unref(kv_store *kv, kv_list *l);
 /* Makes *l safe to modify: copies it when shared. -1 on OOM. Every change
  * to entries goes through it (or kv_list_set_status). */
 int kv_list_mutable(kv_store *kv, kv_list **l);
+/* Says that l's entries were changed in place by its only holder (after
+ * kv_list_mutable): a new gen, and the open-entry index is rebuilt. */
+void kv_list_touch(kv_store *kv, kv_list *l);
 /* Sets entry idx's status, copying the list first when shared. -1 on OOM. */
 int kv_list_set_status(kv_store *kv, kv_list **l, uint32_t idx, int status);
 /* Fills l->opos (see kv_list); the queries below call it on first use. */

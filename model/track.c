@@ -33,6 +33,8 @@ struct track {
     uint64_t *pseq;      /* their cache_seq */
     uint32_t pn;
     int pvalid;          /* prev is the last value followed, no message twice */
+    const kv_list *pptr; /* that value and its kv_list.gen: when the old */
+    uint64_t pgen;       /* value of a write is it, unchanged, it equals prev */
     int check, op_limit;
     const call_backend *backend;
     sim_us last_t;
@@ -311,6 +313,7 @@ static void follow_all(track *t, const kv_list *old_list, const kv_list *new_lis
     int full = new_list && !new_list->corrupt && new_list->n >= window;
     int twice = 0;
     t->pvalid = 0;
+    t->pptr = NULL;
     if (new_list && !new_list->corrupt) {
         for (uint32_t k = 0; k < new_list->n; k++) {
             const kv_entry *e = &new_list->e[k];
@@ -323,6 +326,8 @@ static void follow_all(track *t, const kv_list *old_list, const kv_list *new_lis
         }
         t->pn = new_list->n;
         t->pvalid = !twice;
+        t->pptr = new_list;
+        t->pgen = new_list->gen;
     }
     if (old_list && !old_list->corrupt)
         for (uint32_t k = 0; k < old_list->n; k++) {
@@ -345,6 +350,15 @@ static int follow_fast(track *t, const kv_list *o, const kv_list *nl, int tag, u
         return 0;
     uint32_t no = o->n, nn = nl->n;
     const kv_entry *oe = o->e, *ne = nl->e;
+    /* The old value against prev: equal without a look when it is the value
+     * followed last, unchanged since (same snapshot, same gen: kv.h). */
+    if (o != t->pptr || o->gen != t->pgen) {
+        uint64_t diff = 0;
+        for (uint32_t k = 0; k < no; k++)
+            diff |= entry_key(&oe[k]) ^ t->pkey[k];
+        if (diff)
+            return 0;
+    }
     uint32_t s = 0;
     if (nn > 0)
         for (uint32_t d = 0; d < no && d < FAST_MAX; d++)
@@ -352,8 +366,8 @@ static int follow_fast(track *t, const kv_list *o, const kv_list *nl, int tag, u
                 s = d;
                 break;
             }
-    /* One pass over the overlap: the old value against prev (diff), the
-     * new value against prev shifted, collecting the entries that differ
+    /* One pass over the overlap: the new value against prev shifted,
+     * collecting the entries that differ
      * (fresh: new entries unlike the old one at their shifted place; gone:
      * old entries whose message is not at its shifted place) and the
      * smallest stamp of the unchanged entries. Both lists come out in
@@ -361,14 +375,12 @@ static int follow_fast(track *t, const kv_list *o, const kv_list *nl, int tag, u
     uint32_t overlap = no - s < nn ? no - s : nn;
     /* an empty list may have no array at all: no offset from NULL (UB) */
     const uint64_t *pk = t->pkey ? t->pkey + s : NULL, *pq = t->pseq ? t->pseq + s : NULL;
-    const kv_entry *os = oe ? oe + s : NULL;
     uint32_t fresh[FAST_MAX], nf = 0, gone[FAST_MAX], ng = 0;
     for (uint32_t k = 0; k < s; k++) /* s < FAST_MAX */
         gone[ng++] = k;
-    uint64_t diff = 0, kept_min = UINT64_MAX;
+    uint64_t kept_min = UINT64_MAX;
     for (uint32_t j = 0; j < overlap; j++) {
         uint64_t p = pk[j];
-        diff |= entry_key(&os[j]) ^ p;
         uint64_t x = entry_key(&ne[j]) ^ p;
         if (!x) {
             kept_min = pq[j] < kept_min ? pq[j] : kept_min;
@@ -380,12 +392,6 @@ static int follow_fast(track *t, const kv_list *o, const kv_list *nl, int tag, u
         if ((uint32_t)x) /* another message, not a status change */
             gone[ng++] = j + s;
     }
-    for (uint32_t k = 0; k < s; k++)
-        diff |= entry_key(&oe[k]) ^ t->pkey[k];
-    for (uint32_t k = s + overlap; k < no; k++)
-        diff |= entry_key(&oe[k]) ^ t->pkey[k];
-    if (diff)
-        return 0;
     for (uint32_t k = s + overlap; k < no; k++) {
         if (ng == FAST_MAX)
             return 0;
@@ -431,6 +437,8 @@ static int follow_fast(track *t, const kv_list *o, const kv_list *nl, int tag, u
             oldest_kept = t->pseq[j];
     }
     t->pn = nn;
+    t->pptr = nl;
+    t->pgen = nl->gen;
     int full = nn >= window;
     /* A gone message is prev's at that place; the unchanged entries hold
      * prev's other messages (none twice), so it can be in the new value
