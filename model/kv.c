@@ -354,7 +354,7 @@ kv_list *kv_list_new(kv_store *kv)
     if (l)
         kv->free_lists = l->next_free;
     else {
-        if (!(l = malloc(sizeof *l + kv->cfg.window * sizeof(kv_entry))))
+        if (!(l = calloc(1, sizeof *l + kv->cfg.window * sizeof(kv_entry)))) /* zero padding (kv.h) */
             return NULL;
         l->opos = NULL;
         l->opos_cap = 0;
@@ -553,7 +553,11 @@ void kv_list_insert_sorted(kv_store *kv, kv_list *l, uint32_t mi, int status)
     uint32_t p = l->n; /* after every entry with ts <= the new one's */
     while (p > 0 && m[l->e[p - 1].msg].ts_ms > ts)
         p--;
-    kv_entry e = { mi, (uint8_t)status, m[mi].type == MT_HUMAN && m[mi].entity };
+    kv_entry e;
+    memset(&e, 0, sizeof e); /* zero padding (kv.h) */
+    e.msg = mi;
+    e.status = (uint8_t)status;
+    e.work = m[mi].type == MT_HUMAN && m[mi].entity;
     if (l->n >= kv->cfg.window) {
         uint32_t drop = l->n - kv->cfg.window + 1; /* the oldest, new one included */
         if (p < drop) { /* the new message is among the oldest: trimmed at once */

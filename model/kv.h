@@ -56,6 +56,10 @@ typedef enum {
 /* "ok", "miss", "error:transient", "error:429", ... as in the trace. */
 const char *kv_result_name(int r);
 
+/* Entries are written field by field (kv_list_append, kv_list_insert_sorted)
+ * into snapshots whose memory starts zeroed, and copied whole: their two
+ * padding bytes stay zero, so equal bytes are equal entries (model/track.c
+ * compares values with memcmp; a nonzero padding would only cost it time). */
 typedef struct kv_entry {
     uint32_t msg;
     uint8_t status; /* msg_status */

@@ -339,6 +339,31 @@ static void follow_all(track *t, const kv_list *old_list, const kv_list *new_lis
         check(t, t->changed[k], 0);
 }
 
+/* The first j in [j, n) where the eight bytes of ne[j] differ from pk[j]
+ * (an entry_key), or n. An entry's padding is zero (kv.h), so equal bytes
+ * are equal keys; the caller compares the keys of the bytes that differ.
+ * memcmp passes over the unchanged run a block at a time. */
+static uint32_t next_diff(const kv_entry *ne, const uint64_t *pk, uint32_t j, uint32_t n)
+{
+    enum { BLK = 16 };
+    while (j + BLK <= n && memcmp(ne + j, pk + j, BLK * sizeof *pk) == 0)
+        j += BLK;
+    for (; j < n; j++) {
+        uint64_t raw;
+        memcpy(&raw, &ne[j], sizeof raw);
+        if (raw != pk[j])
+            return j;
+    }
+    return n;
+}
+
+static uint64_t min_stamp(const uint64_t *pq, uint32_t from, uint32_t to, uint64_t m)
+{
+    for (uint32_t k = from; k < to; k++)
+        m = pq[k] < m ? pq[k] : m;
+    return m;
+}
+
 /* follow_all's work on the entries that differ, when the old value is
  * prev and at most FAST_MAX entries differ; 0 (nothing done) otherwise.
  * The new value is compared with the old one shifted by s entries (0: a
@@ -378,19 +403,24 @@ static int follow_fast(track *t, const kv_list *o, const kv_list *nl, int tag, u
     uint32_t fresh[FAST_MAX], nf = 0, gone[FAST_MAX], ng = 0;
     for (uint32_t k = 0; k < s; k++) /* s < FAST_MAX */
         gone[ng++] = k;
-    uint64_t kept_min = UINT64_MAX;
-    for (uint32_t j = 0; j < overlap; j++) {
-        uint64_t p = pk[j];
-        uint64_t x = entry_key(&ne[j]) ^ p;
-        if (!x) {
-            kept_min = pq[j] < kept_min ? pq[j] : kept_min;
-            continue;
-        }
+    for (uint32_t j = next_diff(ne, pk, 0, overlap); j < overlap; j = next_diff(ne, pk, j + 1, overlap)) {
+        uint64_t x = entry_key(&ne[j]) ^ pk[j];
+        if (!x)
+            continue; /* the same key */
         if (nf == FAST_MAX || ((uint32_t)x && ng == FAST_MAX))
             return 0;
         fresh[nf++] = j;
         if ((uint32_t)x) /* another message, not a status change */
             gone[ng++] = j + s;
+    }
+    /* the smallest stamp of the unchanged entries: the overlap but the
+     * fresh ones (ascending) */
+    uint64_t kept_min = UINT64_MAX;
+    uint32_t from = 0;
+    for (uint32_t f = 0; f <= nf; f++) {
+        uint32_t to = f < nf ? fresh[f] : overlap;
+        kept_min = min_stamp(pq, from, to, kept_min);
+        from = to + 1;
     }
     for (uint32_t k = s + overlap; k < no; k++) {
         if (ng == FAST_MAX)
