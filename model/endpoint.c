@@ -23,11 +23,11 @@ void ep_return(call *c, uint32_t m)
         c->ret[c->nret++] = m;
 }
 
-/* The hot path (the pending scan's verifications) has its coroutine
- * levels inlined into one function: no call per resume. */
+/* The pending scan's steps, inlined into its loop (a call per resume
+ * otherwise). */
 #define EP_INLINE static inline __attribute__((always_inline))
 
-EP_INLINE int lookup(call *c, int lvl, uint32_t m, int legacy_fallback)
+int ep_lookup(call *c, int lvl, uint32_t m, int legacy_fallback)
 {
     CO_BEGIN(c, lvl);
     c->found = -1;
@@ -44,20 +44,10 @@ EP_INLINE int lookup(call *c, int lvl, uint32_t m, int legacy_fallback)
     CO_END(c, lvl);
 }
 
-int ep_lookup(call *c, int lvl, uint32_t m, int legacy_fallback)
-{
-    return lookup(c, lvl, m, legacy_fallback);
-}
-
-/* The seed's verification: ground truth from the individual key. */
-EP_INLINE int verify_seed(call *c, int lvl)
-{
-    CO_BEGIN(c, lvl);
-    CO_AWAIT(c, lvl, lookup(c, lvl + 1, c->list->e[c->i].msg, 1));
-    if (c->found == MS_PENDING)
-        ep_return(c, c->list->e[c->i].msg);
-    CO_END(c, lvl);
-}
+/* The seed's verification, ground truth from the individual key, is
+ * written into the scan's loop below (ep_pending_body): ep_lookup(), then
+ * "if (found === pending) return it", at the scan's own coroutine level, so
+ * a resume dispatches once, not once per nested level. */
 
 /* The seed's cache update in claim/complete/fail: one try, errors logged. */
 int ep_cache_update_seed(call *c, int lvl)
@@ -176,10 +166,23 @@ int ep_pending_body(call *c, int lvl)
     }
     c->open_k = 0;
     for (c->i = next_to_verify(c, h, 0); c->i < c->list->n; c->i = next_to_verify(c, h, c->i + 1)) {
-        if (h->pending_verify)
+        if (h->pending_verify) {
             CO_AWAIT(c, lvl, h->pending_verify(c, lvl + 1));
-        else
-            CO_AWAIT(c, lvl, verify_seed(c, lvl + 1));
+        } else { /* the seed's: ep_lookup(m, legacy fallback), flattened */
+            c->found = -1;
+            c->key = kv_key_msg(c->list->e[c->i].msg, 0);
+            CALL_GET(c, lvl, c->key);
+            if (c->op.res == KV_MISS) {
+                c->key = kv_key_msg(c->list->e[c->i].msg, 1);
+                CALL_GET(c, lvl, c->key);
+            }
+            if (c->op.res == KV_OK) {
+                c->found = c->op.status;
+                c->found_attempts = c->op.attempts;
+            }
+            if (c->found == MS_PENDING)
+                ep_return(c, c->list->e[c->i].msg);
+        }
         if (call_failed(c)) { /* a throwing get inside the loop: 500 */
             c->status = 500;
             c->nret = 0;
