@@ -34,6 +34,7 @@ int call_env_init(call_env *env, sim_ctx *ctx, kv_store *kv, msg_table *msgs, ui
     met_registry *m = sim_metrics(ctx);
     memset(env, 0, sizeof *env);
     env->ctx = ctx;
+    env->met = m;
     env->kv = kv;
     env->msgs = msgs;
     env->window = window;
@@ -295,17 +296,31 @@ static void trace_string(FILE *f, const char *s)
     fputc('"', f);
 }
 
+/* The index of status in http_codes, or -1. */
+static inline int http_index(int status)
+{
+    switch (status) {
+    case 200: return 0;
+    case 201: return 1;
+    case 404: return 2;
+    case 409: return 3;
+    case 429: return 4;
+    case 500: return 5;
+    default: return -1;
+    }
+}
+
 static void finish(call *c)
 {
     call_env *env = c->env;
     sim_us now = sim_now(env->ctx);
-    met_registry *m = sim_metrics(env->ctx);
+    met_registry *m = env->met;
     if (env->trace)
         fprintf(env->trace, "{\"t\":%" PRId64 ",\"type\":\"end\",\"call\":%" PRIu64
                 ",\"kvr\":%d,\"kvw\":%d,\"status\":%d}\n", now, c->id, c->kvr, c->kvw, c->status);
-    for (int h = 0; h < 6; h++)
-        if (http_codes[h] == c->status)
-            met_add(m, env->m_http[c->kind][h], now, 1);
+    int h = http_index(c->status);
+    if (h >= 0)
+        met_add(m, env->m_http[c->kind][h], now, 1);
     if (c->msg != MSG_NONE)
         env->msgs->m[c->msg].inflight--;
     if (env->hooks.on_call_end)
@@ -356,6 +371,8 @@ static int admit(call_env *env)
     return 0;
 }
 
+static void op_done(sim_ctx *ctx, kv_op *op);
+
 call *call_start(call_env *env, int kind, const char *actor, const kv_streams *rs, int loc, uint32_t mi,
                  const call_fault *faults, int nfaults, void *owner, call_done_fn done)
 {
@@ -396,10 +413,14 @@ call *call_start_pinned(call_env *env, int kind, const char *actor, const kv_str
     c->npins = npins;
     c->found = -1;
     c->running = 1;
+    c->op.loc = loc; /* the op's fields that stay for the call (prepare) */
+    c->op.rs = rs;
+    c->op.tag = (int8_t)kind;
+    c->op.done = op_done;
     c->started = sim_now(env->ctx);
     if (mi != MSG_NONE)
         env->msgs->m[mi].inflight++;
-    met_registry *m = sim_metrics(env->ctx);
+    met_registry *m = env->met;
     met_add(m, env->m_calls_ep[kind], c->started, 1);
     int admitted = admit(env) == 0;
     if (admitted)
@@ -498,15 +519,10 @@ static void op_done(sim_ctx *ctx, kv_op *op)
 {
     call *c = (call *)(void *)((char *)op - offsetof(call, op));
     call_env *env = c->env;
-    met_registry *m = sim_metrics(ctx);
+    met_registry *m = env->met;
     sim_us now = sim_now(ctx);
     int cls = kv_key_class(op->key);
-    if ((op->res == KV_OK || op->res == KV_MISS) && op->verb != KV_VERB_PLAIN) {
-        /* billed as their own kinds (docs/model.md): not reads, not writes */
-        met_id id = op->verb == KV_VERB_DELETE ? env->m_deletes : env->m_lists;
-        if (id >= 0)
-            met_add(m, id, now, 1);
-    } else if (op->res == KV_OK || op->res == KV_MISS) {
+    if ((op->res == KV_OK || op->res == KV_MISS) && op->verb == KV_VERB_PLAIN) {
         if (op->type == KV_GET) {
             c->kvr++;
             met_add(m, env->m_reads, now, 1);
@@ -520,6 +536,11 @@ static void op_done(sim_ctx *ctx, kv_op *op)
             if (env->m_writes_class[cls] >= 0)
                 met_add(m, env->m_writes_class[cls], now, 1);
         }
+    } else if (op->res == KV_OK || op->res == KV_MISS) {
+        /* billed as their own kinds (docs/model.md): not reads, not writes */
+        met_id id = op->verb == KV_VERB_DELETE ? env->m_deletes : env->m_lists;
+        if (id >= 0)
+            met_add(m, id, now, 1);
     } else {
         met_add(m, env->m_failed[op->res], now, 1);
         if (env->nepfaults)
@@ -538,28 +559,45 @@ static void op_done(sim_ctx *ctx, kv_op *op)
     resume(c);
 }
 
-/* Fills c's op for the next operation: what every KV call shares. */
-static kv_op *prepare(call *c, int type, uint32_t key)
+/* Fills c's op for the next operation: what every KV call shares. The
+ * fields that stay the same for the whole call (loc, rs, tag, done) are
+ * set once, at its start; the put fields are the put's (prepare_put), and
+ * every completion leaves put_list and put_blob NULL (kv.c put_done takes
+ * or drops them). The common case (no scripted or endpoint faults, no
+ * pins, under the operation limit) forces nothing and pins nothing. */
+static inline kv_op *prepare(call *c, int type, uint32_t key)
 {
     kv_op *op = &c->op;
-    kv_list_unref(c->env->kv, op->list);
-    op->list = NULL;
-    kv_blob_unref(op->blob);
-    op->blob = NULL;
+    if (op->list) {
+        kv_list_unref(c->env->kv, op->list);
+        op->list = NULL;
+    }
+    if (op->blob) {
+        kv_blob_unref(op->blob);
+        op->blob = NULL;
+    }
+    op->verb = KV_VERB_PLAIN;
+    op->type = (uint8_t)type;
+    op->key = key;
+    if (!c->nfaults && !c->env->nepfaults && !c->pins && c->ops < c->env->op_limit) {
+        ++c->ops;
+        op->force = 0;
+        op->pin_lat = -1;
+    } else {
+        op->force = (int8_t)forced(c, type, key);
+        op->pin_lat = pinned(c);
+    }
+    return op;
+}
+
+static inline kv_op *prepare_put(call *c, uint32_t key)
+{
+    kv_op *op = prepare(c, KV_PUT, key);
     op->put_list = NULL;
     op->put_blob = NULL;
     op->put_attempts = 0;
     op->put_num = 0;
     op->put_ttl = 0;
-    op->verb = KV_VERB_PLAIN;
-    op->type = (uint8_t)type;
-    op->loc = c->loc;
-    op->key = key;
-    op->done = op_done;
-    op->rs = c->rs;
-    op->tag = (int8_t)c->kind;
-    op->force = (int8_t)forced(c, type, key);
-    op->pin_lat = pinned(c);
     return op;
 }
 
@@ -570,7 +608,7 @@ void call_get(call *c, uint32_t key)
 
 void call_put_status(call *c, uint32_t key, int status)
 {
-    kv_op *op = prepare(c, KV_PUT, key);
+    kv_op *op = prepare_put(c, key);
     op->put_status = (uint8_t)status;
     op->put_attempts = c->found_attempts;
     kv_put(c->env->kv, op);
@@ -578,7 +616,7 @@ void call_put_status(call *c, uint32_t key, int status)
 
 void call_put_num(call *c, uint32_t key, int64_t num, sim_us ttl)
 {
-    kv_op *op = prepare(c, KV_PUT, key);
+    kv_op *op = prepare_put(c, key);
     op->put_num = num;
     op->put_ttl = ttl;
     kv_put(c->env->kv, op);
@@ -586,7 +624,7 @@ void call_put_num(call *c, uint32_t key, int64_t num, sim_us ttl)
 
 void call_put_blob(call *c, uint32_t key, kv_blob *blob, int status, kv_list *list)
 {
-    kv_op *op = prepare(c, KV_PUT, key);
+    kv_op *op = prepare_put(c, key);
     op->put_status = (uint8_t)status;
     op->put_list = list;
     op->put_blob = blob; /* NULL for the cache key: list->blob holds its text */
@@ -595,7 +633,7 @@ void call_put_blob(call *c, uint32_t key, kv_blob *blob, int status, kv_list *li
 
 void call_misc_op(call *c, int verb, uint32_t key, int64_t num, sim_us ttl, int refuse)
 {
-    kv_op *op = prepare(c, verb == KV_VERB_LIST ? KV_GET : KV_PUT, key);
+    kv_op *op = verb == KV_VERB_LIST ? prepare(c, KV_GET, key) : prepare_put(c, key);
     op->verb = (uint8_t)verb;
     op->put_num = num;
     op->put_ttl = ttl;
@@ -609,7 +647,7 @@ void call_misc_op(call *c, int verb, uint32_t key, int64_t num, sim_us ttl, int 
 
 void call_put_list(call *c)
 {
-    kv_op *op = prepare(c, KV_PUT, KV_KEY_CACHE);
+    kv_op *op = prepare_put(c, KV_KEY_CACHE);
     op->put_list = kv_list_ref(c->list);
     kv_put(c->env->kv, op);
 }

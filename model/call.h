@@ -97,6 +97,8 @@ struct call {
     /* scratch for endpoint and strategy code */
     kv_list *list;        /* working copy of recent:comments, owned */
     uint32_t i;           /* scan position */
+    uint32_t open_k;      /* the scan's place in c->list's open entries
+                           * (kv_list_next_open_at) */
     uint32_t key;         /* individual key found by a lookup */
     int found;            /* stored status found by a lookup; -1 missing */
     int dirty;            /* the working copy was changed */
@@ -162,6 +164,7 @@ typedef struct call_hooks {
 
 struct call_env {
     sim_ctx *ctx;
+    met_registry *met;     /* sim_metrics(ctx), read once */
     kv_store *kv;
     msg_table *msgs;
     FILE *trace;           /* JSON Lines (docs/trace.md), or NULL */

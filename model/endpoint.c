@@ -23,6 +23,10 @@ void ep_return(call *c, uint32_t m)
         c->ret[c->nret++] = m;
 }
 
+/* The pending scan's steps, inlined into its loop (a call per resume
+ * otherwise). */
+#define EP_INLINE static inline __attribute__((always_inline))
+
 int ep_lookup(call *c, int lvl, uint32_t m, int legacy_fallback)
 {
     CO_BEGIN(c, lvl);
@@ -40,15 +44,10 @@ int ep_lookup(call *c, int lvl, uint32_t m, int legacy_fallback)
     CO_END(c, lvl);
 }
 
-/* The seed's verification: ground truth from the individual key. */
-static int verify_seed(call *c, int lvl)
-{
-    CO_BEGIN(c, lvl);
-    CO_AWAIT(c, lvl, ep_lookup(c, lvl + 1, c->list->e[c->i].msg, 1));
-    if (c->found == MS_PENDING)
-        ep_return(c, c->list->e[c->i].msg);
-    CO_END(c, lvl);
-}
+/* The seed's verification, ground truth from the individual key, is
+ * written into the scan's loop below (ep_pending_body): ep_lookup(), then
+ * "if (found === pending) return it", at the scan's own coroutine level, so
+ * a resume dispatches once, not once per nested level. */
 
 /* The seed's cache update in claim/complete/fail: one try, errors logged. */
 int ep_cache_update_seed(call *c, int lvl)
@@ -135,11 +134,11 @@ static int post(call *c)
 /* The next entry at or after i that the scan must verify: bot work whose
  * cache status is not terminal (or whatever the strategy says). A tight
  * loop of its own: the scan's coroutine re-enters only at verifications. */
-static uint32_t next_to_verify(const call *c, const st_hooks *h, uint32_t i)
+EP_INLINE uint32_t next_to_verify(call *c, const st_hooks *h, uint32_t i)
 {
     kv_list *l = c->list;
     if (!h->pending_should_verify)
-        return kv_list_next_open(l, i);
+        return kv_list_next_open_at(l, i, &c->open_k);
     for (; i < l->n; i++)
         if (l->e[i].work && h->pending_should_verify(c, &l->e[i]))
             break;
@@ -165,8 +164,25 @@ int ep_pending_body(call *c, int lvl)
         c->status = 500;
         CO_RETURN(c, lvl);
     }
+    c->open_k = 0;
     for (c->i = next_to_verify(c, h, 0); c->i < c->list->n; c->i = next_to_verify(c, h, c->i + 1)) {
-        CO_AWAIT(c, lvl, (h->pending_verify ? h->pending_verify : verify_seed)(c, lvl + 1));
+        if (h->pending_verify) {
+            CO_AWAIT(c, lvl, h->pending_verify(c, lvl + 1));
+        } else { /* the seed's: ep_lookup(m, legacy fallback), flattened */
+            c->found = -1;
+            c->key = kv_key_msg(c->list->e[c->i].msg, 0);
+            CALL_GET(c, lvl, c->key);
+            if (c->op.res == KV_MISS) {
+                c->key = kv_key_msg(c->list->e[c->i].msg, 1);
+                CALL_GET(c, lvl, c->key);
+            }
+            if (c->op.res == KV_OK) {
+                c->found = c->op.status;
+                c->found_attempts = c->op.attempts;
+            }
+            if (c->found == MS_PENDING)
+                ep_return(c, c->list->e[c->i].msg);
+        }
         if (call_failed(c)) { /* a throwing get inside the loop: 500 */
             c->status = 500;
             c->nret = 0;

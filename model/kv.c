@@ -54,6 +54,7 @@ typedef struct {
 
 struct kv_store {
     sim_ctx *ctx;
+    met_registry *met;   /* sim_metrics(ctx), read once */
     kv_config cfg;
     sim_us refresh_window; /* background_refresh x cache_ttl, µs (0: none) */
     const msg_table *msgs;
@@ -71,6 +72,7 @@ struct kv_store {
     sim_us day_lo, day_hi; /* the UTC times [lo, hi) of that day (empty at first) */
     int64_t day_reads, day_writes;
     kv_list *free_lists;
+    uint64_t list_gen;   /* the last kv_list.gen given */
     kv_write_fn on_write;
     void *on_write_ud;
     met_id r_caps;
@@ -121,7 +123,7 @@ int64_t kv_storage_byte_s(kv_store *kv)
     return (int64_t)(kv->stored_byte_us / SIM_US_PER_S);
 }
 
-static void count_day(kv_store *kv, int put)
+static inline void count_day(kv_store *kv, int put)
 {
     int64_t n = put ? ++kv->day_writes : ++kv->day_reads;
     int64_t watch = put ? kv->cfg.watch_writes_day : kv->cfg.watch_reads_day;
@@ -192,6 +194,7 @@ kv_store *kv_new(sim_ctx *ctx, const kv_config *cfg, const msg_table *msgs)
     if (!kv)
         return NULL;
     kv->ctx = ctx;
+    kv->met = sim_metrics(ctx);
     kv->cfg = *cfg;
     kv->refresh_window = (sim_us)(cfg->background_refresh * (double)cfg->cache_ttl);
     kv->msgs = msgs;
@@ -253,7 +256,7 @@ void kv_free(kv_store *kv)
     while (kv->free_lists) {
         kv_list *n = kv->free_lists->next_free;
         kv_blob_unref(kv->free_lists->blob);
-        free(kv->free_lists->open);
+        free(kv->free_lists->opos);
         free(kv->free_lists);
         kv->free_lists = n;
     }
@@ -351,14 +354,13 @@ kv_list *kv_list_new(kv_store *kv)
     if (l)
         kv->free_lists = l->next_free;
     else {
-        if (!(l = malloc(sizeof *l + kv->cfg.window * sizeof(kv_entry))))
+        if (!(l = calloc(1, sizeof *l + kv->cfg.window * sizeof(kv_entry)))) /* zero padding (kv.h) */
             return NULL;
-        if (!(l->open = malloc(((kv->cfg.window + 63) / 64) * sizeof(uint64_t)))) {
-            free(l);
-            return NULL;
-        }
+        l->opos = NULL;
+        l->opos_cap = 0;
     }
     l->open_valid = 0;
+    l->gen = ++kv->list_gen;
     l->refs = 1;
     l->n = 0;
     l->bytes = 2;
@@ -382,6 +384,7 @@ int kv_list_mutable(kv_store *kv, kv_list **l)
 {
     if ((*l)->refs == 1) {
         (*l)->open_valid = 0; /* the caller is about to change entries */
+        (*l)->gen = ++kv->list_gen;
         kv_blob_unref((*l)->blob); /* its text no longer says what it holds */
         (*l)->blob = NULL;
         return 0;
@@ -400,6 +403,12 @@ int kv_list_mutable(kv_store *kv, kv_list **l)
 
 static int64_t entry_bytes(const kv_store *kv, const kv_entry *e);
 
+void kv_list_touch(kv_store *kv, kv_list *l)
+{
+    l->open_valid = 0;
+    l->gen = ++kv->list_gen;
+}
+
 int kv_list_set_status(kv_store *kv, kv_list **l, uint32_t idx, int status)
 {
     if (kv_list_mutable(kv, l) != 0)
@@ -413,22 +422,60 @@ int kv_list_set_status(kv_store *kv, kv_list **l, uint32_t idx, int status)
 
 uint32_t kv_list_next_open(kv_list *l, uint32_t i)
 {
-    uint32_t words = (l->n + 63) / 64;
-    if (!l->open_valid) {
-        memset(l->open, 0, words * sizeof(uint64_t));
-        for (uint32_t k = 0; k < l->n; k++)
-            if (l->e[k].work && !msg_status_terminal(l->e[k].status))
-                l->open[k / 64] |= (uint64_t)1 << (k % 64);
-        l->open_valid = 1;
+    if (!l->open_valid)
+        kv_list_index_open(l);
+    if (l->nopen == UINT32_MAX) { /* no index (out of memory): the scan */
+        for (; i < l->n; i++)
+            if (l->e[i].work && !msg_status_terminal(l->e[i].status))
+                return i;
+        return l->n;
     }
-    for (uint32_t w = i / 64; w < words; w++) {
-        uint64_t bits = l->open[w];
-        if (w == i / 64)
-            bits &= ~(uint64_t)0 << (i % 64);
-        if (bits)
-            return w * 64 + (uint32_t)__builtin_ctzll(bits);
+    uint32_t lo = 0, hi = l->nopen;
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (l->opos[mid] < i)
+            lo = mid + 1;
+        else
+            hi = mid;
     }
-    return l->n;
+    return lo < l->nopen ? l->opos[lo] : l->n;
+}
+
+/* Grows l->opos to hold the open entries from position k on, n being
+ * those already found; 0 or -1 (out of memory). */
+static int grow_opos(kv_list *l, uint32_t k, uint32_t n)
+{
+    uint32_t more = 0;
+    for (uint32_t j = k; j < l->n; j++)
+        more += l->e[j].work && !msg_status_terminal(l->e[j].status);
+    uint32_t cap = n + more < 8 ? 8 : n + more;
+    uint32_t *p = realloc(l->opos, cap * sizeof *p);
+    if (!p)
+        return -1;
+    l->opos = p;
+    l->opos_cap = cap;
+    return 0;
+}
+
+void kv_list_index_open(kv_list *l)
+{
+    uint32_t n = 0, nn = l->n, cap = l->opos_cap, *p = l->opos;
+    const kv_entry *e = l->e;
+    for (uint32_t k = 0; k < nn; k++) {
+        if (!e[k].work || msg_status_terminal(e[k].status))
+            continue;
+        if (n == cap) {
+            if (grow_opos(l, k, n) != 0) {
+                n = UINT32_MAX;
+                break;
+            }
+            cap = l->opos_cap;
+            p = l->opos;
+        }
+        p[n++] = k;
+    }
+    l->nopen = n;
+    l->open_valid = 1;
 }
 
 int kv_list_find(const kv_list *l, uint32_t mi)
@@ -487,7 +534,7 @@ void kv_list_append(kv_store *kv, kv_list *l, uint32_t mi, int status)
     l->e[l->n].work = m->type == MT_HUMAN && m->entity;
     sum += entry_bytes(kv, &l->e[l->n]);
     l->n++;
-    l->open_valid = 0;
+    kv_list_touch(kv, l);
     l->bytes = 2 + sum + (l->n > 1 ? l->n - 1 : 0);
 }
 
@@ -506,7 +553,11 @@ void kv_list_insert_sorted(kv_store *kv, kv_list *l, uint32_t mi, int status)
     uint32_t p = l->n; /* after every entry with ts <= the new one's */
     while (p > 0 && m[l->e[p - 1].msg].ts_ms > ts)
         p--;
-    kv_entry e = { mi, (uint8_t)status, m[mi].type == MT_HUMAN && m[mi].entity };
+    kv_entry e;
+    memset(&e, 0, sizeof e); /* zero padding (kv.h) */
+    e.msg = mi;
+    e.status = (uint8_t)status;
+    e.work = m[mi].type == MT_HUMAN && m[mi].entity;
     if (l->n >= kv->cfg.window) {
         uint32_t drop = l->n - kv->cfg.window + 1; /* the oldest, new one included */
         if (p < drop) { /* the new message is among the oldest: trimmed at once */
@@ -524,7 +575,7 @@ void kv_list_insert_sorted(kv_store *kv, kv_list *l, uint32_t mi, int status)
         l->e[p] = e;
         l->n++;
     }
-    l->open_valid = 0;
+    kv_list_touch(kv, l);
     kv_list_recount(kv, l);
 }
 
@@ -611,7 +662,7 @@ void kv_forget_msg(kv_store *kv, uint32_t m)
 /* Once per operation: the division only when the day may have changed.
  * [day_lo, day_hi) is the span of UTC times whose quotient is kv->day (C
  * division truncates, so a negative day's span is shifted by one). */
-static void roll_day(kv_store *kv)
+static inline void roll_day(kv_store *kv)
 {
     sim_us utc = sim_now(kv->ctx) + kv->cfg.utc_offset;
     if (utc >= kv->day_lo && utc < kv->day_hi)
@@ -647,6 +698,13 @@ static int loc_valid(const kv_store *kv, const location *L, uint32_t key, sim_us
 {
     sim_us exp = loc_exp(L, key);
     return exp > t && exp >= L->forgot + kv->cfg.cache_ttl;
+}
+
+/* dist_draw, with a fixed latency (the common case: no stream is read)
+ * taken without the call. */
+static inline sim_us draw_lat(const dist *d, gsl_rng *r)
+{
+    return d->kind == DIST_CONST ? d->a : dist_draw(d, r);
 }
 
 /* Packs the decision taken at issue time into the event argument. */
@@ -702,7 +760,7 @@ static void maybe_refresh(kv_store *kv, location *L, uint32_t key, sim_us t)
     if (++L->refresh_gen == 0)
         L->refresh_gen = 1;
     *busy = L->refresh_gen;
-    sim_after(kv->ctx, dist_draw(&kv->cfg.get_miss, L->refresh_rng), refresh_done, L,
+    sim_after(kv->ctx, draw_lat(&kv->cfg.get_miss, L->refresh_rng), refresh_done, L,
               (uint64_t)key | (uint64_t)L->refresh_gen << 32);
 }
 
@@ -722,9 +780,9 @@ static void get_done(sim_ctx *ctx, void *obj, uint64_t arg)
         int cls = kv_key_class(key);
         if (!loc_valid(kv, L, key, t)) {
             fetch(kv, L, key, t); /* misses are cached too */
-            met_add(sim_metrics(kv->ctx), L->m_central[cls], t, 1);
+            met_add(kv->met, L->m_central[cls], t, 1);
         } else {
-            met_add(sim_metrics(kv->ctx), L->m_local[cls], t, 1);
+            met_add(kv->met, L->m_local[cls], t, 1);
             maybe_refresh(kv, L, key, t);
         }
         if (kv_key_is_misc(key)) {
@@ -736,9 +794,10 @@ static void get_done(sim_ctx *ctx, void *obj, uint64_t arg)
             op->list = kv_list_ref(L->list);
             op->res = op->list ? KV_OK : KV_MISS;
         } else {
-            op->res = L->val[key] ? KV_OK : KV_MISS;
-            op->status = L->val[key] ? (uint8_t)ST_STATUS(L->val[key]) : 0;
-            op->attempts = (uint8_t)ST_ATTEMPTS(L->val[key]);
+            uint8_t v = L->val[key];
+            op->res = v ? KV_OK : KV_MISS;
+            op->status = v ? (uint8_t)ST_STATUS(v) : 0;
+            op->attempts = (uint8_t)ST_ATTEMPTS(v);
             if (L->bval)
                 op->blob = kv_blob_ref(L->bval[key]);
         }
@@ -761,7 +820,7 @@ void kv_get(kv_store *kv, kv_op *op)
     sim_us now = sim_now(kv->ctx);
     int hit = loc_valid(kv, &kv->locs[op->loc], op->key, now);
     sim_us lat = op->pin_lat >= 0 ? op->pin_lat
-                                  : dist_draw(hit ? &kv->cfg.get_hit : &kv->cfg.get_miss, lat_rng(kv, op));
+                                  : draw_lat(hit ? &kv->cfg.get_hit : &kv->cfg.get_miss, lat_rng(kv, op));
     double p = op->pin_lat >= 0 ? 0 : kv->cfg.get_error_prob[kv_key_class(op->key)];
     int res = KV_OK;
     if (op->force)
@@ -794,7 +853,7 @@ static void list_done(sim_ctx *ctx, void *obj, uint64_t arg)
 void kv_list_op(kv_store *kv, kv_op *op)
 {
     sim_us now = sim_now(kv->ctx);
-    sim_us lat = op->pin_lat >= 0 ? op->pin_lat : dist_draw(&kv->cfg.get_miss, lat_rng(kv, op));
+    sim_us lat = op->pin_lat >= 0 ? op->pin_lat : draw_lat(&kv->cfg.get_miss, lat_rng(kv, op));
     double p = op->pin_lat >= 0 ? 0 : kv->cfg.get_error_prob[KV_CLASS_OTHER];
     int res = KV_OK;
     if (op->force)
@@ -836,7 +895,7 @@ void kv_put(kv_store *kv, kv_op *op)
         lat = op->pin_lat;
     } else if (res != KV_ETOOLARGE && res != KV_ECAP) {
         double p = kv->cfg.put_error_prob[kv_key_class(op->key)];
-        lat = dist_draw(&kv->cfg.put, lat_rng(kv, op));
+        lat = draw_lat(&kv->cfg.put, lat_rng(kv, op));
         if (res == KV_OK && p > 0 && gsl_rng_uniform(fail_rng(kv, op)) < p)
             res = KV_ETRANSIENT;
     }

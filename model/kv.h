@@ -56,6 +56,10 @@ typedef enum {
 /* "ok", "miss", "error:transient", "error:429", ... as in the trace. */
 const char *kv_result_name(int r);
 
+/* Entries are written field by field (kv_list_append, kv_list_insert_sorted)
+ * into snapshots whose memory starts zeroed, and copied whole: their two
+ * padding bytes stay zero, so equal bytes are equal entries (model/track.c
+ * compares values with memcmp; a nonzero padding would only cost it time). */
 typedef struct kv_entry {
     uint32_t msg;
     uint8_t status; /* msg_status */
@@ -80,15 +84,25 @@ typedef struct kv_list {
     uint32_t n;
     int64_t bytes;  /* serialized size: 2 + sum(entry bytes) + (n - 1) commas */
     uint8_t corrupt; /* unparseable: every JSON.parse of it throws */
-    uint8_t open_valid; /* open[] is up to date */
+    uint8_t open_valid; /* opos[] is up to date */
     kv_blob *blob;  /* JS mode: the value's text (owned); NULL otherwise */
     struct kv_list *next_free;
-    /* Bitmap of entries that are bot work with a non-terminal status: what
-     * the seed's pending scan verifies. Computed on first use and kept while
-     * the snapshot is unchanged, so 28,800 polls a day over one unchanged
-     * cache scan it once. Any change goes through kv_list_mutable, which
-     * clears open_valid. */
-    uint64_t *open;
+    /* The positions, ascending, of the entries that are bot work with a
+     * non-terminal status: what the seed's pending scan verifies. Computed
+     * on first use (kv_list_index_open) and kept while the snapshot is
+     * unchanged, so 28,800 polls a day over one unchanged cache look at its
+     * entries once, and each poll's scan costs the open entries, not the
+     * window. Any change goes through kv_list_mutable, which clears
+     * open_valid. opos grows to the most open entries a snapshot had (its
+     * capacity stays with the recycled snapshot); nopen == UINT32_MAX means
+     * it could not grow (out of memory): the query falls back to the scan. */
+    uint32_t *opos;
+    uint32_t nopen, opos_cap;
+    /* A number the store gives the snapshot when it is made and again at
+     * every change of its entries (kv_list_mutable, kv_list_append,
+     * kv_list_insert_sorted, kv_list_touch): the same pointer with the same
+     * gen holds the same entries (model/track.c skips re-reading them). */
+    uint64_t gen;
     kv_entry e[];   /* oldest first; capacity = the window */
 } kv_list;
 
@@ -224,10 +238,44 @@ void kv_list_unref(kv_store *kv, kv_list *l);
 /* Makes *l safe to modify: copies it when shared. -1 on OOM. Every change
  * to entries goes through it (or kv_list_set_status). */
 int kv_list_mutable(kv_store *kv, kv_list **l);
+/* Says that l's entries were changed in place by its only holder (after
+ * kv_list_mutable): a new gen, and the open-entry index is rebuilt. */
+void kv_list_touch(kv_store *kv, kv_list *l);
 /* Sets entry idx's status, copying the list first when shared. -1 on OOM. */
 int kv_list_set_status(kv_store *kv, kv_list **l, uint32_t idx, int status);
+/* Fills l->opos (see kv_list); the queries below call it on first use. */
+void kv_list_index_open(kv_list *l);
 /* The first index >= i of an open entry (bot work, non-terminal), or n. */
 uint32_t kv_list_next_open(kv_list *l, uint32_t i);
+/* The same for a scan that asks in order: *k is where in opos the last
+ * answer was found, plus one (0 before the first query), so the query that
+ * follows an answer (i = that answer + 1) costs two comparisons; any other
+ * i is found by binary search. */
+static inline uint32_t kv_list_next_open_at(kv_list *l, uint32_t i, uint32_t *k)
+{
+    if (!l->open_valid)
+        kv_list_index_open(l);
+    uint32_t h = *k, no = l->nopen;
+    if (h <= no && no != UINT32_MAX && (h == no || l->opos[h] >= i) && (h == 0 || l->opos[h - 1] < i)) {
+        if (h == no)
+            return l->n;
+        *k = h + 1;
+        return l->opos[h];
+    }
+    uint32_t r = kv_list_next_open(l, i);
+    if (no != UINT32_MAX) { /* the hint for the next query */
+        uint32_t lo = 0, hi = no;
+        while (lo < hi) {
+            uint32_t mid = lo + (hi - lo) / 2;
+            if (l->opos[mid] < i)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        *k = lo < no ? lo + 1 : no;
+    }
+    return r;
+}
 /* Index of msg in the list, or -1 (linear, like findIndex). */
 int kv_list_find(const kv_list *l, uint32_t mi);
 /* Appends and drops the oldest entries past the window. */

@@ -33,6 +33,8 @@ struct track {
     uint64_t *pseq;      /* their cache_seq */
     uint32_t pn;
     int pvalid;          /* prev is the last value followed, no message twice */
+    const kv_list *pptr; /* that value and its kv_list.gen: when the old */
+    uint64_t pgen;       /* value of a write is it, unchanged, it equals prev */
     int check, op_limit;
     const call_backend *backend;
     sim_us last_t;
@@ -311,6 +313,7 @@ static void follow_all(track *t, const kv_list *old_list, const kv_list *new_lis
     int full = new_list && !new_list->corrupt && new_list->n >= window;
     int twice = 0;
     t->pvalid = 0;
+    t->pptr = NULL;
     if (new_list && !new_list->corrupt) {
         for (uint32_t k = 0; k < new_list->n; k++) {
             const kv_entry *e = &new_list->e[k];
@@ -323,6 +326,8 @@ static void follow_all(track *t, const kv_list *old_list, const kv_list *new_lis
         }
         t->pn = new_list->n;
         t->pvalid = !twice;
+        t->pptr = new_list;
+        t->pgen = new_list->gen;
     }
     if (old_list && !old_list->corrupt)
         for (uint32_t k = 0; k < old_list->n; k++) {
@@ -332,6 +337,31 @@ static void follow_all(track *t, const kv_list *old_list, const kv_list *new_lis
         }
     for (uint32_t k = 0; k < nchanged; k++)
         check(t, t->changed[k], 0);
+}
+
+/* The first j in [j, n) where the eight bytes of ne[j] differ from pk[j]
+ * (an entry_key), or n. An entry's padding is zero (kv.h), so equal bytes
+ * are equal keys; the caller compares the keys of the bytes that differ.
+ * memcmp passes over the unchanged run a block at a time. */
+static uint32_t next_diff(const kv_entry *ne, const uint64_t *pk, uint32_t j, uint32_t n)
+{
+    enum { BLK = 16 };
+    while (j + BLK <= n && memcmp(ne + j, pk + j, BLK * sizeof *pk) == 0)
+        j += BLK;
+    for (; j < n; j++) {
+        uint64_t raw;
+        memcpy(&raw, &ne[j], sizeof raw);
+        if (raw != pk[j])
+            return j;
+    }
+    return n;
+}
+
+static uint64_t min_stamp(const uint64_t *pq, uint32_t from, uint32_t to, uint64_t m)
+{
+    for (uint32_t k = from; k < to; k++)
+        m = pq[k] < m ? pq[k] : m;
+    return m;
 }
 
 /* follow_all's work on the entries that differ, when the old value is
@@ -345,6 +375,15 @@ static int follow_fast(track *t, const kv_list *o, const kv_list *nl, int tag, u
         return 0;
     uint32_t no = o->n, nn = nl->n;
     const kv_entry *oe = o->e, *ne = nl->e;
+    /* The old value against prev: equal without a look when it is the value
+     * followed last, unchanged since (same snapshot, same gen: kv.h). */
+    if (o != t->pptr || o->gen != t->pgen) {
+        uint64_t diff = 0;
+        for (uint32_t k = 0; k < no; k++)
+            diff |= entry_key(&oe[k]) ^ t->pkey[k];
+        if (diff)
+            return 0;
+    }
     uint32_t s = 0;
     if (nn > 0)
         for (uint32_t d = 0; d < no && d < FAST_MAX; d++)
@@ -352,8 +391,8 @@ static int follow_fast(track *t, const kv_list *o, const kv_list *nl, int tag, u
                 s = d;
                 break;
             }
-    /* One pass over the overlap: the old value against prev (diff), the
-     * new value against prev shifted, collecting the entries that differ
+    /* One pass over the overlap: the new value against prev shifted,
+     * collecting the entries that differ
      * (fresh: new entries unlike the old one at their shifted place; gone:
      * old entries whose message is not at its shifted place) and the
      * smallest stamp of the unchanged entries. Both lists come out in
@@ -361,31 +400,28 @@ static int follow_fast(track *t, const kv_list *o, const kv_list *nl, int tag, u
     uint32_t overlap = no - s < nn ? no - s : nn;
     /* an empty list may have no array at all: no offset from NULL (UB) */
     const uint64_t *pk = t->pkey ? t->pkey + s : NULL, *pq = t->pseq ? t->pseq + s : NULL;
-    const kv_entry *os = oe ? oe + s : NULL;
     uint32_t fresh[FAST_MAX], nf = 0, gone[FAST_MAX], ng = 0;
     for (uint32_t k = 0; k < s; k++) /* s < FAST_MAX */
         gone[ng++] = k;
-    uint64_t diff = 0, kept_min = UINT64_MAX;
-    for (uint32_t j = 0; j < overlap; j++) {
-        uint64_t p = pk[j];
-        diff |= entry_key(&os[j]) ^ p;
-        uint64_t x = entry_key(&ne[j]) ^ p;
-        if (!x) {
-            kept_min = pq[j] < kept_min ? pq[j] : kept_min;
-            continue;
-        }
+    for (uint32_t j = next_diff(ne, pk, 0, overlap); j < overlap; j = next_diff(ne, pk, j + 1, overlap)) {
+        uint64_t x = entry_key(&ne[j]) ^ pk[j];
+        if (!x)
+            continue; /* the same key */
         if (nf == FAST_MAX || ((uint32_t)x && ng == FAST_MAX))
             return 0;
         fresh[nf++] = j;
         if ((uint32_t)x) /* another message, not a status change */
             gone[ng++] = j + s;
     }
-    for (uint32_t k = 0; k < s; k++)
-        diff |= entry_key(&oe[k]) ^ t->pkey[k];
-    for (uint32_t k = s + overlap; k < no; k++)
-        diff |= entry_key(&oe[k]) ^ t->pkey[k];
-    if (diff)
-        return 0;
+    /* the smallest stamp of the unchanged entries: the overlap but the
+     * fresh ones (ascending) */
+    uint64_t kept_min = UINT64_MAX;
+    uint32_t from = 0;
+    for (uint32_t f = 0; f <= nf; f++) {
+        uint32_t to = f < nf ? fresh[f] : overlap;
+        kept_min = min_stamp(pq, from, to, kept_min);
+        from = to + 1;
+    }
     for (uint32_t k = s + overlap; k < no; k++) {
         if (ng == FAST_MAX)
             return 0;
@@ -431,6 +467,8 @@ static int follow_fast(track *t, const kv_list *o, const kv_list *nl, int tag, u
             oldest_kept = t->pseq[j];
     }
     t->pn = nn;
+    t->pptr = nl;
+    t->pgen = nl->gen;
     int full = nn >= window;
     /* A gone message is prev's at that place; the unchanged entries hold
      * prev's other messages (none twice), so it can be in the new value

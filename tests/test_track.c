@@ -135,10 +135,50 @@ static void test_writes_of_each_kind(void **state)
     (void)G;
 }
 
+/* The tracker takes the old value of a write as the one it followed last
+ * when it is the same snapshot with the same gen (kv.h): a snapshot its only
+ * holder changed in place (kv_list_mutable, or a direct change announced
+ * by kv_list_touch) has a new gen and is read again. Here [a, b, c] is
+ * followed, then changed in place to [a, c, b], then replaced by
+ * [a, b, d]: the entry that left the old value is c (lost: a, older,
+ * stays). Taken as the value followed, the entry at d's place would be b,
+ * and b would be counted lost in c's stead; the next write, where b does
+ * leave, tells the two apart: b is lost a first time (two messages lost),
+ * not again (one). */
+static void changed_in_place(fixture *f, int touch)
+{
+    enum { A, B, C, D, E };
+    kv_list *o = value(f, (int[]){ A, B, C }, 3, -1, -1);
+    track_on_write(f->t, KV_KEY_CACHE, NULL, o, -1);
+    if (!touch) {
+        kv_list *keep = o;
+        assert_int_equal(kv_list_mutable(f->kv, &o), 0);
+        assert_ptr_equal(o, keep); /* not shared: changed in place */
+    }
+    o->e[1].msg = f->m[C];
+    o->e[2].msg = f->m[B];
+    if (touch)
+        kv_list_touch(f->kv, o);
+    kv_list *nl = value(f, (int[]){ A, B, D }, 3, -1, -1);
+    track_on_write(f->t, KV_KEY_CACHE, o, nl, -1);
+    expect(f, 1, 1, 0);
+    kv_list *n2 = value(f, (int[]){ A, D, E }, 3, -1, -1);
+    track_on_write(f->t, KV_KEY_CACHE, nl, n2, -1);
+    expect(f, 2, 2, 0);
+    kv_list_unref(f->kv, o);
+    kv_list_unref(f->kv, nl);
+    kv_list_unref(f->kv, n2);
+}
+
+static void test_mutable_in_place_is_read_again(void **state) { changed_in_place(*state, 0); }
+static void test_touched_is_read_again(void **state) { changed_in_place(*state, 1); }
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_writes_of_each_kind, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_mutable_in_place_is_read_again, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_touched_is_read_again, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

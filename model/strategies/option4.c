@@ -185,7 +185,7 @@ static do_work transition(o4 *s, call *c)
         return w;
     }
     s->rows->e[idx].status = (uint8_t)target;
-    s->rows->open_valid = 0;
+    kv_list_touch(c->env->kv, s->rows);
     note_status(s, c->msg, target, c->kind);
     end(s, old, c->kind);
     w.rows_written = 1;
