@@ -4,11 +4,13 @@
 
 #include <math.h>
 
-/* The shipped generator. -DQSIM_RNG_TYPE=gsl_rng_taus2 builds qsim on
- * another GSL generator, to measure a switch (docs/performance.md, "The
- * RNG"); such a build's outputs differ from every published figure. */
+/* The shipped generator: L'Ecuyer's maximally equidistributed combined
+ * Tausworthe generator, taus2 (docs/performance.md, "The RNG").
+ * -DQSIM_RNG_TYPE=gsl_rng_mt19937 builds qsim on another GSL generator (it
+ * must return 32 bits, rng_exp's contract), to compare; such a build's
+ * outputs differ from every published figure. */
 #ifndef QSIM_RNG_TYPE
-#define QSIM_RNG_TYPE gsl_rng_mt19937
+#define QSIM_RNG_TYPE gsl_rng_taus2
 #endif
 
 uint64_t rng_mix64(uint64_t x)

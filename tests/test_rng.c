@@ -187,6 +187,85 @@ static void test_wide_uniform_draw_order(void **state)
 }
 
 
+/* ---- the generator: taus2 ---- */
+
+/* rng_new's generator is GSL's taus2, checked against the value GSL's own
+ * test suite pins (gsl/rng/test.c: seeded with 1, the 10,000th output is
+ * 2733957125), and rng_new seeds it with the folded derived seed. */
+static void test_generator_taus2(void **state)
+{
+    (void)state;
+    gsl_rng *r = rng_new(1, "x"), *t = gsl_rng_alloc(gsl_rng_taus2);
+    assert_non_null(r);
+    assert_non_null(t);
+    assert_string_equal(gsl_rng_name(r), "taus2");
+    assert_true(gsl_rng_min(r) == 0 && gsl_rng_max(r) == 0xffffffffUL); /* rng_exp's contract */
+    gsl_rng_set(t, 1);
+    unsigned long k = 0;
+    for (int i = 0; i < 10000; i++)
+        k = gsl_rng_get(t);
+    assert_true(k == 2733957125UL);
+    uint64_t s = rng_derive(1, rng_stream_id("x"));
+    gsl_rng_set(t, (unsigned long)((s >> 32) ^ (s & 0xffffffffu)));
+    for (int i = 0; i < 100; i++)
+        assert_true(gsl_rng_get(r) == gsl_rng_get(t));
+    gsl_rng_free(r);
+    gsl_rng_free(t);
+}
+
+/* Zero and small seeds (taus2 seeds its three words from an LCG of the
+ * seed) give streams that are not degenerate: no repeats among the first
+ * ND words (a chance repeat of 32-bit words: ~ND^2 / 2^33 = 1e-4), each of
+ * the 32 bits set in 50 % +- 5 sd of 20,000 words, the mean of 20,000
+ * uniforms within 5 sd of 1/2, and neighbouring seeds unrelated. Seed 0 is
+ * taus2's seed 1 (gsl/rng/taus.c), documented in sim/rng.h. */
+static void test_small_seeds_not_degenerate(void **state)
+{
+    (void)state;
+    gsl_rng *r = gsl_rng_alloc(gsl_rng_taus2), *q = gsl_rng_alloc(gsl_rng_taus2);
+    assert_non_null(r);
+    assert_non_null(q);
+    enum { NB = 20000 };
+    static unsigned long w[NB];
+    for (unsigned long seed = 0; seed < 20; seed++) {
+        gsl_rng_set(r, seed);
+        for (size_t i = 0; i < NB; i++)
+            w[i] = gsl_rng_get(r);
+        unsigned long sorted[ND];
+        memcpy(sorted, w, sizeof sorted);
+        for (size_t i = 1; i < ND; i++) /* insertion sort: ND is small */
+            for (size_t j = i; j > 0 && sorted[j - 1] > sorted[j]; j--) {
+                unsigned long x = sorted[j];
+                sorted[j] = sorted[j - 1];
+                sorted[j - 1] = x;
+            }
+        for (size_t i = 1; i < ND; i++)
+            assert_true(sorted[i] != sorted[i - 1]);
+        double sd = sqrt(NB * 0.25);
+        for (int b = 0; b < 32; b++) {
+            size_t ones = 0;
+            for (size_t i = 0; i < NB; i++)
+                ones += (w[i] >> b) & 1;
+            assert_true(fabs((double)ones - NB / 2.0) < 5 * sd);
+        }
+        double m = 0;
+        for (size_t i = 0; i < NB; i++)
+            m += gsl_rng_uniform(r);
+        assert_true(fabs(m / NB - 0.5) < 5 * sqrt(1.0 / 12 / NB));
+        unsigned long a[ND], b[ND];
+        gsl_rng_set(r, seed + 1);
+        gsl_rng_set(q, seed + 2);
+        draws(r, a, ND);
+        draws(q, b, ND);
+        assert_true(count_equal(a, b) <= 1);
+    }
+    gsl_rng_set(r, 0);
+    gsl_rng_set(q, 1);
+    assert_true(gsl_rng_get(r) == gsl_rng_get(q));
+    gsl_rng_free(r);
+    gsl_rng_free(q);
+}
+
 /* ---- rng_exp: statistics of one fixed-seed sample ---- */
 
 enum { NX = 1000000 };
@@ -468,6 +547,8 @@ int main(void)
         cmocka_unit_test(test_ctx_extra_stream_independent),
         cmocka_unit_test(test_ctx_many_streams),
         cmocka_unit_test(test_wide_uniform_draw_order),
+        cmocka_unit_test(test_generator_taus2),
+        cmocka_unit_test(test_small_seeds_not_degenerate),
         cmocka_unit_test(test_exp_strip_paths),
         cmocka_unit_test(test_exp_stream_reproducible),
         cmocka_unit_test_setup_teardown(test_exp_moments, sample_setup, sample_teardown),
