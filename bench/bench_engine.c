@@ -1,9 +1,10 @@
 /* bench_engine.c - engine throughput in events/s: the hold model on eq_queue
  * (10, 1,000, 100,000 pending), chains of short steps on sim_ctx (the
  * model's KV operations) and an M/M/1 queue run through sim_ctx.
- * The M/M/1 also runs with other generators and exponentials (taus2, a
- * ziggurat), to measure what a switch of the shipped RNG would buy; those
- * variants live here only (docs/performance.md, "The RNG").
+ * The M/M/1 runs on the shipped streams (taus2 + rng_exp, sim/rng.h) and,
+ * for comparison, on the other generator/exponential pairs (MT19937, GSL's
+ * exponential, the previous shipped pair among them); those variants live
+ * here only (docs/performance.md, "The RNG").
  * Wall-clock time is read here only: the model never looks at it. */
 #include <getopt.h>
 #include <inttypes.h>
@@ -201,56 +202,9 @@ static sim_us draw_us(gsl_rng *r, double mean_us)
     return (sim_us)(gsl_ran_exponential(r, mean_us) + 0.5);
 }
 
-/* Exponential by the ziggurat (Marsaglia and Tsang, "The Ziggurat Method
- * for Generating Random Variables", JSS 5(8), 2000), 256 strips. One 32-bit
- * draw per value on the fast path (98.9 %): the low 8 bits pick the strip,
- * the high 24 bits the position in it (separate bits, so the strip and the
- * value are independent; 24-bit resolution, plenty at microsecond rounding
- * of a mean >= 1 ms). Tables are static const after zig_init (the bench's
- * only setup); gsl_rng_get must return 32 random bits (mt19937, taus2 do). */
-static struct {
-    uint32_t k[256];
-    double w[256], f[256];
-} zig;
-
-static void zig_init(void)
-{
-    const double m = 16777216.0; /* 2^24 */
-    double de = 7.697117470131487, te = de, ve = 3.949659822581572e-3;
-    double q = ve / exp(-de);
-    zig.k[0] = (uint32_t)((de / q) * m);
-    zig.k[1] = 0;
-    zig.w[0] = q / m;
-    zig.w[255] = de / m;
-    zig.f[0] = 1.0;
-    zig.f[255] = exp(-de);
-    for (int i = 254; i >= 1; i--) {
-        de = -log(ve / de + exp(-de));
-        zig.k[i + 1] = (uint32_t)((de / te) * m);
-        te = de;
-        zig.f[i] = exp(-de);
-        zig.w[i] = de / m;
-    }
-}
-
-static double zig_exp1(gsl_rng *r)
-{
-    for (;;) {
-        uint32_t j = (uint32_t)gsl_rng_get(r);
-        uint32_t i = j & 255u, u = j >> 8;
-        if (u < zig.k[i])
-            return u * zig.w[i];
-        if (i == 0) /* the tail beyond r: r + Exp(1) */
-            return 7.697117470131487 - log(gsl_rng_uniform_pos(r));
-        double x = u * zig.w[i];
-        if (zig.f[i] + gsl_rng_uniform(r) * (zig.f[i - 1] - zig.f[i]) < exp(-x))
-            return x;
-    }
-}
-
 static sim_us draw_zig_us(gsl_rng *r, double mean_us)
 {
-    return (sim_us)(zig_exp1(r) * mean_us + 0.5);
+    return (sim_us)(rng_exp(r, mean_us) + 0.5);
 }
 
 static void mm1_account(mm1 *m, sim_us now)
@@ -279,7 +233,7 @@ static void mm1_arrive(sim_ctx *ctx, void *obj, uint64_t arg)
     sim_after(ctx, m->draw(m->arr, m->arr_mean_us), mm1_arrive, m, 0);
 }
 
-/* A stream of generator type t seeded as rng_new seeds MT19937. */
+/* A stream of generator type t seeded as rng_new seeds its generator. */
 static gsl_rng *other_rng(const gsl_rng_type *t, const char *name)
 {
     gsl_rng *r = gsl_rng_alloc(t);
@@ -289,7 +243,7 @@ static gsl_rng *other_rng(const gsl_rng_type *t, const char *name)
     return r;
 }
 
-/* gen NULL: the shipped streams (sim_rng, MT19937); else streams of gen. */
+/* gen NULL: the shipped streams (sim_rng, taus2); else streams of gen. */
 static int bench_mm1(const bench_cfg *cfg, double lambda, double mu, const gsl_rng_type *gen,
                      mm1_draw draw, bench_result *res, double *mean_in_system, double *util)
 {
@@ -343,7 +297,7 @@ static double draws_per_s(const bench_cfg *cfg, const gsl_rng_type *t, int how, 
         return 0;
     do {
         for (int i = 0; i < 65536; i++)
-            acc += how == 0 ? (double)gsl_rng_get(r) : how == 1 ? gsl_ran_exponential(r, 1.0) : zig_exp1(r);
+            acc += how == 0 ? (double)gsl_rng_get(r) : how == 1 ? gsl_ran_exponential(r, 1.0) : rng_exp(r, 1.0);
         n += 65536;
     } while ((dt = wall_s() - t0) < cfg->min_s);
     gsl_rng_free(r);
@@ -351,7 +305,7 @@ static double draws_per_s(const bench_cfg *cfg, const gsl_rng_type *t, int how, 
     return (double)n / dt;
 }
 
-/* Mean and variance of n ziggurat Exp(1) draws (both should be 1), and the
+/* Mean and variance of n rng_exp Exp(1) draws (both should be 1), and the
  * largest gap between the empirical and the exact CDF on a 0.01 grid
  * (a Kolmogorov-Smirnov distance, for 1e6 draws ~0.0014 at the 95 % level). */
 static void zig_check(const gsl_rng_type *t, uint64_t n, double *mean, double *var, double *ks)
@@ -363,7 +317,7 @@ static void zig_check(const gsl_rng_type *t, uint64_t n, double *mean, double *v
     for (int b = 0; b <= NB; b++)
         bins[b] = 0;
     for (uint64_t i = 0; r && i < n; i++) {
-        double x = zig_exp1(r);
+        double x = rng_exp(r, 1.0);
         s += x;
         s2 += x * x;
         int b = x < NB * 0.01 ? (int)(x / 0.01) : NB;
@@ -508,19 +462,18 @@ int main(int argc, char **argv)
     }
 
     const double lambda = 0.9, mu = 1.0, rho = lambda / mu;
-    /* The shipped M/M/1 first; then what other generators and exponentials
-     * would give (not shipped: docs/performance.md, "The RNG"). */
+    /* The shipped M/M/1 first; then the other generator/exponential pairs
+     * (not shipped: docs/performance.md, "The RNG"). */
     static const struct {
         const char *name, *what;
         const gsl_rng_type *const *gen; /* NULL: the shipped streams */
         mm1_draw draw;
     } variants[] = {
-        { "mm1", "shipped: MT19937 + gsl_ran_exponential", NULL, draw_us },
+        { "mm1", "shipped: taus2 + rng_exp (ziggurat)", NULL, draw_zig_us },
+        { "mm1-mt", "before: MT19937 + gsl_ran_exponential", &gsl_rng_mt19937, draw_us },
         { "mm1-taus2", "taus2 + gsl_ran_exponential", &gsl_rng_taus2, draw_us },
-        { "mm1-mt-zig", "MT19937 + ziggurat exponential", &gsl_rng_mt19937, draw_zig_us },
-        { "mm1-taus2-zig", "taus2 + ziggurat exponential", &gsl_rng_taus2, draw_zig_us },
+        { "mm1-mt-zig", "MT19937 + rng_exp (ziggurat)", &gsl_rng_mt19937, draw_zig_us },
     };
-    zig_init();
     double shipped = 0;
     for (size_t v = 0; v < sizeof variants / sizeof variants[0]; v++) {
         bench_result res;
@@ -547,13 +500,13 @@ int main(int argc, char **argv)
     }
     double sink = 0, zm, zv, zks;
     uint64_t zn = cfg.quick ? 100000 : 10000000;
-    printf("raw draws, M/s: mt19937 get %.1f, exponential %.1f, ziggurat %.1f; taus2 get %.1f, exponential %.1f, "
-           "ziggurat %.1f\n",
+    printf("raw draws, M/s: mt19937 get %.1f, gsl exponential %.1f, rng_exp %.1f; taus2 get %.1f, gsl exponential "
+           "%.1f, rng_exp %.1f\n",
            draws_per_s(&cfg, gsl_rng_mt19937, 0, &sink) / 1e6, draws_per_s(&cfg, gsl_rng_mt19937, 1, &sink) / 1e6,
            draws_per_s(&cfg, gsl_rng_mt19937, 2, &sink) / 1e6, draws_per_s(&cfg, gsl_rng_taus2, 0, &sink) / 1e6,
            draws_per_s(&cfg, gsl_rng_taus2, 1, &sink) / 1e6, draws_per_s(&cfg, gsl_rng_taus2, 2, &sink) / 1e6);
     zig_check(gsl_rng_taus2, zn, &zm, &zv, &zks);
-    printf("ziggurat check, %" PRIu64 " taus2 draws: mean %.5f, variance %.5f (both 1), KS distance %.5f "
+    printf("rng_exp check, %" PRIu64 " taus2 draws: mean %.5f, variance %.5f (both 1), KS distance %.5f "
            "(95 %% bound %.5f)\n", zn, zm, zv, zks, 1.36 / sqrt((double)zn));
     if (sink == 0) /* keeps the timed draws from being optimised away */
         printf("(no draws)\n");

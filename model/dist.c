@@ -4,13 +4,15 @@
 #include <math.h>
 #include <gsl/gsl_randist.h>
 
+#include "sim/rng.h"
+
 int64_t dist_draw(const dist *d, gsl_rng *r)
 {
     double x;
     switch (d->kind) {
     case DIST_UNIFORM: {
         /* gsl_rng_uniform_int takes n up to the generator's range (2^32 for
-         * MT19937); wider ranges (a uniform over more than ~71 min in µs)
+         * taus2); wider ranges (a uniform over more than ~71 min in µs)
          * are drawn as high and low halves, still exactly uniform. */
         uint64_t n = (uint64_t)(d->b - d->a) + 1;
         if (n <= UINT64_C(0xffffffff))
@@ -26,7 +28,7 @@ int64_t dist_draw(const dist *d, gsl_rng *r)
         }
     }
     case DIST_EXP:
-        x = gsl_ran_exponential(r, (double)d->a);
+        x = rng_exp(r, (double)d->a);
         break;
     case DIST_LOGNORMAL:
         x = gsl_ran_lognormal(r, log((double)d->a), d->sigma);

@@ -5,7 +5,8 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <gsl/gsl_randist.h>
+
+#include "sim/rng.h"
 
 struct human {
     actor_env *env;
@@ -39,7 +40,7 @@ void human_free(human *h)
 
 static sim_us gap(human *h)
 {
-    double us = gsl_ran_exponential(h->rng, 1.0 / h->cfg->rate_per_s) * (double)SIM_US_PER_S;
+    double us = rng_exp(h->rng, 1.0 / h->cfg->rate_per_s) * (double)SIM_US_PER_S;
     if (!(us < 4.0e18)) /* a rate near 0: later than any run ends (and no overflow) */
         return INT64_C(4000000000000000000);
     return us < 1 ? 1 : (sim_us)us;
@@ -54,7 +55,7 @@ static sim_us gap_profile(human *h, sim_us now)
 {
     const sim_us hour = 3600 * SIM_US_PER_S, day = 24 * hour;
     const sim_us never = INT64_C(4000000000000000000);
-    double e = gsl_ran_exponential(h->rng, 1.0); /* in posts */
+    double e = rng_exp(h->rng, 1.0); /* in posts */
     double per_day = 0;
     for (int i = 0; i < 24; i++)
         per_day += h->cfg->rate_by_hour[i] * 3600.0;

@@ -6,7 +6,8 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <gsl/gsl_randist.h>
+
+#include "sim/rng.h"
 
 struct reader {
     actor_env *env;
@@ -54,7 +55,7 @@ static void tick(sim_ctx *ctx, void *obj, uint64_t page)
 static sim_us gap(reader *r)
 {
     double rate = r->cfg->rate_per_s * (double)r->cfg->count;
-    double us = gsl_ran_exponential(r->rng, 1.0 / rate) * (double)SIM_US_PER_S;
+    double us = rng_exp(r->rng, 1.0 / rate) * (double)SIM_US_PER_S;
     if (!(us < 4.0e18)) /* a rate near 0: later than any run ends */
         return INT64_C(4000000000000000000);
     return us < 1 ? 1 : (sim_us)us;

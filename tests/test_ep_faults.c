@@ -98,22 +98,32 @@ static void test_only_complete_cache_update_fails(void **state)
         assert_int_equal(h_counter(&clean, "calls.complete"), h_counter(&f, "calls.complete"));
         assert_int_equal(h_counter(&f, "kv.writes.complete"), 2 * h_counter(&f, "calls.complete") - fired);
         assert_int_equal(h_counter(&f, "kv.reads.complete"), h_counter(&clean, "kv.reads.complete") - fired);
-        /* Each fired fault opens at most one episode (none when the entry
-         * has already left the cache), which Option 0 never heals. Episodes
-         * also come from races of overlapping read-modify-writes (a post
-         * writing back its copy over a claim's update: the clean day has
-         * such races too); a race over a claim heals at the complete. So
-         * under Option 0 the unhealed episodes are the faults' plus the
-         * unhealed races, which the clean run shows. */
+        /* Each fired fault leaves its message processing in the cache and
+         * complete in its key (none when the entry has already left the
+         * cache; a quiet room takes hours to push a message out of the
+         * window, a complete comes seconds after its claim), and under
+         * Option 0 nothing writes complete into the cache again: that
+         * episode never heals (exactly so in test_prob_zero_and_one). Other
+         * episodes come from races of overlapping read-modify-writes; a race
+         * over a claim heals at the complete. An unhealed episode ends
+         * censored. The clean run does not bound the faulted run's races: a
+         * fired fault changes the timing of what follows, so the two days
+         * race differently (under taus2 with GSL's exponential: 12 fired, 15
+         * unhealed, the clean day 2 unhealed races), and that bound is gone
+         * (issue 18). */
         int64_t episodes = h_counter(&f, "divergence.episodes");
         int64_t unhealed = episodes - h_counter(&f, "divergence.healed");
-        int64_t race_unhealed = h_counter(&clean, "divergence.episodes") - h_counter(&clean, "divergence.healed");
         assert_true(episodes >= 1);
         if (opt) { /* each heal put lands */
             assert_int_equal(unhealed, 0);
             assert_true(h_counter(&f, "kv.writes.pending") >= 1);
         } else {
-            assert_true(unhealed >= 1 && unhealed <= fired + race_unhealed);
+            assert_true(unhealed >= 1);
+            /* every unhealed episode ends censored: aged out, overwritten
+             * or open at the end */
+            assert_int_equal(unhealed, h_counter(&f, "divergence.censored.aged_out") +
+                                           h_counter(&f, "divergence.censored.overwritten") +
+                                           h_counter(&f, "divergence.censored.open_at_end"));
             assert_int_equal(h_counter(&f, "kv.writes.pending"), 0);
         }
         h_free(&f);
@@ -160,6 +170,12 @@ static void test_prob_zero_and_one(void **state)
     assert_int_equal(h_npolls(&r), 1);
     assert_int_equal(h_poll(&r, 0)[H_KVR], 3);
     assert_int_equal(h_poll(&r, 0)[H_KVW], 0);
+    /* each failed update opens one episode (cache processing, key complete)
+     * and Option 0 has nothing that writes complete into the cache: both
+     * are open at the end */
+    assert_int_equal(h_counter(&r, "divergence.episodes"), 2);
+    assert_int_equal(h_counter(&r, "divergence.healed"), 0);
+    assert_int_equal(h_counter(&r, "divergence.censored.open_at_end"), 2);
     h_free(&r);
 
     run_two(&r, ", 'faults': [ { 'endpoint': 'complete', 'op': 'get', 'key': 'cache', 'prob': 0, 'kind': 'error' } ]");
