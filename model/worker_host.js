@@ -142,7 +142,8 @@ let cur = null; // the invocation whose message is being handled
 const noRandom = () => { throw new Error('qsim: randomness outside an invocation'); };
 Math.random = () => (cur ? cur.rand() : noRandom());
 const getRandomValues = (arr) => {
-  const r = cur ? cur.rand : noRandom;
+  const inv = cur;
+  const r = inv ? () => inv.rand() : noRandom;
   const u8 = new Uint8Array(arr.buffer, arr.byteOffset, arr.byteLength);
   for (let i = 0; i < u8.length; i++) u8[i] = Math.floor(r() * 256);
   return arr;
@@ -186,28 +187,105 @@ function log(...a) {
 }
 console.log = console.info = console.warn = console.error = console.debug = log;
 
-// ---- responses whose body we can read without a stream ----
-const RealResponse = Response;
+// ---- requests and responses whose string body is kept as a string ----
+// A real Request/Response given a string body builds a ReadableStream for
+// it (undici: a transferable stream, ~10 us), and every Request an
+// AbortSignal (another transferable) it never fires. The module still gets
+// real ones (instanceof Request/Response, undici's headers, url, status):
+// a string body is held as a string, and `text()`/`json()` read it; the
+// stream (`body`, `arrayBuffer()`, `blob()`, `bytes()`, `formData()`) is
+// built on first use by a real object with the same body (the delegate);
+// `clone()` copies. A request's `signal` is a real AbortSignal made when
+// first read (qsim never aborts a request): undici's own slot gets one
+// shared signal instead (docs/worker-host.md, "Conformance and speed").
+const RealResponse = Response, RealRequest = Request, RealAC = AbortController;
+const kText = Symbol('qsim.text'), kUsed = Symbol('qsim.used'), kReal = Symbol('qsim.real'), kSig = Symbol('qsim.signal');
+const TEXT_PLAIN = 'text/plain;charset=UTF-8';
+const NULL_BODY = new Set([101, 204, 205, 304]);
+const SHARED_SIGNAL = new RealAC().signal;
+class NoSignalAC { get signal() { return SHARED_SIGNAL; } abort() {} }
+const BODY_MISUSED = 'Body is unusable: Body has already been read';
+// the string-body methods, shared by QRequest and QResponse; `base` is the
+// real class, `real(o)` builds o's delegate
+function lazyBody(C, base, real) {
+  const bodyGet = Object.getOwnPropertyDescriptor(base.prototype, 'body').get;
+  const usedGet = Object.getOwnPropertyDescriptor(base.prototype, 'bodyUsed').get;
+  const delegate = (o) => {
+    if (!o[kReal]) {
+      o[kReal] = real(o);
+      if (o[kUsed]) o[kReal].text(); // already read: so is the delegate
+    }
+    return o[kReal];
+  };
+  const readText = (o) => {
+    if (o[kReal]) return o[kReal].text();
+    if (o[kUsed]) return Promise.reject(new TypeError(BODY_MISUSED));
+    o[kUsed] = true;
+    return Promise.resolve(o[kText]);
+  };
+  const P = C.prototype;
+  const def = (name, d) => Object.defineProperty(P, name, { configurable: true, writable: true, ...d });
+  Object.defineProperty(P, 'body', { configurable: true, get() { return this[kText] === undefined ? bodyGet.call(this) : delegate(this).body; } });
+  Object.defineProperty(P, 'bodyUsed', { configurable: true, get() {
+    return this[kText] === undefined ? usedGet.call(this) : this[kReal] ? this[kReal].bodyUsed : !!this[kUsed]; } });
+  def('text', { value() { return this[kText] === undefined ? base.prototype.text.call(this) : readText(this); } });
+  def('json', { value() {
+    return this[kText] === undefined ? base.prototype.json.call(this) : readText(this).then((t) => JSON.parse(t)); } });
+  for (const m of ['arrayBuffer', 'blob', 'bytes', 'formData']) {
+    if (typeof base.prototype[m] !== 'function') continue;
+    def(m, { value(...a) { return this[kText] === undefined ? base.prototype[m].apply(this, a) : delegate(this)[m](...a); } });
+  }
+}
 class QResponse extends RealResponse {
   constructor(body, init) {
-    super(body, init);
-    this.__qsimBody = body == null ? '' : typeof body === 'string' ? body : undefined;
+    if (typeof body !== 'string') {
+      super(body, init);
+      return;
+    }
+    super(null, init);
+    if (NULL_BODY.has(this.status)) throw new TypeError(`Response constructor: Invalid response status code ${this.status}`);
+    this[kText] = body;
+    if (!this.headers.has('content-type')) this.headers.set('content-type', TEXT_PLAIN);
   }
   static json(data, init) {
     const h = new Headers(init && init.headers);
     if (!h.has('content-type')) h.set('content-type', 'application/json');
     return new QResponse(JSON.stringify(data), { ...(init || {}), headers: h });
   }
-}
-globalThis.Response = QResponse;
-class QRequest extends Request {
-  constructor(input, init) {
-    super(input, init);
-    this.__qsimBody = init && typeof init.body === 'string' ? init.body : '';
+  clone() {
+    if (this[kText] === undefined) return super.clone();
+    if (this.bodyUsed) throw new TypeError('Response.clone: Body has already been consumed.');
+    return new QResponse(this[kText], { status: this.status, statusText: this.statusText, headers: this.headers });
   }
-  text() { return Promise.resolve(this.__qsimBody); }
-  json() { return new Promise((res) => res(JSON.parse(this.__qsimBody))); }
 }
+lazyBody(QResponse, RealResponse, (o) => new RealResponse(o[kText], { status: o.status, statusText: o.statusText, headers: o.headers }));
+globalThis.Response = QResponse;
+// the body the host sends back: the string (read or not, as before), or
+// the real body read (a promise)
+const responseText = (r) => (r[kText] !== undefined && !r[kReal] ? r[kText] : r.body === null ? '' : r.text());
+class QRequest extends RealRequest {
+  // only the host makes these: (url, { method, headers: plain object, body: string or undefined })
+  constructor(url, init) {
+    const body = init.body;
+    globalThis.AbortController = NoSignalAC; // undici asks the global for its controller
+    try {
+      super(url, { method: init.method, headers: init.headers });
+    } finally {
+      globalThis.AbortController = RealAC;
+    }
+    if (typeof body === 'string') {
+      this[kText] = body;
+      if (!this.headers.has('content-type')) this.headers.set('content-type', TEXT_PLAIN);
+    }
+  }
+  get signal() { return this[kSig] || (this[kSig] = new RealAC().signal); }
+  clone() {
+    if (this[kText] === undefined) return super.clone();
+    if (this.bodyUsed) throw new TypeError('unusable'); // undici's words
+    return new QRequest(this.url, { method: this.method, headers: this.headers, body: this[kText] });
+  }
+}
+lazyBody(QRequest, RealRequest, (o) => new RealRequest(o.url, { method: o.method, headers: o.headers, body: o[kText] }));
 
 // ---- KV binding ----
 const ERR = ['', '', 'KV: transient error', 'KV PUT failed: 429 Too Many Requests',
@@ -216,15 +294,17 @@ const META_MAX = 1024;     // bytes of metadata (developers.cloudflare.com/kv/pl
 const CACHE_TTL_MIN = 30;  // s: the smallest cacheTtl (same page)
 class KVNamespace {
   constructor(inv) { this.inv = inv; }
-  get(key, opt) {
-    return this.getWithMetadata(key, opt).then((r) => r.value);
-  }
-  getWithMetadata(key, opt) {
+  // get and getWithMetadata: one promise each, settled by the result's
+  // handler with the converted value (fin)
+  get(key, opt) { return this.read(key, opt, false); }
+  getWithMetadata(key, opt) { return this.read(key, opt, true); }
+  read(key, opt, withMeta) {
     const type = typeof opt === 'string' ? opt : (opt && opt.type) || 'text';
     if (opt && typeof opt === 'object' && opt.cacheTtl != null && !(Number(opt.cacheTtl) >= CACHE_TTL_MIN))
       return Promise.reject(new Error(`KV GET failed: 400 Invalid cache_ttl of ${opt.cacheTtl}. Cache TTL must be at least ${CACHE_TTL_MIN}.`));
-    return this.inv.op('G', String(key), null, 0, null).then((r) => ({
-      value: convert(r.v, type), metadata: r.m == null ? null : JSON.parse(r.m), cacheStatus: null }));
+    const fin = withMeta ? (v, m) => ({ value: convert(v, type), metadata: m == null ? null : JSON.parse(m), cacheStatus: null })
+      : type === 'text' ? null : (v) => convert(v, type);
+    return this.inv.op('G', String(key), null, 0, null, fin);
   }
   put(key, value, opts) {
     if (typeof value !== 'string') {
@@ -242,22 +322,24 @@ class KVNamespace {
       if (lenOf(meta) > META_MAX)
         return Promise.reject(new Error(`KV PUT failed: 413 Metadata length of ${lenOf(meta)} exceeds limit of ${META_MAX}.`));
     }
-    return this.inv.op('P', String(key), value, ttl, meta).then(() => undefined);
+    return this.inv.op('P', String(key), value, ttl, meta, toUndefined);
   }
-  delete(key) { return this.inv.op('D', String(key), null, 0, null).then(() => undefined); }
+  delete(key) { return this.inv.op('D', String(key), null, 0, null, toUndefined); }
   list(opts) {
     const prefix = opts && opts.prefix != null ? String(opts.prefix) : '';
     const cursor = opts && opts.cursor != null ? String(opts.cursor) : '';
     const limit = opts && opts.limit != null ? Math.floor(Number(opts.limit)) : 1000;
     if (!(limit >= 1 && limit <= 1000))
       return Promise.reject(new Error(`KV LIST failed: 400 Invalid key_count_limit of ${opts.limit}. Please specify an integer between 1 and 1000.`));
-    return this.inv.op('K', prefix, cursor, limit, null).then((r) => {
-      const page = JSON.parse(r.v);
-      if (page.list_complete) delete page.cursor;
-      page.cacheStatus = null;
-      return page;
-    });
+    return this.inv.op('K', prefix, cursor, limit, null, listPage);
   }
+}
+const toUndefined = () => undefined;
+function listPage(v) {
+  const page = JSON.parse(v);
+  if (page.list_complete) delete page.cursor;
+  page.cacheStatus = null;
+  return page;
 }
 function convert(v, type) {
   if (v === null) return null;
@@ -274,22 +356,30 @@ function convert(v, type) {
 class Invocation {
   constructor(id, seed) {
     this.id = id;
-    const s = BigInt.asUintN(64, BigInt(seed));
-    this.rand = sfc32(Number(s & 0xffffffffn), Number(s >> 32n), 0x9e3779b9, 0x243f6a88);
-    for (let i = 0; i < 12; i++) this.rand();
+    this.seed = seed;     // its generator is made when first drawn from
+    this.gen = null;
     this.q = [];          // KV calls awaiting their result, in issue order
     this.waits = 0;       // ctx.waitUntil promises not yet settled
     this.timers = 0;      // its timers not yet fired
     this.responded = false;
     this.ended = false;
   }
-  // One KV call; its promise settles with { v: value or null, m: metadata
-  // text or null } when qsim sends the result.
-  op(kind, key, value, ttl, meta) {
+  rand() {
+    if (!this.gen) {
+      const s = BigInt.asUintN(64, BigInt(this.seed));
+      this.gen = sfc32(Number(s & 0xffffffffn), Number(s >> 32n), 0x9e3779b9, 0x243f6a88);
+      for (let i = 0; i < 12; i++) this.gen();
+    }
+    return this.gen();
+  }
+  // One KV call; its promise settles when qsim sends the result, with
+  // fin(value or null, metadata text or null), or the value when fin is
+  // null.
+  op(kind, key, value, ttl, meta, fin) {
     if (kind !== 'K' && (key === '' || key === '.' || key === '..'))
       return Promise.reject(new TypeError(`Key name cannot be empty, "." or ".." (got ${JSON.stringify(key)}).`));
     return new Promise((resolve, reject) => {
-      this.q.push({ resolve, reject, key });
+      this.q.push({ resolve, reject, key, fin });
       const kl = lenOf(key);
       if (kind === 'G') emit(`G ${this.id} ${kl}\n${key}`);
       else if (kind === 'P') {
@@ -333,12 +423,12 @@ function makeEnv(inv) {
 }
 async function runFetch(inv, req) {
   try {
-    const headers = new Headers(req.h || {});
-    const request = new QRequest(req.u, { method: req.m, headers, body: req.m === 'GET' ? undefined : req.b });
+    const request = new QRequest(req.u, { method: req.m, headers: req.h || {}, body: req.m === 'GET' || req.m === 'HEAD' ? undefined : req.b });
     const r = await mod.fetch(request, makeEnv(inv), inv.ctx());
     cur = inv;
     if (!(r instanceof RealResponse)) throw new TypeError('fetch() must return a Response');
-    const body = r.__qsimBody !== undefined ? r.__qsimBody : await r.text();
+    let body = responseText(r);
+    if (typeof body !== 'string') body = await body;
     inv.respond(r.status, body);
   } catch (e) {
     cur = inv;
@@ -390,8 +480,13 @@ function handle() {
       } else if (v !== null && f.length <= 5) { // a model key's value (own keys: never -2)
         held.set(w.key, v);
       }
-      if (res <= 1) w.resolve({ v, m });
-      else w.reject(new Error(ERR[res] || 'KV error'));
+      if (res > 1) w.reject(new Error(ERR[res] || 'KV error'));
+      else if (w.fin === null) w.resolve(v);
+      else {
+        let r;
+        try { r = w.fin(v, m); } catch (e) { w.reject(e); break; }
+        w.resolve(r);
+      }
       break;
     }
     case 'T': {
