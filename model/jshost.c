@@ -60,7 +60,7 @@ typedef struct jsh_kvcall {
     int status;        /* put: what qsim reads from it */
     kv_list *list;     /* put of the cache: its entries */
     int64_t num;       /* put of an own key: its value's version */
-    int64_t ttl_us;    /* put of an own key: expirationTtl, or 0 */
+    int64_t ttl_us;    /* put of an own key: expirationTtl, or 0; get: its cacheTtl, or 0 */
     uint32_t limit;    /* list: keys per page */
 } jsh_kvcall;
 
@@ -775,6 +775,9 @@ static void timer_fire(sim_ctx *ctx, void *obj, uint64_t arg);
  * may be negative). How many were read: sscanf's count without its cost,
  * for this runs for every message. */
 #define JSH_FIELDS 6
+/* the largest cacheTtl qsim models, s (Cloudflare documents no maximum;
+ * a year is past any run) */
+#define JSH_CACHE_TTL_MAX_S 31536000
 static int header_fields(const char *p, int64_t *f)
 {
     int n = 0;
@@ -794,7 +797,7 @@ static int header_fields(const char *p, int64_t *f)
     return n;
 }
 
-/* A KV call from the host: "G <call> <klen>" + key; "P <call> <klen>
+/* A KV call from the host: "G <call> <klen> [<cache_ttl_s>]" + key; "P <call> <klen>
  * <vlen> <ttl_s> <mlen>" + key + value + metadata (mlen -1: none); "D
  * <call> <klen>" + key; "K <call> <plen> <limit> <clen>" + prefix + cursor.
  * Queued on invocation v (NULL: it has ended, the call is dropped). -1
@@ -843,6 +846,8 @@ static int kv_message(jsh *h, char t, int nf, const int64_t *f, jsh_inv *v)
         if (kl > (size_t)kv_config_of(h->kv)->key_max_bytes)
             kc.refuse = KV_ETOOLARGE;
     }
+    if (t == 'G' && nf >= 3 && f[2] > 0) /* the get's cacheTtl (the host checked it is >= 30 s) */
+        kc.ttl_us = (f[2] > JSH_CACHE_TTL_MAX_S ? JSH_CACHE_TTL_MAX_S : f[2]) * 1000000;
     if (t == 'P' && f[3] > 0 && !own) {
         fail_run(h, "worker put '%.*s' with an expiration: JS mode does not model expiring "
                     "comment keys (docs/worker-host.md)", (int)(kl > 200 ? 200 : kl), k);
@@ -991,6 +996,7 @@ static int issue(jsh *h, jsh_inv *v)
     } else if (k.verb == KV_VERB_DELETE || (k.type == KV_PUT && kv_key_is_misc(k.key))) {
         call_misc_op(v->c, k.verb, k.key, k.num, k.ttl_us, k.refuse);
     } else if (k.type == KV_GET) {
+        v->c->op.cache_ttl = k.ttl_us; /* the copy it fetches lives that long (0: kv.cache_ttl) */
         call_get(v->c, k.key);
     } else {
         call_put_blob(v->c, k.key, k.blob, k.status, k.list);

@@ -174,6 +174,10 @@ typedef struct kv_op {
     uint8_t put_attempts; /* individual put: botParams.attempts */
     int64_t put_num;    /* misc put: the number stored */
     sim_us put_ttl;     /* misc put: expirationTtl (> 0), or 0: never expires */
+    sim_us cache_ttl;   /* get: how long the location keeps the copy this get
+                         * fetches (the get's cacheTtl, JS mode); 0: kv.cache_ttl.
+                         * prepare (model/call.c) leaves it: JS mode sets it
+                         * before every get, the C endpoints never (0) */
     uint8_t verb;       /* kv_verb: what a put or get on a misc key means */
     kv_list *put_list;  /* cache put: a reference the caller gives away */
     kv_blob *put_blob;  /* individual put, JS mode: a reference given away */

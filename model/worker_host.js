@@ -304,7 +304,10 @@ class KVNamespace {
       return Promise.reject(new Error(`KV GET failed: 400 Invalid cache_ttl of ${opt.cacheTtl}. Cache TTL must be at least ${CACHE_TTL_MIN}.`));
     const fin = withMeta ? (v, m) => ({ value: convert(v, type), metadata: m == null ? null : JSON.parse(m), cacheStatus: null })
       : type === 'text' ? null : (v) => convert(v, type);
-    return this.inv.op('G', String(key), null, 0, null, fin);
+    // cacheTtl: how long the location keeps the copy this get fetches
+    // (docs/model.md, "cacheTtl"); whole seconds, as Cloudflare's API takes them
+    const ttl = opt && typeof opt === 'object' && opt.cacheTtl != null ? Math.min(Math.floor(Number(opt.cacheTtl)), 31536000) : 0;
+    return this.inv.op('G', String(key), null, ttl, null, fin);
   }
   put(key, value, opts) {
     if (typeof value !== 'string') {
@@ -381,7 +384,7 @@ class Invocation {
     return new Promise((resolve, reject) => {
       this.q.push({ resolve, reject, key, fin });
       const kl = lenOf(key);
-      if (kind === 'G') emit(`G ${this.id} ${kl}\n${key}`);
+      if (kind === 'G') emit(ttl > 0 ? `G ${this.id} ${kl} ${ttl}\n${key}` : `G ${this.id} ${kl}\n${key}`);
       else if (kind === 'P') {
         if (meta === null) emit(`P ${this.id} ${kl} ${lenOf(value)} ${ttl} -1\n${key}${value}`);
         else emit(`P ${this.id} ${kl} ${lenOf(value)} ${ttl} ${lenOf(meta)}\n${key}${value}${meta}`);
