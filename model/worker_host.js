@@ -16,13 +16,15 @@ const { pathToFileURL } = require('url');
 // ---- transport: pipes, or qsim in this process (docs/worker-host.md) ----
 // In-process mode (`node -e <this> -- --qsim-inproc ADDON qsim-argv...`,
 // exec'd by qsim itself): the addon runs qsim's main on a stack of its own.
-// What the pipes would carry is handed over by calls instead: exchange(our
-// bytes) switches into the simulation and returns its next batch (a
-// Buffer), or its exit code (a number) once qsim's main has returned.
+// What the pipes would carry is handed over by calls instead:
+// exchange(our bytes, their length, -1, inb, off) switches into the
+// simulation and copies its next batch into inb at off (returning its
+// length), or returns it as a Buffer when it does not fit; once qsim's main
+// has returned, -1 - its exit code.
 const inproc = process.argv[1] === '--qsim-inproc' ? require(path.resolve(process.argv[2])) : null;
 const realExit = process.exit.bind(process);
 function fromQsim(r) {
-  if (typeof r === 'number') realExit(r); // qsim's main returned: the run is over
+  if (typeof r === 'number' && r < 0) realExit(-1 - r); // qsim's main returned: the run is over
   return r;
 }
 let inFirst = inproc ? fromQsim(inproc.start(process.argv.slice(3))) : null;
@@ -31,10 +33,10 @@ let inFirst = inproc ? fromQsim(inproc.start(process.argv.slice(3))) : null;
 // main returns.
 function hostExit(code) {
   if (!inproc) realExit(code);
-  let r = opos > 0 ? inproc.exchange(ob.subarray(0, opos), -1) : null; // fatal's F message
+  let r = opos > 0 ? inproc.exchange(ob, opos, -1, null, 0) : null; // fatal's F message
   opos = 0;
-  while (typeof r !== 'number') r = inproc.exchange(null, Number(code) | 0);
-  realExit(r);
+  while (!(typeof r === 'number' && r < 0)) r = inproc.exchange(null, 0, Number(code) | 0, null, 0);
+  realExit(-1 - r);
 }
 if (inproc) {
   // what has not been flushed is lost, as when a host process exits
@@ -84,9 +86,10 @@ function fill() {
   if (inLen === inb.length) { const n = Buffer.alloc(inb.length * 2); inb.copy(n, 0, 0, inLen); inb = n; }
   let n;
   if (inproc) {
-    const r = inFirst || fromQsim(inproc.exchange(ob.subarray(0, opos), -1));
+    const r = inFirst || fromQsim(inproc.exchange(ob, opos, -1, inb, inLen));
     inFirst = null;
     opos = 0;
+    if (typeof r === 'number') { inLen += r; return; } // copied into inb
     n = Math.min(r.length, inb.length - inLen); // the rest: the next fill()
     r.copy(inb, inLen, 0, n);
     if (n < r.length) inFirst = r.subarray(n);
@@ -107,6 +110,36 @@ function readLine() {
     fill();
   }
 }
+// The next header line parsed in place (no string, no split): returns its
+// type (a char code) and leaves its numeric fields in F[0..NF); line()
+// gives it as text (the messages that carry a 64-bit seed or a name).
+const F = [0, 0, 0, 0, 0, 0];
+let NF = 0, lineStart = 0, lineEnd = 0;
+function readHeader() {
+  let i;
+  for (;;) {
+    i = inb.indexOf(10, inPos);
+    if (i >= 0 && i < inLen) break;
+    fill();
+  }
+  const t = inb[inPos];
+  let p = inPos + 1;
+  NF = 0;
+  while (p < i && NF < 6) {
+    while (p < i && inb[p] === 32) p++;
+    if (p >= i) break;
+    const neg = inb[p] === 45;
+    if (neg) p++;
+    let x = 0;
+    for (let c = inb[p]; p < i && c >= 48 && c <= 57; c = inb[++p]) x = x * 10 + (c - 48);
+    F[NF++] = neg ? -x : x;
+    while (p < i && inb[p] !== 32) p++;
+  }
+  lineStart = inPos; lineEnd = i;
+  inPos = i + 1;
+  return t;
+}
+const line = () => inb.toString('latin1', lineStart, lineEnd);
 function readBytes(n) {
   while (inLen - inPos < n) fill();
   const s = inb.toString('utf8', inPos, inPos + n);
@@ -453,24 +486,26 @@ async function runScheduled(inv, cron) {
 }
 
 // One message from qsim, handled; the idle report follows after a turn.
+const toDrained = () => process.nextTick(drained);
 function handle() {
-  const f = readLine().split(' ');
-  switch (f[0]) {
-    case 'S': case 'C': {
+  const t = readHeader();
+  switch (t) {
+    case 83: case 67: { // S, C: the seed is 64 bits: read from the text
+      const f = line().split(' ');
       const id = Number(f[1]);
       nowUs = Number(f[2]);
       const payload = readBytes(Number(f[4]));
       const inv = new Invocation(id, f[3]);
       invs.set(id, inv);
       cur = inv;
-      if (f[0] === 'S') runFetch(inv, JSON.parse(payload));
+      if (t === 83) runFetch(inv, JSON.parse(payload));
       else runScheduled(inv, payload);
       break;
     }
-    case 'R': {
-      const id = Number(f[1]);
-      nowUs = Number(f[2]);
-      const res = Number(f[3]), n = Number(f[4]), mn = f.length > 5 ? Number(f[5]) : -1;
+    case 82: { // R
+      const id = F[0];
+      nowUs = F[1];
+      const res = F[2], n = F[3], mn = NF > 4 ? F[4] : -1;
       let v = n >= 0 ? readBytes(n) : null;
       const m = mn >= 0 ? readBytes(mn) : null;
       const inv = invs.get(id);
@@ -480,7 +515,7 @@ function handle() {
       if (n === -2) { // the value this host last received for the key
         v = held.get(w.key);
         if (v === undefined) fatal(`qsim referred to a value of '${w.key}' this host never received`);
-      } else if (v !== null && f.length <= 5) { // a model key's value (own keys: never -2)
+      } else if (v !== null && NF <= 4) { // a model key's value (own keys: never -2)
         held.set(w.key, v);
       }
       if (res > 1) w.reject(new Error(ERR[res] || 'KV error'));
@@ -492,24 +527,24 @@ function handle() {
       }
       break;
     }
-    case 'T': {
-      const id = Number(f[1]);
-      nowUs = Number(f[2]);
-      const t = timers.get(id);
-      if (!t || t.inv.ended) { timers.delete(id); break; } // cancelled with its invocation
-      cur = t.inv;
-      if (t.every >= 0) emit(`Z ${t.inv.id} ${id} ${t.every * 1000}\n`);
-      else { timers.delete(id); t.inv.timers--; }
-      try { t.fn(...t.args); } catch (e) { log('Uncaught (in timer)', e); }
+    case 84: { // T
+      const id = F[0];
+      nowUs = F[1];
+      const tm = timers.get(id);
+      if (!tm || tm.inv.ended) { timers.delete(id); break; } // cancelled with its invocation
+      cur = tm.inv;
+      if (tm.every >= 0) emit(`Z ${tm.inv.id} ${id} ${tm.every * 1000}\n`);
+      else { timers.delete(id); tm.inv.timers--; }
+      try { tm.fn(...tm.args); } catch (e) { log('Uncaught (in timer)', e); }
       break;
     }
-    case 'I': startSession(f); return; // in-process: the next run of this qsim (its next option)
-    case 'Q': process.exit(0);
-    default: fatal(`unknown message '${f[0]}' from qsim`);
+    case 73: startSession(line().split(' ')); return; // I: in-process: the next run of this qsim (its next option)
+    case 81: process.exit(0); // Q
+    default: fatal(`unknown message '${String.fromCharCode(t)}' from qsim`);
   }
   // A tick queued from a microtask runs once the microtask queue is empty
   // (Node drains all microtasks before the next tick): that is "idle".
-  queueMicrotask(() => process.nextTick(drained));
+  queueMicrotask(toDrained);
 }
 // Idle unless some invocation waits on neither KV nor a timer (it awaits
 // something of Node's own, such as a stream): then let the event loop run.
