@@ -270,7 +270,9 @@ function lazyBody(C, base, real) {
   }
 }
 class QResponse extends RealResponse {
-  constructor(body, init) {
+  // type: the content-type when init gives none (Response.json passes
+  // application/json; the module's calls leave it: text/plain)
+  constructor(body, init, type = TEXT_PLAIN) {
     if (typeof body !== 'string') {
       super(body, init);
       return;
@@ -278,12 +280,12 @@ class QResponse extends RealResponse {
     super(null, init);
     if (NULL_BODY.has(this.status)) throw new TypeError(`Response constructor: Invalid response status code ${this.status}`);
     this[kText] = body;
-    if (!this.headers.has('content-type')) this.headers.set('content-type', TEXT_PLAIN);
+    if (!this.headers.has('content-type')) this.headers.set('content-type', typeof type === 'string' ? type : TEXT_PLAIN);
   }
   static json(data, init) {
-    const h = new Headers(init && init.headers);
-    if (!h.has('content-type')) h.set('content-type', 'application/json');
-    return new QResponse(JSON.stringify(data), { ...(init || {}), headers: h });
+    const s = JSON.stringify(data);
+    if (s === undefined) throw new TypeError('Value is not JSON serializable');
+    return new QResponse(s, init, 'application/json');
   }
   clone() {
     if (this[kText] === undefined) return super.clone();

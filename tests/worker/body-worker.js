@@ -57,6 +57,9 @@ export async function probe(request) {
   o.rBlob = await settle(rb.blob().then((b) => [b.size, b.type, rb.bodyUsed]));
   const rj = Response.json({ a: [1, 'x'] }, { status: 202 });
   o.rJson = [rj instanceof Response, rj.status, [...rj.headers], await settle(rj.json())];
+  const rj2 = Response.json('x', { status: 200, statusText: 'fine', headers: { 'Content-Type': 'text/x', 'x-b': '2' } });
+  o.rJson2 = [rj2.status, rj2.statusText, [...rj2.headers], await settle(rj2.text())];
+  o.rJsonBad = [undefined, 1n].map((v) => { try { Response.json(v); return 'made'; } catch (e) { return err(e); } });
   const rn = new Response(null, { status: 204 });
   o.rNull = [rn.body, rn.bodyUsed, await settle(rn.text()), [...rn.headers]];
   o.r204 = (() => { try { new Response('', { status: 204 }); return 'made'; } catch (e) { return err(e); } })();
