@@ -615,6 +615,23 @@ void kv_forget_msg(kv_store *kv, uint32_t m)
     }
 }
 
+static int misc_live(const misc_val *v, sim_us t);
+
+void kv_visit_misc_nums(const kv_store *kv, void (*fn)(void *ud, uint32_t key, int64_t num), void *ud)
+{
+    sim_us t = sim_now(kv->ctx);
+    for (uint32_t k = 0; k < kv->cfg.nmisc; k++) {
+        if (misc_live(&kv->mval[k], t))
+            fn(ud, KV_KEY_MISC + k, kv->mval[k].num);
+        for (int i = 0; i < kv->cfg.nlocs; i++) {
+            const location *L = &kv->locs[i];
+            /* an expired copy is never served again (the next get fetches) */
+            if (L->mexp[k] > t && misc_live(&L->mval[k], t))
+                fn(ud, KV_KEY_MISC + k, L->mval[k].num);
+        }
+    }
+}
+
 /* ---- operations ---- */
 
 /* Once per operation: the division only when the day may have changed.

@@ -263,6 +263,10 @@ void kv_seed_list(kv_store *kv, kv_list *l);
  * the store holds (central and per location); snapshots held by requests
  * are the caller's to visit. */
 void kv_visit_lists(const kv_store *kv, void (*fn)(void *ud, const kv_list *l), void *ud);
+/* JS mode's own-key value versions (model/jshost.c): calls fn on the
+ * number of every misc key's value that can still be read: set centrally
+ * or in a location's unexpired copy, and not past its expiration. */
+void kv_visit_misc_nums(const kv_store *kv, void (*fn)(void *ud, uint32_t key, int64_t num), void *ud);
 /* Drops both keys of message slot m, central and cached everywhere, so a
  * message reusing the slot starts as a key never written. The real
  * comment:<id> would live on; nothing reads it once its message settled. */

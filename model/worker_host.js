@@ -507,6 +507,8 @@ function handle() {
     case 82: { // R
       const id = F[0];
       nowUs = F[1];
+      // F[4]: metadata's length (own keys, lists), -1 none, or -3: a model
+      // key's value to keep (qsim refers to it as -2 later)
       const res = F[2], n = F[3], mn = NF > 4 ? F[4] : -1;
       let v = n >= 0 ? readBytes(n) : null;
       const m = mn >= 0 ? readBytes(mn) : null;
@@ -517,7 +519,7 @@ function handle() {
       if (n === -2) { // the value this host last received for the key
         v = held.get(w.key);
         if (v === undefined) fatal(`qsim referred to a value of '${w.key}' this host never received`);
-      } else if (v !== null && NF <= 4) { // a model key's value (own keys: never -2)
+      } else if (v !== null && mn === -3) { // recent:comments' (own keys: never -2)
         held.set(w.key, v);
       }
       if (res > 1) w.reject(new Error(ERR[res] || 'KV error'));

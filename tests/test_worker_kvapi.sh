@@ -129,5 +129,36 @@ done
     bad "user-worker.js lists and deletes under kv-failures"
 grep -q '"text":"kv error: KV: transient error"' "$tmp/f1.jsonl" && ok || bad "a transient error reaches the module"
 cmp -s "$tmp/f1.jsonl" "$tmp/f2.jsonl" && [ -s "$tmp/f1.jsonl" ] && ok || bad "a repeated user-worker run is byte-identical"
+# 3. flat memory: JS mode recycles what nothing can read any more
+# (docs/worker-host.md, "Memory"). results.json's js.msg_slots is the most
+# message slots held at once, js.versions the most own-key value versions.
+# A room with a post a second (30 % for the bots) under seed-worker.js:
+# 900 posts in 15 min, 3,600 in 60 min, each with its keys; without
+# recycling the slots double past every power of two (1,024 and 4,096+).
+# counter-worker.js rewrites one key on every poll (1 s apart): 900 and
+# 3,600 versions, of which at most a few can still be read.
+cat > "$tmp/room.json" <<'JSON'
+{ "name": "room", "seed": 7, "duration": "15min", "options": ["0"],
+  "kv": { "cache_ttl": "60s",
+          "latency": { "get_hit": "1ms", "get_miss": { "dist": "lognormal", "median": "20ms", "sigma": 0.6 },
+                       "put": { "dist": "lognormal", "median": "30ms", "sigma": 0.4 } } },
+  "cache": { "window": 50 },
+  "humans": [ { "name": "h", "rate_per_s": 1, "entity_share": 0.3, "bytes": 300 } ],
+  "bots": [ { "name": "bot-1", "poll_every": "1s", "generation": { "dist": "lognormal", "median": "4s", "sigma": 0.5 } } ] }
+JSON
+fig() { sed -n "s/.*\"$2\":[[:space:]]*\([0-9]*\).*/\1/p" "$1/results.json" | head -n 1; }
+for d in 0.0104 0.0417; do # days: 15 and 60 min
+    "$QSIM" run "$tmp/room.json" --days $d --worker tests/worker/seed-worker.js -q --out "$tmp/m$d" 2> "$tmp/err" ||
+        { cat "$tmp/err"; bad "the room under seed-worker.js, $d"; }
+    "$QSIM" run "$tmp/room.json" --days $d --worker tests/worker/counter-worker.js -q --out "$tmp/c$d" 2> "$tmp/err" ||
+        { cat "$tmp/err"; bad "the room under counter-worker.js, $d"; }
+done
+s15=$(fig "$tmp/m0.0104" js.msg_slots); s60=$(fig "$tmp/m0.0417" js.msg_slots)
+v15=$(fig "$tmp/c0.0104" js.versions); v60=$(fig "$tmp/c0.0417" js.versions)
+[ -n "$s15" ] && [ "$s15" = "$s60" ] && [ "$s60" -le 512 ] && ok ||
+    bad "message slots do not grow with simulated time (15 min: $s15, 60 min: $s60)"
+[ -n "$v15" ] && [ "$v15" = "$v60" ] && [ "$v60" -le 256 ] && ok ||
+    bad "own-key versions do not grow with simulated time (15 min: $v15, 60 min: $v60)"
+
 echo "worker kv api: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
