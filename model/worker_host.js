@@ -302,11 +302,12 @@ class QRequest extends RealRequest {
   // only the host makes these: (url, { method, headers: plain object, body: string or undefined })
   constructor(url, init) {
     const body = init.body;
+    const prev = globalThis.AbortController; // the module's own, if it replaced it
     globalThis.AbortController = NoSignalAC; // undici asks the global for its controller
     try {
       super(url, { method: init.method, headers: init.headers });
     } finally {
-      globalThis.AbortController = RealAC;
+      globalThis.AbortController = prev;
     }
     if (typeof body === 'string') {
       this[kText] = body;

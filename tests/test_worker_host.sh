@@ -99,6 +99,18 @@ import(require("path").resolve("tests/worker/body-worker.js")).then(async ({ pro
 else
     bad "the body-worker run"
 fi
+# the host swaps undici's AbortController only while it builds a Request:
+# a module that installs its own keeps it, and request.signal is real
+cat > "$tmp/ac.js" <<'JS'
+class MyAC extends AbortController {}
+globalThis.AbortController = MyAC;
+export default { async fetch(req) {
+  console.log(`ac=${globalThis.AbortController === MyAC} sig=${req.signal instanceof AbortSignal && !req.signal.aborted}`);
+  return Response.json({ pending: [] }); } };
+JS
+"$QSIM" run "$INC" -o 0 -q --worker "$tmp/ac.js" --out "$tmp/o5" --trace "$tmp/t5.jsonl" 2> "$tmp/err" &&
+    [ "$(grep -c '"text":"ac=true sig=true"' "$tmp/t5.jsonl")" -ge 3 ] &&
+    ! grep -q '"text":"ac=false\|sig=false' "$tmp/t5.jsonl" && ok || bad "a module's own AbortController"
 QSIM_NODE=/nonexistent/node refuse 1 "cannot run node" "node missing at run time" "$INC" --worker "$W"
 echo "worker host: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
