@@ -5,7 +5,9 @@
 # host's own cost per KV round trip), and the protocol's floor (no module:
 # bench/echo_host.js). Reports simulated KV ops per second
 # of wall time and of CPU time (qsim + node: on a shared machine wall time
-# includes waiting for a core). The module cases run under both transports
+# includes waiting for a core), and CPU microseconds per KV operation
+# (start-up included: about 0.3 s of a run; a poll is 6 round trips for
+# its 5 operations, docs/worker-host.md "Conformance and speed"). The module cases run under both transports
 # (docs/worker-host.md, "Transports"): pipe, and inproc when the addon
 # (build/qsim.node, make addon) is beside qsim; the floor is the pipes'.
 # Same protocol: [--quick] --json FILE.
@@ -26,7 +28,7 @@ export default { async fetch(req, env) {
   for (let i = 0; i < 5; i++) await env.COMMENTS_KV.get('comment:1761922126074-d9ostp8tt');
   return Response.json({ pending: [], kvStats: { reads: 5, writes: 0 } }); } };
 JS
-printf '%-38s %10s %8s %8s %12s %12s\n' case kv_ops wall_s cpu_s ops/s_wall ops/s_cpu
+printf '%-38s %10s %8s %8s %12s %12s %10s\n' case kv_ops wall_s cpu_s ops/s_wall ops/s_cpu cpu_us/op
 # floor: bench/echo_host.js answers as tiny.js would without running any
 # JavaScript of a module (qsim + pipes + process switches only)
 dir=$(dirname "$(command -v "$QSIM")")
@@ -45,6 +47,6 @@ for c in $cases; do
     [ -n "$ops" ] || ops=$(awk "BEGIN { print int($days * 28800 * 5) }")
     read wall u s < "$tmp/t"
     awk -v c="incident-$days""d-js-$c" -v o="$ops" -v w="$wall" -v u="$u" -v s="$s" -v j="$json" 'BEGIN {
-        cpu = u + s; printf "%-38s %10d %8.2f %8.2f %12.0f %12.0f\n", c, o, w, cpu, o / w, (cpu > 0 ? o / cpu : 0)
+        cpu = u + s; printf "%-38s %10d %8.2f %8.2f %12.0f %12.0f %10.2f\n", c, o, w, cpu, o / w, (cpu > 0 ? o / cpu : 0), (o > 0 ? cpu * 1e6 / o : 0)
         printf "{\"bench\":\"%s\",\"kv_ops\":%d,\"wall_s\":%.3f,\"cpu_s\":%.3f,\"ops_per_s_wall\":%.0f}\n", c, o, w, cpu, o / w >> j }'
 done

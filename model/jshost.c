@@ -60,13 +60,14 @@ typedef struct jsh_kvcall {
     int status;        /* put: what qsim reads from it */
     kv_list *list;     /* put of the cache: its entries */
     int64_t num;       /* put of an own key: its value's version */
-    int64_t ttl_us;    /* put of an own key: expirationTtl, or 0 */
+    int64_t ttl_us;    /* put of an own key: expirationTtl, or 0; get: its cacheTtl, or 0 */
     uint32_t limit;    /* list: keys per page */
 } jsh_kvcall;
 
 /* A value the module put on a key of its own: the KV model stores its
- * number (misc_val.num), the text lives here. Versions are kept for the
- * run (a location's copy may hold any of them). */
+ * number (misc_val.num), the text lives here. A version is kept while the
+ * central store, a location's copy, an operation in flight or a queued
+ * put holds its number; then its number is reused (sweep_versions). */
 typedef struct jsh_version {
     kv_blob *value;
     kv_blob *meta;     /* metadata as JSON text, or NULL */
@@ -82,6 +83,9 @@ typedef struct jsh_inv {
     uint8_t inflight;  /* a KV operation of c is in the KV model */
     uint8_t wake;      /* a zero-delay resume is scheduled */
     uint8_t responded, ended;
+    kv_list **read;    /* the recent:comments snapshots its gets returned: the
+                        * module may act on their ids until it ends */
+    uint32_t nread, capread;
 } jsh_inv;
 
 /* a timer the module set: which call it belongs to */
@@ -113,6 +117,7 @@ struct jsh {
     size_t ntouched, captouched;
     uint32_t *idx;         /* id -> message slot (open addressing) */
     size_t idx_cap, idx_n, indexed;
+    uint64_t idx_total;    /* msgs->total when the index was last brought up to date */
     jsh_rng rng[32];
     int nrng;
     uint64_t serial;       /* blobs made */
@@ -122,8 +127,14 @@ struct jsh {
     uint32_t nunames;
     uint32_t *uidx;        /* name -> index + 1 (open addressing; 0 empty) */
     size_t uidx_cap;
-    jsh_version *vers;     /* versions 1.. of own keys' values */
+    jsh_version *vers;     /* versions 1.. of own keys' values (value NULL: free) */
     size_t nvers, capvers;
+    uint32_t *vfree;       /* free version numbers (a stack) */
+    size_t nvfree;
+    uint8_t *vmark;        /* sweep_versions' marks, capvers of them */
+    uint8_t parsing;       /* in pump: slots must not be recycled now */
+    uint8_t listed;        /* the module has listed keys (jsh_may_recycle) */
+    met_id m_slots, m_versions; /* js.msg_slots, js.versions: the most at once */
     /* the transport (chosen at jsh_new): pipes, or the addon's coroutine */
     int (*send)(jsh *h);                           /* hand wb over (or keep it for xfer) */
     ssize_t (*recv)(jsh *h, char *buf, size_t n);  /* 0: the host is gone */
@@ -351,23 +362,39 @@ static int idx_insert(jsh *h, uint32_t m)
     return 0;
 }
 
-/* The message with this id (n bytes), or MSG_NONE. JS-mode runs never
- * recycle slots (model/world.c), so new slots are indexed as they appear. */
+/* Drops the index; the next find rebuilds it from the live slots. */
+static void idx_reset(jsh *h)
+{
+    for (size_t i = 0; i < h->idx_cap; i++)
+        h->idx[i] = MSG_NONE;
+    h->idx_n = 0;
+    h->indexed = 0;
+}
+
+/* The message with this id (n bytes), or MSG_NONE. Slots appended since
+ * the last look are indexed as they appear; when the table reused released
+ * slots (model/world.c recycles them in JS mode too), the index is built
+ * again from the live slots. An entry of a released or reused slot fails
+ * the id comparison. */
 static uint32_t find_msg(jsh *h, const char *id, size_t n)
 {
     for (int pass = 0; pass < 2; pass++) {
         if (h->idx_cap) {
             size_t i = fnv(id, n) & (h->idx_cap - 1);
             for (; h->idx[i] != MSG_NONE; i = (i + 1) & (h->idx_cap - 1)) {
+                const msg *mm = msg_get(h->msgs, h->idx[i]);
                 const char *s = msg_id(h->msgs, h->idx[i]);
-                if (strncmp(s, id, n) == 0 && s[n] == '\0')
+                if (!mm->freed && strncmp(s, id, n) == 0 && s[n] == '\0')
                     return h->idx[i];
             }
         }
-        if (h->indexed == h->msgs->n)
+        if (h->msgs->total == h->idx_total)
             break;
+        if (h->msgs->total - h->idx_total != h->msgs->n - h->indexed)
+            idx_reset(h); /* some adds reused slots */
+        h->idx_total = h->msgs->total;
         for (; h->indexed < h->msgs->n; h->indexed++)
-            if (idx_insert(h, (uint32_t)h->indexed) != 0)
+            if (!msg_get(h->msgs, (uint32_t)h->indexed)->freed && idx_insert(h, (uint32_t)h->indexed) != 0)
                 return MSG_NONE;
     }
     return MSG_NONE;
@@ -458,27 +485,79 @@ static int user_key_name(void *ud, uint32_t key, char *buf, size_t len)
     return 1;
 }
 
-/* A new version of an own key's value (takes value and meta). 0 on OOM. */
+static void mark_version(void *ud, uint32_t key, int64_t num)
+{
+    jsh *h = ud;
+    if (key >= h->cfg.user_key0 && key - h->cfg.user_key0 < h->cfg.nuser_keys && num >= 1 &&
+        (size_t)num <= h->nvers)
+        h->vmark[num - 1] = 1;
+}
+
+/* Frees the versions nothing can read any more: no copy (central or a
+ * location's), no operation in flight, no queued put holds their number.
+ * Returns how many were freed. */
+static size_t sweep_versions(jsh *h)
+{
+    memset(h->vmark, 0, h->nvers);
+    kv_visit_misc_nums(h->kv, mark_version, h);
+    for (size_t i = 0; i < h->ninvs; i++) {
+        const jsh_inv *v = h->invs[i];
+        if (!v->live)
+            continue;
+        mark_version(h, v->c->op.key, v->c->op.num);
+        mark_version(h, v->c->op.key, v->c->op.put_num);
+        for (uint32_t k = v->qhead; k < v->nq; k++)
+            mark_version(h, v->q[k].key, v->q[k].num);
+    }
+    size_t freed = 0;
+    for (size_t i = 0; i < h->nvers; i++) {
+        jsh_version *vv = &h->vers[i];
+        if (h->vmark[i] || !vv->value)
+            continue;
+        kv_blob_unref(vv->value);
+        kv_blob_unref(vv->meta);
+        *vv = (jsh_version){ NULL, NULL, 0 };
+        h->vfree[h->nvfree++] = (uint32_t)i + 1;
+        freed++;
+    }
+    return freed;
+}
+
+/* A new version of an own key's value (takes value and meta): a free
+ * number, else a new one. When the table is full, a sweep first; it grows
+ * (doubling) only when the sweep freed less than half, as msg_add does.
+ * 0 on OOM. */
 static int64_t add_version(jsh *h, kv_blob *value, kv_blob *meta, int64_t expiration)
 {
-    if (h->nvers == h->capvers) {
+    if (!h->nvfree && h->nvers == h->capvers && h->capvers && h->kv)
+        sweep_versions(h);
+    if (!h->nvfree && h->nvers == h->capvers) {
         size_t cap = h->capvers ? h->capvers * 2 : 256;
         jsh_version *p = realloc(h->vers, cap * sizeof *p);
-        if (!p) {
+        uint32_t *f = p ? realloc(h->vfree, cap * sizeof *f) : NULL;
+        uint8_t *mk = f ? realloc(h->vmark, cap) : NULL;
+        if (p)
+            h->vers = p;
+        if (f)
+            h->vfree = f;
+        if (!mk) {
             kv_blob_unref(value);
             kv_blob_unref(meta);
             return 0;
         }
-        h->vers = p;
+        h->vmark = mk;
         h->capvers = cap;
     }
-    h->vers[h->nvers++] = (jsh_version){ value, meta, expiration };
-    return (int64_t)h->nvers;
+    int64_t num = h->nvfree ? (int64_t)h->vfree[--h->nvfree] : (int64_t)++h->nvers;
+    h->vers[num - 1] = (jsh_version){ value, meta, expiration };
+    if (h->m_versions >= 0)
+        met_offer(sim_metrics(h->ctx), h->m_versions, (int64_t)(h->nvers - h->nvfree));
+    return num;
 }
 
 static const jsh_version *version(const jsh *h, int64_t v)
 {
-    return v >= 1 && (size_t)v <= h->nvers ? &h->vers[v - 1] : NULL;
+    return v >= 1 && (size_t)v <= h->nvers && h->vers[v - 1].value ? &h->vers[v - 1] : NULL;
 }
 
 /* The KV key of a key name, or UINT32_MAX when JS mode cannot model it. */
@@ -721,6 +800,31 @@ static void push_kvcall(jsh_inv *v, const jsh_kvcall *k)
     v->q[v->nq++] = *k;
 }
 
+/* The invocation read snapshot l of recent:comments: its messages stay
+ * (model/world.c's recycler visits them) until the invocation ends. */
+static void keep_read(jsh *h, jsh_inv *v, kv_list *l)
+{
+    (void)h;
+    if (!v || (v->nread && v->read[v->nread - 1] == l))
+        return;
+    if (v->nread == v->capread) {
+        uint32_t cap = v->capread ? v->capread * 2 : 2;
+        kv_list **p = realloc(v->read, cap * sizeof *p);
+        if (!p)
+            return;
+        v->read = p;
+        v->capread = cap;
+    }
+    v->read[v->nread++] = kv_list_ref(l);
+}
+
+static void drop_reads(jsh *h, jsh_inv *v)
+{
+    for (uint32_t i = 0; i < v->nread; i++)
+        kv_list_unref(h->kv, v->read[i]);
+    v->nread = 0;
+}
+
 static void drop_kvcalls(jsh *h, jsh_inv *v)
 {
     for (uint32_t i = v->qhead; i < v->nq; i++) {
@@ -775,6 +879,9 @@ static void timer_fire(sim_ctx *ctx, void *obj, uint64_t arg);
  * may be negative). How many were read: sscanf's count without its cost,
  * for this runs for every message. */
 #define JSH_FIELDS 6
+/* the largest cacheTtl qsim models, s (Cloudflare documents no maximum;
+ * a year is past any run) */
+#define JSH_CACHE_TTL_MAX_S 31536000
 static int header_fields(const char *p, int64_t *f)
 {
     int n = 0;
@@ -794,7 +901,7 @@ static int header_fields(const char *p, int64_t *f)
     return n;
 }
 
-/* A KV call from the host: "G <call> <klen>" + key; "P <call> <klen>
+/* A KV call from the host: "G <call> <klen> [<cache_ttl_s>]" + key; "P <call> <klen>
  * <vlen> <ttl_s> <mlen>" + key + value + metadata (mlen -1: none); "D
  * <call> <klen>" + key; "K <call> <plen> <limit> <clen>" + prefix + cursor.
  * Queued on invocation v (NULL: it has ended, the call is dropped). -1
@@ -815,6 +922,7 @@ static int kv_message(jsh *h, char t, int nf, const int64_t *f, jsh_inv *v)
     if (t == 'K') {
         kc.verb = KV_VERB_LIST;
         kc.key = user_key(h, "", 0, 1); /* own key 0, named "": the namespace */
+        h->listed = 1;
         kc.limit = f[2] > 0 && f[2] < 1000 ? (uint32_t)f[2] : 1000;
         /* prefix NUL cursor */
         kc.blob = kv_blob_new(k, kl + 1 + vl);
@@ -843,6 +951,8 @@ static int kv_message(jsh *h, char t, int nf, const int64_t *f, jsh_inv *v)
         if (kl > (size_t)kv_config_of(h->kv)->key_max_bytes)
             kc.refuse = KV_ETOOLARGE;
     }
+    if (t == 'G' && nf >= 3 && f[2] > 0) /* the get's cacheTtl (the host checked it is >= 30 s) */
+        kc.ttl_us = (f[2] > JSH_CACHE_TTL_MAX_S ? JSH_CACHE_TTL_MAX_S : f[2]) * 1000000;
     if (t == 'P' && f[3] > 0 && !own) {
         fail_run(h, "worker put '%.*s' with an expiration: JS mode does not model expiring "
                     "comment keys (docs/worker-host.md)", (int)(kl > 200 ? 200 : kl), k);
@@ -905,7 +1015,15 @@ static int kv_message(jsh *h, char t, int nf, const int64_t *f, jsh_inv *v)
 }
 
 /* Sends h->wb and reads the host's batch up to ".", applying each message. */
+static void pump_(jsh *h);
 static void pump(jsh *h)
+{
+    h->parsing = 1; /* a message naming a new id adds a slot: no recycling mid-batch */
+    pump_(h);
+    h->parsing = 0;
+}
+
+static void pump_(jsh *h)
 {
     if (h->failed || wflush(h) != 0)
         return;
@@ -991,6 +1109,7 @@ static int issue(jsh *h, jsh_inv *v)
     } else if (k.verb == KV_VERB_DELETE || (k.type == KV_PUT && kv_key_is_misc(k.key))) {
         call_misc_op(v->c, k.verb, k.key, k.num, k.ttl_us, k.refuse);
     } else if (k.type == KV_GET) {
+        v->c->op.cache_ttl = k.ttl_us; /* the copy it fetches lives that long (0: kv.cache_ttl) */
         call_get(v->c, k.key);
     } else {
         call_put_blob(v->c, k.key, k.blob, k.status, k.list);
@@ -1063,6 +1182,8 @@ static const char *const paths[EP_COUNT] = {
 /* "S <call> <t> <seed> <len>\n{request}": the request as the actors send it. */
 static void send_start(jsh *h, call *c)
 {
+    if (h->m_slots >= 0)
+        met_offer(sim_metrics(h->ctx), h->m_slots, (int64_t)h->msgs->cap);
     gsl_rng *r = actor_rng(h, c->actor);
     uint64_t seed = r ? ((uint64_t)gsl_rng_get(r) << 32) ^ gsl_rng_get(r) : c->id;
     if (c->kind == EP_CRON) {
@@ -1266,8 +1387,12 @@ static void send_result(jsh *h, call *c)
         b = op->key == KV_KEY_CACHE ? (op->list ? op->list->blob : NULL) : op->blob;
     if (op->res == KV_OK && op->type == KV_GET && !b) /* a value qsim holds no text for */
         b = NULL;
-    /* the host keeps the last value it got per key: -2 is "that one" */
-    uint32_t slot = kv_key_is_misc(op->key) ? UINT32_MAX : op->key;
+    if (op->res == KV_OK && op->type == KV_GET && op->key == KV_KEY_CACHE && op->list)
+        keep_read(h, c->js, op->list);
+    /* the host keeps the last value of recent:comments it got (the one
+     * value read on every poll, 85 KB in the incident): -2 is "that one";
+     * -3 after the length asks it to keep this one */
+    uint32_t slot = op->key == KV_KEY_CACHE ? 0 : UINT32_MAX;
     if (b && slot >= h->nsent && slot != UINT32_MAX) {
         size_t n = h->nsent ? h->nsent : 256;
         while (n <= slot)
@@ -1285,8 +1410,8 @@ static void send_result(jsh *h, call *c)
     }
     if (b && slot < h->nsent)
         h->sent[slot] = b->serial;
-    wprintf_(h, "R %" PRIu64 " %" PRId64 " %d %" PRId64 "\n", c->id, sim_now(h->ctx), (int)op->res,
-             b ? (int64_t)b->len : (int64_t)-1);
+    wprintf_(h, "R %" PRIu64 " %" PRId64 " %d %" PRId64 "%s\n", c->id, sim_now(h->ctx), (int)op->res,
+             b ? (int64_t)b->len : (int64_t)-1, b && slot < h->nsent ? " -3" : "");
     if (b)
         wput(h, b->data, b->len);
 }
@@ -1302,6 +1427,7 @@ static int js_entry(call *c)
             return CO_DONE;
         }
         drop_kvcalls(h, v);
+        drop_reads(h, v);
         v->c = c;
         v->live = 1;
         v->inflight = v->wake = v->responded = v->ended = 0;
@@ -1322,10 +1448,44 @@ static int js_entry(call *c)
         }
     }
     int r = settle(h, v);
-    if (r == CO_DONE)
+    if (r == CO_DONE) {
         v->live = 0;
+        drop_reads(h, v);
+    }
     settle_others(h, v);
     return r;
+}
+
+/* ---- what JS mode lets model/world.c recycle ---- */
+
+int jsh_may_recycle(const jsh *h)
+{
+    /* the module's own keys may hold message ids in any form, and a list
+     * shows every comment:<id> key the store holds: once the module has
+     * one of its own (besides own key 0, "", the namespace's) or has
+     * listed, no slot is released; nor while a batch is being applied */
+    return h && !h->parsing && !h->failed && h->nunames <= 1 && !h->listed;
+}
+
+void jsh_visit_msgs(const jsh *h, void (*on_msg)(void *ud, uint32_t m), void (*on_list)(void *ud, const kv_list *l),
+                    void *ud)
+{
+    for (size_t i = 0; i < h->ninvs; i++) {
+        const jsh_inv *v = h->invs[i];
+        if (!v->live)
+            continue;
+        for (uint32_t k = 0; k < v->nread; k++)
+            on_list(ud, v->read[k]);
+        if (v->inflight && v->c->op.key != KV_KEY_CACHE && !kv_key_is_misc(v->c->op.key))
+            on_msg(ud, kv_key_to_msg(v->c->op.key));
+        for (uint32_t k = v->qhead; k < v->nq; k++) {
+            const jsh_kvcall *q = &v->q[k];
+            if (q->list)
+                on_list(ud, q->list);
+            if (q->key != KV_KEY_CACHE && !kv_key_is_misc(q->key))
+                on_msg(ud, kv_key_to_msg(q->key));
+        }
+    }
 }
 
 void jsh_install(jsh *h, call_env *env, kv_store *kv)
@@ -1336,6 +1496,8 @@ void jsh_install(jsh *h, call_env *env, kv_store *kv)
     env->misc_name = user_key_name;
     met_registry *m = sim_metrics(h->ctx);
     env->m_deletes = met_counter_daily(m, "kv.deletes");
+    h->m_slots = met_max(m, "js.msg_slots");
+    h->m_versions = met_max(m, "js.versions");
     env->m_lists = met_counter_daily(m, "kv.lists");
     for (int k = 0; k < EP_COUNT; k++)
         env->entry[k] = js_entry;
@@ -1474,6 +1636,8 @@ jsh *jsh_new(sim_ctx *ctx, msg_table *msgs, const jsh_config *cfg, sim_err *err)
 {
     int to[2] = { -1, -1 }, from[2] = { -1, -1 };
     jsh *h = calloc(1, sizeof *h);
+    if (h)
+        h->m_slots = h->m_versions = -1; /* registered by jsh_install */
     if (!h) {
         err->code = 1;
         snprintf(err->msg, sizeof err->msg, "out of memory");
@@ -1585,6 +1749,8 @@ void jsh_free(jsh *h)
         waitpid(h->pid, NULL, 0);
     for (size_t i = 0; i < h->ninvs; i++) {
         drop_kvcalls(h, h->invs[i]);
+        drop_reads(h, h->invs[i]);
+        free(h->invs[i]->read);
         kv_blob_unref(h->invs[i]->cur.blob);
         free(h->invs[i]->q);
         free(h->invs[i]);
@@ -1602,6 +1768,8 @@ void jsh_free(jsh *h)
         kv_blob_unref(h->vers[i].meta);
     }
     free(h->vers);
+    free(h->vfree);
+    free(h->vmark);
     free(h->wb);
     free(h->rb);
     free(h);

@@ -48,6 +48,15 @@ void jsh_free(jsh *h);
 kv_blob *jsh_render(void *ud, uint32_t key, int status, const kv_list *list);
 /* Installs the JS endpoints into env (every ep_kind) over store kv. */
 void jsh_install(jsh *h, call_env *env, kv_store *kv);
+/* Message slot recycling (model/world.c): 1 when the world may release
+ * settled slots now (the module has no keys of its own, which could hold
+ * message ids, and no batch is being applied); jsh_visit_msgs calls
+ * on_msg / on_list on what the host's invocations hold besides their
+ * calls: the recent:comments snapshots they read, the keys of their KV
+ * operations queued and in flight, the lists of their queued puts. */
+int jsh_may_recycle(const jsh *h);
+void jsh_visit_msgs(const jsh *h, void (*on_msg)(void *ud, uint32_t m), void (*on_list)(void *ud, const kv_list *l),
+                    void *ud);
 /* The first runtime failure (host crash, protocol error, unsupported KV
  * key), or NULL. It stops the simulation when it happens. */
 const char *jsh_error(const jsh *h);

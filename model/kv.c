@@ -43,6 +43,10 @@ typedef struct {
      * from the central store, background fetches that landed */
     met_id m_local[KV_CLASS_COUNT], m_central[KV_CLASS_COUNT], m_refresh[KV_CLASS_COUNT];
     sim_us forgot;   /* copies fetched before this are gone (kv_location_forget) */
+    /* cacheTtl per get (JS mode): each copy's lifetime when a get with a
+     * cacheTtl of its own fetched it, 0 for cache_ttl; per key, per misc
+     * key, the list. The arrays stay NULL until such a get (C mode: always). */
+    sim_us *cttl, *mcttl, list_cttl;
 } location;
 
 /* An individual key's value byte: status + 1, attempts in bits 3..7. */
@@ -248,6 +252,8 @@ void kv_free(kv_store *kv)
             free(kv->locs[i].mexp);
             free(kv->locs[i].mval);
             free(kv->locs[i].mrefreshing);
+            free(kv->locs[i].cttl);
+            free(kv->locs[i].mcttl);
             kv_list_unref(kv, kv->locs[i].list);
         }
         free(kv->locs);
@@ -309,6 +315,7 @@ int kv_reserve(kv_store *kv, size_t nmsgs)
         if (grow((void **)&kv->locs[i].exp, kv->nkeys, n, sizeof(sim_us)) ||
             grow((void **)&kv->locs[i].val, kv->nkeys, n, 1) ||
             grow((void **)&kv->locs[i].refreshing, kv->nkeys, n, 1) ||
+            (kv->locs[i].cttl && grow((void **)&kv->locs[i].cttl, kv->nkeys, n, sizeof(sim_us))) ||
             (opaque && grow((void **)&kv->locs[i].bval, kv->nkeys, n, sizeof(kv_blob *))))
             return -1;
     kv->nkeys = n;
@@ -653,6 +660,25 @@ void kv_forget_msg(kv_store *kv, uint32_t m)
             kv->locs[i].exp[key] = 0;
             kv->locs[i].val[key] = 0;
             kv->locs[i].refreshing[key] = 0;
+            if (kv->locs[i].cttl)
+                kv->locs[i].cttl[key] = 0;
+        }
+    }
+}
+
+static int misc_live(const misc_val *v, sim_us t);
+
+void kv_visit_misc_nums(const kv_store *kv, void (*fn)(void *ud, uint32_t key, int64_t num), void *ud)
+{
+    sim_us t = sim_now(kv->ctx);
+    for (uint32_t k = 0; k < kv->cfg.nmisc; k++) {
+        if (misc_live(&kv->mval[k], t))
+            fn(ud, KV_KEY_MISC + k, kv->mval[k].num);
+        for (int i = 0; i < kv->cfg.nlocs; i++) {
+            const location *L = &kv->locs[i];
+            /* an expired copy is never served again (the next get fetches) */
+            if (L->mexp[k] > t && misc_live(&L->mval[k], t))
+                fn(ud, KV_KEY_MISC + k, L->mval[k].num);
         }
     }
 }
@@ -684,6 +710,7 @@ void kv_location_forget(kv_store *kv, int loc)
     kv_list_unref(kv, L->list);
     L->list = NULL;
     L->list_exp = 0;
+    L->list_cttl = 0;
     L->forgot = sim_now(kv->ctx);
 }
 
@@ -694,10 +721,24 @@ static sim_us loc_exp(const location *L, uint32_t key)
     return key == KV_KEY_CACHE ? L->list_exp : L->exp[key];
 }
 
+/* How long location L keeps its copy of key: cache_ttl, or the cacheTtl
+ * of the get that fetched it. */
+static sim_us copy_ttl(const kv_store *kv, const location *L, uint32_t key)
+{
+    sim_us v = 0;
+    if (kv_key_is_misc(key))
+        v = L->mcttl ? L->mcttl[key - KV_KEY_MISC] : 0;
+    else if (key == KV_KEY_CACHE)
+        v = L->list_cttl;
+    else
+        v = L->cttl ? L->cttl[key] : 0;
+    return v ? v : kv->cfg.cache_ttl;
+}
+
 static int loc_valid(const kv_store *kv, const location *L, uint32_t key, sim_us t)
 {
     sim_us exp = loc_exp(L, key);
-    return exp > t && exp >= L->forgot + kv->cfg.cache_ttl;
+    return exp > t && exp >= L->forgot + copy_ttl(kv, L, key);
 }
 
 /* dist_draw, with a fixed latency (the common case: no stream is read)
@@ -710,22 +751,45 @@ static inline sim_us draw_lat(const dist *d, gsl_rng *r)
 /* Packs the decision taken at issue time into the event argument. */
 #define ARG_HIT 0x100u
 
-/* Replaces location L's copy of key with the central value, cached until
- * t + cache_ttl: the only place an expiry is set. */
-static void fetch(kv_store *kv, location *L, uint32_t key, sim_us t)
+/* Records the lifetime of L's new copy of key (0: cache_ttl). -1 on OOM. */
+static int set_copy_ttl(kv_store *kv, location *L, uint32_t key, sim_us ttl)
 {
+    sim_us v = ttl == kv->cfg.cache_ttl ? 0 : ttl;
+    if (kv_key_is_misc(key)) {
+        if (!L->mcttl && v && !(L->mcttl = calloc(kv->cfg.nmisc, sizeof(sim_us))))
+            return -1;
+        if (L->mcttl)
+            L->mcttl[key - KV_KEY_MISC] = v;
+    } else if (key == KV_KEY_CACHE) {
+        L->list_cttl = v;
+    } else {
+        if (!L->cttl && v && !(L->cttl = calloc(kv->nkeys, sizeof(sim_us))))
+            return -1;
+        if (L->cttl)
+            L->cttl[key] = v;
+    }
+    return 0;
+}
+
+/* Replaces location L's copy of key with the central value, cached until
+ * t + ttl (cache_ttl, or the fetching get's cacheTtl): the only place an
+ * expiry is set. */
+static void fetch(kv_store *kv, location *L, uint32_t key, sim_us t, sim_us ttl)
+{
+    if (set_copy_ttl(kv, L, key, ttl) != 0)
+        ttl = kv->cfg.cache_ttl; /* out of memory: the scenario's lifetime */
     if (kv_key_is_misc(key)) {
         L->mval[key - KV_KEY_MISC] = kv->mval[key - KV_KEY_MISC];
-        L->mexp[key - KV_KEY_MISC] = t + kv->cfg.cache_ttl;
+        L->mexp[key - KV_KEY_MISC] = t + ttl;
     } else if (key == KV_KEY_CACHE) {
         kv_list_unref(kv, L->list);
         L->list = kv_list_ref(kv->list);
-        L->list_exp = t + kv->cfg.cache_ttl;
+        L->list_exp = t + ttl;
     } else {
         L->val[key] = kv->st[key];
         if (L->bval)
             blob_set(&L->bval[key], kv->bst[key]);
-        L->exp[key] = t + kv->cfg.cache_ttl;
+        L->exp[key] = t + ttl;
     }
 }
 
@@ -744,7 +808,7 @@ static void refresh_done(sim_ctx *ctx, void *obj, uint64_t arg)
     if (*busy != (uint8_t)(arg >> 32))
         return; /* the key was dropped (kv_forget_msg) meanwhile */
     *busy = 0;
-    fetch(L->kv, L, key, sim_now(ctx));
+    fetch(L->kv, L, key, sim_now(ctx), copy_ttl(L->kv, L, key)); /* the copy keeps its lifetime */
     met_add(sim_metrics(ctx), L->m_refresh[kv_key_class(key)], sim_now(ctx), 1);
 }
 
@@ -753,7 +817,9 @@ static void refresh_done(sim_ctx *ctx, void *obj, uint64_t arg)
  * operation). The copy keeps serving until the fetch lands. */
 static void maybe_refresh(kv_store *kv, location *L, uint32_t key, sim_us t)
 {
-    sim_us exp = loc_exp(L, key), window = kv->refresh_window;
+    sim_us exp = loc_exp(L, key), window = kv->refresh_window, ttl = copy_ttl(kv, L, key);
+    if (ttl != kv->cfg.cache_ttl) /* a copy of a get's own cacheTtl: the same share of its life */
+        window = (sim_us)(kv->cfg.background_refresh * (double)ttl);
     uint8_t *busy = refreshing(L, key);
     if (window <= 0 || *busy || t < exp - window)
         return;
@@ -779,7 +845,7 @@ static void get_done(sim_ctx *ctx, void *obj, uint64_t arg)
         uint32_t key = op->key;
         int cls = kv_key_class(key);
         if (!loc_valid(kv, L, key, t)) {
-            fetch(kv, L, key, t); /* misses are cached too */
+            fetch(kv, L, key, t, op->cache_ttl > 0 ? op->cache_ttl : kv->cfg.cache_ttl); /* misses are cached too */
             met_add(kv->met, L->m_central[cls], t, 1);
         } else {
             met_add(kv->met, L->m_local[cls], t, 1);

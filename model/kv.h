@@ -188,6 +188,10 @@ typedef struct kv_op {
     uint8_t put_attempts; /* individual put: botParams.attempts */
     int64_t put_num;    /* misc put: the number stored */
     sim_us put_ttl;     /* misc put: expirationTtl (> 0), or 0: never expires */
+    sim_us cache_ttl;   /* get: how long the location keeps the copy this get
+                         * fetches (the get's cacheTtl, JS mode); 0: kv.cache_ttl.
+                         * prepare (model/call.c) leaves it: JS mode sets it
+                         * before every get, the C endpoints never (0) */
     uint8_t verb;       /* kv_verb: what a put or get on a misc key means */
     kv_list *put_list;  /* cache put: a reference the caller gives away */
     kv_blob *put_blob;  /* individual put, JS mode: a reference given away */
@@ -307,6 +311,10 @@ void kv_seed_list(kv_store *kv, kv_list *l);
  * the store holds (central and per location); snapshots held by requests
  * are the caller's to visit. */
 void kv_visit_lists(const kv_store *kv, void (*fn)(void *ud, const kv_list *l), void *ud);
+/* JS mode's own-key value versions (model/jshost.c): calls fn on the
+ * number of every misc key's value that can still be read: set centrally
+ * or in a location's unexpired copy, and not past its expiration. */
+void kv_visit_misc_nums(const kv_store *kv, void (*fn)(void *ud, uint32_t key, int64_t num), void *ud);
 /* Drops both keys of message slot m, central and cached everywhere, so a
  * message reusing the slot starts as a key never written. The real
  * comment:<id> would live on; nothing reads it once its message settled. */

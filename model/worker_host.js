@@ -16,13 +16,15 @@ const { pathToFileURL } = require('url');
 // ---- transport: pipes, or qsim in this process (docs/worker-host.md) ----
 // In-process mode (`node -e <this> -- --qsim-inproc ADDON qsim-argv...`,
 // exec'd by qsim itself): the addon runs qsim's main on a stack of its own.
-// What the pipes would carry is handed over by calls instead: exchange(our
-// bytes) switches into the simulation and returns its next batch (a
-// Buffer), or its exit code (a number) once qsim's main has returned.
+// What the pipes would carry is handed over by calls instead:
+// exchange(our bytes, their length, -1, inb, off) switches into the
+// simulation and copies its next batch into inb at off (returning its
+// length), or returns it as a Buffer when it does not fit; once qsim's main
+// has returned, -1 - its exit code.
 const inproc = process.argv[1] === '--qsim-inproc' ? require(path.resolve(process.argv[2])) : null;
 const realExit = process.exit.bind(process);
 function fromQsim(r) {
-  if (typeof r === 'number') realExit(r); // qsim's main returned: the run is over
+  if (typeof r === 'number' && r < 0) realExit(-1 - r); // qsim's main returned: the run is over
   return r;
 }
 let inFirst = inproc ? fromQsim(inproc.start(process.argv.slice(3))) : null;
@@ -31,10 +33,10 @@ let inFirst = inproc ? fromQsim(inproc.start(process.argv.slice(3))) : null;
 // main returns.
 function hostExit(code) {
   if (!inproc) realExit(code);
-  let r = opos > 0 ? inproc.exchange(ob.subarray(0, opos), -1) : null; // fatal's F message
+  let r = opos > 0 ? inproc.exchange(ob, opos, -1, null, 0) : null; // fatal's F message
   opos = 0;
-  while (typeof r !== 'number') r = inproc.exchange(null, Number(code) | 0);
-  realExit(r);
+  while (!(typeof r === 'number' && r < 0)) r = inproc.exchange(null, 0, Number(code) | 0, null, 0);
+  realExit(-1 - r);
 }
 if (inproc) {
   // what has not been flushed is lost, as when a host process exits
@@ -84,9 +86,10 @@ function fill() {
   if (inLen === inb.length) { const n = Buffer.alloc(inb.length * 2); inb.copy(n, 0, 0, inLen); inb = n; }
   let n;
   if (inproc) {
-    const r = inFirst || fromQsim(inproc.exchange(ob.subarray(0, opos), -1));
+    const r = inFirst || fromQsim(inproc.exchange(ob, opos, -1, inb, inLen));
     inFirst = null;
     opos = 0;
+    if (typeof r === 'number') { inLen += r; return; } // copied into inb
     n = Math.min(r.length, inb.length - inLen); // the rest: the next fill()
     r.copy(inb, inLen, 0, n);
     if (n < r.length) inFirst = r.subarray(n);
@@ -107,6 +110,36 @@ function readLine() {
     fill();
   }
 }
+// The next header line parsed in place (no string, no split): returns its
+// type (a char code) and leaves its numeric fields in F[0..NF); line()
+// gives it as text (the messages that carry a 64-bit seed or a name).
+const F = [0, 0, 0, 0, 0, 0];
+let NF = 0, lineStart = 0, lineEnd = 0;
+function readHeader() {
+  let i;
+  for (;;) {
+    i = inb.indexOf(10, inPos);
+    if (i >= 0 && i < inLen) break;
+    fill();
+  }
+  const t = inb[inPos];
+  let p = inPos + 1;
+  NF = 0;
+  while (p < i && NF < 6) {
+    while (p < i && inb[p] === 32) p++;
+    if (p >= i) break;
+    const neg = inb[p] === 45;
+    if (neg) p++;
+    let x = 0;
+    for (let c = inb[p]; p < i && c >= 48 && c <= 57; c = inb[++p]) x = x * 10 + (c - 48);
+    F[NF++] = neg ? -x : x;
+    while (p < i && inb[p] !== 32) p++;
+  }
+  lineStart = inPos; lineEnd = i;
+  inPos = i + 1;
+  return t;
+}
+const line = () => inb.toString('latin1', lineStart, lineEnd);
 function readBytes(n) {
   while (inLen - inPos < n) fill();
   const s = inb.toString('utf8', inPos, inPos + n);
@@ -142,7 +175,8 @@ let cur = null; // the invocation whose message is being handled
 const noRandom = () => { throw new Error('qsim: randomness outside an invocation'); };
 Math.random = () => (cur ? cur.rand() : noRandom());
 const getRandomValues = (arr) => {
-  const r = cur ? cur.rand : noRandom;
+  const inv = cur;
+  const r = inv ? () => inv.rand() : noRandom;
   const u8 = new Uint8Array(arr.buffer, arr.byteOffset, arr.byteLength);
   for (let i = 0; i < u8.length; i++) u8[i] = Math.floor(r() * 256);
   return arr;
@@ -186,28 +220,108 @@ function log(...a) {
 }
 console.log = console.info = console.warn = console.error = console.debug = log;
 
-// ---- responses whose body we can read without a stream ----
-const RealResponse = Response;
+// ---- requests and responses whose string body is kept as a string ----
+// A real Request/Response given a string body builds a ReadableStream for
+// it (undici: a transferable stream, ~10 us), and every Request an
+// AbortSignal (another transferable) it never fires. The module still gets
+// real ones (instanceof Request/Response, undici's headers, url, status):
+// a string body is held as a string, and `text()`/`json()` read it; the
+// stream (`body`, `arrayBuffer()`, `blob()`, `bytes()`, `formData()`) is
+// built on first use by a real object with the same body (the delegate);
+// `clone()` copies. A request's `signal` is a real AbortSignal made when
+// first read (qsim never aborts a request): undici's own slot gets one
+// shared signal instead (docs/worker-host.md, "Conformance and speed").
+const RealResponse = Response, RealRequest = Request, RealAC = AbortController;
+const kText = Symbol('qsim.text'), kUsed = Symbol('qsim.used'), kReal = Symbol('qsim.real'), kSig = Symbol('qsim.signal');
+const TEXT_PLAIN = 'text/plain;charset=UTF-8';
+const NULL_BODY = new Set([101, 204, 205, 304]);
+const SHARED_SIGNAL = new RealAC().signal;
+class NoSignalAC { get signal() { return SHARED_SIGNAL; } abort() {} }
+const BODY_MISUSED = 'Body is unusable: Body has already been read';
+// the string-body methods, shared by QRequest and QResponse; `base` is the
+// real class, `real(o)` builds o's delegate
+function lazyBody(C, base, real) {
+  const bodyGet = Object.getOwnPropertyDescriptor(base.prototype, 'body').get;
+  const usedGet = Object.getOwnPropertyDescriptor(base.prototype, 'bodyUsed').get;
+  const delegate = (o) => {
+    if (!o[kReal]) {
+      o[kReal] = real(o);
+      if (o[kUsed]) o[kReal].text(); // already read: so is the delegate
+    }
+    return o[kReal];
+  };
+  const readText = (o) => {
+    if (o[kReal]) return o[kReal].text();
+    if (o[kUsed]) return Promise.reject(new TypeError(BODY_MISUSED));
+    o[kUsed] = true;
+    return Promise.resolve(o[kText]);
+  };
+  const P = C.prototype;
+  const def = (name, d) => Object.defineProperty(P, name, { configurable: true, writable: true, ...d });
+  Object.defineProperty(P, 'body', { configurable: true, get() { return this[kText] === undefined ? bodyGet.call(this) : delegate(this).body; } });
+  Object.defineProperty(P, 'bodyUsed', { configurable: true, get() {
+    return this[kText] === undefined ? usedGet.call(this) : this[kReal] ? this[kReal].bodyUsed : !!this[kUsed]; } });
+  def('text', { value() { return this[kText] === undefined ? base.prototype.text.call(this) : readText(this); } });
+  def('json', { value() {
+    return this[kText] === undefined ? base.prototype.json.call(this) : readText(this).then((t) => JSON.parse(t)); } });
+  for (const m of ['arrayBuffer', 'blob', 'bytes', 'formData']) {
+    if (typeof base.prototype[m] !== 'function') continue;
+    def(m, { value(...a) { return this[kText] === undefined ? base.prototype[m].apply(this, a) : delegate(this)[m](...a); } });
+  }
+}
 class QResponse extends RealResponse {
-  constructor(body, init) {
-    super(body, init);
-    this.__qsimBody = body == null ? '' : typeof body === 'string' ? body : undefined;
+  // type: the content-type when init gives none (Response.json passes
+  // application/json; the module's calls leave it: text/plain)
+  constructor(body, init, type = TEXT_PLAIN) {
+    if (typeof body !== 'string') {
+      super(body, init);
+      return;
+    }
+    super(null, init);
+    if (NULL_BODY.has(this.status)) throw new TypeError(`Response constructor: Invalid response status code ${this.status}`);
+    this[kText] = body;
+    if (!this.headers.has('content-type')) this.headers.set('content-type', typeof type === 'string' ? type : TEXT_PLAIN);
   }
   static json(data, init) {
-    const h = new Headers(init && init.headers);
-    if (!h.has('content-type')) h.set('content-type', 'application/json');
-    return new QResponse(JSON.stringify(data), { ...(init || {}), headers: h });
+    const s = JSON.stringify(data);
+    if (s === undefined) throw new TypeError('Value is not JSON serializable');
+    return new QResponse(s, init, 'application/json');
+  }
+  clone() {
+    if (this[kText] === undefined) return super.clone();
+    if (this.bodyUsed) throw new TypeError('Response.clone: Body has already been consumed.');
+    return new QResponse(this[kText], { status: this.status, statusText: this.statusText, headers: this.headers });
   }
 }
+lazyBody(QResponse, RealResponse, (o) => new RealResponse(o[kText], { status: o.status, statusText: o.statusText, headers: o.headers }));
 globalThis.Response = QResponse;
-class QRequest extends Request {
-  constructor(input, init) {
-    super(input, init);
-    this.__qsimBody = init && typeof init.body === 'string' ? init.body : '';
+// the body the host sends back: the string (read or not, as before), or
+// the real body read (a promise)
+const responseText = (r) => (r[kText] !== undefined && !r[kReal] ? r[kText] : r.body === null ? '' : r.text());
+class QRequest extends RealRequest {
+  // only the host makes these: (url, { method, headers: plain object, body: string or undefined })
+  constructor(url, init) {
+    const body = init.body;
+    const prev = globalThis.AbortController; // the module's own, if it replaced it
+    globalThis.AbortController = NoSignalAC; // undici asks the global for its controller
+    try {
+      super(url, { method: init.method, headers: init.headers });
+    } finally {
+      globalThis.AbortController = prev;
+    }
+    if (typeof body === 'string') {
+      this[kText] = body;
+      if (!this.headers.has('content-type')) this.headers.set('content-type', TEXT_PLAIN);
+    }
   }
-  text() { return Promise.resolve(this.__qsimBody); }
-  json() { return new Promise((res) => res(JSON.parse(this.__qsimBody))); }
+  get signal() { return this[kSig] || (this[kSig] = new RealAC().signal); }
+  clone() {
+    if (this[kText] === undefined) return super.clone();
+    if (this.bodyUsed) throw new TypeError('unusable'); // undici's words
+    return new QRequest(this.url, { method: this.method, headers: this.headers, body: this[kText] });
+  }
 }
+lazyBody(QRequest, RealRequest, (o) => new RealRequest(o.url, { method: o.method, headers: o.headers, body: o[kText] }));
 
 // ---- KV binding ----
 const ERR = ['', '', 'KV: transient error', 'KV PUT failed: 429 Too Many Requests',
@@ -216,15 +330,20 @@ const META_MAX = 1024;     // bytes of metadata (developers.cloudflare.com/kv/pl
 const CACHE_TTL_MIN = 30;  // s: the smallest cacheTtl (same page)
 class KVNamespace {
   constructor(inv) { this.inv = inv; }
-  get(key, opt) {
-    return this.getWithMetadata(key, opt).then((r) => r.value);
-  }
-  getWithMetadata(key, opt) {
+  // get and getWithMetadata: one promise each, settled by the result's
+  // handler with the converted value (fin)
+  get(key, opt) { return this.read(key, opt, false); }
+  getWithMetadata(key, opt) { return this.read(key, opt, true); }
+  read(key, opt, withMeta) {
     const type = typeof opt === 'string' ? opt : (opt && opt.type) || 'text';
     if (opt && typeof opt === 'object' && opt.cacheTtl != null && !(Number(opt.cacheTtl) >= CACHE_TTL_MIN))
       return Promise.reject(new Error(`KV GET failed: 400 Invalid cache_ttl of ${opt.cacheTtl}. Cache TTL must be at least ${CACHE_TTL_MIN}.`));
-    return this.inv.op('G', String(key), null, 0, null).then((r) => ({
-      value: convert(r.v, type), metadata: r.m == null ? null : JSON.parse(r.m), cacheStatus: null }));
+    const fin = withMeta ? (v, m) => ({ value: convert(v, type), metadata: m == null ? null : JSON.parse(m), cacheStatus: null })
+      : type === 'text' ? null : (v) => convert(v, type);
+    // cacheTtl: how long the location keeps the copy this get fetches
+    // (docs/model.md, "cacheTtl"); whole seconds, as Cloudflare's API takes them
+    const ttl = opt && typeof opt === 'object' && opt.cacheTtl != null ? Math.min(Math.floor(Number(opt.cacheTtl)), 31536000) : 0;
+    return this.inv.op('G', String(key), null, ttl, null, fin);
   }
   put(key, value, opts) {
     if (typeof value !== 'string') {
@@ -242,22 +361,24 @@ class KVNamespace {
       if (lenOf(meta) > META_MAX)
         return Promise.reject(new Error(`KV PUT failed: 413 Metadata length of ${lenOf(meta)} exceeds limit of ${META_MAX}.`));
     }
-    return this.inv.op('P', String(key), value, ttl, meta).then(() => undefined);
+    return this.inv.op('P', String(key), value, ttl, meta, toUndefined);
   }
-  delete(key) { return this.inv.op('D', String(key), null, 0, null).then(() => undefined); }
+  delete(key) { return this.inv.op('D', String(key), null, 0, null, toUndefined); }
   list(opts) {
     const prefix = opts && opts.prefix != null ? String(opts.prefix) : '';
     const cursor = opts && opts.cursor != null ? String(opts.cursor) : '';
     const limit = opts && opts.limit != null ? Math.floor(Number(opts.limit)) : 1000;
     if (!(limit >= 1 && limit <= 1000))
       return Promise.reject(new Error(`KV LIST failed: 400 Invalid key_count_limit of ${opts.limit}. Please specify an integer between 1 and 1000.`));
-    return this.inv.op('K', prefix, cursor, limit, null).then((r) => {
-      const page = JSON.parse(r.v);
-      if (page.list_complete) delete page.cursor;
-      page.cacheStatus = null;
-      return page;
-    });
+    return this.inv.op('K', prefix, cursor, limit, null, listPage);
   }
+}
+const toUndefined = () => undefined;
+function listPage(v) {
+  const page = JSON.parse(v);
+  if (page.list_complete) delete page.cursor;
+  page.cacheStatus = null;
+  return page;
 }
 function convert(v, type) {
   if (v === null) return null;
@@ -274,24 +395,32 @@ function convert(v, type) {
 class Invocation {
   constructor(id, seed) {
     this.id = id;
-    const s = BigInt.asUintN(64, BigInt(seed));
-    this.rand = sfc32(Number(s & 0xffffffffn), Number(s >> 32n), 0x9e3779b9, 0x243f6a88);
-    for (let i = 0; i < 12; i++) this.rand();
+    this.seed = seed;     // its generator is made when first drawn from
+    this.gen = null;
     this.q = [];          // KV calls awaiting their result, in issue order
     this.waits = 0;       // ctx.waitUntil promises not yet settled
     this.timers = 0;      // its timers not yet fired
     this.responded = false;
     this.ended = false;
   }
-  // One KV call; its promise settles with { v: value or null, m: metadata
-  // text or null } when qsim sends the result.
-  op(kind, key, value, ttl, meta) {
+  rand() {
+    if (!this.gen) {
+      const s = BigInt.asUintN(64, BigInt(this.seed));
+      this.gen = sfc32(Number(s & 0xffffffffn), Number(s >> 32n), 0x9e3779b9, 0x243f6a88);
+      for (let i = 0; i < 12; i++) this.gen();
+    }
+    return this.gen();
+  }
+  // One KV call; its promise settles when qsim sends the result, with
+  // fin(value or null, metadata text or null), or the value when fin is
+  // null.
+  op(kind, key, value, ttl, meta, fin) {
     if (kind !== 'K' && (key === '' || key === '.' || key === '..'))
       return Promise.reject(new TypeError(`Key name cannot be empty, "." or ".." (got ${JSON.stringify(key)}).`));
     return new Promise((resolve, reject) => {
-      this.q.push({ resolve, reject, key });
+      this.q.push({ resolve, reject, key, fin });
       const kl = lenOf(key);
-      if (kind === 'G') emit(`G ${this.id} ${kl}\n${key}`);
+      if (kind === 'G') emit(ttl > 0 ? `G ${this.id} ${kl} ${ttl}\n${key}` : `G ${this.id} ${kl}\n${key}`);
       else if (kind === 'P') {
         if (meta === null) emit(`P ${this.id} ${kl} ${lenOf(value)} ${ttl} -1\n${key}${value}`);
         else emit(`P ${this.id} ${kl} ${lenOf(value)} ${ttl} ${lenOf(meta)}\n${key}${value}${meta}`);
@@ -333,12 +462,12 @@ function makeEnv(inv) {
 }
 async function runFetch(inv, req) {
   try {
-    const headers = new Headers(req.h || {});
-    const request = new QRequest(req.u, { method: req.m, headers, body: req.m === 'GET' ? undefined : req.b });
+    const request = new QRequest(req.u, { method: req.m, headers: req.h || {}, body: req.m === 'GET' || req.m === 'HEAD' ? undefined : req.b });
     const r = await mod.fetch(request, makeEnv(inv), inv.ctx());
     cur = inv;
     if (!(r instanceof RealResponse)) throw new TypeError('fetch() must return a Response');
-    const body = r.__qsimBody !== undefined ? r.__qsimBody : await r.text();
+    let body = responseText(r);
+    if (typeof body !== 'string') body = await body;
     inv.respond(r.status, body);
   } catch (e) {
     cur = inv;
@@ -360,24 +489,28 @@ async function runScheduled(inv, cron) {
 }
 
 // One message from qsim, handled; the idle report follows after a turn.
+const toDrained = () => process.nextTick(drained);
 function handle() {
-  const f = readLine().split(' ');
-  switch (f[0]) {
-    case 'S': case 'C': {
+  const t = readHeader();
+  switch (t) {
+    case 83: case 67: { // S, C: the seed is 64 bits: read from the text
+      const f = line().split(' ');
       const id = Number(f[1]);
       nowUs = Number(f[2]);
       const payload = readBytes(Number(f[4]));
       const inv = new Invocation(id, f[3]);
       invs.set(id, inv);
       cur = inv;
-      if (f[0] === 'S') runFetch(inv, JSON.parse(payload));
+      if (t === 83) runFetch(inv, JSON.parse(payload));
       else runScheduled(inv, payload);
       break;
     }
-    case 'R': {
-      const id = Number(f[1]);
-      nowUs = Number(f[2]);
-      const res = Number(f[3]), n = Number(f[4]), mn = f.length > 5 ? Number(f[5]) : -1;
+    case 82: { // R
+      const id = F[0];
+      nowUs = F[1];
+      // F[4]: metadata's length (own keys, lists), -1 none, or -3: a model
+      // key's value to keep (qsim refers to it as -2 later)
+      const res = F[2], n = F[3], mn = NF > 4 ? F[4] : -1;
       let v = n >= 0 ? readBytes(n) : null;
       const m = mn >= 0 ? readBytes(mn) : null;
       const inv = invs.get(id);
@@ -387,31 +520,36 @@ function handle() {
       if (n === -2) { // the value this host last received for the key
         v = held.get(w.key);
         if (v === undefined) fatal(`qsim referred to a value of '${w.key}' this host never received`);
-      } else if (v !== null && f.length <= 5) { // a model key's value (own keys: never -2)
+      } else if (v !== null && mn === -3) { // recent:comments' (own keys: never -2)
         held.set(w.key, v);
       }
-      if (res <= 1) w.resolve({ v, m });
-      else w.reject(new Error(ERR[res] || 'KV error'));
+      if (res > 1) w.reject(new Error(ERR[res] || 'KV error'));
+      else if (w.fin === null) w.resolve(v);
+      else {
+        let r;
+        try { r = w.fin(v, m); } catch (e) { w.reject(e); break; }
+        w.resolve(r);
+      }
       break;
     }
-    case 'T': {
-      const id = Number(f[1]);
-      nowUs = Number(f[2]);
-      const t = timers.get(id);
-      if (!t || t.inv.ended) { timers.delete(id); break; } // cancelled with its invocation
-      cur = t.inv;
-      if (t.every >= 0) emit(`Z ${t.inv.id} ${id} ${t.every * 1000}\n`);
-      else { timers.delete(id); t.inv.timers--; }
-      try { t.fn(...t.args); } catch (e) { log('Uncaught (in timer)', e); }
+    case 84: { // T
+      const id = F[0];
+      nowUs = F[1];
+      const tm = timers.get(id);
+      if (!tm || tm.inv.ended) { timers.delete(id); break; } // cancelled with its invocation
+      cur = tm.inv;
+      if (tm.every >= 0) emit(`Z ${tm.inv.id} ${id} ${tm.every * 1000}\n`);
+      else { timers.delete(id); tm.inv.timers--; }
+      try { tm.fn(...tm.args); } catch (e) { log('Uncaught (in timer)', e); }
       break;
     }
-    case 'I': startSession(f); return; // in-process: the next run of this qsim (its next option)
-    case 'Q': process.exit(0);
-    default: fatal(`unknown message '${f[0]}' from qsim`);
+    case 73: startSession(line().split(' ')); return; // I: in-process: the next run of this qsim (its next option)
+    case 81: process.exit(0); // Q
+    default: fatal(`unknown message '${String.fromCharCode(t)}' from qsim`);
   }
   // A tick queued from a microtask runs once the microtask queue is empty
   // (Node drains all microtasks before the next tick): that is "idle".
-  queueMicrotask(() => process.nextTick(drained));
+  queueMicrotask(toDrained);
 }
 // Idle unless some invocation waits on neither KV nor a timer (it awaits
 // something of Node's own, such as a stream): then let the event loop run.

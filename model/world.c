@@ -64,7 +64,9 @@ uint64_t world_msgs_total(const world *w) { return w->msgs.total; }
  * (track_retire), its KV keys are dropped (kv_forget_msg) and its slot is
  * released. Scripted calls and expectations name messages by id, at any
  * time: scenarios with either never recycle (they are small), nor does a
- * world whose whole store is read back (world_opts.keep_messages). */
+ * world whose whole store is read back (world_opts.keep_messages). In JS
+ * mode the worker host's invocations hold ids too (jsh_visit_msgs), and a
+ * module with keys of its own recycles nothing (jsh_may_recycle). */
 
 static void mark_msg(void *ud, uint32_t m)
 {
@@ -83,10 +85,14 @@ static size_t reclaim(void *ud)
     world *w = ud;
     msg_table *t = &w->msgs;
     size_t freed = 0;
+    if (w->js && !jsh_may_recycle(w->js))
+        return 0;
     for (size_t i = 0; i < t->n; i++)
         t->m[i].mark = 0;
     kv_visit_lists(w->kv, mark_list, w);
     call_visit_msgs(&w->calls, mark_msg, w);
+    if (w->js) /* what the worker host's invocations hold (model/jshost.h) */
+        jsh_visit_msgs(w->js, mark_msg, mark_list, w);
     for (int b = 0; b < w->sc->nbots; b++)
         bot_visit_msgs(w->bots[b], mark_msg, w);
     for (size_t i = 0; i < t->n; i++) { /* a live reply keeps its question */
@@ -316,7 +322,7 @@ world *world_new(const scenario *s, const char *option, uint64_t seed, const wor
     if (st_attach(&w->calls, &w->st, err) != 0)
         goto fail;
     w->attached = 1;
-    if (!names_messages(s) && !(o && o->keep_messages) && !w->js) /* jshost.c indexes slots by id */
+    if (!names_messages(s) && !(o && o->keep_messages))
         msg_set_reclaim(&w->msgs, reclaim, w);
     /* KV streams of the scripted actors (same name, same streams) and cron */
     if (s->ncalls && !(w->script_rs = calloc((size_t)s->ncalls, sizeof *w->script_rs))) {

@@ -69,6 +69,48 @@ scen ownkey "$W" '{ "OWN_KEY": "1" }'
 "$QSIM" run "$tmp/ownkey.json" -o 0 -q --out "$tmp/o3" --trace "$tmp/t3.jsonl" 2> "$tmp/err" &&
     grep -q '"op":"get","key":"session:42","result":"miss"' "$tmp/t3.jsonl" &&
     grep -q '"text":"own=null"' "$tmp/t3.jsonl" && ok || bad "a key of the module's own"
+# the Request a module is given and the Responses it makes behave as real
+# ones (the host keeps string bodies as strings, docs/worker-host.md): for
+# a POST with a JSON body and a GET, tests/worker/body-worker.js observes
+# headers, every way to read a body, bodyUsed, clone, signal and misuse;
+# the same probe on a real Request of the same method, url, headers and
+# body in plain node (undici's own classes) must observe the same.
+cat > "$tmp/body.json" <<'JSON'
+{ "name": "body", "seed": 5, "duration": "4s", "options": ["0"],
+  "kv": { "latency": { "get_hit": "20ms", "get_miss": "20ms", "put": "30ms" } },
+  "humans": [ { "name": "h", "rate_per_s": 2, "bytes": 300 } ],
+  "bots": [ { "name": "bot-1", "poll_every": "3s", "first_poll": "0s", "generation": "1s" } ] }
+JSON
+if "$QSIM" run "$tmp/body.json" -o 0 -q --worker tests/worker/body-worker.js --out "$tmp/o4" --trace "$tmp/t4.jsonl" \
+        2> "$tmp/err"; then
+    grep '"type":"log"' "$tmp/t4.jsonl" | node -e '
+const lines = require("fs").readFileSync(0, "utf8").trim().split("\n").map((l) => JSON.parse(l).text);
+import(require("path").resolve("tests/worker/body-worker.js")).then(async ({ probe }) => {
+  let n = 0, post = 0, get = 0;
+  for (const t of lines) {
+    const { input, seen } = JSON.parse(t.replace(/^probe /, ""));
+    const real = await probe(new Request(input.url, { method: input.method, headers: input.headers, body: input.body }));
+    const a = JSON.stringify(seen), b = JSON.stringify(real);
+    if (a !== b) { console.log("qsim: " + a + "\nreal: " + b); process.exit(1); }
+    n++; if (input.method === "POST") post++; else get++;
+  }
+  if (post < 2 || get < 2) { console.log(`too few requests: ${post} POST, ${get} GET`); process.exit(1); }
+});' > "$tmp/bodycmp" 2>&1 && ok || { cat "$tmp/bodycmp"; bad "Request and Response as undici makes them"; }
+else
+    bad "the body-worker run"
+fi
+# the host swaps undici's AbortController only while it builds a Request:
+# a module that installs its own keeps it, and request.signal is real
+cat > "$tmp/ac.js" <<'JS'
+class MyAC extends AbortController {}
+globalThis.AbortController = MyAC;
+export default { async fetch(req) {
+  console.log(`ac=${globalThis.AbortController === MyAC} sig=${req.signal instanceof AbortSignal && !req.signal.aborted}`);
+  return Response.json({ pending: [] }); } };
+JS
+"$QSIM" run "$INC" -o 0 -q --worker "$tmp/ac.js" --out "$tmp/o5" --trace "$tmp/t5.jsonl" 2> "$tmp/err" &&
+    [ "$(grep -c '"text":"ac=true sig=true"' "$tmp/t5.jsonl")" -ge 3 ] &&
+    ! grep -q '"text":"ac=false\|sig=false' "$tmp/t5.jsonl" && ok || bad "a module's own AbortController"
 QSIM_NODE=/nonexistent/node refuse 1 "cannot run node" "node missing at run time" "$INC" --worker "$W"
 echo "worker host: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -8,9 +8,12 @@
  * a batch and block reading the host's answer, jshost's in-process
  * transport calls xfer, which switches back here: start or exchange
  * returns the batch to JavaScript, which handles it as it handles pipe
- * input and calls exchange(answer), which switches back into the
- * simulation. When qsim's main returns, start/exchange return its exit
- * code (a number) instead of a Buffer and the script exits with it.
+ * input and calls exchange(answer...), which switches back into the
+ * simulation. exchange copies the batch into the host's own input buffer
+ * when it fits (no Buffer per round trip: each would be a backing store
+ * for V8 to track and sweep); start, and exchange for a batch that does
+ * not fit, return a Buffer. When qsim's main returns they return -1 - its
+ * exit code instead, and the script exits with it.
  *
  * Only this file calls napi, and only on node's own stack: the simulation's
  * stack only runs qsim and switches contexts. */
@@ -99,20 +102,25 @@ static napi_value throw_(napi_env env, const char *what)
     return NULL;
 }
 
-/* Runs the simulation until it wants the host's answer or ends. */
-static napi_value resume(napi_env env)
+/* Runs the simulation until it wants the host's answer or ends: the
+ * batch's length when it was copied to into (room bytes there), else a
+ * Buffer of it; -1 - exit code once main has returned. */
+static napi_value resume(napi_env env, char *into, size_t room)
 {
     napi_value r;
     if (state == 1)
         TO_SIM();
     if (state == 2)
-        napi_create_int32(env, exit_code, &r);
-    else if (napi_create_buffer_copy(env, out_n, out_p, NULL, &r) != napi_ok)
+        napi_create_int32(env, -1 - exit_code, &r);
+    else if (into && out_n <= room) {
+        memcpy(into, out_p, out_n);
+        napi_create_int64(env, (int64_t)out_n, &r);
+    } else if (napi_create_buffer_copy(env, out_n, out_p, NULL, &r) != napi_ok)
         return throw_(env, "qsim.node: out of memory");
     return r;
 }
 
-/* start(argv: string[]) -> Buffer (qsim's first batch) | number (exit code) */
+/* start(argv: string[]) -> Buffer (qsim's first batch) | -1 - exit code */
 static napi_value start(napi_env env, napi_callback_info info)
 {
     size_t argc = 1;
@@ -163,37 +171,53 @@ static napi_value start(napi_env env, napi_callback_info info)
 #endif
     jsh_set_inproc(xfer);
     state = 1;
-    return resume(env);
+    return resume(env, NULL, 0);
 }
 
-/* exchange(answer: Buffer | null, status: number) -> Buffer | number:
- * the host's answer (null: the host has exited with status). */
+/* A Buffer argument's bytes, or NULL (not a Buffer). */
+static char *buffer_of(napi_env env, napi_value v, size_t *len)
+{
+    bool isbuf = false;
+    void *data = NULL;
+    *len = 0;
+    if (napi_is_buffer(env, v, &isbuf) != napi_ok || !isbuf || napi_get_buffer_info(env, v, &data, len) != napi_ok)
+        return NULL;
+    return data;
+}
+
+/* exchange(answer: Buffer | null, n, status, into: Buffer | null, off) ->
+ * number | Buffer: answer[0..n) is the host's answer (null: the host has
+ * exited with status); qsim's next batch goes to into[off..] when it fits
+ * (its length is returned), else comes back as a Buffer (resume). */
 static napi_value exchange(napi_env env, napi_callback_info info)
 {
-    size_t argc = 2;
-    napi_value argv[2];
+    size_t argc = 5;
+    napi_value argv[5];
     if (state == 0)
         return throw_(env, "qsim.node: exchange() before start()");
-    if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 1)
-        return throw_(env, "qsim.node: exchange(answer, status)");
-    bool isbuf = false;
-    napi_is_buffer(env, argv[0], &isbuf);
-    if (isbuf) {
-        void *data = NULL;
-        size_t len = 0;
-        napi_get_buffer_info(env, argv[0], &data, &len);
-        in_p = data;
-        in_n = (long)len;
+    if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 5)
+        return throw_(env, "qsim.node: exchange(answer, n, status, into, off)");
+    size_t len = 0, room = 0;
+    int64_t n = 0, off = 0;
+    char *ans = buffer_of(env, argv[0], &len);
+    char *into = buffer_of(env, argv[3], &room);
+    napi_get_value_int64(env, argv[1], &n);
+    napi_get_value_int64(env, argv[4], &off);
+    if (ans) {
+        in_p = ans;
+        in_n = n >= 0 && (size_t)n <= len ? (long)n : (long)len;
         in_status = -1;
     } else {
         int32_t st = 0;
-        if (argc < 2 || napi_get_value_int32(env, argv[1], &st) != napi_ok)
+        if (napi_get_value_int32(env, argv[2], &st) != napi_ok)
             st = 0;
         in_p = NULL;
         in_n = -1;
         in_status = st;
     }
-    return resume(env);
+    if (into && (off < 0 || (size_t)off > room))
+        into = NULL;
+    return resume(env, into ? into + off : NULL, into ? room - (size_t)off : 0);
 }
 
 NAPI_MODULE_INIT()
