@@ -437,14 +437,7 @@ uint32_t kv_list_next_open(kv_list *l, uint32_t i)
                 return i;
         return l->n;
     }
-    uint32_t lo = 0, hi = l->nopen;
-    while (lo < hi) {
-        uint32_t mid = lo + (hi - lo) / 2;
-        if (l->opos[mid] < i)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
+    uint32_t lo = kv__opos_lower(l, i);
     return lo < l->nopen ? l->opos[lo] : l->n;
 }
 

@@ -251,6 +251,20 @@ int kv_list_set_status(kv_store *kv, kv_list **l, uint32_t idx, int status);
 void kv_list_index_open(kv_list *l);
 /* The first index >= i of an open entry (bot work, non-terminal), or n. */
 uint32_t kv_list_next_open(kv_list *l, uint32_t i);
+/* The first place in l->opos (an index is built) holding i or more, or
+ * l->nopen: a binary search. */
+static inline uint32_t kv__opos_lower(const kv_list *l, uint32_t i)
+{
+    uint32_t lo = 0, hi = l->nopen;
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (l->opos[mid] < i)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
 /* The same for a scan that asks in order: *k is where in opos the last
  * answer was found, plus one (0 before the first query), so the query that
  * follows an answer (i = that answer + 1) costs two comparisons; any other
@@ -266,19 +280,11 @@ static inline uint32_t kv_list_next_open_at(kv_list *l, uint32_t i, uint32_t *k)
         *k = h + 1;
         return l->opos[h];
     }
-    uint32_t r = kv_list_next_open(l, i);
-    if (no != UINT32_MAX) { /* the hint for the next query */
-        uint32_t lo = 0, hi = no;
-        while (lo < hi) {
-            uint32_t mid = lo + (hi - lo) / 2;
-            if (l->opos[mid] < i)
-                lo = mid + 1;
-            else
-                hi = mid;
-        }
-        *k = lo < no ? lo + 1 : no;
-    }
-    return r;
+    if (no == UINT32_MAX) /* no index (out of memory): the scan */
+        return kv_list_next_open(l, i);
+    uint32_t lo = kv__opos_lower(l, i);
+    *k = lo < no ? lo + 1 : no; /* the hint for the next query */
+    return lo < no ? l->opos[lo] : l->n;
 }
 /* Index of msg in the list, or -1 (linear, like findIndex). */
 int kv_list_find(const kv_list *l, uint32_t mi);
