@@ -503,6 +503,7 @@ int cmd_compare(int argc, char **argv)
             rb_write(stdout, &rb, 0);
         }
     }
+    fflush(stdout); /* the table before the note, when both go to one file */
     fprintf(stderr, "qsim: compare: %d runs in %.2f s with %ld jobs; wrote %s/{compare.csv,compare_summary.csv,compare.json,report.md%s,manifest.json}\n",
             nopt * reps * (robust ? rb.npoints : 1), cli_wall() - t0, jobs, out, robust ? ",robust.md" : "");
     rc = 0;

@@ -409,6 +409,7 @@ int cmd_run(int argc, char **argv)
     xd_link_latest(&xp);
     if (!a.quiet)
         rep_summary(stdout, &meta, runs, n);
+    fflush(stdout); /* the table before the note, when both go to one file */
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
     fprintf(stderr, "qsim: %d run%s, %" PRIu64 " events in %.3f s (%.2f M events/s), peak RSS %.1f MiB; "
