@@ -211,6 +211,8 @@ kv_store *kv_new(sim_ctx *ctx, const kv_config *cfg, const msg_table *msgs)
     kv->locs = calloc((size_t)(cfg->nlocs > 0 ? cfg->nlocs : 1), sizeof *kv->locs);
     if (!kv->lat_rng || !kv->fail_rng || !kv->locs || kv->r_caps < 0)
         goto fail;
+    for (int i = 0; i < (cfg->nlocs > 0 ? cfg->nlocs : 1); i++)
+        kv->locs[i].forgot = NEVER; /* no forget yet: every copy counts */
     if (cfg->nmisc) {
         kv->mval = calloc(cfg->nmisc, sizeof *kv->mval);
         kv->mlast_put = malloc(cfg->nmisc * sizeof *kv->mlast_put);
@@ -707,7 +709,7 @@ void kv_location_forget(kv_store *kv, int loc)
     L->forgot = sim_now(kv->ctx);
 }
 
-static sim_us loc_exp(const location *L, uint32_t key)
+static inline sim_us loc_exp(const location *L, uint32_t key)
 {
     if (kv_key_is_misc(key))
         return L->mexp[key - KV_KEY_MISC];
@@ -728,10 +730,12 @@ static sim_us copy_ttl(const kv_store *kv, const location *L, uint32_t key)
     return v ? v : kv->cfg.cache_ttl;
 }
 
-static int loc_valid(const kv_store *kv, const location *L, uint32_t key, sim_us t)
+/* A forget is rare (kv_location_forget): before the first, no copy's
+ * lifetime is looked up. */
+static inline int loc_valid(const kv_store *kv, const location *L, uint32_t key, sim_us t)
 {
     sim_us exp = loc_exp(L, key);
-    return exp > t && exp >= L->forgot + copy_ttl(kv, L, key);
+    return exp > t && (L->forgot == NEVER || exp >= L->forgot + copy_ttl(kv, L, key));
 }
 
 /* dist_draw, with a fixed latency (the common case: no stream is read)

@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
+#include <string.h>
 #include <cmocka.h>
 
 #include "model/kv.h"
@@ -159,11 +160,80 @@ static void test_open_index_follows_changes(void **state)
     }
 }
 
+/* A location's copies and kv_location_forget (Cron Triggers on a fresh
+ * machine): cache_ttl 60 s, a hit takes 1 ms, a miss 20 ms. A comment key
+ * read at 0 s is a hit at 1 s (its copy lives to 60.020 s); after a forget
+ * at 2 s the same key and one read before the forget are misses, and the
+ * copies those misses fetch serve the reads at 3 s again. */
+typedef struct {
+    kv_store *kv;
+    kv_op op;
+    sim_us done_at[8];
+    int n;
+} forget_run;
+
+static void forget_done(sim_ctx *ctx, kv_op *op)
+{
+    forget_run *r = (forget_run *)((char *)op - offsetof(forget_run, op));
+    r->done_at[r->n++] = sim_now(ctx);
+}
+
+static void forget_get(sim_ctx *ctx, void *obj, uint64_t arg)
+{
+    (void)ctx;
+    forget_run *r = obj;
+    if (arg & 0x100u)
+        kv_location_forget(r->kv, 0);
+    memset(&r->op, 0, sizeof r->op);
+    r->op.type = KV_GET;
+    r->op.pin_lat = -1;
+    r->op.loc = 0;
+    r->op.key = kv_key_msg((uint32_t)(arg & 0xffu), 0);
+    r->op.done = forget_done;
+    kv_get(r->kv, &r->op);
+}
+
+static void test_forget_drops_the_copies(void **state)
+{
+    fixture *f = *state;
+    kv_free(f->kv);
+    kv_config cfg = { 0 };
+    cfg.nlocs = 1;
+    cfg.window = WINDOW;
+    cfg.cache_key_name = "recent:comments";
+    cfg.value_max_bytes = 1 << 20;
+    cfg.key_max_bytes = 512;
+    cfg.cache_ttl = 60 * SIM_US_PER_S;
+    cfg.get_hit = dist_const(1000);
+    cfg.get_miss = dist_const(20000);
+    cfg.put = dist_const(30000);
+    f->kv = kv_new(f->ctx, &cfg, &f->msgs);
+    assert_non_null(f->kv);
+    static forget_run r;
+    memset(&r, 0, sizeof r);
+    r.kv = f->kv;
+    const sim_us S = SIM_US_PER_S;
+    sim_at(f->ctx, 0, forget_get, &r, 1);                    /* key 1: miss */
+    sim_at(f->ctx, S / 2, forget_get, &r, 2);                /* key 2: miss */
+    sim_at(f->ctx, 1 * S, forget_get, &r, 1);                /* key 1: hit */
+    sim_at(f->ctx, 2 * S, forget_get, &r, 0x100u | 1u);      /* forget, key 1: miss */
+    sim_at(f->ctx, 2 * S + S / 2, forget_get, &r, 2);        /* key 2, fetched before: miss */
+    sim_at(f->ctx, 3 * S, forget_get, &r, 1);                /* key 1: hit again */
+    sim_at(f->ctx, 3 * S + S / 2, forget_get, &r, 2);        /* key 2: hit again */
+    sim_run(f->ctx);
+    const sim_us want[7] = { 20000, S / 2 + 20000, S + 1000, 2 * S + 20000, 2 * S + S / 2 + 20000,
+                             3 * S + 1000, 3 * S + S / 2 + 1000 };
+    assert_int_equal(r.n, 7);
+    for (int i = 0; i < 7; i++)
+        assert_int_equal(r.done_at[i], want[i]);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_open_index_matches_scan, setup, teardown),
         cmocka_unit_test_setup_teardown(test_open_index_follows_changes, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_forget_drops_the_copies, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
