@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "names.h"
+
 /* A counter's cold half; its hot half (value, kind) is m->hot.cell[id],
  * kept apart so met_add, met_set and met_max inline (metrics.h). */
 typedef struct {
@@ -42,6 +44,7 @@ struct met_registry {
     size_t capcell;
     counter *c;
     size_t nc, capc;
+    nm_index cidx; /* the counters by name */
     sampleset *s;
     size_t ns, caps;
     series *r;
@@ -89,18 +92,21 @@ void met_free(met_registry *m)
         free(m->r[i].data);
     }
     free(m->c);
+    nm_free(&m->cidx);
     free(m->hot.cell);
     free(m->s);
     free(m->r);
     free(m);
 }
 
+static const char *counter_name(const void *arr, size_t i)
+{
+    return ((const counter *)arr)[i].name;
+}
+
 met_id met_find_counter(const met_registry *m, const char *name)
 {
-    for (size_t i = 0; i < m->nc; i++)
-        if (strcmp(m->c[i].name, name) == 0)
-            return (met_id)i;
-    return -1;
+    return (met_id)nm_find(&m->cidx, name, counter_name, m->c);
 }
 
 /* A name registered again keeps its id: a counter registered as daily
@@ -125,6 +131,11 @@ static met_id add_counter(met_registry *m, const char *name, int kind)
     c->name = strdup(name);
     if (!c->name)
         return -1;
+    if (nm_add(&m->cidx, m->nc, counter_name, m->c) != 0) {
+        free(c->name);
+        c->name = NULL;
+        return -1;
+    }
     m->hot.cell[m->nc].kind = kind;
     return (met_id)m->nc++;
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "event_queue_int.h"
+#include "names.h"
 #include "rng.h"
 
 typedef struct {
@@ -23,6 +24,7 @@ struct sim_ctx {
     met_registry *met;
     stream *streams;
     size_t nstreams, capstreams;
+    nm_index sidx; /* the streams by name */
 };
 
 sim_ctx *sim_new(uint64_t seed)
@@ -50,6 +52,7 @@ void sim_free(sim_ctx *ctx)
         gsl_rng_free(ctx->streams[i].r);
     }
     free(ctx->streams);
+    nm_free(&ctx->sidx);
     eq_free(ctx->eq);
     met_free(ctx->met);
     free(ctx);
@@ -144,11 +147,16 @@ void sim_stop(sim_ctx *ctx) { ctx->stop = 1; }
 int sim_out_of_memory(const sim_ctx *ctx) { return ctx->oom; }
 int sim_stopped(const sim_ctx *ctx) { return ctx->stop; }
 
+static const char *stream_name(const void *arr, size_t i)
+{
+    return ((const stream *)arr)[i].name;
+}
+
 gsl_rng *sim_rng(sim_ctx *ctx, const char *name)
 {
-    for (size_t i = 0; i < ctx->nstreams; i++)
-        if (strcmp(ctx->streams[i].name, name) == 0)
-            return ctx->streams[i].r;
+    long i = nm_find(&ctx->sidx, name, stream_name, ctx->streams);
+    if (i >= 0)
+        return ctx->streams[i].r;
     if (ctx->nstreams == ctx->capstreams) {
         size_t cap = ctx->capstreams ? ctx->capstreams * 2 : 8;
         stream *s = realloc(ctx->streams, cap * sizeof *s);
@@ -160,7 +168,7 @@ gsl_rng *sim_rng(sim_ctx *ctx, const char *name)
     stream *s = &ctx->streams[ctx->nstreams];
     s->name = strdup(name);
     s->r = rng_new(ctx->seed, name);
-    if (!s->name || !s->r) {
+    if (!s->name || !s->r || nm_add(&ctx->sidx, ctx->nstreams, stream_name, ctx->streams) != 0) {
         free(s->name);
         gsl_rng_free(s->r);
         return NULL;
