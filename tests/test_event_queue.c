@@ -393,6 +393,38 @@ static int ref_before(const ref_ev *a, const ref_ev *b)
     return a->t < b->t || (a->t == b->t && a->seq < b->seq);
 }
 
+/* Inserts e in its place among the n pending events. */
+static void ref_insert(ref_ev *ref, size_t *n, ref_ev e)
+{
+    size_t i = *n;
+    while (i > 0 && ref_before(&ref[i - 1], &e))
+        i--;
+    memmove(&ref[i + 1], &ref[i], (*n - i) * sizeof *ref);
+    ref[i] = e;
+    (*n)++;
+}
+
+/* Removes the pending event of handle h: 0, or -1 when none is pending
+ * (what eq_cancel must answer). */
+static int ref_remove(ref_ev *ref, size_t *n, eq_handle h)
+{
+    size_t i = 0;
+    while (i < *n && ref[i].h != h)
+        i++;
+    if (i == *n)
+        return -1;
+    memmove(&ref[i], &ref[i + 1], (*n - i - 1) * sizeof *ref);
+    (*n)--;
+    return 0;
+}
+
+/* The queue holds as many events as the reference, the earliest first. */
+static void ref_check(eq_queue *q, const ref_ev *ref, size_t n)
+{
+    assert_int_equal(eq_size(q), n);
+    assert_true(eq_peek_time(q) == (n ? ref[n - 1].t : INT64_MAX));
+}
+
 static void test_differential(void **state)
 {
     eq_queue *q = *state;
@@ -415,12 +447,7 @@ static void test_differential(void **state)
             e.h = eq_push(q, e.t, fn_a, NULL, seq);
             assert_true(e.h != EQ_NO_HANDLE);
             seq++;
-            size_t i = n;
-            while (i > 0 && ref_before(&ref[i - 1], &e))
-                i--;
-            memmove(&ref[i + 1], &ref[i], (n - i) * sizeof *ref);
-            ref[i] = e;
-            n++;
+            ref_insert(ref, &n, e);
             handles[nh++] = e.h;
         } else if (kind < 8) {
             int rc = eq_pop(q, &f);
@@ -435,18 +462,10 @@ static void test_differential(void **state)
             now = f.t;
         } else if (nh > 0) {
             eq_handle h = handles[(r >> 8) % nh];
-            size_t i = 0;
-            while (i < n && ref[i].h != h)
-                i++;
-            int want = i < n ? 0 : -1;
+            int want = ref_remove(ref, &n, h);
             assert_int_equal(eq_cancel(q, h), want);
-            if (i < n) {
-                memmove(&ref[i], &ref[i + 1], (n - i - 1) * sizeof *ref);
-                n--;
-            }
         }
-        assert_int_equal(eq_size(q), n);
-        assert_true(eq_peek_time(q) == (n ? ref[n - 1].t : INT64_MAX));
+        ref_check(q, ref, n);
     }
     free(ref);
     free(handles);
@@ -486,12 +505,7 @@ static void test_differential_front(void **state)
             e.h = eq_push(q, e.t, fn_a, NULL, seq);
             assert_true(e.h != EQ_NO_HANDLE);
             seq++;
-            size_t i = n;
-            while (i > 0 && ref_before(&ref[i - 1], &e))
-                i--;
-            memmove(&ref[i + 1], &ref[i], (n - i) * sizeof *ref);
-            ref[i] = e;
-            n++;
+            ref_insert(ref, &n, e);
             handles[nh++] = e.h;
         } else if (kind < 13) {
             int rc;
@@ -519,19 +533,11 @@ static void test_differential_front(void **state)
             size_t k = (r >> 8) % 4 ? nh - 1 - (size_t)((r >> 16) % (nh < 4 ? nh : 4))
                                     : (size_t)((r >> 16) % nh);
             eq_handle h = handles[k];
-            size_t i = 0;
-            while (i < n && ref[i].h != h)
-                i++;
-            int want = i < n ? 0 : -1;
+            int want = ref_remove(ref, &n, h);
             assert_int_equal(eq_cancel(q, h), want);
-            if (i < n) {
-                memmove(&ref[i], &ref[i + 1], (n - i - 1) * sizeof *ref);
-                n--;
-            }
         }
     check:
-        assert_int_equal(eq_size(q), n);
-        assert_true(eq_peek_time(q) == (n ? ref[n - 1].t : INT64_MAX));
+        ref_check(q, ref, n);
     }
     while (n > 0) {
         assert_int_equal(eq_pop(q, &f), 0);

@@ -31,6 +31,18 @@ static uint64_t next_rand(fixture *f)
     return z ^ (z >> 31);
 }
 
+/* One location, the window, the store's limits; no latencies. */
+static kv_config base_cfg(void)
+{
+    kv_config cfg = { 0 };
+    cfg.nlocs = 1;
+    cfg.window = WINDOW;
+    cfg.cache_key_name = "recent:comments";
+    cfg.value_max_bytes = 1 << 20;
+    cfg.key_max_bytes = 512;
+    return cfg;
+}
+
 static int setup(void **state)
 {
     fixture *f = calloc(1, sizeof *f);
@@ -43,12 +55,7 @@ static int setup(void **state)
         snprintf(id, sizeof id, "%d-m%d", 1000 + k, k);
         assert_int_equal(msg_add(&f->msgs, id, 1000 + k), (uint32_t)k);
     }
-    kv_config cfg = { 0 };
-    cfg.nlocs = 1;
-    cfg.window = WINDOW;
-    cfg.cache_key_name = "recent:comments";
-    cfg.value_max_bytes = 1 << 20;
-    cfg.key_max_bytes = 512;
+    kv_config cfg = base_cfg();
     f->kv = kv_new(f->ctx, &cfg, &f->msgs);
     assert_non_null(f->kv);
     f->seed = 18;
@@ -197,12 +204,7 @@ static void test_forget_drops_the_copies(void **state)
 {
     fixture *f = *state;
     kv_free(f->kv);
-    kv_config cfg = { 0 };
-    cfg.nlocs = 1;
-    cfg.window = WINDOW;
-    cfg.cache_key_name = "recent:comments";
-    cfg.value_max_bytes = 1 << 20;
-    cfg.key_max_bytes = 512;
+    kv_config cfg = base_cfg();
     cfg.cache_ttl = 60 * SIM_US_PER_S;
     cfg.get_hit = dist_const(1000);
     cfg.get_miss = dist_const(20000);
