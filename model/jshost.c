@@ -382,9 +382,10 @@ static uint32_t find_msg(jsh *h, const char *id, size_t n)
         if (h->idx_cap) {
             size_t i = fnv(id, n) & (h->idx_cap - 1);
             for (; h->idx[i] != MSG_NONE; i = (i + 1) & (h->idx_cap - 1)) {
-                const msg *mm = msg_get(h->msgs, h->idx[i]);
+                if (msg_get(h->msgs, h->idx[i])->freed)
+                    continue; /* its id offset may be past the compacted arena */
                 const char *s = msg_id(h->msgs, h->idx[i]);
-                if (!mm->freed && strncmp(s, id, n) == 0 && s[n] == '\0')
+                if (strncmp(s, id, n) == 0 && s[n] == '\0')
                     return h->idx[i];
             }
         }
@@ -529,9 +530,10 @@ static size_t sweep_versions(jsh *h)
  * 0 on OOM. */
 static int64_t add_version(jsh *h, kv_blob *value, kv_blob *meta, int64_t expiration)
 {
+    size_t freed = SIZE_MAX; /* no sweep */
     if (!h->nvfree && h->nvers == h->capvers && h->capvers && h->kv)
-        sweep_versions(h);
-    if (!h->nvfree && h->nvers == h->capvers) {
+        freed = sweep_versions(h);
+    if ((!h->nvfree && h->nvers == h->capvers) || (freed != SIZE_MAX && freed < h->capvers / 2)) {
         size_t cap = h->capvers ? h->capvers * 2 : 256;
         jsh_version *p = realloc(h->vers, cap * sizeof *p);
         uint32_t *f = p ? realloc(h->vfree, cap * sizeof *f) : NULL;
