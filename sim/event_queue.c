@@ -220,11 +220,7 @@ eq_handle eq_push(eq_queue *q, sim_us t, eq_fn fn, void *obj, uint64_t arg)
     uint32_t slot = q->free_head;
     if (slot == NIL)
         return push_new_slot(q, t, fn, obj, arg);
-    eq_record *r = &q->pool[slot];
-    q->free_head = r->pos;
-    r->fn = fn;
-    r->obj = obj;
-    r->arg = arg;
+    eq_record *r = eq__take_record(q, slot, fn, obj, arg);
     eq_entry e = { t, (q->next_seq++ << EQ_SLOT_BITS) | slot };
     eq_handle h = ((uint64_t)r->gen << 32) | slot;
     if (q->has_front) {

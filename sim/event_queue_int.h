@@ -49,6 +49,17 @@ static inline void eq__release(eq_queue *q, uint32_t slot)
     q->free_head = slot;
 }
 
+/* Takes record slot (the free list's head) off the free list and fills it. */
+static inline eq_record *eq__take_record(eq_queue *q, uint32_t slot, eq_fn fn, void *obj, uint64_t arg)
+{
+    eq_record *r = &q->pool[slot];
+    q->free_head = r->pos;
+    r->fn = fn;
+    r->obj = obj;
+    r->arg = arg;
+    return r;
+}
+
 /* eq_push, with the case of an empty front slot and an event earlier than
  * the heap's top (or an empty heap) done inline. */
 static inline eq_handle eq__push(eq_queue *q, sim_us t, eq_fn fn, void *obj, uint64_t arg)
@@ -56,11 +67,7 @@ static inline eq_handle eq__push(eq_queue *q, sim_us t, eq_fn fn, void *obj, uin
     uint32_t slot = q->free_head;
     if (q->has_front || slot == EQ__NIL || (q->n != 0 && t >= q->heap[0].t))
         return eq_push(q, t, fn, obj, arg);
-    eq_record *r = &q->pool[slot];
-    q->free_head = r->pos;
-    r->fn = fn;
-    r->obj = obj;
-    r->arg = arg;
+    eq_record *r = eq__take_record(q, slot, fn, obj, arg);
     r->pos = EQ__FRONT_POS;
     q->front.t = t;
     q->front.key = (q->next_seq++ << EQ_SLOT_BITS) | slot;
