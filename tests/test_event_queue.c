@@ -404,6 +404,27 @@ static void ref_insert(ref_ev *ref, size_t *n, ref_ev e)
     (*n)++;
 }
 
+/* Pushes an event at t on the queue and the reference; its handle. */
+static eq_handle ref_push(eq_queue *q, ref_ev *ref, size_t *n, sim_us t, uint64_t *seq)
+{
+    ref_ev e = { t, *seq, 0 };
+    e.h = eq_push(q, t, fn_a, NULL, *seq);
+    assert_true(e.h != EQ_NO_HANDLE);
+    (*seq)++;
+    ref_insert(ref, n, e);
+    return e.h;
+}
+
+/* The queue popped f: it must be the reference's earliest, which goes;
+ * the new time. */
+static sim_us ref_popped(ref_ev *ref, size_t *n, const eq_fired *f)
+{
+    (*n)--;
+    assert_int_equal(f->t, ref[*n].t);
+    assert_int_equal(f->arg, ref[*n].seq);
+    return f->t;
+}
+
 /* Removes the pending event of handle h: 0, or -1 when none is pending
  * (what eq_cancel must answer). */
 static int ref_remove(ref_ev *ref, size_t *n, eq_handle h)
@@ -443,12 +464,7 @@ static void test_differential(void **state)
         /* Drift the push/pop mix so the size both grows and drains. */
         int push_bias = (op / 10000) % 2 ? 3 : 6;
         if (kind < (unsigned)push_bias) {
-            ref_ev e = { now + (sim_us)((r >> 8) % 64), seq, 0 };
-            e.h = eq_push(q, e.t, fn_a, NULL, seq);
-            assert_true(e.h != EQ_NO_HANDLE);
-            seq++;
-            ref_insert(ref, &n, e);
-            handles[nh++] = e.h;
+            handles[nh++] = ref_push(q, ref, &n, now + (sim_us)((r >> 8) % 64), &seq);
         } else if (kind < 8) {
             int rc = eq_pop(q, &f);
             if (n == 0) {
@@ -456,10 +472,7 @@ static void test_differential(void **state)
                 continue;
             }
             assert_int_equal(rc, 0);
-            n--;
-            assert_int_equal(f.t, ref[n].t);
-            assert_int_equal(f.arg, ref[n].seq);
-            now = f.t;
+            now = ref_popped(ref, &n, &f);
         } else if (nh > 0) {
             eq_handle h = handles[(r >> 8) % nh];
             int want = ref_remove(ref, &n, h);
@@ -501,12 +514,7 @@ static void test_differential_front(void **state)
                 dt = (sim_us)((r >> 16) % 40);       /* near */
             else
                 dt = 1000 + (sim_us)((r >> 16) % 5000); /* far */
-            ref_ev e = { now + dt, seq, 0 };
-            e.h = eq_push(q, e.t, fn_a, NULL, seq);
-            assert_true(e.h != EQ_NO_HANDLE);
-            seq++;
-            ref_insert(ref, &n, e);
-            handles[nh++] = e.h;
+            handles[nh++] = ref_push(q, ref, &n, now + dt, &seq);
         } else if (kind < 13) {
             int rc;
             if (kind == 12) {
@@ -524,10 +532,7 @@ static void test_differential_front(void **state)
                 }
                 assert_int_equal(rc, 0);
             }
-            n--;
-            assert_int_equal(f.t, ref[n].t);
-            assert_int_equal(f.arg, ref[n].seq);
-            now = f.t;
+            now = ref_popped(ref, &n, &f);
         } else if (nh > 0) {
             /* Mostly recent handles: those are the likely front events. */
             size_t k = (r >> 8) % 4 ? nh - 1 - (size_t)((r >> 16) % (nh < 4 ? nh : 4))
