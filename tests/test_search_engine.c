@@ -43,6 +43,19 @@ static void load(scenario **s, pr_plan *plan)
         fail_msg("ses_load: %s", err.msg);
 }
 
+/* A searcher of option on s, seed 1, trials cut at max_duration. */
+static sr_searcher searcher(scenario *s, pr_plan *plan, const char *option, sim_us max_duration)
+{
+    sr_searcher S;
+    memset(&S, 0, sizeof S);
+    S.base = s;
+    S.plan = plan;
+    S.option = option;
+    S.seed = 1;
+    S.max_duration = max_duration;
+    return S;
+}
+
 /* A trial is priced: usd_per_day<=0 fails on any run (a run costs its
  * requests), which it would not if the engine skipped the pricing step. */
 static void test_trials_are_priced(void **state)
@@ -51,13 +64,7 @@ static void test_trials_are_priced(void **state)
     scenario *s = NULL;
     pr_plan plan;
     load(&s, &plan);
-    sr_searcher S;
-    memset(&S, 0, sizeof S);
-    S.base = s;
-    S.plan = &plan;
-    S.option = "1";
-    S.seed = 1;
-    S.max_duration = 600 * SIM_US_PER_S;
+    sr_searcher S = searcher(s, &plan, "1", 600 * SIM_US_PER_S);
     char why[256];
     sim_us w;
     assert_int_equal(sr_parse_property("usd_per_day<=0", &S.prop), 0);
@@ -80,13 +87,7 @@ static void test_find_and_shrink(void **state)
     scenario *s = NULL;
     pr_plan plan;
     load(&s, &plan);
-    sr_searcher S;
-    memset(&S, 0, sizeof S);
-    S.base = s;
-    S.plan = &plan;
-    S.option = "0";
-    S.seed = 1;
-    S.max_duration = 30 * 60 * SIM_US_PER_S;
+    sr_searcher S = searcher(s, &plan, "0", 30 * 60 * SIM_US_PER_S);
     assert_int_equal(sr_parse_property("stuck_final<=0", &S.prop), 0);
     char why[256];
     sim_us w;
